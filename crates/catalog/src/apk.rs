@@ -1,0 +1,133 @@
+//! apk: `lib/apk/db/installed`, one paragraph of `K:value` lines per package.
+
+use std::collections::HashMap;
+
+use crate::attribution::entry_layers;
+use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
+use crate::model::{Ecosystem, Package};
+use drydock_source::Pattern;
+
+pub struct Apk;
+
+const INSTALLED: &str = "lib/apk/db/installed";
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Entry {
+    pub name: String,
+    pub version: String,
+    pub arch: Option<String>,
+    pub origin: Option<String>,
+    pub license: Option<String>,
+    pub files: Vec<String>,
+}
+
+pub fn parse_entry(text: &str) -> Option<Entry> {
+    let mut e = Entry::default();
+    let mut dir = String::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        match key {
+            "P" => e.name = value.to_string(),
+            "V" => e.version = value.to_string(),
+            "A" => e.arch = Some(value.to_string()),
+            "o" => e.origin = Some(value.to_string()),
+            "L" => e.license = Some(value.to_string()),
+            "F" => dir = value.to_string(),
+            "R" => e.files.push(if dir.is_empty() {
+                format!("/{value}")
+            } else {
+                format!("/{dir}/{value}")
+            }),
+            _ => {}
+        }
+    }
+    (!e.name.is_empty() && !e.version.is_empty()).then_some(e)
+}
+
+impl Detector for Apk {
+    fn name(&self) -> &'static str {
+        "apk"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        &[INSTALLED]
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        let distro = distro_qualifier(cx.distro);
+        let namespace = cx
+            .distro
+            .map(|d| d.id.as_str())
+            .filter(|id| !id.is_empty())
+            .unwrap_or("alpine");
+        for db in cx.fs.glob(&Pattern::new(INSTALLED)) {
+            found.databases.push(format!("/{db}"));
+            let Some(data) = cx.fs.read(&db) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(data);
+            let layers = entry_layers(cx.fs.history(&db), |d| {
+                let text = String::from_utf8_lossy(d);
+                Some(
+                    paragraphs(&text)
+                        .filter_map(|p| parse_entry(p).map(|e| (e.name.clone(), p.to_string())))
+                        .collect::<HashMap<_, _>>(),
+                )
+            });
+            let mut skipped = 0;
+            for raw in paragraphs(&text) {
+                let Some(e) = parse_entry(raw) else {
+                    skipped += 1;
+                    continue;
+                };
+                let arch = e.arch.clone().unwrap_or_default();
+                let origin = e.origin.clone().unwrap_or_default();
+                found.packages.push(Package {
+                    purl: purl(
+                        "apk",
+                        Some(namespace),
+                        &e.name,
+                        &e.version,
+                        &[("arch", &arch), ("distro", &distro), ("upstream", &origin)],
+                    ),
+                    source_name: Some(e.origin.clone().unwrap_or_else(|| e.name.clone())),
+                    source_version: Some(e.version.clone()),
+                    layer: layers.get(&e.name).copied(),
+                    locations: vec![format!("/{db}")],
+                    licenses: e.license.iter().cloned().collect(),
+                    name: e.name,
+                    version: e.version,
+                    ecosystem: Ecosystem::Apk,
+                    arch: e.arch,
+                    epoch: None,
+                    modularity_label: None,
+                    files: e.files,
+                });
+            }
+            if skipped > 0 {
+                found.warnings.push(format!(
+                    "/{db}: skipped {skipped} entr(ies) without P: or V:"
+                ));
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_with_files() {
+        let e = parse_entry("C:Q1abc=\nP:musl\nV:1.1.22-r3\nA:x86_64\no:musl\nL:MIT\nF:lib\nR:libc.musl-x86_64.so.1\nR:ld-musl-x86_64.so.1\n").unwrap();
+        assert_eq!(e.origin.as_deref(), Some("musl"));
+        assert_eq!(
+            e.files,
+            vec!["/lib/libc.musl-x86_64.so.1", "/lib/ld-musl-x86_64.so.1"]
+        );
+    }
+}

@@ -1,0 +1,70 @@
+use drydock_source::Filesystem;
+
+use crate::model::{Distro, Package};
+
+/// What a detector sees: the merged filesystem (with the files it asked for) and the OS.
+pub struct Context<'a> {
+    pub fs: &'a Filesystem,
+    pub distro: Option<&'a Distro>,
+}
+
+#[derive(Debug, Default)]
+pub struct Found {
+    pub packages: Vec<Package>,
+    pub warnings: Vec<String>,
+    /// Package databases the detector found, even empty ones: an image with a database but no
+    /// packages is not the same as an image drydock could not read.
+    pub databases: Vec<String>,
+}
+
+/// One ecosystem's package detector. Adding an ecosystem is one file implementing this and one
+/// line in [`crate::detectors`].
+pub trait Detector: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Image paths the detector reads (see [`drydock_source::Pattern`]).
+    fn patterns(&self) -> &'static [&'static str];
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error>;
+}
+
+/// Builds a purl, percent-encoding as the spec requires; an unencodable name gives a bare
+/// `pkg:type/name@version` rather than a panic.
+pub fn purl(
+    ty: &str,
+    namespace: Option<&str>,
+    name: &str,
+    version: &str,
+    qualifiers: &[(&str, &str)],
+) -> String {
+    let build = || -> Result<String, packageurl::Error> {
+        let mut p = packageurl::PackageUrl::new(ty, name)?;
+        if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+            p.with_namespace(ns)?;
+        }
+        p.with_version(version)?;
+        for (k, v) in qualifiers {
+            if !v.is_empty() {
+                p.add_qualifier(*k, *v)?;
+            }
+        }
+        Ok(p.to_string())
+    };
+    build().unwrap_or_else(|_| format!("pkg:{ty}/{name}@{version}"))
+}
+
+/// `debian-12`, `alpine-3.19.1`: the distro qualifier peers put in OS purls.
+pub fn distro_qualifier(distro: Option<&Distro>) -> String {
+    match distro {
+        Some(d) => match &d.version_id {
+            Some(v) => format!("{}-{v}", d.id),
+            None => d.id.clone(),
+        },
+        None => String::new(),
+    }
+}
+
+/// RFC 822-style paragraphs separated by blank lines, as dpkg and apk write them.
+pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\n\n")
+        .map(|p| p.trim_matches('\n'))
+        .filter(|p| !p.trim().is_empty())
+}

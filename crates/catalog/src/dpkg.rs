@@ -1,0 +1,275 @@
+//! dpkg: `var/lib/dpkg/status` (with `info/*.list` for owned files) and the distroless layout,
+//! one paragraph per file under `var/lib/dpkg/status.d/` (with `*.md5sums` for owned files).
+
+use std::collections::HashMap;
+
+use crate::attribution::{entry_layers, file_layer};
+use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
+use crate::model::{Ecosystem, Package};
+use drydock_source::Pattern;
+
+pub struct Dpkg;
+
+const STATUS: &str = "var/lib/dpkg/status";
+const STATUS_D: &str = "var/lib/dpkg/status.d/*";
+const LISTS: &str = "var/lib/dpkg/info/*.list";
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Paragraph {
+    pub package: String,
+    pub version: String,
+    pub architecture: Option<String>,
+    pub source: Option<String>,
+    pub source_version: Option<String>,
+    pub status: Option<String>,
+}
+
+impl Paragraph {
+    /// dpkg lists packages whose files are on disk; `deinstall ok config-files` and friends
+    /// are not installed.
+    pub fn is_installed(&self) -> bool {
+        match &self.status {
+            None => true,
+            Some(s) => s.split_whitespace().nth(2) == Some("installed"),
+        }
+    }
+}
+
+pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
+    let mut p = Paragraph::default();
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key {
+            "Package" => p.package = value.to_string(),
+            "Version" => p.version = value.to_string(),
+            "Architecture" => p.architecture = Some(value.to_string()),
+            "Status" => p.status = Some(value.to_string()),
+            "Source" => match value.split_once(' ') {
+                Some((name, rest)) => {
+                    p.source = Some(name.to_string());
+                    let v = rest
+                        .trim()
+                        .trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .trim();
+                    if !v.is_empty() {
+                        p.source_version = Some(v.to_string());
+                    }
+                }
+                None => p.source = Some(value.to_string()),
+            },
+            _ => {}
+        }
+    }
+    (!p.package.is_empty() && !p.version.is_empty()).then_some(p)
+}
+
+/// Package key used in attribution: dpkg allows one package name per architecture.
+fn key(p: &Paragraph) -> String {
+    format!("{}:{}", p.package, p.architecture.as_deref().unwrap_or(""))
+}
+
+fn entries(data: &[u8]) -> HashMap<String, String> {
+    let text = String::from_utf8_lossy(data);
+    paragraphs(&text)
+        .filter_map(|raw| {
+            parse_paragraph(raw)
+                .filter(Paragraph::is_installed)
+                .map(|p| (key(&p), raw.to_string()))
+        })
+        .collect()
+}
+
+impl Detector for Dpkg {
+    fn name(&self) -> &'static str {
+        "dpkg"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        &[STATUS, STATUS_D, LISTS]
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        let distro = distro_qualifier(cx.distro);
+        let namespace = cx
+            .distro
+            .map(|d| d.id.as_str())
+            .filter(|id| !id.is_empty())
+            .unwrap_or("debian");
+
+        for status in cx.fs.glob(&Pattern::new(STATUS)) {
+            found.databases.push(format!("/{status}"));
+            let Some(data) = cx.fs.read(&status) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(data);
+            let layers = entry_layers(cx.fs.history(&status), |d| Some(entries(d)));
+            let mut skipped = 0;
+            for raw in paragraphs(&text) {
+                let Some(p) = parse_paragraph(raw) else {
+                    skipped += 1;
+                    continue;
+                };
+                if !p.is_installed() {
+                    continue;
+                }
+                let files = owned_files(cx, &p);
+                let layer = layers.get(&key(&p)).copied();
+                found.packages.push(package(
+                    &p,
+                    namespace,
+                    &distro,
+                    layer,
+                    format!("/{status}"),
+                    files,
+                ));
+            }
+            if skipped > 0 {
+                found.warnings.push(format!(
+                    "/{status}: skipped {skipped} paragraph(s) without Package or Version"
+                ));
+            }
+        }
+
+        for file in cx.fs.glob(&Pattern::new(STATUS_D)) {
+            if file.ends_with(".md5sums") {
+                continue;
+            }
+            if !found
+                .databases
+                .iter()
+                .any(|d| d == "/var/lib/dpkg/status.d")
+            {
+                found.databases.push("/var/lib/dpkg/status.d".to_string());
+            }
+            let Some(data) = cx.fs.read(&file) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(data);
+            let layer = file_layer(cx.fs.history(&file));
+            let mut any = false;
+            for raw in paragraphs(&text) {
+                let Some(p) = parse_paragraph(raw) else {
+                    continue;
+                };
+                any = true;
+                if !p.is_installed() {
+                    continue;
+                }
+                let files = cx
+                    .fs
+                    .read(&format!("{file}.md5sums"))
+                    .map(|sums| {
+                        String::from_utf8_lossy(sums)
+                            .lines()
+                            .filter_map(|l| {
+                                l.split_once("  ")
+                                    .map(|(_, path)| format!("/{}", path.trim()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                found.packages.push(package(
+                    &p,
+                    namespace,
+                    &distro,
+                    layer,
+                    format!("/{file}"),
+                    files,
+                ));
+            }
+            if !any && !text.trim().is_empty() {
+                found.warnings.push(format!(
+                    "/{file}: no dpkg paragraph with Package and Version"
+                ));
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn owned_files(cx: &Context<'_>, p: &Paragraph) -> Vec<String> {
+    let arch = p.architecture.as_deref().unwrap_or("");
+    let candidates = [
+        format!("var/lib/dpkg/info/{}:{arch}.list", p.package),
+        format!("var/lib/dpkg/info/{}.list", p.package),
+    ];
+    for c in &candidates {
+        if let Some(data) = cx.fs.read(c) {
+            return String::from_utf8_lossy(data)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && *l != "/." && !l.ends_with("/."))
+                .map(str::to_string)
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+fn package(
+    p: &Paragraph,
+    namespace: &str,
+    distro: &str,
+    layer: Option<usize>,
+    location: String,
+    files: Vec<String>,
+) -> Package {
+    let arch = p.architecture.clone().unwrap_or_default();
+    Package {
+        name: p.package.clone(),
+        version: p.version.clone(),
+        ecosystem: Ecosystem::Deb,
+        purl: purl(
+            "deb",
+            Some(namespace),
+            &p.package,
+            &p.version,
+            &[("arch", &arch), ("distro", distro)],
+        ),
+        source_name: Some(p.source.clone().unwrap_or_else(|| p.package.clone())),
+        source_version: Some(
+            p.source_version
+                .clone()
+                .unwrap_or_else(|| p.version.clone()),
+        ),
+        arch: p.architecture.clone(),
+        epoch: None,
+        modularity_label: None,
+        layer,
+        locations: vec![location],
+        files,
+        licenses: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_with_version() {
+        let p = parse_paragraph("Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2+b1\nDescription: x\n more\n").unwrap();
+        assert_eq!(p.source.as_deref(), Some("openssl"));
+        assert_eq!(p.source_version.as_deref(), Some("3.0.11-1~deb12u2"));
+        assert_eq!(p.version, "3.0.11-1~deb12u2+b1");
+        assert!(p.is_installed());
+    }
+
+    #[test]
+    fn config_files_only_is_not_installed() {
+        let p = parse_paragraph(
+            "Package: e2fsprogs\nStatus: deinstall ok config-files\nVersion: 1.47.0-2\n",
+        )
+        .unwrap();
+        assert!(!p.is_installed());
+        assert!(parse_paragraph("Pakij: apt\nVersion: 1\n").is_none());
+    }
+}

@@ -1,0 +1,123 @@
+//! Package detectors for drydock, and the inventory they produce.
+//!
+//! Each ecosystem is one file implementing [`Detector`]: it names the image paths it needs
+//! (so the layer walker keeps just those bytes) and turns them into [`Package`]s that know the
+//! layer that installed them and the files they own. [`os`] identifies the distribution first,
+//! because OS package URLs and later matching depend on it.
+//!
+//! The rpm database readers (BerkeleyDB hash, ndb, sqlite header blobs) are drydock's own: no
+//! maintained crate reads rpmdb header blobs (see `rpm/header.rs`).
+//!
+//! ```no_run
+//! # fn demo(fs: &drydock_source::Filesystem) -> Result<(), drydock_catalog::Error> {
+//! let inventory = drydock_catalog::catalog(fs)?;
+//! for p in &inventory.packages {
+//!     println!("{} {} ({})", p.name, p.version, p.purl);
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod apk;
+mod attribution;
+mod detector;
+pub mod dpkg;
+pub mod model;
+pub mod os;
+pub mod rpm;
+
+pub use detector::{Context, Detector, Found, purl};
+pub use model::{Distro, Ecosystem, Inventory, Package};
+
+use drydock_source::{Filesystem, Wants};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: malformed package database: {detail}")]
+    Database { path: String, detail: String },
+}
+
+/// Every registered detector, OS package managers first.
+pub fn detectors() -> Vec<Box<dyn Detector>> {
+    vec![Box::new(dpkg::Dpkg), Box::new(apk::Apk), Box::new(rpm::Rpm)]
+}
+
+/// The files the OS probe and every detector need from the image.
+pub fn wants() -> Wants {
+    let mut wants = Wants::new();
+    for f in os::OS_FILES {
+        wants.add(f);
+    }
+    for d in detectors() {
+        for p in d.patterns() {
+            wants.add(p);
+        }
+    }
+    wants
+}
+
+/// Runs the OS probe and every detector over a merged filesystem.
+pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
+    let distro = os::detect(fs);
+    let cx = Context {
+        fs,
+        distro: distro.as_ref(),
+    };
+    let mut inventory = Inventory {
+        distro: distro.clone(),
+        ..Default::default()
+    };
+    let mut databases = Vec::new();
+    for d in detectors() {
+        let found = d.detect(&cx)?;
+        inventory.packages.extend(found.packages);
+        inventory.warnings.extend(found.warnings);
+        databases.extend(found.databases);
+    }
+    match &distro {
+        None => inventory
+            .warnings
+            .push("no OS identified: no /etc/os-release, /usr/lib/os-release or distribution release file".to_string()),
+        Some(d) if !KNOWN_DISTROS.contains(&d.id.as_str()) => inventory.warnings.push(format!(
+            "OS {:?} ({}) is not one drydock knows; OS packages may be missed and will not be matched",
+            d.id, d.source
+        )),
+        _ => {}
+    }
+    if databases.is_empty() {
+        inventory.warnings.push(
+            "no OS package database found (looked for dpkg, apk and rpm databases)".to_string(),
+        );
+    }
+    inventory.packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(
+            b.ecosystem,
+            &b.name,
+            &b.version,
+            &b.arch,
+        ))
+    });
+    Ok(inventory)
+}
+
+const KNOWN_DISTROS: &[&str] = &[
+    "debian",
+    "ubuntu",
+    "alpine",
+    "wolfi",
+    "chainguard",
+    "rhel",
+    "centos",
+    "rocky",
+    "almalinux",
+    "ol",
+    "fedora",
+    "amzn",
+    "sles",
+    "opensuse-leap",
+    "opensuse-tumbleweed",
+    "opensuse",
+    "sle-micro",
+    "mariner",
+    "azurelinux",
+    "photon",
+];

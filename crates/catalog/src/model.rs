@@ -1,0 +1,87 @@
+//! The inventory: plain data that every later stage (matching, advice, monitoring, reports)
+//! reads, so a stored SBOM can be re-matched without the image.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    Deb,
+    Apk,
+    Rpm,
+    Pypi,
+    Npm,
+    Maven,
+    Golang,
+    Cargo,
+    Gem,
+    Composer,
+    Generic,
+}
+
+impl Ecosystem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "deb",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+            Ecosystem::Pypi => "pypi",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Golang => "golang",
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Gem => "gem",
+            Ecosystem::Composer => "composer",
+            Ecosystem::Generic => "generic",
+        }
+    }
+}
+
+/// The operating system of the image, from os-release and its older siblings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Distro {
+    /// os-release `ID`, lower case (`debian`, `alpine`, `rhel`, `rocky`, ...).
+    pub id: String,
+    /// os-release `VERSION_ID`, or the most precise version another release file gives.
+    pub version_id: Option<String>,
+    pub pretty_name: Option<String>,
+    pub version_codename: Option<String>,
+    /// `ID_LIKE`, split.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_like: Vec<String>,
+    /// The file the identification came from.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub name: String,
+    /// The version as the ecosystem writes it; for rpm `[EPOCH:]VERSION-RELEASE`.
+    pub version: String,
+    pub ecosystem: Ecosystem,
+    pub purl: String,
+    pub source_name: Option<String>,
+    pub source_version: Option<String>,
+    pub arch: Option<String>,
+    /// rpm only: `None` when the header has no EPOCH tag, which is not the same as 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modularity_label: Option<String>,
+    /// Index of the layer that installed it: the last layer that changed its database entry.
+    pub layer: Option<usize>,
+    /// Where the package was found (its database or manifest).
+    pub locations: Vec<String>,
+    /// Files the package owns, as absolute image paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inventory {
+    pub distro: Option<Distro>,
+    pub packages: Vec<Package>,
+    pub warnings: Vec<String>,
+}

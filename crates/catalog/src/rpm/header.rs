@@ -1,0 +1,198 @@
+//! rpm header blobs as stored in every rpmdb backend: an index of (tag, type, offset, count)
+//! entries over a data store. No crate exposes this parser (the `rpm` crate keeps its own
+//! private), so drydock carries its own, bounds-checked at every read.
+
+use std::collections::HashMap;
+
+const TAG_NAME: u32 = 1000;
+const TAG_VERSION: u32 = 1001;
+const TAG_RELEASE: u32 = 1002;
+const TAG_EPOCH: u32 = 1003;
+const TAG_LICENSE: u32 = 1014;
+const TAG_ARCH: u32 = 1022;
+const TAG_OLDFILENAMES: u32 = 1027;
+const TAG_SOURCERPM: u32 = 1044;
+const TAG_DIRINDEXES: u32 = 1116;
+const TAG_BASENAMES: u32 = 1117;
+const TAG_DIRNAMES: u32 = 1118;
+const TAG_MODULARITYLABEL: u32 = 5096;
+
+const TYPE_INT32: u32 = 4;
+const TYPE_STRING: u32 = 6;
+const TYPE_STRING_ARRAY: u32 = 8;
+const TYPE_I18NSTRING: u32 = 9;
+
+/// rpm refuses headers with more tags or data than this (`hdrchkTags`, `hdrchkData`).
+const MAX_TAGS: usize = 0xffff;
+const MAX_DATA: usize = 256 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpmHeader {
+    pub name: String,
+    pub epoch: Option<u64>,
+    pub version: String,
+    pub release: String,
+    pub arch: Option<String>,
+    pub source_rpm: Option<String>,
+    pub license: Option<String>,
+    pub modularity_label: Option<String>,
+    pub files: Vec<String>,
+}
+
+struct Entry {
+    kind: u32,
+    offset: usize,
+    count: usize,
+}
+
+struct Blob<'a> {
+    entries: HashMap<u32, Entry>,
+    data: &'a [u8],
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+impl<'a> Blob<'a> {
+    fn parse(mut blob: &'a [u8]) -> Result<Self, String> {
+        // A header read from an .rpm file starts with its own 8-byte magic; rpmdb blobs do not.
+        if blob.starts_with(&[0x8e, 0xad, 0xe8, 0x01]) {
+            blob = &blob[8..];
+        }
+        let il = be32(blob, 0).ok_or("header blob shorter than 8 bytes")? as usize;
+        let dl = be32(blob, 4).ok_or("header blob shorter than 8 bytes")? as usize;
+        if il == 0 || il > MAX_TAGS || dl > MAX_DATA {
+            return Err(format!(
+                "implausible header sizes ({il} tags, {dl} data bytes)"
+            ));
+        }
+        let data_start = 8 + il * 16;
+        let data = blob.get(data_start..data_start + dl).ok_or_else(|| {
+            format!(
+                "header blob truncated: needs {} bytes, has {}",
+                data_start + dl,
+                blob.len()
+            )
+        })?;
+        let mut entries = HashMap::with_capacity(il);
+        for i in 0..il {
+            let at = 8 + i * 16;
+            let tag = be32(blob, at).ok_or("truncated index")?;
+            let kind = be32(blob, at + 4).ok_or("truncated index")?;
+            let offset = be32(blob, at + 8).ok_or("truncated index")? as i32;
+            let count = be32(blob, at + 12).ok_or("truncated index")? as usize;
+            // Region tags (61-63) describe the index itself and carry negative offsets.
+            if (61..=63).contains(&tag) || offset < 0 {
+                continue;
+            }
+            entries.insert(
+                tag,
+                Entry {
+                    kind,
+                    offset: offset as usize,
+                    count,
+                },
+            );
+        }
+        Ok(Blob { entries, data })
+    }
+
+    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, String> {
+        let Some(e) = self.entries.get(&tag) else {
+            return Ok(None);
+        };
+        if !matches!(e.kind, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
+            return Err(format!(
+                "tag {tag} has type {} where a string was expected",
+                e.kind
+            ));
+        }
+        let count = if e.kind == TYPE_STRING { 1 } else { e.count };
+        if count > self.data.len() {
+            return Err(format!(
+                "tag {tag} claims {count} strings in {} bytes",
+                self.data.len()
+            ));
+        }
+        let mut out = Vec::with_capacity(count);
+        let mut at = e.offset;
+        for _ in 0..count {
+            let rest = self
+                .data
+                .get(at..)
+                .ok_or_else(|| format!("tag {tag} points outside the header"))?;
+            let end = memchr::memchr(0, rest)
+                .ok_or_else(|| format!("tag {tag} string is not terminated"))?;
+            out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
+            at += end + 1;
+        }
+        Ok(Some(out))
+    }
+
+    fn string(&self, tag: u32) -> Result<Option<String>, String> {
+        Ok(self.strings(tag)?.and_then(|v| v.into_iter().next()))
+    }
+
+    fn int32s(&self, tag: u32) -> Result<Option<Vec<u32>>, String> {
+        let Some(e) = self.entries.get(&tag) else {
+            return Ok(None);
+        };
+        if e.kind != TYPE_INT32 {
+            return Err(format!(
+                "tag {tag} has type {} where INT32 was expected",
+                e.kind
+            ));
+        }
+        let bytes = e
+            .count
+            .checked_mul(4)
+            .and_then(|n| self.data.get(e.offset..e.offset.checked_add(n)?))
+            .ok_or_else(|| format!("tag {tag} points outside the header"))?;
+        Ok(Some(
+            bytes
+                .chunks_exact(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ))
+    }
+}
+
+pub fn parse(blob: &[u8]) -> Result<RpmHeader, String> {
+    let b = Blob::parse(blob)?;
+    let name = b.string(TAG_NAME)?.ok_or("header has no NAME")?;
+    let version = b
+        .string(TAG_VERSION)?
+        .ok_or_else(|| format!("{name}: header has no VERSION"))?;
+    let release = b.string(TAG_RELEASE)?.unwrap_or_default();
+    let epoch = b
+        .int32s(TAG_EPOCH)?
+        .and_then(|v| v.first().copied())
+        .map(u64::from);
+    let mut files = Vec::new();
+    if let (Some(bases), Some(dirs), Some(index)) = (
+        b.strings(TAG_BASENAMES)?,
+        b.strings(TAG_DIRNAMES)?,
+        b.int32s(TAG_DIRINDEXES)?,
+    ) {
+        for (base, di) in bases.iter().zip(index) {
+            let dir = dirs
+                .get(di as usize)
+                .ok_or_else(|| format!("{name}: file dir index {di} out of range"))?;
+            files.push(format!("{dir}{base}"));
+        }
+    } else if let Some(old) = b.strings(TAG_OLDFILENAMES)? {
+        files = old;
+    }
+    Ok(RpmHeader {
+        name,
+        epoch,
+        version,
+        release,
+        arch: b.string(TAG_ARCH)?,
+        source_rpm: b.string(TAG_SOURCERPM)?,
+        license: b.string(TAG_LICENSE)?,
+        modularity_label: b.string(TAG_MODULARITYLABEL)?.filter(|s| !s.is_empty()),
+        files,
+    })
+}

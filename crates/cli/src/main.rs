@@ -1,0 +1,91 @@
+//! The `drydock` command line. Parsing, progress, output files and exit codes live here; all
+//! real work is in the library crates.
+//!
+//! Exit codes: 0 success, 1 policy failure (a check the user asked for failed),
+//! 2 usage or input error (bad arguments, unreadable or invalid image, malformed database),
+//! 3 internal error.
+
+mod sbom;
+mod version_cmd;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "drydock",
+    version,
+    about = "Daemonless container image scanner",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inventory the packages installed in an image
+    Sbom(sbom::SbomArgs),
+    /// Version-scheme tools (compare versions as drydock's matcher does)
+    Version(version_cmd::VersionArgs),
+}
+
+/// An error already reduced to the line a user sees and the exit code it earns.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<drydock_source::Error> for Failure {
+    fn from(e: drydock_source::Error) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<drydock_catalog::Error> for Failure {
+    fn from(e: drydock_catalog::Error) -> Self {
+        Failure::input(e)
+    }
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("drydock: internal error: {msg}{at} (please report this)");
+        std::process::exit(3);
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sbom(args) => sbom::run(args),
+        Command::Version(args) => version_cmd::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("drydock: error: {}", f.message.replace('\n', " "));
+            ExitCode::from(f.code)
+        }
+    }
+}

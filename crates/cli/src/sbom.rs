@@ -1,0 +1,131 @@
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use drydock_report::{ImageSummary, LayerSummary, SbomDocument};
+use drydock_source::{Image, Platform, SourceSpec};
+
+use crate::Failure;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SbomFormat {
+    Table,
+    Json,
+    Cyclonedx,
+    #[value(name = "spdx-json")]
+    SpdxJson,
+}
+
+#[derive(Args)]
+pub struct SourceArgs {
+    /// Image to read: docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, or a bare path
+    pub source: String,
+    /// Platform to pick from a multi-platform index
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct SbomArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: SbomFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Reads the image and catalogs it; shared by every command that takes a SOURCE.
+pub fn inventory(args: &SourceArgs) -> Result<SbomDocument, Failure> {
+    let spec = SourceSpec::parse(&args.source)?;
+    let platform: Platform = args.platform.parse()?;
+    let mut image = Image::open(&spec, &platform)?;
+    let bar = progress_bar(&image, args.quiet);
+    let wants = drydock_catalog::wants();
+    let fs = image.scan(&wants, &|bytes| {
+        if let Some(b) = &bar {
+            b.inc(bytes);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let inventory = drydock_catalog::catalog(&fs)?;
+    for w in &inventory.warnings {
+        eprintln!("drydock: warning: {w}");
+    }
+    Ok(SbomDocument::new(summary(&image), inventory))
+}
+
+fn progress_bar(image: &Image, quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = image.layers.iter().filter_map(|l| l.size).sum();
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} reading layers {bar:30} {bytes}/{total_bytes} {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+pub fn summary(image: &Image) -> ImageSummary {
+    ImageSummary {
+        name: image.name.clone(),
+        transport: image.transport.to_string(),
+        manifest_digest: image.manifest_digest.clone(),
+        config_digest: image.config_digest.clone(),
+        platform: image.platform.as_ref().map(|p| p.to_string()),
+        repo_tags: image.repo_tags.clone(),
+        os: None,
+        layers: image
+            .layers
+            .iter()
+            .map(|l| LayerSummary {
+                index: l.index,
+                digest: l.digest.clone(),
+                diff_id: l.diff_id.clone(),
+                media_type: l.media_type.clone(),
+                size: l.size,
+                created_by: l.created_by.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::input(format!("{}: cannot write report: {e}", path.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`drydock sbom x | head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Failure::input(format!(
+                    "cannot write to standard output: {e}"
+                ))),
+            }
+        }
+    }
+}
+
+pub fn run(args: SbomArgs) -> Result<u8, Failure> {
+    let doc = inventory(&args.source)?;
+    let text = match args.format {
+        SbomFormat::Table => drydock_report::table::render(&doc),
+        SbomFormat::Json => drydock_report::json::render(&doc),
+        SbomFormat::Cyclonedx => drydock_report::cyclonedx::render(&doc),
+        SbomFormat::SpdxJson => drydock_report::spdx::render(&doc),
+    };
+    write_output(&args.output, &text)?;
+    Ok(0)
+}

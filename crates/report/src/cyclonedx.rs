@@ -1,0 +1,175 @@
+//! CycloneDX 1.6 JSON.
+
+use serde::Serialize;
+
+use crate::{SbomDocument, TOOL_NAME, TOOL_VERSION, timestamp};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Bom {
+    bom_format: &'static str,
+    spec_version: &'static str,
+    serial_number: String,
+    version: u32,
+    metadata: Metadata,
+    components: Vec<Component>,
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    timestamp: String,
+    tools: Tools,
+    component: Component,
+}
+
+#[derive(Serialize)]
+struct Tools {
+    components: Vec<Component>,
+}
+
+#[derive(Serialize, Default)]
+struct Component {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    bom_ref: Option<String>,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purl: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    licenses: Vec<LicenseChoice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct LicenseChoice {
+    license: License,
+}
+
+#[derive(Serialize)]
+struct License {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Property {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    depends_on: Vec<String>,
+}
+
+fn prop(name: &str, value: impl Into<String>) -> Property {
+    Property {
+        name: format!("drydock:{name}"),
+        value: value.into(),
+    }
+}
+
+pub fn render(doc: &SbomDocument) -> String {
+    let image_ref = "image".to_string();
+    let mut seen = std::collections::HashSet::new();
+    let mut components = Vec::new();
+    let mut refs = Vec::new();
+    if let Some(os) = &doc.image.os {
+        let r = format!("os:{}", os.id);
+        seen.insert(r.clone());
+        refs.push(r.clone());
+        components.push(Component {
+            kind: "operating-system",
+            bom_ref: Some(r),
+            name: os.id.clone(),
+            version: os.version_id.clone(),
+            ..Default::default()
+        });
+    }
+    for p in &doc.packages {
+        let mut r = p.purl.clone();
+        let mut n = 1;
+        while !seen.insert(r.clone()) {
+            n += 1;
+            r = format!("{}#{n}", p.purl);
+        }
+        refs.push(r.clone());
+        let mut properties = vec![prop("package:ecosystem", p.ecosystem.as_str())];
+        if let Some(l) = p.layer {
+            properties.push(prop("layer:index", l.to_string()));
+            if let Some(layer) = doc.image.layers.get(l) {
+                if let Some(d) = &layer.digest {
+                    properties.push(prop("layer:digest", d.clone()));
+                }
+                if let Some(d) = &layer.diff_id {
+                    properties.push(prop("layer:diff_id", d.clone()));
+                }
+            }
+        }
+        if let (Some(n), Some(v)) = (&p.source_name, &p.source_version) {
+            properties.push(prop("package:source_name", n.clone()));
+            properties.push(prop("package:source_version", v.clone()));
+        }
+        for loc in &p.locations {
+            properties.push(prop("location", loc.clone()));
+        }
+        components.push(Component {
+            kind: "library",
+            bom_ref: Some(r),
+            name: p.name.clone(),
+            version: Some(p.version.clone()),
+            purl: Some(p.purl.clone()),
+            licenses: p
+                .licenses
+                .iter()
+                .map(|l| LicenseChoice {
+                    license: License { name: l.clone() },
+                })
+                .collect(),
+            properties,
+        });
+    }
+    let bom = Bom {
+        bom_format: "CycloneDX",
+        spec_version: "1.6",
+        serial_number: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        version: 1,
+        metadata: Metadata {
+            timestamp: timestamp(),
+            tools: Tools {
+                components: vec![Component {
+                    kind: "application",
+                    name: TOOL_NAME.into(),
+                    version: Some(TOOL_VERSION.into()),
+                    ..Default::default()
+                }],
+            },
+            component: Component {
+                kind: "container",
+                bom_ref: Some(image_ref.clone()),
+                name: doc.image.name.clone(),
+                version: doc
+                    .image
+                    .manifest_digest
+                    .clone()
+                    .or_else(|| doc.image.config_digest.clone()),
+                ..Default::default()
+            },
+        },
+        components,
+        dependencies: vec![Dependency {
+            reference: image_ref,
+            depends_on: refs,
+        }],
+    };
+    let mut out = serde_json::to_string_pretty(&bom).unwrap_or_default();
+    out.push('\n');
+    out
+}

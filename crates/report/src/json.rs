@@ -1,0 +1,8 @@
+use crate::SbomDocument;
+
+pub fn render(doc: &SbomDocument) -> String {
+    // Serialising plain structs of strings and numbers cannot fail.
+    let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
+    out.push('\n');
+    out
+}

@@ -1,0 +1,94 @@
+//! drydock's output formats, rendered from plain data: the inventory from `drydock-catalog`
+//! and an [`ImageSummary`] the caller fills in. Nothing here knows how the data was found.
+//!
+//! Formats: a terminal table, drydock's own versioned JSON (see `docs/json-format.md`),
+//! CycloneDX 1.6 JSON and SPDX 2.3 JSON. The CycloneDX and SPDX documents are hand-written serde
+//! structs: the official CycloneDX crate stops at 1.5, and SPDX crates are unmaintained.
+//!
+//! ```
+//! use drydock_report::{ImageSummary, SbomDocument};
+//! let doc = SbomDocument::new(ImageSummary::default(), Default::default());
+//! let json = drydock_report::json::render(&doc);
+//! assert!(json.contains("\"schema_version\": 1"));
+//! ```
+
+pub mod cyclonedx;
+pub mod json;
+pub mod spdx;
+pub mod table;
+
+use drydock_catalog::{Distro, Inventory, Package};
+use serde::{Deserialize, Serialize};
+
+/// Version of drydock's JSON format; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+pub const TOOL_NAME: &str = "drydock";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LayerSummary {
+    pub index: usize,
+    pub digest: Option<String>,
+    pub diff_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ImageSummary {
+    /// Transport-qualified source, e.g. `oci:images/web:latest`.
+    pub name: String,
+    pub transport: String,
+    pub manifest_digest: Option<String>,
+    pub config_digest: Option<String>,
+    pub platform: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    pub os: Option<Distro>,
+    pub layers: Vec<LayerSummary>,
+}
+
+/// drydock's SBOM: what `drydock sbom --format json` prints and what later stages read back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SbomDocument {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub image: ImageSummary,
+    pub packages: Vec<Package>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl SbomDocument {
+    pub fn new(mut image: ImageSummary, inventory: Inventory) -> Self {
+        image.os = inventory.distro;
+        SbomDocument {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: TOOL_NAME.into(),
+                version: TOOL_VERSION.into(),
+            },
+            image,
+            packages: inventory.packages,
+            warnings: inventory.warnings,
+        }
+    }
+}
+
+/// Document time: `SOURCE_DATE_EPOCH` when set (reproducible output), else now.
+pub fn timestamp() -> String {
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,175 @@
+//! SPDX 2.3 JSON.
+
+use serde::Serialize;
+
+use crate::{SbomDocument, TOOL_NAME, TOOL_VERSION, timestamp};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document {
+    spdx_version: &'static str,
+    data_license: &'static str,
+    #[serde(rename = "SPDXID")]
+    spdx_id: &'static str,
+    name: String,
+    document_namespace: String,
+    creation_info: CreationInfo,
+    document_describes: Vec<String>,
+    packages: Vec<SpdxPackage>,
+    relationships: Vec<Relationship>,
+}
+
+#[derive(Serialize)]
+struct CreationInfo {
+    created: String,
+    creators: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxPackage {
+    #[serde(rename = "SPDXID")]
+    spdx_id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_info: Option<String>,
+    download_location: &'static str,
+    files_analyzed: bool,
+    license_concluded: &'static str,
+    license_declared: &'static str,
+    copyright_text: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_info: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_package_purpose: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_refs: Vec<ExternalRef>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalRef {
+    reference_category: &'static str,
+    reference_type: &'static str,
+    reference_locator: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Relationship {
+    spdx_element_id: String,
+    relationship_type: &'static str,
+    related_spdx_element: String,
+}
+
+/// SPDX ids allow letters, digits, `.` and `-` only.
+fn spdx_id(prefix: &str, name: &str, n: usize) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("SPDXRef-{prefix}-{clean}-{n}")
+}
+
+pub fn render(doc: &SbomDocument) -> String {
+    let image_id = "SPDXRef-Image".to_string();
+    let mut packages = vec![SpdxPackage {
+        spdx_id: image_id.clone(),
+        name: doc.image.name.clone(),
+        version_info: doc
+            .image
+            .manifest_digest
+            .clone()
+            .or_else(|| doc.image.config_digest.clone()),
+        download_location: "NOASSERTION",
+        files_analyzed: false,
+        license_concluded: "NOASSERTION",
+        license_declared: "NOASSERTION",
+        copyright_text: "NOASSERTION",
+        source_info: None,
+        primary_package_purpose: Some("CONTAINER"),
+        external_refs: Vec::new(),
+    }];
+    let mut relationships = vec![Relationship {
+        spdx_element_id: "SPDXRef-DOCUMENT".into(),
+        relationship_type: "DESCRIBES",
+        related_spdx_element: image_id.clone(),
+    }];
+    if let Some(os) = &doc.image.os {
+        let id = spdx_id("OperatingSystem", &os.id, 0);
+        packages.push(SpdxPackage {
+            spdx_id: id.clone(),
+            name: os.id.clone(),
+            version_info: os.version_id.clone(),
+            download_location: "NOASSERTION",
+            files_analyzed: false,
+            license_concluded: "NOASSERTION",
+            license_declared: "NOASSERTION",
+            copyright_text: "NOASSERTION",
+            source_info: Some(format!("identified from /{}", os.source)),
+            primary_package_purpose: Some("OPERATING-SYSTEM"),
+            external_refs: Vec::new(),
+        });
+        relationships.push(Relationship {
+            spdx_element_id: image_id.clone(),
+            relationship_type: "CONTAINS",
+            related_spdx_element: id,
+        });
+    }
+    for (i, p) in doc.packages.iter().enumerate() {
+        let id = spdx_id(
+            "Package",
+            &format!("{}-{}", p.ecosystem.as_str(), p.name),
+            i + 1,
+        );
+        let mut info = format!("found in {}", p.locations.join(", "));
+        if let Some(l) = p.layer {
+            info.push_str(&format!("; installed by layer {l}"));
+        }
+        packages.push(SpdxPackage {
+            spdx_id: id.clone(),
+            name: p.name.clone(),
+            version_info: Some(p.version.clone()),
+            download_location: "NOASSERTION",
+            files_analyzed: false,
+            license_concluded: "NOASSERTION",
+            license_declared: "NOASSERTION",
+            copyright_text: "NOASSERTION",
+            source_info: Some(info),
+            primary_package_purpose: Some("LIBRARY"),
+            external_refs: vec![ExternalRef {
+                reference_category: "PACKAGE-MANAGER",
+                reference_type: "purl",
+                reference_locator: p.purl.clone(),
+            }],
+        });
+        relationships.push(Relationship {
+            spdx_element_id: image_id.clone(),
+            relationship_type: "CONTAINS",
+            related_spdx_element: id,
+        });
+    }
+    let document = Document {
+        spdx_version: "SPDX-2.3",
+        data_license: "CC0-1.0",
+        spdx_id: "SPDXRef-DOCUMENT",
+        name: doc.image.name.clone(),
+        document_namespace: format!("https://drydock.dev/spdx/{}", uuid::Uuid::new_v4()),
+        creation_info: CreationInfo {
+            created: timestamp(),
+            creators: vec![format!("Tool: {TOOL_NAME}-{TOOL_VERSION}")],
+        },
+        document_describes: vec![image_id],
+        packages,
+        relationships,
+    };
+    let mut out = serde_json::to_string_pretty(&document).unwrap_or_default();
+    out.push('\n');
+    out
+}

@@ -1,0 +1,226 @@
+//! The merged view of all layers: which path exists in the final image, which layer last wrote
+//! it, and every revision of the files detectors asked for.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::layer::{LayerScan, NodeKind};
+use crate::wants::Pattern;
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Index of the last layer that wrote this path.
+    pub layer: usize,
+    pub kind: NodeKind,
+}
+
+/// One layer's version of a kept file; `data: None` means the layer deleted or replaced it.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub layer: usize,
+    pub data: Option<Arc<[u8]>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Filesystem {
+    nodes: BTreeMap<String, Node>,
+    kept: HashMap<String, Vec<Revision>>,
+    layer_count: usize,
+}
+
+const MAX_LINK_HOPS: usize = 40;
+
+impl Filesystem {
+    /// Applies layers in order: first the layer's whiteouts and opaque markers (they hide what
+    /// lower layers put there), then its entries.
+    pub fn merge(layers: Vec<LayerScan>) -> Self {
+        let mut fs = Filesystem {
+            layer_count: layers.len(),
+            ..Default::default()
+        };
+        for layer in layers {
+            let index = layer.index;
+            for dir in &layer.opaque {
+                fs.remove_under(dir, index);
+            }
+            for path in &layer.whiteouts {
+                fs.remove_under(path, index);
+                fs.remove_exact(path, index);
+            }
+            let kept: HashMap<&str, &Arc<[u8]>> =
+                layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
+            for entry in layer.entries {
+                if entry.kind != NodeKind::Dir {
+                    fs.remove_under(&entry.path, index);
+                }
+                match kept.get(entry.path.as_str()) {
+                    Some(data) => fs
+                        .kept
+                        .entry(entry.path.clone())
+                        .or_default()
+                        .push(Revision {
+                            layer: index,
+                            data: Some((*data).clone()),
+                        }),
+                    None => {
+                        if let Some(revs) = fs.kept.get_mut(&entry.path)
+                            && revs.last().is_some_and(|r| r.data.is_some())
+                        {
+                            revs.push(Revision {
+                                layer: index,
+                                data: None,
+                            });
+                        }
+                    }
+                }
+                fs.nodes.insert(
+                    entry.path,
+                    Node {
+                        layer: index,
+                        kind: entry.kind,
+                    },
+                );
+            }
+        }
+        fs
+    }
+
+    fn remove_exact(&mut self, path: &str, layer: usize) {
+        if self.nodes.remove(path).is_some() {
+            self.mark_deleted(path, layer);
+        }
+    }
+
+    fn remove_under(&mut self, dir: &str, layer: usize) {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let doomed: Vec<String> = self
+            .nodes
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for path in doomed {
+            self.nodes.remove(&path);
+            self.mark_deleted(&path, layer);
+        }
+    }
+
+    fn mark_deleted(&mut self, path: &str, layer: usize) {
+        if let Some(revs) = self.kept.get_mut(path)
+            && revs.last().is_some_and(|r| r.data.is_some())
+        {
+            revs.push(Revision { layer, data: None });
+        }
+    }
+
+    pub fn layer_count(&self) -> usize {
+        self.layer_count
+    }
+
+    pub fn node(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.nodes.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Follows symlinks in every component, as the kernel would inside a chroot: `..` at the
+    /// root stays at the root, so nothing resolves outside the image.
+    pub fn resolve(&self, path: &str) -> String {
+        let mut todo: VecDeque<String> = path.split('/').map(str::to_string).collect();
+        let mut current: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = todo.pop_front() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    current.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(part);
+            let joined = current.join("/");
+            if let Some(Node {
+                kind: NodeKind::Symlink(target),
+                ..
+            }) = self.nodes.get(&joined)
+            {
+                hops += 1;
+                if hops > MAX_LINK_HOPS {
+                    break;
+                }
+                current.pop();
+                if target.starts_with('/') {
+                    current.clear();
+                }
+                for piece in target.split('/').rev() {
+                    todo.push_front(piece.to_string());
+                }
+            }
+        }
+        current.join("/")
+    }
+
+    /// The final content of a kept file (after following symlinks).
+    pub fn read(&self, path: &str) -> Option<&[u8]> {
+        let real = self.resolve(path);
+        self.nodes.get(&real)?;
+        self.kept.get(&real)?.last()?.data.as_deref()
+    }
+
+    /// Every layer's version of a kept file, oldest first.
+    pub fn history(&self, path: &str) -> &[Revision] {
+        self.kept.get(path).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Regular files in the final image matching the pattern, as real paths, sorted.
+    pub fn glob(&self, pattern: &Pattern) -> Vec<String> {
+        let mut out = Vec::new();
+        match pattern.literal_dir().filter(|_| !pattern.has_globstar()) {
+            Some((dir, last)) => {
+                let real_dir = self.resolve(&dir);
+                let prefix = if real_dir.is_empty() {
+                    String::new()
+                } else {
+                    format!("{real_dir}/")
+                };
+                for (path, _) in self
+                    .nodes
+                    .range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                {
+                    let rest = &path[prefix.len()..];
+                    if rest.contains('/') || !crate::wants::component_matches(last, rest) {
+                        continue;
+                    }
+                    let real = self.resolve(path);
+                    if matches!(
+                        self.nodes.get(&real),
+                        Some(Node {
+                            kind: NodeKind::File { .. },
+                            ..
+                        })
+                    ) {
+                        out.push(real);
+                    }
+                }
+            }
+            None => {
+                for (path, node) in &self.nodes {
+                    if matches!(node.kind, NodeKind::File { .. }) && pattern.matches(path) {
+                        out.push(path.clone());
+                    }
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}

@@ -1,0 +1,728 @@
+//! Opening an image: reading its index, manifest and config, checking their digests, and
+//! describing its layers. [`Image::scan`] then streams every layer once, in parallel.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::digest::{self, sha256_hex};
+use crate::error::{Error, Result};
+use crate::fs::Filesystem;
+use crate::layer::{LayerContext, LayerScan, scan_blob};
+use crate::rootfs;
+use crate::spec::SourceSpec;
+use crate::store::{self, DirStore, Store};
+use crate::wants::Wants;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+        }
+    }
+}
+
+impl FromStr for Platform {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let parts: Vec<&str> = s.split('/').collect();
+        match parts.as_slice() {
+            [os, arch] if !os.is_empty() && !arch.is_empty() => Ok(Platform {
+                os: os.to_string(),
+                architecture: arch.to_string(),
+                variant: None,
+            }),
+            [os, arch, variant] if !os.is_empty() && !arch.is_empty() => Ok(Platform {
+                os: os.to_string(),
+                architecture: arch.to_string(),
+                variant: Some(variant.to_string()),
+            }),
+            _ => Err(Error::Usage(format!(
+                "invalid platform {s:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
+    pub index: usize,
+    /// Digest of the blob as stored (compressed); filled in by the scan when the source has none.
+    pub digest: Option<String>,
+    pub diff_id: Option<String>,
+    pub media_type: Option<String>,
+    pub size: Option<u64>,
+    pub created_by: Option<String>,
+    blob: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub created_by: Option<String>,
+    pub empty_layer: bool,
+    /// The layer this entry produced, when it produced one.
+    pub layer: Option<usize>,
+}
+
+enum Backing {
+    Store(Box<dyn Store>),
+    RootFs(PathBuf),
+}
+
+pub struct Image {
+    /// The transport-qualified name, e.g. `oci:images/web:latest`.
+    pub name: String,
+    pub transport: &'static str,
+    pub manifest_digest: Option<String>,
+    pub config_digest: Option<String>,
+    pub platform: Option<Platform>,
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub repo_tags: Vec<String>,
+    pub layers: Vec<LayerInfo>,
+    pub history: Vec<HistoryEntry>,
+    backing: Backing,
+}
+
+impl fmt::Debug for Image {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Image")
+            .field("name", &self.name)
+            .field("layers", &self.layers)
+            .finish()
+    }
+}
+
+const INDEX_MEDIA_TYPES: &[&str] = &[
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+const MANIFEST_MEDIA_TYPES: &[&str] = &[
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+];
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+#[derive(Deserialize)]
+struct DockerManifestEntry {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers")]
+    layers: Vec<String>,
+}
+
+impl Image {
+    pub fn open(spec: &SourceSpec, platform: &Platform) -> Result<Image> {
+        match spec {
+            SourceSpec::RootFs { path } => open_rootfs(path),
+            SourceSpec::OciDir { path, tag } => {
+                let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+                if !meta.is_dir() {
+                    return Err(Error::NotAnImage(format!(
+                        "{}: not a directory (an OCI layout is a directory; use oci-archive: for a tar)",
+                        path.display()
+                    )));
+                }
+                let store = DirStore::new(path);
+                open_oci(
+                    Box::new(store),
+                    format!("oci:{}", path.display()),
+                    tag.as_deref(),
+                    platform,
+                    "oci",
+                )
+            }
+            SourceSpec::OciArchive { path, tag }
+            | SourceSpec::DockerArchive {
+                path,
+                reference: tag,
+            } => {
+                let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+                if meta.is_dir() {
+                    return open_oci(
+                        Box::new(DirStore::new(path)),
+                        format!("oci:{}", path.display()),
+                        tag.as_deref(),
+                        platform,
+                        "oci",
+                    );
+                }
+                let store = store::open_archive(path)?;
+                let prefer_docker = matches!(spec, SourceSpec::DockerArchive { .. });
+                if store.exists("manifest.json") && (prefer_docker || !store.exists("index.json")) {
+                    open_docker_archive(store, path, tag.as_deref())
+                } else if store.exists("index.json") {
+                    open_oci(
+                        store,
+                        format!("oci-archive:{}", path.display()),
+                        tag.as_deref(),
+                        platform,
+                        "oci-archive",
+                    )
+                } else if store.exists("repositories") {
+                    Err(Error::Unsupported(format!(
+                        "{}: a docker save archive without manifest.json (Docker < 1.10 layout)",
+                        path.display()
+                    )))
+                } else {
+                    Err(Error::NotAnImage(format!(
+                        "{}: not an image archive (no manifest.json or index.json inside)",
+                        path.display()
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Streams every layer once (in parallel), verifying digests, and merges them.
+    /// `on_layer` is called with the compressed size of each finished layer.
+    pub fn scan(&mut self, wants: &Wants, on_layer: &(dyn Fn(u64) + Sync)) -> Result<Filesystem> {
+        let store = match &self.backing {
+            Backing::RootFs(path) => {
+                let scan = rootfs::scan(path, wants)?;
+                on_layer(scan.size);
+                return Ok(Filesystem::merge(vec![scan]));
+            }
+            Backing::Store(store) => store,
+        };
+        let scans: Vec<LayerScan> = self
+            .layers
+            .par_iter()
+            .map(|layer| {
+                let scan = scan_layer(store.as_ref(), layer, wants)?;
+                on_layer(scan.compressed_size);
+                Ok(scan)
+            })
+            .collect::<Result<_>>()?;
+        for (info, scan) in self.layers.iter_mut().zip(&scans) {
+            if info.digest.is_none() {
+                info.digest = Some(scan.digest.clone());
+            }
+            if info.diff_id.is_none() {
+                info.diff_id = Some(scan.diff_id.clone());
+            }
+            if info.size.is_none() {
+                info.size = Some(scan.compressed_size);
+            }
+        }
+        Ok(Filesystem::merge(scans))
+    }
+}
+
+fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<LayerScan> {
+    let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
+    let no_extra = HashSet::new();
+    let ctx = LayerContext {
+        index: layer.index,
+        label: &label,
+        wants,
+        strict_links: true,
+        extra: &no_extra,
+    };
+    let mut scan = scan_blob(store.open(&layer.blob)?, &ctx, layer.media_type.as_deref())?;
+    if let Some(expected) = &layer.digest
+        && *expected != scan.digest
+    {
+        return Err(Error::DigestMismatch {
+            what: format!("layer {} blob {}", layer.index, layer.blob),
+            expected: expected.clone(),
+            actual: scan.digest,
+        });
+    }
+    if let Some(expected) = &layer.diff_id
+        && *expected != scan.diff_id
+    {
+        return Err(Error::DigestMismatch {
+            what: format!(
+                "layer {} diff_id (uncompressed content of {})",
+                layer.index, layer.blob
+            ),
+            expected: expected.clone(),
+            actual: scan.diff_id,
+        });
+    }
+    if !scan.pending_links.is_empty() {
+        // Hard links to wanted files whose target had an unwanted name: read the layer again
+        // for just those targets.
+        let targets: HashSet<String> = scan.pending_links.iter().map(|(_, t)| t.clone()).collect();
+        let none = Wants::new();
+        let ctx = LayerContext {
+            index: layer.index,
+            label: &label,
+            wants: &none,
+            strict_links: true,
+            extra: &targets,
+        };
+        let again = scan_blob(store.open(&layer.blob)?, &ctx, layer.media_type.as_deref())?;
+        for (link, target) in std::mem::take(&mut scan.pending_links) {
+            if let Some((_, data)) = again.kept.iter().find(|(p, _)| *p == target) {
+                scan.kept.push((link, data.clone()));
+            }
+        }
+    }
+    Ok(scan)
+}
+
+fn read_verified(store: &dyn Store, name: &str, expected: &str, what: &str) -> Result<Vec<u8>> {
+    if digest::parse(expected).is_none() {
+        return Err(Error::NotAnImage(format!(
+            "{what}: invalid digest {expected:?}"
+        )));
+    }
+    if !expected.starts_with("sha256:") {
+        return Err(Error::Unsupported(format!(
+            "{what}: digest algorithm of {expected}"
+        )));
+    }
+    let bytes = store.read_small(name)?;
+    let actual = sha256_hex(&bytes);
+    if actual != expected {
+        return Err(Error::DigestMismatch {
+            what: what.to_string(),
+            expected: expected.to_string(),
+            actual,
+        });
+    }
+    Ok(bytes)
+}
+
+fn blob_name(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algo, hex)) => format!("blobs/{algo}/{hex}"),
+        None => format!("blobs/{digest}"),
+    }
+}
+
+fn descriptor_platform(d: &Descriptor) -> Option<Platform> {
+    d.platform().as_ref().map(|p| Platform {
+        os: p.os().to_string(),
+        architecture: p.architecture().to_string(),
+        variant: p.variant().clone(),
+    })
+}
+
+fn platform_matches(want: &Platform, have: &Platform) -> bool {
+    want.os == have.os
+        && want.architecture == have.architecture
+        && match (&want.variant, &have.variant) {
+            (Some(w), Some(h)) => w == h,
+            (Some(w), None) => w == "v8" && have.architecture == "arm64",
+            _ => true,
+        }
+}
+
+fn open_oci(
+    store: Box<dyn Store>,
+    name: String,
+    tag: Option<&str>,
+    platform: &Platform,
+    transport: &'static str,
+) -> Result<Image> {
+    if !store.exists("index.json") {
+        return Err(Error::NotAnImage(format!(
+            "{}: not an OCI layout (no index.json)",
+            store.describe()
+        )));
+    }
+    let raw = store.read_small("index.json")?;
+    let index: ImageIndex = serde_json::from_slice(&raw)
+        .map_err(|e| Error::json(format!("{}: index.json", store.describe()), e))?;
+    let mut candidates: Vec<Descriptor> = index.manifests().clone();
+    if let Some(tag) = tag {
+        let tagged: Vec<Descriptor> = candidates
+            .iter()
+            .filter(|d| {
+                d.annotations()
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME))
+                    .is_some_and(|r| r == tag || r.ends_with(&format!(":{tag}")))
+            })
+            .cloned()
+            .collect();
+        if tagged.is_empty() {
+            let names: Vec<String> = candidates
+                .iter()
+                .filter_map(|d| {
+                    d.annotations()
+                        .as_ref()
+                        .and_then(|a| a.get(REF_NAME))
+                        .cloned()
+                })
+                .collect();
+            return Err(Error::NotAnImage(format!(
+                "{}: no image tagged {tag:?} (tags: {})",
+                store.describe(),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+        candidates = tagged;
+    }
+    if candidates.is_empty() {
+        return Err(Error::NotAnImage(format!(
+            "{}: index.json lists no manifests",
+            store.describe()
+        )));
+    }
+    let (manifest_desc, manifest) = pick_manifest(store.as_ref(), candidates, platform, 0)?;
+    let manifest_digest = manifest_desc.digest().to_string();
+    let config_digest = manifest.config().digest().to_string();
+    let config_raw = read_verified(
+        store.as_ref(),
+        &blob_name(&config_digest),
+        &config_digest,
+        "image config",
+    )?;
+    let config = parse_config(&config_raw, &store.describe())?;
+    let diff_ids = config.rootfs().diff_ids().clone();
+    if diff_ids.len() != manifest.layers().len() {
+        return Err(Error::NotAnImage(format!(
+            "{}: manifest lists {} layers but the config lists {} diff_ids",
+            store.describe(),
+            manifest.layers().len(),
+            diff_ids.len()
+        )));
+    }
+    let layers = manifest
+        .layers()
+        .iter()
+        .enumerate()
+        .map(|(index, d)| {
+            let digest = d.digest().to_string();
+            LayerInfo {
+                index,
+                blob: blob_name(&digest),
+                digest: Some(digest),
+                diff_id: Some(diff_ids[index].clone()),
+                media_type: Some(d.media_type().to_string()),
+                size: Some(d.size()),
+                created_by: None,
+            }
+        })
+        .collect();
+    let name = match tag {
+        Some(t) => format!("{name}:{t}"),
+        None => name,
+    };
+    let mut image = Image {
+        name,
+        transport,
+        manifest_digest: Some(manifest_digest),
+        config_digest: Some(config_digest),
+        platform: None,
+        env: Vec::new(),
+        user: None,
+        repo_tags: Vec::new(),
+        layers,
+        history: Vec::new(),
+        backing: Backing::Store(store),
+    };
+    apply_config(&mut image, &config);
+    Ok(image)
+}
+
+/// Walks an index (and nested indexes) down to one image manifest for the platform.
+fn pick_manifest(
+    store: &dyn Store,
+    candidates: Vec<Descriptor>,
+    platform: &Platform,
+    depth: usize,
+) -> Result<(Descriptor, ImageManifest)> {
+    if depth > 4 {
+        return Err(Error::NotAnImage(format!(
+            "{}: image indexes nested too deeply",
+            store.describe()
+        )));
+    }
+    let mut images: Vec<(Descriptor, Option<Platform>)> = Vec::new();
+    for d in candidates {
+        let media_type = d.media_type().to_string();
+        if INDEX_MEDIA_TYPES.contains(&media_type.as_str()) {
+            let digest = d.digest().to_string();
+            let raw = read_verified(store, &blob_name(&digest), &digest, "image index")?;
+            let nested: ImageIndex = serde_json::from_slice(&raw)
+                .map_err(|e| Error::json(format!("image index {digest}"), e))?;
+            return pick_manifest(store, nested.manifests().clone(), platform, depth + 1);
+        }
+        if !MANIFEST_MEDIA_TYPES.contains(&media_type.as_str()) {
+            continue;
+        }
+        let p = descriptor_platform(&d);
+        // Attestation manifests carry the platform unknown/unknown.
+        if p.as_ref().is_some_and(|p| p.os == "unknown") {
+            continue;
+        }
+        images.push((d, p));
+    }
+    if images.is_empty() {
+        return Err(Error::NotAnImage(format!(
+            "{}: no image manifest of a known media type in the index",
+            store.describe()
+        )));
+    }
+    let chosen = if images.len() == 1
+        && images[0]
+            .1
+            .as_ref()
+            .is_none_or(|p| platform_matches(platform, p))
+    {
+        images.remove(0).0
+    } else if images.iter().all(|(_, p)| p.is_some()) {
+        match images
+            .iter()
+            .position(|(_, p)| p.as_ref().is_some_and(|p| platform_matches(platform, p)))
+        {
+            Some(i) => images.remove(i).0,
+            None => {
+                let available: Vec<String> = images
+                    .iter()
+                    .filter_map(|(_, p)| p.as_ref().map(|p| p.to_string()))
+                    .collect();
+                return Err(Error::Platform(format!(
+                    "{}: no image for platform {platform} (available: {}); choose one with --platform",
+                    store.describe(),
+                    available.join(", ")
+                )));
+            }
+        }
+    } else {
+        return Err(Error::NotAnImage(format!(
+            "{}: the layout holds {} images; name one with :TAG",
+            store.describe(),
+            images.len()
+        )));
+    };
+    let digest = chosen.digest().to_string();
+    let raw = read_verified(store, &blob_name(&digest), &digest, "image manifest")?;
+    let manifest: ImageManifest = serde_json::from_slice(&raw)
+        .map_err(|e| Error::json(format!("image manifest {digest}"), e))?;
+    Ok((chosen, manifest))
+}
+
+fn parse_config(raw: &[u8], place: &str) -> Result<ImageConfiguration> {
+    serde_json::from_slice(raw).map_err(|e| Error::json(format!("{place}: image config"), e))
+}
+
+fn apply_config(image: &mut Image, config: &ImageConfiguration) {
+    image.platform = Some(Platform {
+        os: config.os().to_string(),
+        architecture: config.architecture().to_string(),
+        variant: config.variant().clone(),
+    });
+    if let Some(c) = config.config() {
+        image.env = c.env().clone().unwrap_or_default();
+        image.user = c.user().clone().filter(|u| !u.is_empty());
+    }
+    let mut next_layer = 0;
+    for h in config.history().clone().unwrap_or_default() {
+        let empty = h.empty_layer().unwrap_or(false);
+        let layer = (!empty && next_layer < image.layers.len()).then_some(next_layer);
+        if let Some(i) = layer {
+            image.layers[i].created_by = h.created_by().clone();
+            next_layer += 1;
+        }
+        image.history.push(HistoryEntry {
+            created_by: h.created_by().clone(),
+            empty_layer: empty,
+            layer,
+        });
+    }
+}
+
+fn open_docker_archive(
+    store: Box<dyn Store>,
+    path: &Path,
+    reference: Option<&str>,
+) -> Result<Image> {
+    let raw = store.read_small("manifest.json")?;
+    let entries: Option<Vec<DockerManifestEntry>> = serde_json::from_slice(&raw)
+        .map_err(|e| Error::json(format!("{}: manifest.json", path.display()), e))?;
+    let mut entries = entries.unwrap_or_default();
+    if entries.is_empty() {
+        return Err(Error::NotAnImage(format!(
+            "{}: manifest.json lists no images",
+            path.display()
+        )));
+    }
+    let entry = match reference {
+        Some(r) if r.starts_with('@') => {
+            let i: usize = r[1..]
+                .parse()
+                .map_err(|_| Error::Usage(format!("invalid archive index {r:?}")))?;
+            if i >= entries.len() {
+                return Err(Error::NotAnImage(format!(
+                    "{}: archive holds {} images, no @{i}",
+                    path.display(),
+                    entries.len()
+                )));
+            }
+            entries.remove(i)
+        }
+        Some(r) => {
+            let pos = entries.iter().position(|e| {
+                e.repo_tags.as_ref().is_some_and(|tags| {
+                    tags.iter().any(|t| {
+                        t == r
+                            || t.ends_with(&format!("/{r}"))
+                            || t.rsplit_once(':').is_some_and(|(_, tag)| tag == r)
+                    })
+                })
+            });
+            match pos {
+                Some(i) => entries.remove(i),
+                None => {
+                    return Err(Error::NotAnImage(format!(
+                        "{}: no image tagged {r:?} in the archive",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        None if entries.len() > 1 => {
+            let tags: Vec<String> = entries
+                .iter()
+                .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+                .collect();
+            return Err(Error::NotAnImage(format!(
+                "{}: the archive holds {} images ({}); choose one with docker-archive:PATH:TAG or :@N",
+                path.display(),
+                entries.len(),
+                tags.join(", ")
+            )));
+        }
+        None => entries.remove(0),
+    };
+    let config_name = paths_clean(&entry.config)?;
+    let config_raw = store.read_small(&config_name)?;
+    let config_digest = sha256_hex(&config_raw);
+    if let Some(hex) = expected_hex(&config_name)
+        && config_digest != format!("sha256:{hex}")
+    {
+        return Err(Error::DigestMismatch {
+            what: format!("image config {config_name}"),
+            expected: format!("sha256:{hex}"),
+            actual: config_digest,
+        });
+    }
+    let config = parse_config(&config_raw, &path.display().to_string())?;
+    let diff_ids = config.rootfs().diff_ids().clone();
+    if diff_ids.len() != entry.layers.len() {
+        return Err(Error::NotAnImage(format!(
+            "{}: manifest.json lists {} layers but the config lists {} diff_ids",
+            path.display(),
+            entry.layers.len(),
+            diff_ids.len()
+        )));
+    }
+    let mut layers = Vec::new();
+    for (index, name) in entry.layers.iter().enumerate() {
+        let blob = paths_clean(name)?;
+        if !store.exists(&blob) {
+            return Err(Error::NotAnImage(format!(
+                "{}: layer {blob} is missing from the archive",
+                path.display()
+            )));
+        }
+        layers.push(LayerInfo {
+            index,
+            digest: expected_hex(&blob).map(|h| format!("sha256:{h}")),
+            diff_id: Some(diff_ids[index].clone()),
+            media_type: None,
+            size: None,
+            created_by: None,
+            blob,
+        });
+    }
+    let mut image = Image {
+        name: format!("docker-archive:{}", path.display()),
+        transport: "docker-archive",
+        manifest_digest: None,
+        config_digest: Some(config_digest),
+        platform: None,
+        env: Vec::new(),
+        user: None,
+        repo_tags: entry.repo_tags.unwrap_or_default(),
+        layers,
+        history: Vec::new(),
+        backing: Backing::Store(store),
+    };
+    apply_config(&mut image, &config);
+    Ok(image)
+}
+
+fn paths_clean(name: &str) -> Result<String> {
+    crate::paths::entry_name(name, "manifest.json")
+}
+
+/// Content-addressed member names (`blobs/sha256/<hex>`, `<hex>.json`, skopeo's `<hex>.tar`)
+/// promise their own digest.
+fn expected_hex(name: &str) -> Option<String> {
+    let file = crate::paths::file_name(name);
+    let stem = file
+        .strip_suffix(".json")
+        .or_else(|| file.strip_suffix(".tar"))
+        .unwrap_or(file);
+    let looks_hex = stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+    let under_blobs = name.starts_with("blobs/sha256/") || !name.contains('/');
+    (looks_hex && under_blobs).then(|| stem.to_ascii_lowercase())
+}
+
+fn open_rootfs(path: &Path) -> Result<Image> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_dir() {
+        return Err(Error::NotAnImage(format!(
+            "{}: a root filesystem source must be a directory",
+            path.display()
+        )));
+    }
+    Ok(Image {
+        name: format!("dir:{}", path.display()),
+        transport: "dir",
+        manifest_digest: None,
+        config_digest: None,
+        platform: None,
+        env: Vec::new(),
+        user: None,
+        repo_tags: Vec::new(),
+        layers: vec![LayerInfo {
+            index: 0,
+            digest: None,
+            diff_id: None,
+            media_type: None,
+            size: None,
+            created_by: None,
+            blob: String::new(),
+        }],
+        history: Vec::new(),
+        backing: Backing::RootFs(path.to_path_buf()),
+    })
+}

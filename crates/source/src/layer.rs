@@ -1,0 +1,249 @@
+//! One pass over one layer: hash the blob, decompress, hash the tar, and record each entry,
+//! whiteout and wanted file. Nothing is written to disk.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use crate::compression::{Compression, sniff};
+use crate::digest::HashingReader;
+use crate::error::{Error, Result};
+use crate::paths;
+use crate::wants::Wants;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeKind {
+    File { size: u64, mode: u32 },
+    Dir,
+    Symlink(String),
+    Other,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub path: String,
+    pub kind: NodeKind,
+}
+
+/// What a layer holds, reduced to what the merge and the detectors need.
+#[derive(Debug, Default)]
+pub struct LayerScan {
+    pub index: usize,
+    pub digest: String,
+    pub diff_id: String,
+    pub compressed_size: u64,
+    pub size: u64,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) whiteouts: Vec<String>,
+    pub(crate) opaque: Vec<String>,
+    pub(crate) kept: Vec<(String, Arc<[u8]>)>,
+    /// Hard links to wanted files whose target was not kept by name: (link, target).
+    pub(crate) pending_links: Vec<(String, String)>,
+}
+
+pub(crate) struct LayerContext<'a> {
+    pub index: usize,
+    pub label: &'a str,
+    pub wants: &'a Wants,
+    /// Reject symlinks that climb above the root (tar layers) rather than clamp them (rootfs).
+    pub strict_links: bool,
+    /// Exact paths to keep in addition to the wants (hard link targets on a second pass).
+    pub extra: &'a HashSet<String>,
+}
+
+impl LayerContext<'_> {
+    fn fail(&self, detail: impl std::fmt::Display) -> Error {
+        Error::Layer {
+            index: self.index,
+            digest: self.label.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// Reads a layer blob: verifies it, decompresses it and walks its tar stream.
+pub(crate) fn scan_blob<R: Read + Send>(
+    raw: R,
+    ctx: &LayerContext<'_>,
+    media_type: Option<&str>,
+) -> Result<LayerScan> {
+    let mut blob = HashingReader::new(raw);
+    let mut buffered = BufReader::with_capacity(256 << 10, &mut blob);
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+    let compression = sniff(head);
+    if head.is_empty() {
+        return Err(ctx.fail("layer blob is empty"));
+    }
+    if let Some(declared) = media_type.and_then(crate::compression::from_media_type)
+        && declared != Compression::None
+        && declared != compression
+    {
+        return Err(ctx.fail(format!(
+            "media type says {} but the blob is {}: corrupt layer",
+            declared.name(),
+            compression.name()
+        )));
+    }
+    let decoder = compression.decoder(&mut buffered, ctx.label)?;
+    let mut tarred = HashingReader::new(decoder);
+    let mut scan = walk_tar(&mut tarred, ctx).map_err(|e| match e {
+        Error::Layer { .. } | Error::HostilePath { .. } => e,
+        other => ctx.fail(other),
+    })?;
+    let (diff_id, size) = tarred.finish().map_err(|e| {
+        ctx.fail(format!(
+            "{} stream is corrupt or truncated: {e}",
+            compression.name()
+        ))
+    })?;
+    io::copy(&mut buffered, &mut io::sink())
+        .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+    drop(buffered);
+    let (digest, compressed_size) = blob
+        .finish()
+        .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+    scan.index = ctx.index;
+    scan.digest = digest;
+    scan.diff_id = diff_id;
+    scan.size = size;
+    scan.compressed_size = compressed_size;
+    Ok(scan)
+}
+
+fn walk_tar<R: Read>(reader: R, ctx: &LayerContext<'_>) -> Result<LayerScan> {
+    let mut archive = tar::Archive::new(reader);
+    let mut scan = LayerScan::default();
+    let mut kept_here: HashMap<String, Arc<[u8]>> = HashMap::new();
+    let broken = |e: io::Error| ctx.fail(format!("truncated or malformed tar stream: {e}"));
+    for entry in archive.entries().map_err(broken)? {
+        let mut entry = entry.map_err(broken)?;
+        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let path = paths::entry_name(&raw_name, &format!("layer {} ({})", ctx.index, ctx.label))?;
+        if path.is_empty() {
+            continue;
+        }
+        let name = paths::file_name(&path);
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            let dir = paths::parent(&path);
+            if hidden == ".wh..opq" {
+                scan.opaque.push(dir.to_string());
+            } else if !hidden.starts_with(".wh.") {
+                scan.whiteouts.push(if dir.is_empty() {
+                    hidden.to_string()
+                } else {
+                    format!("{dir}/{hidden}")
+                });
+            }
+            continue;
+        }
+        let header = entry.header();
+        let kind = header.entry_type();
+        let mode = header.mode().unwrap_or(0);
+        let node = if kind.is_dir() {
+            NodeKind::Dir
+        } else if kind.is_symlink() {
+            let target = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            if ctx.strict_links && paths::join_link(&path, &target).is_none() {
+                return Err(Error::HostilePath {
+                    place: format!("layer {} ({})", ctx.index, ctx.label),
+                    path: format!("{path} -> {target}"),
+                    why: "symlink escapes the image root",
+                });
+            }
+            NodeKind::Symlink(target)
+        } else if kind.is_hard_link() {
+            let target_raw = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let target =
+                paths::entry_name(&target_raw, &format!("layer {} ({})", ctx.index, ctx.label))?;
+            let size = scan
+                .entries
+                .iter()
+                .rev()
+                .find(|e| e.path == target)
+                .and_then(|e| match e.kind {
+                    NodeKind::File { size, .. } => Some(size),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            if ctx.wants.keeps(&path, size) || ctx.extra.contains(&path) {
+                match kept_here.get(&target) {
+                    Some(data) => {
+                        let data = data.clone();
+                        kept_here.insert(path.clone(), data.clone());
+                        scan.kept.push((path.clone(), data));
+                    }
+                    None => scan.pending_links.push((path.clone(), target)),
+                }
+            }
+            NodeKind::File { size, mode }
+        } else if kind.is_file()
+            || kind == tar::EntryType::Continuous
+            || kind == tar::EntryType::GNUSparse
+        {
+            let size = entry.size();
+            if ctx.wants.keeps(&path, size) || ctx.extra.contains(&path) {
+                let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
+                entry.read_to_end(&mut data).map_err(broken)?;
+                let data: Arc<[u8]> = data.into();
+                kept_here.insert(path.clone(), data.clone());
+                scan.kept.push((path.clone(), data));
+            }
+            NodeKind::File { size, mode }
+        } else {
+            NodeKind::Other
+        };
+        scan.entries.push(Entry { path, kind: node });
+    }
+    Ok(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_cksum();
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn keeps_wanted_files_and_records_whiteouts() {
+        let mut wants = Wants::new();
+        wants.add("etc/os-release");
+        let data = tar_with(&[
+            ("etc/os-release", b"ID=debian\n"),
+            ("etc/.wh.passwd", b""),
+            ("usr/.wh..wh..opq", b""),
+        ]);
+        let extra = HashSet::new();
+        let ctx = LayerContext {
+            index: 0,
+            label: "t",
+            wants: &wants,
+            strict_links: true,
+            extra: &extra,
+        };
+        let scan = scan_blob(&data[..], &ctx, None).unwrap();
+        assert_eq!(scan.kept.len(), 1);
+        assert_eq!(&*scan.kept[0].1, b"ID=debian\n");
+        assert_eq!(scan.whiteouts, vec!["etc/passwd".to_string()]);
+        assert_eq!(scan.opaque, vec!["usr".to_string()]);
+        assert_eq!(scan.diff_id, crate::digest::sha256_hex(&data));
+    }
+}

@@ -1,0 +1,40 @@
+//! Container image sources for drydock.
+//!
+//! This crate turns a SOURCE (`docker-archive:`, `oci:`, `oci-archive:`, `dir:` or a bare path)
+//! into an [`Image`] — manifest, config, history, layer descriptors — and streams each layer
+//! exactly once to build a [`Filesystem`]: the merged tree (whiteouts and opaque directories
+//! applied, the layer that last wrote every path) plus the bytes of the files detectors asked
+//! for through [`Wants`]. Every blob digest and every diff_id is checked on the way.
+//!
+//! It knows nothing about packages or vulnerabilities.
+//!
+//! ```no_run
+//! use drydock_source::{Image, Platform, SourceSpec, Wants};
+//! let spec = SourceSpec::parse("oci:images/web:latest")?;
+//! let mut image = Image::open(&spec, &Platform::default())?;
+//! let mut wants = Wants::new();
+//! wants.add("etc/os-release");
+//! let fs = image.scan(&wants, &|_| {})?;
+//! println!("{:?}", fs.read("etc/os-release").map(String::from_utf8_lossy));
+//! # Ok::<(), drydock_source::Error>(())
+//! ```
+
+mod compression;
+pub mod digest;
+mod error;
+mod fs;
+mod image;
+mod layer;
+pub mod paths;
+mod rootfs;
+mod spec;
+mod store;
+mod wants;
+
+pub use compression::Compression;
+pub use error::{Error, Result};
+pub use fs::{Filesystem, Node, Revision};
+pub use image::{HistoryEntry, Image, LayerInfo, Platform};
+pub use layer::NodeKind;
+pub use spec::SourceSpec;
+pub use wants::{Pattern, Wants};

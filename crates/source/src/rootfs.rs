@@ -1,0 +1,70 @@
+//! A plain root filesystem on disk, read as a single layer. Symlinks are recorded, never
+//! followed while walking, so the walk cannot leave the directory.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::layer::{Entry, LayerScan, NodeKind};
+use crate::wants::Wants;
+
+/// Kernel pseudo-filesystems, skipped when a live root (`dir:/`) is scanned.
+const SKIP_AT_ROOT: &[&str] = &["proc", "sys", "dev"];
+
+pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
+    let mut scan = LayerScan::default();
+    let mut stack = vec![String::new()];
+    let mut seen_dirs = HashSet::new();
+    while let Some(rel) = stack.pop() {
+        let dir = if rel.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(&rel)
+        };
+        let read = fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        let mut names: Vec<_> = read.filter_map(|e| e.ok()).collect();
+        names.sort_by_key(|e| e.file_name());
+        for entry in names {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if rel.is_empty() && SKIP_AT_ROOT.contains(&name.as_str()) {
+                continue;
+            }
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let full = entry.path();
+            let meta = fs::symlink_metadata(&full).map_err(|e| Error::io(&full, e))?;
+            let ft = meta.file_type();
+            let kind = if ft.is_symlink() {
+                let target = fs::read_link(&full).map_err(|e| Error::io(&full, e))?;
+                NodeKind::Symlink(target.to_string_lossy().into_owned())
+            } else if ft.is_dir() {
+                use std::os::unix::fs::MetadataExt;
+                if seen_dirs.insert((meta.dev(), meta.ino())) {
+                    stack.push(path.clone());
+                }
+                NodeKind::Dir
+            } else if ft.is_file() {
+                use std::os::unix::fs::PermissionsExt;
+                let size = meta.len();
+                if wants.keeps(&path, size) {
+                    let data = fs::read(&full).map_err(|e| Error::io(&full, e))?;
+                    scan.size += data.len() as u64;
+                    scan.kept.push((path.clone(), Arc::from(data)));
+                }
+                NodeKind::File {
+                    size,
+                    mode: meta.permissions().mode(),
+                }
+            } else {
+                NodeKind::Other
+            };
+            scan.entries.push(Entry { path, kind });
+        }
+    }
+    Ok(scan)
+}

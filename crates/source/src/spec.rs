@@ -1,0 +1,129 @@
+//! Parsing a SOURCE argument. Transport names follow containers-transports(5), so
+//! `docker-archive:`, `oci:`, `oci-archive:` and `dir:` mean what skopeo and podman users expect.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    DockerArchive {
+        path: PathBuf,
+        reference: Option<String>,
+    },
+    OciDir {
+        path: PathBuf,
+        tag: Option<String>,
+    },
+    OciArchive {
+        path: PathBuf,
+        tag: Option<String>,
+    },
+    RootFs {
+        path: PathBuf,
+    },
+}
+
+impl SourceSpec {
+    pub fn parse(input: &str) -> Result<Self> {
+        if let Some((transport, rest)) = input.split_once(':') {
+            match transport {
+                "docker-archive" => {
+                    let (path, reference) = split_ref(rest);
+                    return Ok(SourceSpec::DockerArchive { path, reference });
+                }
+                "oci" => {
+                    let (path, tag) = split_ref(rest);
+                    return Ok(SourceSpec::OciDir { path, tag });
+                }
+                "oci-archive" => {
+                    let (path, tag) = split_ref(rest);
+                    return Ok(SourceSpec::OciArchive { path, tag });
+                }
+                "dir" | "rootfs" => {
+                    return Ok(SourceSpec::RootFs {
+                        path: PathBuf::from(rest),
+                    });
+                }
+                "docker" | "docker-daemon" | "containers-storage" => {
+                    return Err(Error::Usage(format!(
+                        "{transport}: sources are not supported in this build; save the image with `docker save` or `skopeo copy` and scan the archive"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        detect(Path::new(input))
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            SourceSpec::DockerArchive { path, .. }
+            | SourceSpec::OciDir { path, .. }
+            | SourceSpec::OciArchive { path, .. }
+            | SourceSpec::RootFs { path } => path,
+        }
+    }
+}
+
+/// `PATH:REF` where PATH itself may contain colons: the reference is taken only when the whole
+/// string is not an existing path.
+fn split_ref(rest: &str) -> (PathBuf, Option<String>) {
+    if Path::new(rest).exists() {
+        return (PathBuf::from(rest), None);
+    }
+    match rest.rsplit_once(':') {
+        Some((path, reference)) if !reference.contains('/') && !path.is_empty() => {
+            (PathBuf::from(path), Some(reference.to_string()))
+        }
+        _ => (PathBuf::from(rest), None),
+    }
+}
+
+/// A bare path: an OCI layout or a root filesystem if it is a directory; an archive otherwise,
+/// told apart by its members once opened.
+fn detect(path: &Path) -> Result<SourceSpec> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        if path.join("index.json").is_file() || path.join("oci-layout").is_file() {
+            Ok(SourceSpec::OciDir {
+                path: path.to_path_buf(),
+                tag: None,
+            })
+        } else {
+            Ok(SourceSpec::RootFs {
+                path: path.to_path_buf(),
+            })
+        }
+    } else {
+        // The archive kind is settled when its member list is known (manifest.json or index.json).
+        Ok(SourceSpec::DockerArchive {
+            path: path.to_path_buf(),
+            reference: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transports() {
+        assert_eq!(
+            SourceSpec::parse("oci:/nonexistent/dir:v1").unwrap(),
+            SourceSpec::OciDir {
+                path: "/nonexistent/dir".into(),
+                tag: Some("v1".into())
+            }
+        );
+        assert_eq!(
+            SourceSpec::parse("dir:/").unwrap(),
+            SourceSpec::RootFs { path: "/".into() }
+        );
+        assert!(matches!(
+            SourceSpec::parse("/definitely/missing"),
+            Err(Error::NotFound(_))
+        ));
+    }
+}

@@ -1,0 +1,174 @@
+//! What the detectors want to read. A pattern is an image path with `*`/`?` inside a component
+//! and `**` for any number of components, e.g. `var/lib/dpkg/info/*.list` or
+//! `**/*.dist-info/METADATA`.
+//!
+//! While layers stream by, a file is kept when its last components match a pattern's last
+//! components. That is deliberately looser than the full pattern: the directories above may be
+//! reached through symlinks (`var/lib/rpm -> ../../usr/lib/sysimage/rpm`) that are only known once
+//! every layer is merged. The exact pattern is applied afterwards, on the merged tree.
+
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    segments: Vec<String>,
+    tail: Vec<String>,
+}
+
+impl Pattern {
+    pub fn new(text: &str) -> Self {
+        let segments: Vec<String> = text
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let after_globstar = segments
+            .iter()
+            .rposition(|s| s == "**")
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let tail_start = segments.len().saturating_sub(2).max(after_globstar);
+        let tail = segments[tail_start..].to_vec();
+        Pattern {
+            text: text.to_string(),
+            segments,
+            tail,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn has_globstar(&self) -> bool {
+        self.segments.iter().any(|s| s == "**")
+    }
+
+    /// The directory part when it holds no wildcard, so it can be resolved through symlinks.
+    pub fn literal_dir(&self) -> Option<(String, &str)> {
+        let (last, dirs) = self.segments.split_last()?;
+        if dirs.iter().any(|s| has_wildcard(s)) {
+            return None;
+        }
+        Some((dirs.join("/"), last.as_str()))
+    }
+
+    pub fn matches(&self, path: &str) -> bool {
+        let parts: Vec<&str> = path.split('/').collect();
+        match_segments(&self.segments, &parts)
+    }
+
+    pub fn matches_tail(&self, path: &str) -> bool {
+        let parts: Vec<&str> = path.rsplit('/').take(self.tail.len()).collect();
+        parts.len() == self.tail.len()
+            && self
+                .tail
+                .iter()
+                .rev()
+                .zip(parts)
+                .all(|(seg, part)| component_matches(seg, part))
+    }
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains('*') || s.contains('?')
+}
+
+fn match_segments(pattern: &[String], parts: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => parts.is_empty(),
+        Some((first, rest)) if first == "**" => {
+            (0..=parts.len()).any(|skip| match_segments(rest, &parts[skip..]))
+        }
+        Some((first, rest)) => match parts.split_first() {
+            Some((part, more)) => component_matches(first, part) && match_segments(rest, more),
+            None => false,
+        },
+    }
+}
+
+/// `*` and `?` within one path component.
+pub fn component_matches(pattern: &str, text: &str) -> bool {
+    let p = pattern.as_bytes();
+    let t = text.as_bytes();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// The union of what every detector asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Wants {
+    patterns: Vec<Pattern>,
+    /// Files larger than this are never kept, whatever their name.
+    pub max_file_size: u64,
+}
+
+impl Wants {
+    pub fn new() -> Self {
+        Wants {
+            patterns: Vec::new(),
+            max_file_size: 512 << 20,
+        }
+    }
+
+    pub fn add(&mut self, pattern: &str) {
+        if !self.patterns.iter().any(|p| p.text == pattern) {
+            self.patterns.push(Pattern::new(pattern));
+        }
+    }
+
+    pub fn patterns(&self) -> &[Pattern] {
+        &self.patterns
+    }
+
+    pub fn keeps(&self, path: &str, size: u64) -> bool {
+        size <= self.max_file_size && self.patterns.iter().any(|p| p.matches_tail(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_and_globstars() {
+        assert!(component_matches("*.list", "libc6:amd64.list"));
+        assert!(!component_matches("*.list", "libc6.md5sums"));
+        assert!(component_matches("python3*", "python3.11"));
+        let p = Pattern::new("**/*.dist-info/METADATA");
+        assert!(p.matches("usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA"));
+        assert!(p.matches("x.dist-info/METADATA"));
+        assert!(!p.matches("usr/lib/x.dist-info/RECORD"));
+    }
+
+    #[test]
+    fn tails_are_looser_than_full_patterns() {
+        let p = Pattern::new("var/lib/rpm/Packages");
+        assert!(p.matches_tail("usr/lib/sysimage/rpm/Packages"));
+        assert!(!p.matches("usr/lib/sysimage/rpm/Packages"));
+        assert!(!p.matches_tail("var/lib/rpm/Packages.db"));
+        assert_eq!(
+            p.literal_dir(),
+            Some(("var/lib/rpm".to_string(), "Packages"))
+        );
+    }
+}
