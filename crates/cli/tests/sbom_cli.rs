@@ -1,0 +1,230 @@
+//! Tier 1: the `drydock sbom` command end to end, on the example image shipped in the repo and
+//! on synthetic images.
+
+use assert_cmd::Command;
+use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, workspace_root};
+
+fn drydock() -> Command {
+    Command::cargo_bin("drydock").unwrap()
+}
+
+fn example() -> String {
+    workspace_root()
+        .join("examples/debian-mini")
+        .display()
+        .to_string()
+}
+
+fn sbom_json(source: &str) -> serde_json::Value {
+    let out = drydock()
+        .args(["sbom", source, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn example_image_inventory_matches_its_build_record() {
+    let doc = sbom_json(&example());
+    let expected: Vec<(String, String, String)> =
+        std::fs::read_to_string(workspace_root().join("examples/debian-mini/packages.tsv"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[0].to_string(), f[1].to_string(), f[2].to_string())
+            })
+            .collect();
+    let mut got: Vec<(String, String, String)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().into(),
+                p["version"].as_str().unwrap().into(),
+                p["arch"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    got.sort();
+    assert_eq!(got, expected_sorted);
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["image"]["os"]["id"], "debian");
+    assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
+    for p in doc["packages"].as_array().unwrap() {
+        let layer = p["layer"].as_u64().unwrap();
+        let want = if ["libexpat1", "libxml2"].contains(&p["name"].as_str().unwrap()) {
+            1
+        } else {
+            0
+        };
+        assert_eq!(layer, want, "layer of {}", p["name"]);
+        assert!(p["purl"].as_str().unwrap().starts_with("pkg:deb/debian/"));
+        assert!(
+            !p["files"].as_array().unwrap().is_empty(),
+            "{} owns files",
+            p["name"]
+        );
+    }
+    let zlib = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "zlib1g")
+        .unwrap();
+    assert_eq!(zlib["source_name"], "zlib");
+    assert!(doc["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn table_cyclonedx_and_spdx() {
+    let out = drydock().args(["sbom", &example()]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Packages: 7"), "{text}");
+    assert!(text.contains("libxml2"));
+    let out = drydock()
+        .args(["sbom", &example(), "-f", "cyclonedx"])
+        .output()
+        .unwrap();
+    let cdx: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cdx["specVersion"], "1.6");
+    assert_eq!(
+        cdx["components"].as_array().unwrap().len(),
+        8,
+        "7 packages and the OS"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sbom.spdx.json");
+    drydock()
+        .args(["sbom", &example(), "-f", "spdx-json", "-o"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+    let spdx: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    assert_eq!(
+        spdx["packages"].as_array().unwrap().len(),
+        9,
+        "image, OS and 7 packages"
+    );
+}
+
+fn one_line_error(out: &std::process::Output, code: i32, needle: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("drydock: error: "), "{err}");
+    assert!(err.contains(needle), "{err}");
+    assert!(out.stdout.is_empty(), "nothing reported as scanned");
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors_with_exit_2() {
+    let out = drydock()
+        .args(["sbom", "/nonexistent/image.tar"])
+        .output()
+        .unwrap();
+    one_line_error(&out, 2, "no such file");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = ImageBuilder::new().layer(
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\n")
+            .finish(),
+        Comp::Gzip,
+        "x",
+    );
+    img.tamper_blob = Some((0, drydock_testkit::compress(b"not the layer", Comp::Gzip)));
+    img.write_oci_dir(dir.path());
+    let out = drydock()
+        .args([
+            "sbom",
+            &format!("oci:{}", dir.path().display()),
+            "-f",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    one_line_error(&out, 2, "layer 0");
+
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(
+            LayerBuilder::new().raw_file("../escape", b"x").finish(),
+            Comp::None,
+            "x",
+        )
+        .write_oci_dir(dir.path());
+    let out = drydock()
+        .args(["sbom", &dir.path().display().to_string()])
+        .output()
+        .unwrap();
+    one_line_error(&out, 2, "hostile path");
+
+    let out = drydock()
+        .args(["sbom", &example(), "--platform", "linux"])
+        .output()
+        .unwrap();
+    one_line_error(&out, 2, "invalid platform");
+}
+
+#[test]
+fn an_image_without_package_database_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(
+            LayerBuilder::new().file("bin/app", b"\x7fELF").finish(),
+            Comp::Gzip,
+            "COPY app /bin/app",
+        )
+        .write_oci_dir(dir.path());
+    let out = drydock()
+        .args(["sbom", &dir.path().display().to_string(), "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: no OS identified"), "{stderr}");
+    assert!(
+        stderr.contains("warning: no OS package database found"),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 2);
+    assert!(doc["packages"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn unknown_os_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(
+            LayerBuilder::new()
+                .file("etc/os-release", b"ID=plan9\nVERSION_ID=4\n")
+                .finish(),
+            Comp::Gzip,
+            "x",
+        )
+        .write_oci_dir(dir.path());
+    let out = drydock()
+        .args(["sbom", &dir.path().display().to_string(), "-f", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"plan9\""), "{stderr}");
+    assert!(stderr.contains("not one drydock knows"), "{stderr}");
+}

@@ -1,0 +1,343 @@
+//! Tier 1: images synthesised here, in every source format, exercising the layer semantics.
+
+use std::path::Path;
+
+use drydock_source::{Error, Filesystem, Image, NodeKind, Platform, SourceSpec, Wants};
+use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, sha256};
+
+fn wants() -> Wants {
+    let mut w = Wants::new();
+    for p in [
+        "etc/os-release",
+        "usr/lib/os-release",
+        "var/lib/dpkg/status",
+        "var/lib/rpm/Packages",
+        "**/*.dist-info/METADATA",
+    ] {
+        w.add(p);
+    }
+    w
+}
+
+fn scan(source: &str) -> Result<(Image, Filesystem), Error> {
+    let spec = SourceSpec::parse(source)?;
+    let mut image = Image::open(&spec, &Platform::default())?;
+    let fs = image.scan(&wants(), &|_| {})?;
+    Ok((image, fs))
+}
+
+/// Three layers: a base, a layer deleting and replacing things, and an opaque directory.
+fn layered(comp: Comp) -> ImageBuilder {
+    let base = LayerBuilder::new()
+        .dir("etc")
+        .file("usr/lib/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .symlink("etc/os-release", "../usr/lib/os-release")
+        .file("var/lib/dpkg/status", b"Package: a\nVersion: 1\n")
+        .file("opt/app/old.txt", b"old")
+        .file(
+            "usr/lib/python3/dist-packages/gone-1.0.dist-info/METADATA",
+            b"Name: gone\nVersion: 1.0\n",
+        )
+        .file("usr/lib/sysimage/rpm/Packages", b"rpmdb")
+        .symlink("var/lib/rpm", "../../usr/lib/sysimage/rpm")
+        .finish();
+    let second = LayerBuilder::new()
+        .whiteout("usr/lib/python3/dist-packages/gone-1.0.dist-info")
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: a\nVersion: 1\n\nPackage: b\nVersion: 2\n",
+        )
+        .file("srv/data/blob.bin", b"xyz")
+        .hardlink(
+            "srv/data/METADATA-link.dist-info/METADATA",
+            "srv/data/blob.bin",
+        )
+        .finish();
+    let third = LayerBuilder::new()
+        .opaque("opt/app")
+        .file("opt/app/new.txt", b"new")
+        .finish();
+    ImageBuilder::new()
+        .layer(base, comp, "ADD rootfs.tar /")
+        .layer(second, comp, "RUN apt-get install b")
+        .layer(third, comp, "COPY app /opt/app")
+}
+
+fn check_layered(image: &Image, fs: &Filesystem) {
+    assert_eq!(image.layers.len(), 3);
+    assert_eq!(
+        image.layers[1].created_by.as_deref(),
+        Some("RUN apt-get install b")
+    );
+    assert_eq!(image.history.len(), 4, "history keeps the empty CMD entry");
+    // symlinked os-release is read through the link
+    assert_eq!(
+        fs.read("etc/os-release"),
+        Some(&b"ID=debian\nVERSION_ID=12\n"[..])
+    );
+    // the status file has one revision per layer that wrote it
+    let revs = fs.history("var/lib/dpkg/status");
+    assert_eq!(revs.iter().map(|r| r.layer).collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(fs.node("var/lib/dpkg/status").unwrap().layer, 1);
+    // whiteout removed the dist-info directory and its kept file
+    assert!(
+        fs.node("usr/lib/python3/dist-packages/gone-1.0.dist-info/METADATA")
+            .is_none()
+    );
+    let gone = fs.history("usr/lib/python3/dist-packages/gone-1.0.dist-info/METADATA");
+    assert_eq!(
+        gone.last().map(|r| (r.layer, r.data.is_none())),
+        Some((1, true))
+    );
+    // opaque directory hid the lower layer's file but kept its own
+    assert!(fs.node("opt/app/old.txt").is_none());
+    assert_eq!(fs.node("opt/app/new.txt").unwrap().layer, 2);
+    // hard link to an unwanted name still yields the content
+    assert_eq!(
+        fs.read("srv/data/METADATA-link.dist-info/METADATA"),
+        Some(&b"xyz"[..])
+    );
+    // directory symlink resolution for database lookups
+    let rpm = fs.glob(&drydock_source::Pattern::new("var/lib/rpm/Packages"));
+    assert_eq!(rpm, vec!["usr/lib/sysimage/rpm/Packages".to_string()]);
+    assert!(matches!(
+        fs.node("var/lib/rpm").unwrap().kind,
+        NodeKind::Symlink(_)
+    ));
+}
+
+#[test]
+fn oci_dir_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = layered(Comp::Gzip);
+    img.write_oci_dir(dir.path());
+    let (image, fs) = scan(&format!("oci:{}", dir.path().display())).unwrap();
+    check_layered(&image, &fs);
+    assert_eq!(
+        image.layers[0].digest.as_deref(),
+        Some(sha256(&img.layers[0].blob).as_str())
+    );
+    assert_eq!(
+        image.layers[0].diff_id.as_deref(),
+        Some(sha256(&img.layers[0].tar).as_str())
+    );
+    assert!(image.manifest_digest.is_some());
+}
+
+#[test]
+fn oci_dir_with_tag_and_bare_path() {
+    let dir = tempfile::tempdir().unwrap();
+    layered(Comp::None).write_oci_dir(dir.path());
+    let (image, fs) = scan(&format!("oci:{}:latest", dir.path().display())).unwrap();
+    check_layered(&image, &fs);
+    let (_, fs) = scan(&dir.path().display().to_string()).unwrap();
+    check_layered(&image, &fs);
+    let err = scan(&format!("oci:{}:v9", dir.path().display())).unwrap_err();
+    assert!(err.to_string().contains("no image tagged \"v9\""), "{err}");
+}
+
+#[test]
+fn oci_archive_zstd() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("img.tar");
+    layered(Comp::Zstd).write_oci_archive(&path);
+    let (image, fs) = scan(&format!("oci-archive:{}", path.display())).unwrap();
+    check_layered(&image, &fs);
+    let (image, _) = scan(&path.display().to_string()).unwrap();
+    assert_eq!(image.transport, "oci-archive");
+}
+
+#[test]
+fn docker_archive_uncompressed_and_gzipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("img.tar");
+    let img = layered(Comp::None);
+    img.write_docker_archive(&path);
+    let (image, fs) = scan(&format!("docker-archive:{}", path.display())).unwrap();
+    check_layered(&image, &fs);
+    assert_eq!(image.repo_tags, vec!["example/test:latest".to_string()]);
+    // `docker save | gzip` is read by streaming the compressed archive
+    let gz = dir.path().join("img.tar.gz");
+    std::fs::write(
+        &gz,
+        drydock_testkit::compress(&std::fs::read(&path).unwrap(), Comp::Gzip),
+    )
+    .unwrap();
+    let (image, fs) = scan(&gz.display().to_string()).unwrap();
+    check_layered(&image, &fs);
+}
+
+#[test]
+fn rootfs_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("usr/lib/os-release"), "ID=alpine\n").unwrap();
+    std::os::unix::fs::symlink("../usr/lib/os-release", root.join("etc/os-release")).unwrap();
+    // a link pointing far above the root resolves inside it
+    std::os::unix::fs::symlink("../../../../../../etc/shadow", root.join("etc/escape")).unwrap();
+    let (image, fs) = scan(&format!("dir:{}", root.display())).unwrap();
+    assert_eq!(image.layers.len(), 1);
+    assert_eq!(fs.read("etc/os-release"), Some(&b"ID=alpine\n"[..]));
+    assert_eq!(fs.resolve("etc/escape"), "etc/shadow");
+}
+
+#[test]
+fn blob_digest_mismatch_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = layered(Comp::Gzip);
+    let other =
+        drydock_testkit::compress(&LayerBuilder::new().file("x", b"y").finish(), Comp::Gzip);
+    img.tamper_blob = Some((1, other));
+    img.write_oci_dir(dir.path());
+    let err = scan(&format!("oci:{}", dir.path().display())).unwrap_err();
+    assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("digest mismatch for layer 1 blob"),
+        "{err}"
+    );
+}
+
+#[test]
+fn diff_id_mismatch_is_an_error() {
+    for comp in [Comp::Gzip, Comp::None] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut img = layered(comp);
+        img.wrong_diff_id = Some(2);
+        let path = dir.path().join("a.tar");
+        img.write_docker_archive(&path);
+        let err = scan(&path.display().to_string()).unwrap_err();
+        assert!(err.to_string().contains("layer 2 diff_id"), "{err}");
+    }
+}
+
+#[test]
+fn truncated_and_corrupt_layers_are_errors() {
+    let good = layered(Comp::Gzip);
+    let blob = &good.layers[0].blob;
+    let truncated = blob[..blob.len() / 2].to_vec();
+    let mut corrupt = blob.clone();
+    let mid = corrupt.len() / 2;
+    for b in &mut corrupt[mid..mid + 16] {
+        *b ^= 0x5a;
+    }
+    for bad in [truncated, corrupt] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut img = layered(Comp::Gzip);
+        img.tamper_blob = Some((0, bad));
+        img.write_oci_dir(dir.path());
+        let err = scan(&format!("oci:{}", dir.path().display())).unwrap_err();
+        assert!(matches!(err, Error::Layer { index: 0, .. }), "{err}");
+    }
+    // a truncated uncompressed tar
+    let tar = LayerBuilder::new()
+        .file("etc/os-release", &[b'x'; 4000])
+        .finish();
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = ImageBuilder::new().layer(tar.clone(), Comp::None, "x");
+    img.tamper_blob = Some((0, tar[..1500].to_vec()));
+    img.write_oci_dir(dir.path());
+    let err = scan(&format!("oci:{}", dir.path().display())).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+#[test]
+fn hostile_paths_are_refused() {
+    let cases = [
+        LayerBuilder::new()
+            .raw_file("../../etc/passwd", b"x")
+            .finish(),
+        LayerBuilder::new().raw_file("/etc/passwd", b"x").finish(),
+        LayerBuilder::new()
+            .symlink("etc/evil", "../../../../etc/shadow")
+            .finish(),
+        LayerBuilder::new().raw_file("a/../../b", b"x").finish(),
+    ];
+    for tar in cases {
+        let dir = tempfile::tempdir().unwrap();
+        ImageBuilder::new()
+            .layer(tar, Comp::Gzip, "x")
+            .write_oci_dir(dir.path());
+        let err = scan(&format!("oci:{}", dir.path().display())).unwrap_err();
+        assert!(matches!(err, Error::HostilePath { .. }), "{err}");
+    }
+}
+
+#[test]
+fn not_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.bin");
+    std::fs::write(
+        &junk,
+        b"this is not a tar archive at all, just text that goes on",
+    )
+    .unwrap();
+    assert!(matches!(
+        scan(&junk.display().to_string()),
+        Err(Error::NotAnImage(_))
+    ));
+    let empty_tar = dir.path().join("empty.tar");
+    drydock_testkit::write_tar(&empty_tar, &[("hello.txt".into(), b"hi".to_vec())]);
+    let err = scan(&empty_tar.display().to_string()).unwrap_err();
+    assert!(
+        err.to_string().contains("no manifest.json or index.json"),
+        "{err}"
+    );
+    assert!(matches!(
+        scan("/nonexistent/image.tar"),
+        Err(Error::NotFound(_))
+    ));
+    let bad_index = dir.path().join("layout");
+    std::fs::create_dir(&bad_index).unwrap();
+    std::fs::write(bad_index.join("index.json"), b"{ not json").unwrap();
+    assert!(matches!(
+        scan(&format!("oci:{}", bad_index.display())),
+        Err(Error::Json { .. })
+    ));
+}
+
+#[test]
+fn platform_is_chosen_from_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = layered(Comp::Gzip);
+    img.write_oci_dir(dir.path());
+    // Wrap the single manifest in a nested index that declares two platforms.
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+    let mut amd = index["manifests"][0].clone();
+    amd["platform"] = serde_json::json!({"os": "linux", "architecture": "amd64"});
+    let mut arm = amd.clone();
+    arm["platform"] = serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+    arm["digest"] = serde_json::json!(
+        "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    );
+    let nested = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [arm, amd]})).unwrap();
+    let digest = sha256(&nested);
+    std::fs::write(
+        dir.path()
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+        &nested,
+    )
+    .unwrap();
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": nested.len()}]});
+    std::fs::write(
+        dir.path().join("index.json"),
+        serde_json::to_vec(&top).unwrap(),
+    )
+    .unwrap();
+    let src = format!("oci:{}", dir.path().display());
+    let (image, fs) = scan(&src).unwrap();
+    check_layered(&image, &fs);
+    let spec = SourceSpec::parse(&src).unwrap();
+    let err = Image::open(&spec, &"linux/s390x".parse().unwrap()).unwrap_err();
+    assert!(matches!(err, Error::Platform(_)));
+    assert!(
+        err.to_string()
+            .contains("available: linux/arm64/v8, linux/amd64"),
+        "{err}"
+    );
+    assert!(Path::new(&dir.path().join("index.json")).exists());
+}
