@@ -108,9 +108,9 @@ impl Detector for Apk {
                 });
             }
             if skipped > 0 {
-                found.warnings.push(format!(
-                    "/{db}: skipped {skipped} entr(ies) without P: or V:"
-                ));
+                found
+                    .warnings
+                    .push(format!("/{db}: skipped {skipped} entr(ies) without P: or V:"));
             }
         }
         Ok(found)

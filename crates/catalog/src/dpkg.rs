@@ -53,11 +53,7 @@ pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
             "Source" => match value.split_once(' ') {
                 Some((name, rest)) => {
                     p.source = Some(name.to_string());
-                    let v = rest
-                        .trim()
-                        .trim_start_matches('(')
-                        .trim_end_matches(')')
-                        .trim();
+                    let v = rest.trim().trim_start_matches('(').trim_end_matches(')').trim();
                     if !v.is_empty() {
                         p.source_version = Some(v.to_string());
                     }
@@ -142,11 +138,7 @@ impl Detector for Dpkg {
             if file.ends_with(".md5sums") {
                 continue;
             }
-            if !found
-                .databases
-                .iter()
-                .any(|d| d == "/var/lib/dpkg/status.d")
-            {
+            if !found.databases.iter().any(|d| d == "/var/lib/dpkg/status.d") {
                 found.databases.push("/var/lib/dpkg/status.d".to_string());
             }
             let Some(data) = cx.fs.read(&file) else {
@@ -169,26 +161,18 @@ impl Detector for Dpkg {
                     .map(|sums| {
                         String::from_utf8_lossy(sums)
                             .lines()
-                            .filter_map(|l| {
-                                l.split_once("  ")
-                                    .map(|(_, path)| format!("/{}", path.trim()))
-                            })
+                            .filter_map(|l| l.split_once("  ").map(|(_, path)| format!("/{}", path.trim())))
                             .collect()
                     })
                     .unwrap_or_default();
-                found.packages.push(package(
-                    &p,
-                    namespace,
-                    &distro,
-                    layer,
-                    format!("/{file}"),
-                    files,
-                ));
+                found
+                    .packages
+                    .push(package(&p, namespace, &distro, layer, format!("/{file}"), files));
             }
             if !any && !text.trim().is_empty() {
-                found.warnings.push(format!(
-                    "/{file}: no dpkg paragraph with Package and Version"
-                ));
+                found
+                    .warnings
+                    .push(format!("/{file}: no dpkg paragraph with Package and Version"));
             }
         }
         Ok(found)
@@ -235,11 +219,7 @@ fn package(
             &[("arch", &arch), ("distro", distro)],
         ),
         source_name: Some(p.source.clone().unwrap_or_else(|| p.package.clone())),
-        source_version: Some(
-            p.source_version
-                .clone()
-                .unwrap_or_else(|| p.version.clone()),
-        ),
+        source_version: Some(p.source_version.clone().unwrap_or_else(|| p.version.clone())),
         arch: p.architecture.clone(),
         epoch: None,
         modularity_label: None,
@@ -265,10 +245,8 @@ mod tests {
 
     #[test]
     fn config_files_only_is_not_installed() {
-        let p = parse_paragraph(
-            "Package: e2fsprogs\nStatus: deinstall ok config-files\nVersion: 1.47.0-2\n",
-        )
-        .unwrap();
+        let p = parse_paragraph("Package: e2fsprogs\nStatus: deinstall ok config-files\nVersion: 1.47.0-2\n")
+            .unwrap();
         assert!(!p.is_installed());
         assert!(parse_paragraph("Pakij: apt\nVersion: 1\n").is_none());
     }

@@ -74,9 +74,10 @@ pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
         databases.extend(found.databases);
     }
     match &distro {
-        None => inventory
-            .warnings
-            .push("no OS identified: no /etc/os-release, /usr/lib/os-release or distribution release file".to_string()),
+        None => inventory.warnings.push(
+            "no OS identified: no /etc/os-release, /usr/lib/os-release or distribution release file"
+                .to_string(),
+        ),
         Some(d) if !KNOWN_DISTROS.contains(&d.id.as_str()) => inventory.warnings.push(format!(
             "OS {:?} ({}) is not one drydock knows; OS packages may be missed and will not be matched",
             d.id, d.source
@@ -84,17 +85,12 @@ pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
         _ => {}
     }
     if databases.is_empty() {
-        inventory.warnings.push(
-            "no OS package database found (looked for dpkg, apk and rpm databases)".to_string(),
-        );
+        inventory
+            .warnings
+            .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
     inventory.packages.sort_by(|a, b| {
-        (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(
-            b.ecosystem,
-            &b.name,
-            &b.version,
-            &b.arch,
-        ))
+        (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch))
     });
     Ok(inventory)
 }

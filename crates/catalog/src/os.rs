@@ -102,12 +102,7 @@ pub fn parse_os_release(text: &str, source: &str) -> Option<Distro> {
             "VERSION_ID" => distro.version_id = Some(value),
             "PRETTY_NAME" => distro.pretty_name = Some(value),
             "VERSION_CODENAME" => distro.version_codename = Some(value),
-            "ID_LIKE" => {
-                distro.id_like = value
-                    .split_whitespace()
-                    .map(|s| s.to_ascii_lowercase())
-                    .collect()
-            }
+            "ID_LIKE" => distro.id_like = value.split_whitespace().map(|s| s.to_ascii_lowercase()).collect(),
             "NAME" => name = Some(value),
             _ => {}
         }
@@ -121,10 +116,7 @@ pub fn parse_os_release(text: &str, source: &str) -> Option<Distro> {
 
 fn unquote(raw: &str) -> String {
     let bytes = raw.as_bytes();
-    if bytes.len() >= 2
-        && (bytes[0] == b'"' || bytes[0] == b'\'')
-        && bytes[bytes.len() - 1] == bytes[0]
-    {
+    if bytes.len() >= 2 && (bytes[0] == b'"' || bytes[0] == b'\'') && bytes[bytes.len() - 1] == bytes[0] {
         let inner = &raw[1..raw.len() - 1];
         if bytes[0] == b'\'' {
             return inner.to_string();
@@ -185,20 +177,13 @@ mod tests {
         let d = parse_os_release("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n", "etc/os-release").unwrap();
         assert_eq!(d.id, "debian");
         assert_eq!(d.version_id.as_deref(), Some("12"));
-        assert_eq!(
-            d.pretty_name.as_deref(),
-            Some("Debian GNU/Linux 12 (bookworm)")
-        );
+        assert_eq!(d.pretty_name.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
         assert!(parse_os_release("# nothing\n", "x").is_none());
     }
 
     #[test]
     fn redhat_release_lines() {
-        let d = parse_redhat_release(
-            "CentOS Linux release 7.9.2009 (Core)\n",
-            "etc/centos-release",
-        )
-        .unwrap();
+        let d = parse_redhat_release("CentOS Linux release 7.9.2009 (Core)\n", "etc/centos-release").unwrap();
         assert_eq!(
             (d.id.as_str(), d.version_id.as_deref()),
             ("centos", Some("7.9.2009"))
@@ -208,10 +193,7 @@ mod tests {
             "etc/redhat-release",
         )
         .unwrap();
-        assert_eq!(
-            (d.id.as_str(), d.version_id.as_deref()),
-            ("rhel", Some("6.10"))
-        );
+        assert_eq!((d.id.as_str(), d.version_id.as_deref()), ("rhel", Some("6.10")));
         assert!(parse_redhat_release("", "x").is_none());
     }
 }

@@ -54,7 +54,8 @@ pub fn inventory(args: &SourceArgs) -> Result<SbomDocument, Failure> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let inventory = drydock_catalog::catalog(&fs)?;
+    let mut inventory = drydock_catalog::catalog(&fs)?;
+    inventory.warnings.splice(0..0, image.warnings.iter().cloned());
     for w in &inventory.warnings {
         eprintln!("drydock: warning: {w}");
     }
@@ -110,9 +111,7 @@ pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure>
                 Ok(()) => Ok(()),
                 // A closed pipe (`drydock sbom x | head`) is the reader's choice, not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Failure::input(format!(
-                    "cannot write to standard output: {e}"
-                ))),
+                Err(e) => Err(Failure::input(format!("cannot write to standard output: {e}"))),
             }
         }
     }

@@ -20,11 +20,7 @@ fn sbom_json(source: &str) -> serde_json::Value {
         .args(["sbom", source, "--format", "json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -151,12 +147,7 @@ fn bad_inputs_are_one_line_errors_with_exit_2() {
     img.tamper_blob = Some((0, drydock_testkit::compress(b"not the layer", Comp::Gzip)));
     img.write_oci_dir(dir.path());
     let out = drydock()
-        .args([
-            "sbom",
-            &format!("oci:{}", dir.path().display()),
-            "-f",
-            "json",
-        ])
+        .args(["sbom", &format!("oci:{}", dir.path().display()), "-f", "json"])
         .output()
         .unwrap();
     one_line_error(&out, 2, "layer 0");

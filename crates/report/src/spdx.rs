@@ -123,11 +123,7 @@ pub fn render(doc: &SbomDocument) -> String {
         });
     }
     for (i, p) in doc.packages.iter().enumerate() {
-        let id = spdx_id(
-            "Package",
-            &format!("{}-{}", p.ecosystem.as_str(), p.name),
-            i + 1,
-        );
+        let id = spdx_id("Package", &format!("{}-{}", p.ecosystem.as_str(), p.name), i + 1);
         let mut info = format!("found in {}", p.locations.join(", "));
         if let Some(l) = p.layer {
             info.push_str(&format!("; installed by layer {l}"));

@@ -53,11 +53,10 @@ impl Compression {
         Ok(match self {
             Compression::None => Box::new(reader),
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-            Compression::Zstd => {
-                Box::new(zstd::stream::read::Decoder::new(reader).map_err(|e| {
-                    Error::NotAnImage(format!("{place}: cannot start zstd decoder: {e}"))
-                })?)
-            }
+            Compression::Zstd => Box::new(
+                zstd::stream::read::Decoder::new(reader)
+                    .map_err(|e| Error::NotAnImage(format!("{place}: cannot start zstd decoder: {e}")))?,
+            ),
         })
     }
 }

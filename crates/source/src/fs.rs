@@ -47,21 +47,16 @@ impl Filesystem {
                 fs.remove_under(path, index);
                 fs.remove_exact(path, index);
             }
-            let kept: HashMap<&str, &Arc<[u8]>> =
-                layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
+            let kept: HashMap<&str, &Arc<[u8]>> = layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
             for entry in layer.entries {
                 if entry.kind != NodeKind::Dir {
                     fs.remove_under(&entry.path, index);
                 }
                 match kept.get(entry.path.as_str()) {
-                    Some(data) => fs
-                        .kept
-                        .entry(entry.path.clone())
-                        .or_default()
-                        .push(Revision {
-                            layer: index,
-                            data: Some((*data).clone()),
-                        }),
+                    Some(data) => fs.kept.entry(entry.path.clone()).or_default().push(Revision {
+                        layer: index,
+                        data: Some((*data).clone()),
+                    }),
                     None => {
                         if let Some(revs) = fs.kept.get_mut(&entry.path)
                             && revs.last().is_some_and(|r| r.data.is_some())

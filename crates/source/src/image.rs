@@ -105,6 +105,8 @@ pub struct Image {
     pub repo_tags: Vec<String>,
     pub layers: Vec<LayerInfo>,
     pub history: Vec<HistoryEntry>,
+    /// Oddities that did not stop the read but that a user should hear about.
+    pub warnings: Vec<String>,
     backing: Backing,
 }
 
@@ -158,11 +160,7 @@ impl Image {
                     "oci",
                 )
             }
-            SourceSpec::OciArchive { path, tag }
-            | SourceSpec::DockerArchive {
-                path,
-                reference: tag,
-            } => {
+            SourceSpec::OciArchive { path, tag } | SourceSpec::DockerArchive { path, reference: tag } => {
                 let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
                 if meta.is_dir() {
                     return open_oci(
@@ -291,13 +289,17 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
 
 fn read_verified(store: &dyn Store, name: &str, expected: &str, what: &str) -> Result<Vec<u8>> {
     if digest::parse(expected).is_none() {
-        return Err(Error::NotAnImage(format!(
-            "{what}: invalid digest {expected:?}"
-        )));
+        return Err(Error::NotAnImage(format!("{what}: invalid digest {expected:?}")));
     }
     if !expected.starts_with("sha256:") {
         return Err(Error::Unsupported(format!(
             "{what}: digest algorithm of {expected}"
+        )));
+    }
+    if !store.exists(name) {
+        return Err(Error::NotAnImage(format!(
+            "{}: {what} {expected} is missing from the layout",
+            store.describe()
         )));
     }
     let bytes = store.read_small(name)?;
@@ -368,12 +370,7 @@ fn open_oci(
         if tagged.is_empty() {
             let names: Vec<String> = candidates
                 .iter()
-                .filter_map(|d| {
-                    d.annotations()
-                        .as_ref()
-                        .and_then(|a| a.get(REF_NAME))
-                        .cloned()
-                })
+                .filter_map(|d| d.annotations().as_ref().and_then(|a| a.get(REF_NAME)).cloned())
                 .collect();
             return Err(Error::NotAnImage(format!(
                 "{}: no image tagged {tag:?} (tags: {})",
@@ -444,6 +441,7 @@ fn open_oci(
         repo_tags: Vec::new(),
         layers,
         history: Vec::new(),
+        warnings: Vec::new(),
         backing: Backing::Store(store),
     };
     apply_config(&mut image, &config);
@@ -469,8 +467,8 @@ fn pick_manifest(
         if INDEX_MEDIA_TYPES.contains(&media_type.as_str()) {
             let digest = d.digest().to_string();
             let raw = read_verified(store, &blob_name(&digest), &digest, "image index")?;
-            let nested: ImageIndex = serde_json::from_slice(&raw)
-                .map_err(|e| Error::json(format!("image index {digest}"), e))?;
+            let nested: ImageIndex =
+                serde_json::from_slice(&raw).map_err(|e| Error::json(format!("image index {digest}"), e))?;
             return pick_manifest(store, nested.manifests().clone(), platform, depth + 1);
         }
         if !MANIFEST_MEDIA_TYPES.contains(&media_type.as_str()) {
@@ -489,12 +487,7 @@ fn pick_manifest(
             store.describe()
         )));
     }
-    let chosen = if images.len() == 1
-        && images[0]
-            .1
-            .as_ref()
-            .is_none_or(|p| platform_matches(platform, p))
-    {
+    let chosen = if images.len() == 1 && images[0].1.as_ref().is_none_or(|p| platform_matches(platform, p)) {
         images.remove(0).0
     } else if images.iter().all(|(_, p)| p.is_some()) {
         match images
@@ -523,8 +516,8 @@ fn pick_manifest(
     };
     let digest = chosen.digest().to_string();
     let raw = read_verified(store, &blob_name(&digest), &digest, "image manifest")?;
-    let manifest: ImageManifest = serde_json::from_slice(&raw)
-        .map_err(|e| Error::json(format!("image manifest {digest}"), e))?;
+    let manifest: ImageManifest =
+        serde_json::from_slice(&raw).map_err(|e| Error::json(format!("image manifest {digest}"), e))?;
     Ok((chosen, manifest))
 }
 
@@ -558,11 +551,7 @@ fn apply_config(image: &mut Image, config: &ImageConfiguration) {
     }
 }
 
-fn open_docker_archive(
-    store: Box<dyn Store>,
-    path: &Path,
-    reference: Option<&str>,
-) -> Result<Image> {
+fn open_docker_archive(store: Box<dyn Store>, path: &Path, reference: Option<&str>) -> Result<Image> {
     let raw = store.read_small("manifest.json")?;
     let entries: Option<Vec<DockerManifestEntry>> = serde_json::from_slice(&raw)
         .map_err(|e| Error::json(format!("{}: manifest.json", path.display()), e))?;
@@ -624,14 +613,16 @@ fn open_docker_archive(
     let config_name = paths_clean(&entry.config)?;
     let config_raw = store.read_small(&config_name)?;
     let config_digest = sha256_hex(&config_raw);
+    // Docker names the config after its digest by convention only (`docker load` never checks),
+    // so a mismatch is reported, not fatal; layer digests are still verified.
+    let mut warnings = Vec::new();
     if let Some(hex) = expected_hex(&config_name)
         && config_digest != format!("sha256:{hex}")
     {
-        return Err(Error::DigestMismatch {
-            what: format!("image config {config_name}"),
-            expected: format!("sha256:{hex}"),
-            actual: config_digest,
-        });
+        warnings.push(format!(
+            "{}: image config {config_name} does not match the digest in its name (content is {config_digest})",
+            path.display()
+        ));
     }
     let config = parse_config(&config_raw, &path.display().to_string())?;
     let diff_ids = config.rootfs().diff_ids().clone();
@@ -673,6 +664,7 @@ fn open_docker_archive(
         repo_tags: entry.repo_tags.unwrap_or_default(),
         layers,
         history: Vec::new(),
+        warnings,
         backing: Backing::Store(store),
     };
     apply_config(&mut image, &config);
@@ -723,6 +715,7 @@ fn open_rootfs(path: &Path) -> Result<Image> {
             blob: String::new(),
         }],
         history: Vec::new(),
+        warnings: Vec::new(),
         backing: Backing::RootFs(path.to_path_buf()),
     })
 }

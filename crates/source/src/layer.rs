@@ -98,8 +98,7 @@ pub(crate) fn scan_blob<R: Read + Send>(
             compression.name()
         ))
     })?;
-    io::copy(&mut buffered, &mut io::sink())
-        .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+    io::copy(&mut buffered, &mut io::sink()).map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
     drop(buffered);
     let (digest, compressed_size) = blob
         .finish()
@@ -161,8 +160,7 @@ fn walk_tar<R: Read>(reader: R, ctx: &LayerContext<'_>) -> Result<LayerScan> {
                 .link_name_bytes()
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            let target =
-                paths::entry_name(&target_raw, &format!("layer {} ({})", ctx.index, ctx.label))?;
+            let target = paths::entry_name(&target_raw, &format!("layer {} ({})", ctx.index, ctx.label))?;
             let size = scan
                 .entries
                 .iter()
@@ -184,10 +182,7 @@ fn walk_tar<R: Read>(reader: R, ctx: &LayerContext<'_>) -> Result<LayerScan> {
                 }
             }
             NodeKind::File { size, mode }
-        } else if kind.is_file()
-            || kind == tar::EntryType::Continuous
-            || kind == tar::EntryType::GNUSparse
-        {
+        } else if kind.is_file() || kind == tar::EntryType::Continuous || kind == tar::EntryType::GNUSparse {
             let size = entry.size();
             if ctx.wants.keeps(&path, size) || ctx.extra.contains(&path) {
                 let mut data = Vec::with_capacity(size.min(64 << 20) as usize);

@@ -72,10 +72,7 @@ mod tests {
 
     #[test]
     fn entry_names_are_normalised() {
-        assert_eq!(
-            entry_name("./etc/os-release", "t").unwrap(),
-            "etc/os-release"
-        );
+        assert_eq!(entry_name("./etc/os-release", "t").unwrap(), "etc/os-release");
         assert_eq!(entry_name("usr//lib/./x/", "t").unwrap(), "usr/lib/x");
         assert_eq!(entry_name("./", "t").unwrap(), "");
     }

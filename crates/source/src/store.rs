@@ -160,16 +160,14 @@ impl Store for TarStore {
         self.members.contains_key(name)
     }
     fn open(&self, name: &str) -> Result<BlobReader<'_>> {
-        let &(offset, len) = self.members.get(name).ok_or_else(|| {
-            Error::NotAnImage(format!("{}: archive has no member {name}", self.describe()))
-        })?;
+        let &(offset, len) = self
+            .members
+            .get(name)
+            .ok_or_else(|| Error::NotAnImage(format!("{}: archive has no member {name}", self.describe())))?;
         let mut file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(&self.path, e))?;
-        Ok(Box::new(BufReader::with_capacity(
-            256 << 10,
-            file.take(len),
-        )))
+        Ok(Box::new(BufReader::with_capacity(256 << 10, file.take(len))))
     }
 }
 
@@ -211,18 +209,12 @@ impl Store for StreamTarStore {
         let target = self
             .members
             .get(name)
-            .ok_or_else(|| {
-                Error::NotAnImage(format!("{}: archive has no member {name}", self.describe()))
-            })?
+            .ok_or_else(|| Error::NotAnImage(format!("{}: archive has no member {name}", self.describe())))?
             .clone();
         let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let decoder = self
-            .compression
-            .decoder(BufReader::new(file), &self.describe())?;
+        let decoder = self.compression.decoder(BufReader::new(file), &self.describe())?;
         let mut archive = tar::Archive::new(decoder);
-        let bad = |e: io::Error| {
-            Error::NotAnImage(format!("{}: reading {name}: {e}", self.path.display()))
-        };
+        let bad = |e: io::Error| Error::NotAnImage(format!("{}: reading {name}: {e}", self.path.display()));
         let mut size = None;
         // Dropping the iterator right after the member's header leaves the decoder at the first
         // byte of its data, so the member can be streamed from the bare decoder.
@@ -234,9 +226,8 @@ impl Store for StreamTarStore {
                 break;
             }
         }
-        let size = size.ok_or_else(|| {
-            Error::NotAnImage(format!("{}: member {name} vanished", self.describe()))
-        })?;
+        let size =
+            size.ok_or_else(|| Error::NotAnImage(format!("{}: member {name} vanished", self.describe())))?;
         Ok(Box::new(archive.into_inner().take(size)))
     }
 }

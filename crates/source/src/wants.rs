@@ -166,9 +166,6 @@ mod tests {
         assert!(p.matches_tail("usr/lib/sysimage/rpm/Packages"));
         assert!(!p.matches("usr/lib/sysimage/rpm/Packages"));
         assert!(!p.matches_tail("var/lib/rpm/Packages.db"));
-        assert_eq!(
-            p.literal_dir(),
-            Some(("var/lib/rpm".to_string(), "Packages"))
-        );
+        assert_eq!(p.literal_dir(), Some(("var/lib/rpm".to_string(), "Packages")));
     }
 }

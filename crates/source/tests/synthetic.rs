@@ -48,10 +48,7 @@ fn layered(comp: Comp) -> ImageBuilder {
             b"Package: a\nVersion: 1\n\nPackage: b\nVersion: 2\n",
         )
         .file("srv/data/blob.bin", b"xyz")
-        .hardlink(
-            "srv/data/METADATA-link.dist-info/METADATA",
-            "srv/data/blob.bin",
-        )
+        .hardlink("srv/data/METADATA-link.dist-info/METADATA", "srv/data/blob.bin")
         .finish();
     let third = LayerBuilder::new()
         .opaque("opt/app")
@@ -85,10 +82,7 @@ fn check_layered(image: &Image, fs: &Filesystem) {
             .is_none()
     );
     let gone = fs.history("usr/lib/python3/dist-packages/gone-1.0.dist-info/METADATA");
-    assert_eq!(
-        gone.last().map(|r| (r.layer, r.data.is_none())),
-        Some((1, true))
-    );
+    assert_eq!(gone.last().map(|r| (r.layer, r.data.is_none())), Some((1, true)));
     // opaque directory hid the lower layer's file but kept its own
     assert!(fs.node("opt/app/old.txt").is_none());
     assert_eq!(fs.node("opt/app/new.txt").unwrap().layer, 2);
@@ -187,15 +181,13 @@ fn rootfs_directory() {
 fn blob_digest_mismatch_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut img = layered(Comp::Gzip);
-    let other =
-        drydock_testkit::compress(&LayerBuilder::new().file("x", b"y").finish(), Comp::Gzip);
+    let other = drydock_testkit::compress(&LayerBuilder::new().file("x", b"y").finish(), Comp::Gzip);
     img.tamper_blob = Some((1, other));
     img.write_oci_dir(dir.path());
     let err = scan(&format!("oci:{}", dir.path().display())).unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
     assert!(
-        err.to_string()
-            .starts_with("digest mismatch for layer 1 blob"),
+        err.to_string().starts_with("digest mismatch for layer 1 blob"),
         "{err}"
     );
 }
@@ -232,9 +224,7 @@ fn truncated_and_corrupt_layers_are_errors() {
         assert!(matches!(err, Error::Layer { index: 0, .. }), "{err}");
     }
     // a truncated uncompressed tar
-    let tar = LayerBuilder::new()
-        .file("etc/os-release", &[b'x'; 4000])
-        .finish();
+    let tar = LayerBuilder::new().file("etc/os-release", &[b'x'; 4000]).finish();
     let dir = tempfile::tempdir().unwrap();
     let mut img = ImageBuilder::new().layer(tar.clone(), Comp::None, "x");
     img.tamper_blob = Some((0, tar[..1500].to_vec()));
@@ -246,9 +236,7 @@ fn truncated_and_corrupt_layers_are_errors() {
 #[test]
 fn hostile_paths_are_refused() {
     let cases = [
-        LayerBuilder::new()
-            .raw_file("../../etc/passwd", b"x")
-            .finish(),
+        LayerBuilder::new().raw_file("../../etc/passwd", b"x").finish(),
         LayerBuilder::new().raw_file("/etc/passwd", b"x").finish(),
         LayerBuilder::new()
             .symlink("etc/evil", "../../../../etc/shadow")
@@ -269,11 +257,7 @@ fn hostile_paths_are_refused() {
 fn not_images() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.bin");
-    std::fs::write(
-        &junk,
-        b"this is not a tar archive at all, just text that goes on",
-    )
-    .unwrap();
+    std::fs::write(&junk, b"this is not a tar archive at all, just text that goes on").unwrap();
     assert!(matches!(
         scan(&junk.display().to_string()),
         Err(Error::NotAnImage(_))
@@ -285,10 +269,7 @@ fn not_images() {
         err.to_string().contains("no manifest.json or index.json"),
         "{err}"
     );
-    assert!(matches!(
-        scan("/nonexistent/image.tar"),
-        Err(Error::NotFound(_))
-    ));
+    assert!(matches!(scan("/nonexistent/image.tar"), Err(Error::NotFound(_))));
     let bad_index = dir.path().join("layout");
     std::fs::create_dir(&bad_index).unwrap();
     std::fs::write(bad_index.join("index.json"), b"{ not json").unwrap();
@@ -310,9 +291,8 @@ fn platform_is_chosen_from_an_index() {
     amd["platform"] = serde_json::json!({"os": "linux", "architecture": "amd64"});
     let mut arm = amd.clone();
     arm["platform"] = serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
-    arm["digest"] = serde_json::json!(
-        "sha256:0000000000000000000000000000000000000000000000000000000000000000"
-    );
+    arm["digest"] =
+        serde_json::json!("sha256:0000000000000000000000000000000000000000000000000000000000000000");
     let nested = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [arm, amd]})).unwrap();
     let digest = sha256(&nested);
     std::fs::write(
@@ -323,11 +303,7 @@ fn platform_is_chosen_from_an_index() {
     )
     .unwrap();
     let top = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": nested.len()}]});
-    std::fs::write(
-        dir.path().join("index.json"),
-        serde_json::to_vec(&top).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
     let src = format!("oci:{}", dir.path().display());
     let (image, fs) = scan(&src).unwrap();
     check_layered(&image, &fs);
@@ -335,8 +311,7 @@ fn platform_is_chosen_from_an_index() {
     let err = Image::open(&spec, &"linux/s390x".parse().unwrap()).unwrap_err();
     assert!(matches!(err, Error::Platform(_)));
     assert!(
-        err.to_string()
-            .contains("available: linux/arm64/v8, linux/amd64"),
+        err.to_string().contains("available: linux/arm64/v8, linux/amd64"),
         "{err}"
     );
     assert!(Path::new(&dir.path().join("index.json")).exists());

@@ -76,9 +76,7 @@ pub fn is_bdb_hash(bytes: &[u8]) -> bool {
 
 /// Every header blob in the database, in page order.
 pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let magic = bytes
-        .get(12..16)
-        .ok_or("file too short for a Berkeley DB")?;
+    let magic = bytes.get(12..16).ok_or("file too short for a Berkeley DB")?;
     let big_endian = if u32::from_le_bytes(magic.try_into().unwrap_or_default()) == HASH_MAGIC {
         false
     } else if u32::from_be_bytes(magic.try_into().unwrap_or_default()) == HASH_MAGIC {
@@ -127,8 +125,7 @@ pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
                 .ok_or_else(|| format!("page {pgno}: truncated item"))?;
             let total = db
                 .u32(page, off + 8)
-                .ok_or_else(|| format!("page {pgno}: truncated item"))?
-                as usize;
+                .ok_or_else(|| format!("page {pgno}: truncated item"))? as usize;
             out.push(db.overflow(next, total)?);
         }
     }

@@ -63,9 +63,7 @@ impl<'a> Blob<'a> {
         let il = be32(blob, 0).ok_or("header blob shorter than 8 bytes")? as usize;
         let dl = be32(blob, 4).ok_or("header blob shorter than 8 bytes")? as usize;
         if il == 0 || il > MAX_TAGS || dl > MAX_DATA {
-            return Err(format!(
-                "implausible header sizes ({il} tags, {dl} data bytes)"
-            ));
+            return Err(format!("implausible header sizes ({il} tags, {dl} data bytes)"));
         }
         let data_start = 8 + il * 16;
         let data = blob.get(data_start..data_start + dl).ok_or_else(|| {
@@ -122,8 +120,7 @@ impl<'a> Blob<'a> {
                 .data
                 .get(at..)
                 .ok_or_else(|| format!("tag {tag} points outside the header"))?;
-            let end = memchr::memchr(0, rest)
-                .ok_or_else(|| format!("tag {tag} string is not terminated"))?;
+            let end = memchr::memchr(0, rest).ok_or_else(|| format!("tag {tag} string is not terminated"))?;
             out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
             at += end + 1;
         }
@@ -139,10 +136,7 @@ impl<'a> Blob<'a> {
             return Ok(None);
         };
         if e.kind != TYPE_INT32 {
-            return Err(format!(
-                "tag {tag} has type {} where INT32 was expected",
-                e.kind
-            ));
+            return Err(format!("tag {tag} has type {} where INT32 was expected", e.kind));
         }
         let bytes = e
             .count
@@ -175,11 +169,12 @@ pub fn parse(blob: &[u8]) -> Result<RpmHeader, String> {
         b.strings(TAG_DIRNAMES)?,
         b.int32s(TAG_DIRINDEXES)?,
     ) {
+        // Real databases hold headers whose DIRINDEXES point past DIRNAMES; such a file has no
+        // knowable directory and is left out rather than failing the whole package.
         for (base, di) in bases.iter().zip(index) {
-            let dir = dirs
-                .get(di as usize)
-                .ok_or_else(|| format!("{name}: file dir index {di} out of range"))?;
-            files.push(format!("{dir}{base}"));
+            if let Some(dir) = dirs.get(di as usize) {
+                files.push(format!("{dir}{base}"));
+            }
         }
     } else if let Some(old) = b.strings(TAG_OLDFILENAMES)? {
         files = old;

@@ -49,14 +49,10 @@ pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             .checked_mul(BLOCK_SIZE)
             .ok_or("block offset overflows")?;
         if le32(bytes, start) != Some(BLOB_MAGIC) {
-            return Err(format!(
-                "package {pkg_index}: no blob at block {block_offset}"
-            ));
+            return Err(format!("package {pkg_index}: no blob at block {block_offset}"));
         }
         if le32(bytes, start + 4) != Some(pkg_index) {
-            return Err(format!(
-                "package {pkg_index}: blob belongs to another package"
-            ));
+            return Err(format!("package {pkg_index}: blob belongs to another package"));
         }
         let len = le32(bytes, start + 12).ok_or("truncated blob header")? as usize;
         let blob = bytes
