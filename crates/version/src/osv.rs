@@ -1,0 +1,310 @@
+//! Evaluating an OSV `affected` entry against an installed version, as the OSV schema defines
+//! it: the `versions` list, and `ranges` of type `ECOSYSTEM` and `SEMVER` whose events
+//! (`introduced`, `fixed`, `last_affected`, `limit`) are applied in version order.
+//! `GIT` ranges name commits, not versions; they are skipped with a note.
+
+use std::cmp::Ordering;
+
+use serde::Deserialize;
+
+use crate::{Scheme, Version, VersionError};
+
+/// An OSV ecosystem string split into its parts: `Ubuntu:22.04:LTS` → Ubuntu, 22.04, LTS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ecosystem<'a> {
+    pub name: &'a str,
+    pub release: Option<&'a str>,
+    pub qualifier: Option<&'a str>,
+}
+
+impl<'a> Ecosystem<'a> {
+    pub fn parse(s: &'a str) -> Self {
+        let mut parts = s.splitn(3, ':');
+        let name = parts.next().unwrap_or_default();
+        Ecosystem {
+            name,
+            release: parts.next().filter(|r| !r.is_empty()),
+            qualifier: parts.next(),
+        }
+    }
+
+    /// The version scheme of the ecosystem, or `None` for one drydock cannot order.
+    pub fn scheme(&self) -> Option<Scheme> {
+        scheme_for(self.name)
+    }
+}
+
+/// Maps an OSV ecosystem name (without its release) to a version scheme.
+pub fn scheme_for(name: &str) -> Option<Scheme> {
+    let base = name.split(':').next().unwrap_or(name);
+    Some(match base {
+        "Debian" | "Ubuntu" => Scheme::Dpkg,
+        "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers" => Scheme::Apk,
+        "PyPI" => Scheme::Pep440,
+        "npm" | "Go" | "crates.io" | "Hex" | "Pub" | "NuGet" | "SwiftURL" => Scheme::Semver,
+        "Maven" => Scheme::Maven,
+        "RubyGems" => Scheme::Gem,
+        b if b.starts_with("Red Hat")
+            || b.starts_with("Rocky Linux")
+            || b.starts_with("AlmaLinux")
+            || b.starts_with("SUSE")
+            || b.starts_with("openSUSE")
+            || b.starts_with("Mageia")
+            || b.starts_with("Photon OS")
+            || b.starts_with("Azure Linux")
+            || b.starts_with("openEuler")
+            || b.starts_with("Oracle") =>
+        {
+            Scheme::Rpm
+        }
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct Affected {
+    #[serde(default)]
+    pub versions: Vec<String>,
+    #[serde(default)]
+    pub ranges: Vec<Range>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Range {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Introduced(String),
+    Fixed(String),
+    LastAffected(String),
+    Limit(String),
+}
+
+impl Event {
+    fn version(&self) -> &str {
+        match self {
+            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Evaluation {
+    pub affected: bool,
+    /// The `fixed` version of the range that matched, when it has one.
+    pub fixed: Option<String>,
+    /// Things skipped while evaluating (GIT ranges, unknown range types).
+    pub notes: Vec<String>,
+}
+
+/// `introduced: "0"` means "from the beginning", whatever the scheme.
+fn is_zero(v: &str) -> bool {
+    v == "0"
+}
+
+fn cmp_event(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionError> {
+    match (is_zero(a), is_zero(b)) {
+        (true, true) => Ok(Ordering::Equal),
+        (true, false) => Ok(Ordering::Less),
+        (false, true) => Ok(Ordering::Greater),
+        _ => scheme.compare(a, b),
+    }
+}
+
+fn at_or_above(scheme: Scheme, installed: &Version, bound: &str) -> Result<bool, VersionError> {
+    if is_zero(bound) {
+        return Ok(true);
+    }
+    Ok(installed.cmp_same(&scheme.parse(bound)?) != Ordering::Less)
+}
+
+/// Is `installed` affected according to one OSV `affected` entry?
+pub fn evaluate(scheme: Scheme, installed: &str, affected: &Affected) -> Result<Evaluation, VersionError> {
+    let v = scheme.parse(installed)?;
+    let mut eval = Evaluation::default();
+    for listed in &affected.versions {
+        let same = match scheme.parse(listed) {
+            Ok(l) => l.cmp_same(&v) == Ordering::Equal,
+            Err(_) => listed == installed,
+        };
+        if same {
+            eval.affected = true;
+        }
+    }
+    for range in &affected.ranges {
+        match range.kind.as_str() {
+            "ECOSYSTEM" | "SEMVER" => {}
+            "GIT" => {
+                eval.notes
+                    .push("GIT range skipped: it names commits, not versions".to_string());
+                continue;
+            }
+            other => {
+                eval.notes.push(format!("range type {other} skipped"));
+                continue;
+            }
+        }
+        let range_scheme = if range.kind == "SEMVER" {
+            Scheme::Semver
+        } else {
+            scheme
+        };
+        let v = if range_scheme == scheme {
+            v.clone()
+        } else {
+            range_scheme.parse(installed)?
+        };
+        let mut events: Vec<&Event> = range
+            .events
+            .iter()
+            .filter(|e| !matches!(e, Event::Limit(_)))
+            .collect();
+        // Sort by version; on ties an introduced event comes first so that a fix at the same
+        // version still closes the range.
+        let mut err = None;
+        events.sort_by(|a, b| match cmp_event(range_scheme, a.version(), b.version()) {
+            Ok(o) => {
+                o.then_with(|| matches!(b, Event::Introduced(_)).cmp(&matches!(a, Event::Introduced(_))))
+            }
+            Err(e) => {
+                err.get_or_insert(e);
+                Ordering::Equal
+            }
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        let mut vulnerable = false;
+        let mut fixed_here = None;
+        for event in &events {
+            match event {
+                Event::Introduced(x) => {
+                    if at_or_above(range_scheme, &v, x)? {
+                        vulnerable = true;
+                        fixed_here = None;
+                    }
+                }
+                Event::Fixed(x) => {
+                    if at_or_above(range_scheme, &v, x)? {
+                        vulnerable = false;
+                    } else if vulnerable && fixed_here.is_none() {
+                        fixed_here = Some(x.clone());
+                    }
+                }
+                Event::LastAffected(x) => {
+                    if v.cmp_same(&range_scheme.parse(x)?) == Ordering::Greater {
+                        vulnerable = false;
+                    }
+                }
+                Event::Limit(_) => {}
+            }
+        }
+        let limits: Vec<&str> = range
+            .events
+            .iter()
+            .filter_map(|e| {
+                if let Event::Limit(l) = e {
+                    Some(l.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if vulnerable && !limits.is_empty() {
+            let mut below_some = false;
+            for l in limits {
+                if l == "*" || !at_or_above(range_scheme, &v, l)? {
+                    below_some = true;
+                }
+            }
+            vulnerable = below_some;
+        }
+        if vulnerable {
+            eval.affected = true;
+            if eval.fixed.is_none() {
+                eval.fixed = fixed_here;
+            }
+        }
+    }
+    Ok(eval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn affected(json: &str) -> Affected {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn introduced_fixed_and_last_affected() {
+        let a =
+            affected(r#"{"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}"#);
+        let e = evaluate(Scheme::Pep440, "1.5", &a).unwrap();
+        assert!(e.affected);
+        assert_eq!(e.fixed.as_deref(), Some("2.0"));
+        assert!(!evaluate(Scheme::Pep440, "2.0", &a).unwrap().affected);
+        let a = affected(
+            r#"{"ranges":[{"type":"SEMVER","events":[{"introduced":"1.0.0"},{"last_affected":"1.2.0"}]}]}"#,
+        );
+        assert!(evaluate(Scheme::Semver, "1.2.0", &a).unwrap().affected);
+        assert!(!evaluate(Scheme::Semver, "1.2.1", &a).unwrap().affected);
+        assert!(!evaluate(Scheme::Semver, "0.9.0", &a).unwrap().affected);
+    }
+
+    #[test]
+    fn several_ranges_and_versions_list() {
+        let a = affected(
+            r#"{"versions":["3.0.1"],"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"1.5"},{"introduced":"2.0"},{"fixed":"2.3"}]}]}"#,
+        );
+        let hit = |v: &str| evaluate(Scheme::Pep440, v, &a).unwrap().affected;
+        assert!(hit("1.2") && !hit("1.7") && hit("2.1") && !hit("2.3") && hit("3.0.1") && !hit("0.5"));
+        assert_eq!(
+            evaluate(Scheme::Pep440, "2.1", &a).unwrap().fixed.as_deref(),
+            Some("2.3")
+        );
+    }
+
+    #[test]
+    fn git_ranges_are_noted_and_limits_bound() {
+        let a = affected(r#"{"ranges":[{"type":"GIT","repo":"x","events":[{"introduced":"abc"}]}]}"#);
+        let e = evaluate(Scheme::Semver, "1.0.0", &a).unwrap();
+        assert!(!e.affected && e.notes.len() == 1);
+        let a = affected(r#"{"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"limit":"2.0.0"}]}]}"#);
+        assert!(evaluate(Scheme::Semver, "1.0.0", &a).unwrap().affected);
+        assert!(!evaluate(Scheme::Semver, "2.0.0", &a).unwrap().affected);
+    }
+
+    #[test]
+    fn ecosystems_map_to_schemes() {
+        let e = Ecosystem::parse("Ubuntu:22.04:LTS");
+        assert_eq!(
+            (e.name, e.release, e.qualifier),
+            ("Ubuntu", Some("22.04"), Some("LTS"))
+        );
+        assert_eq!(e.scheme(), Some(Scheme::Dpkg));
+        assert_eq!(scheme_for("Alpine:v3.19"), Some(Scheme::Apk));
+        assert_eq!(
+            scheme_for("Red Hat:enterprise_linux:9::appstream"),
+            Some(Scheme::Rpm)
+        );
+        assert_eq!(scheme_for("Rocky Linux:9"), Some(Scheme::Rpm));
+        assert_eq!(scheme_for("crates.io"), Some(Scheme::Semver));
+        assert_eq!(scheme_for("Go"), Some(Scheme::Semver));
+        assert_eq!(scheme_for("Packagist"), None);
+    }
+
+    #[test]
+    fn invalid_versions_are_errors() {
+        let a =
+            affected(r#"{"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}"#);
+        assert!(evaluate(Scheme::Pep440, "not!a!version", &a).is_err());
+    }
+}

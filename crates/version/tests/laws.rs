@@ -1,0 +1,145 @@
+//! Tier 1: ordering laws on generated versions (total, antisymmetric, transitive) for every
+//! scheme, and a handful of hand-checked cases per scheme.
+
+use std::cmp::Ordering;
+
+use drydock_version::Scheme;
+use proptest::prelude::*;
+
+fn strategy(scheme: Scheme) -> BoxedStrategy<String> {
+    let pattern = match scheme {
+        Scheme::Dpkg => "([0-9]:)?[0-9]{1,3}(\\.[0-9a-z~+]{1,3}){0,3}(-[0-9a-z.+~]{1,4})?",
+        Scheme::Apk => {
+            "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}[a-c]?(_(alpha|beta|pre|rc|p|git)[0-9]{0,2}){0,2}(-r[0-9]{1,2})?"
+        }
+        Scheme::Rpm => "([0-9]:)?[0-9]{1,3}(\\.[0-9a-z~^]{1,3}){0,3}(-[0-9a-z.~^]{1,4})?",
+        Scheme::Pep440 => {
+            "([0-9]!)?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}((a|b|rc)[0-9])?(\\.post[0-9])?(\\.dev[0-9])?(\\+[a-z0-9]{1,3})?"
+        }
+        Scheme::Semver => {
+            "[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-(alpha|beta|rc|[0-9]{1,2})(\\.[0-9a-z]{1,3}){0,2})?"
+        }
+        Scheme::Maven => {
+            "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}([.-](alpha|beta|rc|cr|snapshot|final|ga|sp|m|foo)[0-9]{0,2}){0,2}(-[0-9]{1,2})?"
+        }
+        Scheme::Gem => "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(\\.(pre|rc|a|beta)[0-9]{0,2})?",
+    };
+    proptest::string::string_regex(pattern).unwrap().boxed()
+}
+
+fn laws(scheme: Scheme, a: &str, b: &str, c: &str) -> Result<(), TestCaseError> {
+    let (Ok(va), Ok(vb), Ok(vc)) = (scheme.parse(a), scheme.parse(b), scheme.parse(c)) else {
+        return Ok(());
+    };
+    prop_assert_eq!(va.cmp_same(&va), Ordering::Equal, "{} reflexive: {}", scheme, a);
+    prop_assert_eq!(
+        va.cmp_same(&vb),
+        vb.cmp_same(&va).reverse(),
+        "{} antisymmetric: {} {}",
+        scheme,
+        a,
+        b
+    );
+    let ab = va.cmp_same(&vb);
+    let bc = vb.cmp_same(&vc);
+    if ab != Ordering::Greater && bc != Ordering::Greater {
+        prop_assert_ne!(
+            va.cmp_same(&vc),
+            Ordering::Greater,
+            "{} transitive: {} <= {} <= {}",
+            scheme,
+            a,
+            b,
+            c
+        );
+    }
+    if ab == Ordering::Equal && bc == Ordering::Equal {
+        prop_assert_eq!(va.cmp_same(&vc), Ordering::Equal);
+    }
+    Ok(())
+}
+
+macro_rules! law_test {
+    ($name:ident, $scheme:expr) => {
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn $name(a in strategy($scheme), b in strategy($scheme), c in strategy($scheme)) {
+                laws($scheme, &a, &b, &c)?;
+            }
+        }
+    };
+}
+
+law_test!(dpkg_is_a_total_order, Scheme::Dpkg);
+law_test!(apk_is_a_total_order, Scheme::Apk);
+law_test!(rpm_is_a_total_order, Scheme::Rpm);
+law_test!(pep440_is_a_total_order, Scheme::Pep440);
+law_test!(semver_is_a_total_order, Scheme::Semver);
+law_test!(maven_is_a_total_order, Scheme::Maven);
+law_test!(gem_is_a_total_order, Scheme::Gem);
+
+#[test]
+fn hand_checked_cases() {
+    use Ordering::*;
+    let cases = [
+        (Scheme::Dpkg, "1.0~rc1", "1.0", Less),
+        (Scheme::Dpkg, "1:0.9", "2.0", Greater),
+        (Scheme::Dpkg, "1.0-1", "1.0-1+deb12u1", Less),
+        (Scheme::Dpkg, "1.0a", "1.0+", Less),
+        (Scheme::Apk, "1.0_rc1", "1.0", Less),
+        (Scheme::Apk, "1.0_p1", "1.0", Greater),
+        (Scheme::Apk, "1.0-r1", "1.0-r10", Less),
+        (Scheme::Apk, "1.0a", "1.0", Greater),
+        (Scheme::Rpm, "1.0~rc1-1", "1.0-1", Less),
+        (Scheme::Rpm, "1.0^post1", "1.0", Greater),
+        (Scheme::Rpm, "0:1.0-1", "1.0-1", Equal),
+        (Scheme::Rpm, "1:1.0-1", "2.0-1", Greater),
+        (Scheme::Pep440, "1.0.dev1", "1.0a1", Less),
+        (Scheme::Pep440, "1!0.1", "2.0", Greater),
+        (Scheme::Pep440, "1.0+local", "1.0", Greater),
+        (Scheme::Semver, "1.0.0-alpha", "1.0.0", Less),
+        (Scheme::Semver, "v1.2.3+incompatible", "1.2.3", Equal),
+        (
+            Scheme::Semver,
+            "v0.0.0-20210101000000-abcdef123456",
+            "0.0.1",
+            Less,
+        ),
+        (Scheme::Maven, "1.0-alpha-1", "1.0", Less),
+        (Scheme::Maven, "1.0-sp1", "1.0", Greater),
+        (Scheme::Maven, "1.0.RELEASE", "1.0", Equal),
+        (Scheme::Maven, "1.0-cr1", "1.0-rc1", Equal),
+        (Scheme::Gem, "1.0.0.pre", "1.0.0", Less),
+        (Scheme::Gem, "1.0", "1.0.0", Equal),
+        (Scheme::Gem, "1.0-beta", "1.0.a", Greater),
+    ];
+    for (scheme, a, b, want) in cases {
+        assert_eq!(scheme.compare(a, b).unwrap(), want, "{scheme}: {a} vs {b}");
+        assert_eq!(
+            scheme.compare(b, a).unwrap(),
+            want.reverse(),
+            "{scheme}: {b} vs {a}"
+        );
+    }
+}
+
+#[test]
+fn invalid_versions_are_errors_not_equal() {
+    for (scheme, bad) in [
+        (Scheme::Dpkg, ""),
+        (Scheme::Dpkg, "a:1.0"),
+        (Scheme::Apk, "abc"),
+        (Scheme::Rpm, "x:1.0"),
+        (Scheme::Pep440, "1.0.0-.x!"),
+        (Scheme::Semver, "one.two"),
+        (Scheme::Maven, ""),
+        (Scheme::Gem, "1..0"),
+    ] {
+        let err = scheme.compare(bad, "1.0").unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!("invalid {scheme} version")),
+            "{err}"
+        );
+    }
+}
