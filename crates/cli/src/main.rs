@@ -5,7 +5,9 @@
 //! 2 usage or input error (bad arguments, unreadable or invalid image, malformed database),
 //! 3 internal error.
 
+mod db;
 mod sbom;
+mod scan;
 mod version_cmd;
 
 use std::io::Write;
@@ -29,6 +31,10 @@ struct Cli {
 enum Command {
     /// Inventory the packages installed in an image
     Sbom(sbom::SbomArgs),
+    /// Find the known vulnerabilities of an image's packages
+    Scan(scan::ScanArgs),
+    /// Manage the advisory database (import, update, status)
+    Db(db::DbArgs),
     /// Version-scheme tools (compare versions as drydock's matcher does)
     Version(version_cmd::VersionArgs),
 }
@@ -78,6 +84,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),
     };
     match result {

@@ -14,6 +14,7 @@
 
 pub mod cyclonedx;
 pub mod json;
+pub mod scan;
 pub mod spdx;
 pub mod table;
 

@@ -1,0 +1,346 @@
+//! Inventory × advisories → findings, with each distribution's matching rules:
+//!
+//! * Debian and Ubuntu: advisories name **source** packages, so a binary package is matched by
+//!   its `Source:` name and the source version (a binNMU `+b1` is not a different source).
+//! * Alpine: advisories name the **origin** package.
+//! * RPM distributions: the full EVR; an epoch absent from the package header is unknown, not
+//!   0, so it takes the advisory's epoch rather than making every `1:` fix look newer.
+//! * Language packages match their ecosystem's advisories — unless an OS package owns them, in
+//!   which case only the OS advisories apply (no PyPI false positives for backported fixes).
+//!
+//! Each finding carries a status: `fixed` (with the version), `affected` (no fix yet), or the
+//! distribution's `will_not_fix` / `unimportant`.
+
+use std::collections::BTreeMap;
+
+use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_version::Scheme;
+use drydock_version::osv::{Affected, Event, Range, evaluate};
+use drydock_vulndb::{Advisory, Disposition, Severity, Store};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Db(#[from] drydock_vulndb::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fixed,
+    Affected,
+    WillNotFix,
+    Unimportant,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fixed => "fixed",
+            Status::Affected => "affected",
+            Status::WillNotFix => "will_not_fix",
+            Status::Unimportant => "unimportant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageRef {
+    pub name: String,
+    pub version: String,
+    pub ecosystem: Ecosystem,
+    pub purl: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    pub package: PackageRef,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub status: Status,
+    pub fixed_version: Option<String>,
+    pub layer: Option<usize>,
+    /// How it matched, for people checking a finding: the advisory ecosystem, the name and
+    /// version looked up.
+    pub matched: MatchedOn,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchedOn {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+}
+
+impl Finding {
+    /// The CVE id when the finding has one (its id or an alias), else its id.
+    pub fn cve(&self) -> &str {
+        std::iter::once(&self.id)
+            .chain(&self.aliases)
+            .find(|a| a.starts_with("CVE-"))
+            .unwrap_or(&self.id)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MatchReport {
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+}
+
+/// What to look up for one package.
+struct Query {
+    ecosystems: Vec<String>,
+    name: String,
+    version: String,
+    scheme: Scheme,
+    /// rpm without an EPOCH tag: compare ignoring epochs.
+    epoch_unknown: bool,
+}
+
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+fn major_minor(version: &str) -> String {
+    version.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+fn os_ecosystems(distro: &Distro) -> Vec<String> {
+    let v = distro.version_id.clone().unwrap_or_default();
+    match distro.id.as_str() {
+        "debian" => vec![format!("Debian:{}", major(&v))],
+        "ubuntu" => vec![
+            format!("Ubuntu:{v}"),
+            format!("Ubuntu:{v}:LTS"),
+            format!("Ubuntu:Pro:{v}:LTS"),
+        ],
+        "alpine" => vec![format!("Alpine:v{}", major_minor(&v))],
+        "wolfi" => vec!["Wolfi".into()],
+        "chainguard" => vec!["Chainguard".into()],
+        "rocky" => vec![format!("Rocky Linux:{}", major(&v))],
+        "almalinux" => vec![format!("AlmaLinux:{}", major(&v))],
+        "rhel" | "centos" => vec![format!("Red Hat:{}", major(&v))],
+        "opensuse-leap" => vec![format!("openSUSE:Leap {v}")],
+        "opensuse-tumbleweed" => vec!["openSUSE:Tumbleweed".into()],
+        "sles" => {
+            let (base, sp) = v.split_once('.').unwrap_or((&v, "0"));
+            if sp == "0" {
+                vec![format!("SUSE:Linux Enterprise Server {base}")]
+            } else {
+                vec![format!("SUSE:Linux Enterprise Server {base} SP{sp}")]
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn query(p: &Package, distro: Option<&Distro>) -> Option<Query> {
+    let lang = |eco: &str, scheme| Query {
+        ecosystems: vec![eco.to_string()],
+        name: p.name.clone(),
+        version: p.version.clone(),
+        scheme,
+        epoch_unknown: false,
+    };
+    match p.ecosystem {
+        Ecosystem::Deb => Some(Query {
+            ecosystems: os_ecosystems(distro?),
+            name: p.source_name.clone().unwrap_or_else(|| p.name.clone()),
+            version: p.source_version.clone().unwrap_or_else(|| p.version.clone()),
+            scheme: Scheme::Dpkg,
+            epoch_unknown: false,
+        }),
+        Ecosystem::Apk => Some(Query {
+            ecosystems: os_ecosystems(distro?),
+            name: p.source_name.clone().unwrap_or_else(|| p.name.clone()),
+            version: p.version.clone(),
+            scheme: Scheme::Apk,
+            epoch_unknown: false,
+        }),
+        Ecosystem::Rpm => Some(Query {
+            ecosystems: os_ecosystems(distro?),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            scheme: Scheme::Rpm,
+            epoch_unknown: p.epoch.is_none(),
+        }),
+        Ecosystem::Pypi => Some(lang("PyPI", Scheme::Pep440)),
+        Ecosystem::Npm => Some(lang("npm", Scheme::Semver)),
+        Ecosystem::Golang => Some(lang("Go", Scheme::Semver)),
+        Ecosystem::Cargo => Some(lang("crates.io", Scheme::Semver)),
+        Ecosystem::Maven => Some(lang("Maven", Scheme::Maven)),
+        Ecosystem::Gem => Some(lang("RubyGems", Scheme::Gem)),
+        Ecosystem::Composer | Ecosystem::Generic => None,
+    }
+}
+
+fn strip_epoch(v: &str) -> String {
+    match v.split_once(':') {
+        Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => rest.to_string(),
+        _ => v.to_string(),
+    }
+}
+
+fn without_epochs(a: &Affected) -> Affected {
+    let strip = |e: &Event| match e {
+        Event::Introduced(v) => Event::Introduced(strip_epoch(v)),
+        Event::Fixed(v) => Event::Fixed(strip_epoch(v)),
+        Event::LastAffected(v) => Event::LastAffected(strip_epoch(v)),
+        Event::Limit(v) => Event::Limit(strip_epoch(v)),
+    };
+    Affected {
+        versions: a.versions.iter().map(|v| strip_epoch(v)).collect(),
+        ranges: a
+            .ranges
+            .iter()
+            .map(|r| Range {
+                kind: r.kind.clone(),
+                events: r.events.iter().map(strip).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Matches every package of the inventory against the store.
+pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchReport, Error> {
+    let mut report = MatchReport::default();
+    let distro = inventory.distro.as_ref();
+    let mut unmatched_os = false;
+    for p in &inventory.packages {
+        let Some(q) = query(p, distro) else {
+            if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+                unmatched_os = true;
+            }
+            continue;
+        };
+        if q.ecosystems.is_empty() {
+            unmatched_os = true;
+            continue;
+        }
+        let installed = if q.epoch_unknown {
+            strip_epoch(&q.version)
+        } else {
+            q.version.clone()
+        };
+        // One finding per (package, vulnerability): advisories sharing a CVE collapse.
+        let mut by_vuln: BTreeMap<String, Finding> = BTreeMap::new();
+        for eco in &q.ecosystems {
+            for adv in store.lookup(eco, &q.name)? {
+                for a in adv.affected.iter().filter(|a| {
+                    (a.ecosystem == *eco
+                        || drydock_vulndb::model::ecosystem_aliases(&a.ecosystem).contains(eco))
+                        && same_name(eco, &a.name, &q.name)
+                }) {
+                    let affected = if q.epoch_unknown {
+                        without_epochs(&a.affected)
+                    } else {
+                        a.affected.clone()
+                    };
+                    let eval = match evaluate(q.scheme, &installed, &affected) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            report
+                                .warnings
+                                .push(format!("{}: {} {}: {e}", adv.id, p.name, p.version));
+                            continue;
+                        }
+                    };
+                    if !eval.affected {
+                        continue;
+                    }
+                    let finding = finding(p, &q, eco, &adv, a, eval.fixed);
+                    let key = finding.cve().to_string();
+                    match by_vuln.get_mut(&key) {
+                        Some(existing) => merge(existing, finding),
+                        None => {
+                            by_vuln.insert(key, finding);
+                        }
+                    }
+                }
+            }
+        }
+        report.findings.extend(by_vuln.into_values());
+    }
+    if unmatched_os {
+        let what = distro
+            .map(|d| format!("{} {}", d.id, d.version_id.as_deref().unwrap_or("")))
+            .unwrap_or_else(|| "an unidentified OS".into());
+        report.warnings.push(format!(
+            "OS packages of {} were not matched: drydock has no advisory ecosystem for it",
+            what.trim()
+        ));
+    }
+    report.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.name.cmp(&b.package.name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(report)
+}
+
+fn same_name(eco: &str, a: &str, b: &str) -> bool {
+    let base = eco.split(':').next().unwrap_or(eco);
+    drydock_vulndb::model::normalize_name(base, a) == drydock_vulndb::model::normalize_name(base, b)
+}
+
+fn finding(
+    p: &Package,
+    q: &Query,
+    eco: &str,
+    adv: &Advisory,
+    a: &drydock_vulndb::AffectedPackage,
+    fixed: Option<String>,
+) -> Finding {
+    let sev = a.severity.as_ref().or(adv.severity.as_ref());
+    let status = match (&fixed, a.disposition) {
+        (Some(_), _) => Status::Fixed,
+        (None, Some(Disposition::WillNotFix)) => Status::WillNotFix,
+        (None, Some(Disposition::Unimportant)) => Status::Unimportant,
+        (None, None) => Status::Affected,
+    };
+    Finding {
+        id: adv.id.clone(),
+        aliases: adv.aliases.clone(),
+        summary: adv.summary.clone(),
+        package: PackageRef {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            ecosystem: p.ecosystem,
+            purl: p.purl.clone(),
+        },
+        severity: sev.map(|s| s.level).unwrap_or(Severity::Unknown),
+        score: sev.and_then(|s| s.score),
+        status,
+        fixed_version: fixed,
+        layer: p.layer,
+        matched: MatchedOn {
+            ecosystem: eco.to_string(),
+            name: q.name.clone(),
+            version: q.version.clone(),
+        },
+    }
+}
+
+/// Two advisories for the same vulnerability: keep the most informative one.
+fn merge(existing: &mut Finding, other: Finding) {
+    let better = (existing.fixed_version.is_none() && other.fixed_version.is_some())
+        || (existing.severity == Severity::Unknown && other.severity != Severity::Unknown);
+    let mut aliases: Vec<String> = existing.aliases.iter().chain(&other.aliases).cloned().collect();
+    aliases.push(other.id.clone());
+    aliases.push(existing.id.clone());
+    if better {
+        *existing = other;
+    }
+    aliases.retain(|a| *a != existing.id);
+    aliases.sort();
+    aliases.dedup();
+    existing.aliases = aliases;
+}

@@ -1,0 +1,218 @@
+//! Tier 1: each matching rule, on hand-written advisories in an in-memory store.
+
+use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_matcher::{Status, match_inventory};
+use drydock_vulndb::{Severity, Store, import_path};
+
+fn pkg(
+    name: &str,
+    version: &str,
+    eco: Ecosystem,
+    source: Option<(&str, &str)>,
+    epoch: Option<u64>,
+) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        ecosystem: eco,
+        purl: format!("pkg:{}/{name}@{version}", eco.as_str()),
+        source_name: source.map(|s| s.0.to_string()),
+        source_version: source.map(|s| s.1.to_string()),
+        arch: Some("amd64".into()),
+        epoch,
+        modularity_label: None,
+        layer: Some(1),
+        locations: vec![],
+        files: vec![],
+        licenses: vec![],
+    }
+}
+
+fn distro(id: &str, version: &str) -> Option<Distro> {
+    Some(Distro {
+        id: id.into(),
+        version_id: Some(version.into()),
+        source: "etc/os-release".into(),
+        ..Default::default()
+    })
+}
+
+fn store(records: &[&str]) -> Store {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, r) in records.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("r{i}.json")), r).unwrap();
+    }
+    let store = Store::in_memory().unwrap();
+    import_path(&store, dir.path()).unwrap();
+    store
+}
+
+const OPENSSL_DSA: &str = r#"{"id":"DSA-9999-1","aliases":["CVE-2099-0001"],"modified":"2099-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.11-1~deb12u3"}]}]},
+             {"package":{"ecosystem":"Debian:11","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1w-0+deb11u9"}]}]}],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}"#;
+const OPENSSL_CVE: &str = r#"{"id":"DEBIAN-CVE-2099-0001","aliases":[],"upstream":["CVE-2099-0001"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.11-1~deb12u3"}]}]}]}"#;
+const LIBSSL_BINARY: &str = r#"{"id":"FAKE-BINARY-NAME","affected":[{"package":{"ecosystem":"Debian:12","name":"libssl3"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#;
+const UNFIXED: &str = r#"{"id":"DEBIAN-CVE-2099-0002","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}],"ecosystem_specific":{"urgency":"unimportant"}}]}"#;
+const NOFIX_HIGH: &str = r#"{"id":"DEBIAN-CVE-2099-0003","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}],"ecosystem_specific":{"urgency":"high"}}]}"#;
+
+#[test]
+fn debian_matches_by_source_package_and_source_version() {
+    let store = store(&[OPENSSL_DSA, OPENSSL_CVE, LIBSSL_BINARY, UNFIXED, NOFIX_HIGH]);
+    // The binNMU suffix is on the binary only; the source version decides.
+    let inv = Inventory {
+        distro: distro("debian", "12"),
+        packages: vec![pkg(
+            "libssl3",
+            "3.0.11-1~deb12u2+b1",
+            Ecosystem::Deb,
+            Some(("openssl", "3.0.11-1~deb12u2")),
+            None,
+        )],
+        warnings: vec![],
+    };
+    let r = match_inventory(&inv, &store).unwrap();
+    let ids: Vec<(&str, Status)> = r.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
+    // DSA and DEBIAN-CVE for the same CVE collapse into one finding; the binary-name record is
+    // not consulted; the Debian 11 range is not this image's.
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let dsa = r.findings.iter().find(|f| f.cve() == "CVE-2099-0001").unwrap();
+    assert_eq!(dsa.status, Status::Fixed);
+    assert_eq!(dsa.fixed_version.as_deref(), Some("3.0.11-1~deb12u3"));
+    assert_eq!(dsa.severity, Severity::Critical, "CVSS 9.8 from the vector");
+    assert_eq!(dsa.score, Some(9.8));
+    assert_eq!(dsa.layer, Some(1));
+    assert_eq!(dsa.matched.name, "openssl");
+    let unimportant = r
+        .findings
+        .iter()
+        .find(|f| f.id == "DEBIAN-CVE-2099-0002")
+        .unwrap();
+    assert_eq!(unimportant.status, Status::Unimportant);
+    let high = r
+        .findings
+        .iter()
+        .find(|f| f.id == "DEBIAN-CVE-2099-0003")
+        .unwrap();
+    assert_eq!((high.status, high.severity), (Status::Affected, Severity::High));
+    // Findings come most severe first.
+    assert_eq!(r.findings[0].severity, Severity::Critical);
+
+    // At the fixed source version, the DSA no longer matches.
+    let fixed = Inventory {
+        distro: distro("debian", "12"),
+        packages: vec![pkg(
+            "libssl3",
+            "3.0.11-1~deb12u3+b1",
+            Ecosystem::Deb,
+            Some(("openssl", "3.0.11-1~deb12u3")),
+            None,
+        )],
+        warnings: vec![],
+    };
+    let r = match_inventory(&fixed, &store).unwrap();
+    assert!(r.findings.iter().all(|f| f.cve() != "CVE-2099-0001"));
+}
+
+#[test]
+fn alpine_matches_by_origin() {
+    let rec = r#"{"id":"ALPINE-CVE-2099-1","affected":[{"package":{"ecosystem":"Alpine:v3.19","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1.4-r5"}]}]}]}"#;
+    let store = store(&[rec]);
+    let inv = Inventory {
+        distro: distro("alpine", "3.19.1"),
+        packages: vec![
+            pkg(
+                "libcrypto3",
+                "3.1.4-r4",
+                Ecosystem::Apk,
+                Some(("openssl", "3.1.4-r4")),
+                None,
+            ),
+            pkg(
+                "libssl3",
+                "3.1.4-r5",
+                Ecosystem::Apk,
+                Some(("openssl", "3.1.4-r5")),
+                None,
+            ),
+            pkg(
+                "openssl-unrelated",
+                "1.0-r0",
+                Ecosystem::Apk,
+                Some(("other", "1.0-r0")),
+                None,
+            ),
+        ],
+        warnings: vec![],
+    };
+    let r = match_inventory(&inv, &store).unwrap();
+    let got: Vec<(&str, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.package.name.as_str(), f.id.as_str()))
+        .collect();
+    assert_eq!(got, vec![("libcrypto3", "ALPINE-CVE-2099-1")]);
+}
+
+#[test]
+fn rpm_epochs_absent_is_unknown_not_zero() {
+    let rec = r#"{"id":"RLSA-2099:1","affected":[{"package":{"ecosystem":"Rocky Linux:9","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-18.el9"}]}]}]}"#;
+    let store = store(&[rec]);
+    let inv = |version: &str, epoch| Inventory {
+        distro: distro("rocky", "9.3"),
+        packages: vec![pkg("openssl", version, Ecosystem::Rpm, None, epoch)],
+        warnings: vec![],
+    };
+    // No EPOCH tag: compared without epochs, 3.0.7-20 is past the fix.
+    assert!(
+        match_inventory(&inv("3.0.7-20.el9", None), &store)
+            .unwrap()
+            .findings
+            .is_empty()
+    );
+    assert_eq!(
+        match_inventory(&inv("3.0.7-16.el9", None), &store)
+            .unwrap()
+            .findings
+            .len(),
+        1
+    );
+    // An explicit epoch 0 is older than any 1: version.
+    assert_eq!(
+        match_inventory(&inv("0:3.0.7-20.el9", Some(0)), &store)
+            .unwrap()
+            .findings
+            .len(),
+        1
+    );
+    assert!(
+        match_inventory(&inv("1:3.0.7-18.el9", Some(1)), &store)
+            .unwrap()
+            .findings
+            .is_empty()
+    );
+}
+
+#[test]
+fn unknown_os_says_so() {
+    let store = store(&[OPENSSL_DSA]);
+    let inv = Inventory {
+        distro: distro("plan9", "4"),
+        packages: vec![pkg(
+            "openssl",
+            "1.0",
+            Ecosystem::Deb,
+            Some(("openssl", "1.0")),
+            None,
+        )],
+        warnings: vec![],
+    };
+    let r = match_inventory(&inv, &store).unwrap();
+    assert!(r.findings.is_empty());
+    assert!(
+        r.warnings.iter().any(|w| w.contains("were not matched")),
+        "{:?}",
+        r.warnings
+    );
+}

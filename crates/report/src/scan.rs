@@ -1,0 +1,309 @@
+//! Vulnerability reports: drydock JSON, the terminal table, SARIF 2.1.0 and CycloneDX 1.6 with
+//! its vulnerabilities section.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use drydock_matcher::{Finding, Status};
+use drydock_vulndb::Severity;
+use serde::{Deserialize, Serialize};
+
+use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool, timestamp};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub fixable: usize,
+    pub suppressed: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Suppressed {
+    pub id: String,
+    pub package: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DatabaseSummary {
+    pub sources: Vec<DatabaseSource>,
+    /// Age in seconds of the oldest source import.
+    pub age_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseSource {
+    pub name: String,
+    pub records: u64,
+    pub imported_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanDocument {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub image: ImageSummary,
+    pub packages_scanned: usize,
+    pub database: DatabaseSummary,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    pub warnings: Vec<String>,
+}
+
+impl ScanDocument {
+    pub fn new(
+        image: ImageSummary,
+        packages_scanned: usize,
+        database: DatabaseSummary,
+        findings: Vec<Finding>,
+        suppressed: Vec<Suppressed>,
+        warnings: Vec<String>,
+    ) -> Self {
+        let mut summary = Summary {
+            total: findings.len(),
+            suppressed: suppressed.len(),
+            ..Default::default()
+        };
+        for f in &findings {
+            *summary
+                .by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_default() += 1;
+            if f.status == Status::Fixed {
+                summary.fixable += 1;
+            }
+        }
+        ScanDocument {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: TOOL_NAME.into(),
+                version: TOOL_VERSION.into(),
+            },
+            image,
+            packages_scanned,
+            database,
+            summary,
+            findings,
+            suppressed,
+            warnings,
+        }
+    }
+}
+
+pub fn json(doc: &ScanDocument) -> String {
+    let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+const ORDER: [Severity; 6] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Negligible,
+    Severity::Unknown,
+];
+
+fn summary_line(doc: &ScanDocument) -> String {
+    let parts: Vec<String> = ORDER
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.as_str(),
+                doc.summary.by_severity.get(s.as_str()).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let mut line = format!(
+        "Total: {} ({}); fixable: {}",
+        doc.summary.total,
+        parts.join(", "),
+        doc.summary.fixable
+    );
+    if doc.summary.suppressed > 0 {
+        line.push_str(&format!("; suppressed: {}", doc.summary.suppressed));
+    }
+    line
+}
+
+pub fn table(doc: &ScanDocument) -> String {
+    let mut out = format!("Image:    {}\n", doc.image.name);
+    if let Some(os) = &doc.image.os {
+        out.push_str(&format!(
+            "OS:       {} {}\n",
+            os.id,
+            os.version_id.as_deref().unwrap_or("")
+        ));
+    }
+    out.push_str(&format!("Packages: {}\n", doc.packages_scanned));
+    for sev in ORDER {
+        let group: Vec<&Finding> = doc.findings.iter().filter(|f| f.severity == sev).collect();
+        if group.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{} ({})\n", sev.as_str(), group.len()));
+        let mut t = Table::new();
+        t.load_style(UTF8_BORDERS_ONLY)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_header(vec![
+            "PACKAGE",
+            "INSTALLED",
+            "FIXED IN",
+            "STATUS",
+            "LAYER",
+            "ADVISORY",
+        ]);
+        for f in group {
+            let advisory = if f.cve() != f.id {
+                format!("{} ({})", f.id, f.cve())
+            } else {
+                f.id.clone()
+            };
+            t.add_row(vec![
+                f.package.name.clone(),
+                f.package.version.clone(),
+                f.fixed_version.clone().unwrap_or_default(),
+                f.status.as_str().to_string(),
+                f.layer.map(|l| l.to_string()).unwrap_or_default(),
+                advisory,
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&summary_line(doc));
+    out.push('\n');
+    out
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        _ => "note",
+    }
+}
+
+/// A score GitHub code scanning reads as `security-severity`.
+fn security_severity(f: &Finding) -> String {
+    let score = f.score.unwrap_or(match f.severity {
+        Severity::Critical => 9.5,
+        Severity::High => 8.0,
+        Severity::Medium => 5.5,
+        Severity::Low => 2.0,
+        Severity::Negligible | Severity::Unknown => 0.0,
+    });
+    format!("{score:.1}")
+}
+
+pub fn sarif(doc: &ScanDocument) -> String {
+    use serde_json::json;
+    let mut rules: Vec<serde_json::Value> = Vec::new();
+    let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut results = Vec::new();
+    for f in &doc.findings {
+        let idx = *rule_index.entry(f.id.clone()).or_insert_with(|| {
+            let text = f.summary.clone().unwrap_or_else(|| format!("{} in {}", f.cve(), f.package.name));
+            rules.push(json!({
+                "id": f.id,
+                "name": f.cve().replace('-', ""),
+                "shortDescription": {"text": text},
+                "fullDescription": {"text": text},
+                "helpUri": format!("https://osv.dev/vulnerability/{}", f.id),
+                "help": {"text": format!("{} affects {}; fixed in {}", f.id, f.package.name, f.fixed_version.as_deref().unwrap_or("no release yet"))},
+                "defaultConfiguration": {"level": sarif_level(f.severity)},
+                "properties": {"security-severity": security_severity(f), "tags": ["security", "vulnerability", f.severity.as_str()]},
+            }));
+            rules.len() - 1
+        });
+        let location = f.package.purl.clone();
+        let message = format!(
+            "{} {} is affected by {} ({}, {}){}",
+            f.package.name,
+            f.package.version,
+            f.id,
+            f.severity.as_str(),
+            f.status.as_str(),
+            f.fixed_version
+                .as_ref()
+                .map(|v| format!("; fixed in {v}"))
+                .unwrap_or_default()
+        );
+        results.push(json!({
+            "ruleId": f.id,
+            "ruleIndex": idx,
+            "level": sarif_level(f.severity),
+            "message": {"text": message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": doc.image.name.replace(':', "/").trim_start_matches('/').to_string()},
+                    "region": {"startLine": 1, "startColumn": 1}
+                },
+                "message": {"text": location}
+            }],
+            "partialFingerprints": {"drydock/v1": format!("{}:{}:{}", f.id, f.package.name, f.package.version)},
+        }));
+    }
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": TOOL_NAME, "version": TOOL_VERSION, "informationUri": "https://github.com/drydock-scan/drydock", "rules": rules}},
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// CycloneDX 1.6: the inventory plus a `vulnerabilities` section referencing components.
+pub fn cyclonedx(doc: &ScanDocument, sbom: &crate::SbomDocument) -> String {
+    let mut bom: serde_json::Value =
+        serde_json::from_str(&crate::cyclonedx::render(sbom)).unwrap_or_default();
+    let vulns: Vec<serde_json::Value> = doc
+        .findings
+        .iter()
+        .map(|f| {
+            let rating = serde_json::json!({
+                "severity": match f.severity { Severity::Negligible => "none".to_string(), s => s.as_str().to_lowercase() },
+                "method": "other",
+            });
+            let mut v = serde_json::json!({
+                "bom-ref": format!("{}#{}", f.id, f.package.purl),
+                "id": f.id,
+                "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{}", f.id)},
+                "ratings": [rating],
+                "affects": [{"ref": f.package.purl}],
+                "properties": [
+                    {"name": "drydock:status", "value": f.status.as_str()},
+                    {"name": "drydock:layer", "value": f.layer.map(|l| l.to_string()).unwrap_or_default()},
+                ],
+            });
+            if let Some(score) = f.score {
+                v["ratings"][0]["score"] = serde_json::json!(score);
+            }
+            if let Some(fixed) = &f.fixed_version {
+                v["recommendation"] = serde_json::json!(format!("Upgrade {} to {fixed}", f.package.name));
+            }
+            if !f.aliases.is_empty() {
+                v["references"] = serde_json::Value::Array(
+                    f.aliases.iter().map(|a| serde_json::json!({"id": a, "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{a}")}})).collect(),
+                );
+            }
+            v
+        })
+        .collect();
+    bom["vulnerabilities"] = serde_json::Value::Array(vulns);
+    bom["metadata"]["timestamp"] = serde_json::json!(timestamp());
+    let mut out = serde_json::to_string_pretty(&bom).unwrap_or_default();
+    out.push('\n');
+    out
+}

@@ -1,0 +1,225 @@
+//! Importing advisory files: an OSV `all.zip`, a directory of OSV records (JSON or YAML), one
+//! record, or an Alpine secdb file (YAML or JSON).
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::Error;
+use crate::model::Advisory;
+use crate::osv::{self, Parsed};
+use crate::secdb;
+use crate::store::{SourceInfo, Store};
+
+/// Largest single record or secdb file read into memory.
+const MAX_FILE: u64 = 256 << 20;
+
+#[derive(Default)]
+struct Batch {
+    advisories: Vec<Advisory>,
+    withdrawn: u64,
+}
+
+impl Batch {
+    fn push(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Advisory(a) => self.advisories.push(a),
+            Parsed::Withdrawn(_) => self.withdrawn += 1,
+        }
+    }
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn info(name: String, origin: &Path, batch: &Batch) -> SourceInfo {
+    SourceInfo {
+        name,
+        origin: origin.display().to_string(),
+        imported_at: now(),
+        records: batch.advisories.len() as u64,
+        withdrawn: batch.withdrawn,
+        newest_modified: batch.advisories.iter().filter_map(|a| a.modified.clone()).max(),
+        etag: None,
+        last_modified: None,
+    }
+}
+
+fn parse_record(bytes: &[u8], name: &str, source: &str) -> Result<Parsed, Error> {
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    let parsed = if yaml {
+        osv::parse_yaml(bytes, source)
+    } else {
+        osv::parse_json(bytes, source)
+    };
+    parsed.map_err(|detail| Error::Malformed {
+        what: name.to_string(),
+        detail,
+    })
+}
+
+fn looks_like_secdb(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    text.contains("distroversion") && text.contains("packages")
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io(path, e))?;
+    if out.len() as u64 > MAX_FILE {
+        return Err(Error::Malformed {
+            what: path.display().to_string(),
+            detail: "file too large".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Reads every advisory of an OSV zip (`all.zip`).
+pub fn read_zip(bytes: &[u8], label: &str, source: &str) -> Result<(Vec<Advisory>, u64), Error> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Malformed {
+        what: label.to_string(),
+        detail: format!("not a zip archive: {e}"),
+    })?;
+    let mut batch = Batch::default();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| Error::Malformed {
+            what: label.to_string(),
+            detail: e.to_string(),
+        })?;
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        if !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")) {
+            continue;
+        }
+        let mut buf = Vec::with_capacity(entry.size().min(MAX_FILE) as usize);
+        (&mut entry)
+            .take(MAX_FILE)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Malformed {
+                what: format!("{label}:{name}"),
+                detail: e.to_string(),
+            })?;
+        batch.push(parse_record(&buf, &format!("{label}:{name}"), source)?);
+    }
+    Ok((batch.advisories, batch.withdrawn))
+}
+
+fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Error> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        let ft = e.file_type().map_err(|err| Error::io(&path, err))?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if ft.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Imports one path into the store and returns what was recorded for it.
+pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let label = path.display().to_string();
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(path, &mut files)?;
+        let source = format!(
+            "osv:dir:{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(label.clone())
+        );
+        let mut batch = Batch::default();
+        let mut infos = Vec::new();
+        for f in files {
+            let name = f.display().to_string();
+            let is_record = name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml");
+            if !is_record {
+                continue;
+            }
+            let bytes = read_file(&f)?;
+            if looks_like_secdb(&bytes) {
+                infos.extend(import_secdb(store, &f, &bytes)?);
+                continue;
+            }
+            batch.push(parse_record(&bytes, &name, &source)?);
+        }
+        if batch.advisories.is_empty() && batch.withdrawn == 0 && infos.is_empty() {
+            return Err(Error::Malformed {
+                what: label,
+                detail: "no OSV records (.json, .yaml) or secdb files found".into(),
+            });
+        }
+        if !batch.advisories.is_empty() || batch.withdrawn > 0 {
+            let info = info(source, path, &batch);
+            store.insert(&batch.advisories, &info)?;
+            infos.push(info);
+        }
+        return Ok(infos);
+    }
+    let bytes = read_file(path)?;
+    if bytes.starts_with(b"PK\x03\x04") || label.ends_with(".zip") {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parent = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // osv.dev's layout is ECOSYSTEM/all.zip: name the source after the ecosystem.
+        let source = if stem == "all" && !parent.is_empty() {
+            format!("osv:{parent}")
+        } else {
+            format!("osv:{stem}")
+        };
+        let (advisories, withdrawn) = read_zip(&bytes, &label, &source)?;
+        let batch = Batch {
+            advisories,
+            withdrawn,
+        };
+        let info = info(source, path, &batch);
+        store.insert(&batch.advisories, &info)?;
+        return Ok(vec![info]);
+    }
+    if looks_like_secdb(&bytes) {
+        return import_secdb(store, path, &bytes);
+    }
+    let source = format!(
+        "osv:file:{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let mut batch = Batch::default();
+    batch.push(parse_record(&bytes, &label, &source)?);
+    let info = info(source, path, &batch);
+    store.insert(&batch.advisories, &info)?;
+    Ok(vec![info])
+}
+
+fn import_secdb(store: &Store, path: &Path, bytes: &[u8]) -> Result<Vec<SourceInfo>, Error> {
+    let is_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let (source, advisories) = secdb::parse(bytes, is_json).map_err(|detail| Error::Malformed {
+        what: path.display().to_string(),
+        detail,
+    })?;
+    let batch = Batch {
+        advisories,
+        withdrawn: 0,
+    };
+    let info = info(source, path, &batch);
+    store.insert(&batch.advisories, &info)?;
+    Ok(vec![info])
+}

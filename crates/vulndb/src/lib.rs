@@ -1,0 +1,92 @@
+//! drydock's advisory database.
+//!
+//! Importers turn OSV records (osv.dev's per-ecosystem `all.zip`, directories of JSON or YAML
+//! records such as PyPA's advisory repository, single records) and Alpine secdb files into
+//! [`Advisory`]s; the [`Store`] (redb, pure Rust) keeps them indexed by (ecosystem, package
+//! name), with withdrawn records dropped and aliases and modified times kept; [`update`]
+//! downloads fresh dumps and swaps them in atomically. Severity is worked out once at import:
+//! the record's own word where it has one, else its CVSS v4/v3/v2 vector scored with `cvss`.
+//!
+//! It knows nothing about images or inventories; `drydock-matcher` joins the two.
+//!
+//! ```
+//! let store = drydock_vulndb::Store::in_memory()?;
+//! assert!(store.lookup("Debian:12", "openssl")?.is_empty());
+//! # Ok::<(), drydock_vulndb::Error>(())
+//! ```
+
+pub mod import;
+pub mod model;
+pub mod osv;
+pub mod secdb;
+pub mod store;
+pub mod update;
+
+use std::path::{Path, PathBuf};
+
+pub use import::import_path;
+pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityInfo};
+pub use store::{SourceInfo, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no advisory database at {0}; run `drydock db update` or `drydock db import PATH`")]
+    Missing(PathBuf),
+    #[error("advisory database: {0}")]
+    Store(String),
+    #[error("{what}: malformed advisory data: {detail}")]
+    Malformed { what: String, detail: String },
+    #[error("download of {url} failed: {detail}")]
+    Download { url: String, detail: String },
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// `--cache-dir`, else `$DRYDOCK_CACHE_DIR`, else `$XDG_CACHE_HOME/drydock`, else
+/// `~/.cache/drydock`.
+pub fn cache_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("DRYDOCK_CACHE_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p).join("drydock");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".cache").join("drydock")
+}
+
+/// The database file inside a cache directory.
+pub fn db_path(cache_dir: &Path) -> PathBuf {
+    cache_dir.join("db").join("advisories.redb")
+}
+
+/// Age in seconds of the oldest import among the store's sources (`None` without sources).
+pub fn oldest_import_age(store: &Store) -> Result<Option<i64>, Error> {
+    let now = jiff::Timestamp::now();
+    let mut oldest = None;
+    for s in store.sources()? {
+        if let Ok(t) = s.imported_at.parse::<jiff::Timestamp>() {
+            let age = now.as_second() - t.as_second();
+            oldest = Some(oldest.map_or(age, |o: i64| o.max(age)));
+        }
+    }
+    Ok(oldest)
+}

@@ -1,0 +1,154 @@
+//! The stored advisory: a lean subset of an OSV record, plus the severity and per-package status
+//! worked out once at import time.
+
+use drydock_version::osv::Affected;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Unknown,
+    Negligible,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Negligible => "NEGLIGIBLE",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// Words advisories use: GHSA's `MODERATE`, Debian urgencies, Ubuntu priorities.
+    pub fn from_word(word: &str) -> Option<Severity> {
+        Some(
+            match word.trim().to_ascii_lowercase().trim_end_matches('*').trim() {
+                "critical" => Severity::Critical,
+                "high" | "important" => Severity::High,
+                "medium" | "moderate" => Severity::Medium,
+                "low" => Severity::Low,
+                "negligible" | "unimportant" => Severity::Negligible,
+                "unknown" | "not yet assigned" | "none" => Severity::Unknown,
+                _ => return None,
+            },
+        )
+    }
+
+    /// CVSS qualitative rating for a base score.
+    pub fn from_score(score: f64) -> Severity {
+        match score {
+            s if s >= 9.0 => Severity::Critical,
+            s if s >= 7.0 => Severity::High,
+            s if s >= 4.0 => Severity::Medium,
+            s if s > 0.0 => Severity::Low,
+            _ => Severity::Unknown,
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::from_word(s)
+            .ok_or_else(|| format!("unknown severity {s:?} (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeverityInfo {
+    pub level: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+    /// Where the level came from: `advisory` (the record's own word) or `cvss`.
+    pub source: String,
+}
+
+/// What the distribution says about a package that has no fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    WillNotFix,
+    Unimportant,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AffectedPackage {
+    /// The OSV ecosystem, release included: `Debian:12`, `Alpine:v3.19`, `PyPI`.
+    pub ecosystem: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub affected: Affected,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<Disposition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<SeverityInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advisory {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<SeverityInfo>,
+    pub affected: Vec<AffectedPackage>,
+    /// The import source it came from (a label such as `osv:Debian` or `secdb:v3.10/main`).
+    pub source: String,
+}
+
+/// Package names as an ecosystem compares them: PyPI names are normalised (PEP 503).
+pub fn normalize_name(ecosystem: &str, name: &str) -> String {
+    if ecosystem == "PyPI" {
+        let mut out = String::with_capacity(name.len());
+        let mut last_sep = false;
+        for c in name.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                if !last_sep {
+                    out.push('-');
+                }
+                last_sep = true;
+            } else {
+                out.push(c.to_ascii_lowercase());
+                last_sep = false;
+            }
+        }
+        out
+    } else {
+        name.to_string()
+    }
+}
+
+/// Other ecosystem names an advisory is also filed under, so that look-ups by release work:
+/// `Red Hat:enterprise_linux:9::appstream` is also `Red Hat:9`.
+pub fn ecosystem_aliases(ecosystem: &str) -> Vec<String> {
+    let parts: Vec<&str> = ecosystem.split(':').collect();
+    match parts.as_slice() {
+        ["Red Hat", product, version, ..]
+            if product.starts_with("enterprise_linux") || product.starts_with("rhel") =>
+        {
+            let major = version.split('.').next().unwrap_or(version);
+            if major.is_empty() {
+                Vec::new()
+            } else {
+                vec![format!("Red Hat:{major}")]
+            }
+        }
+        _ => Vec::new(),
+    }
+}

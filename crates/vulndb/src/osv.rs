@@ -1,0 +1,200 @@
+//! OSV records (JSON, or YAML as advisory repositories such as PyPA's keep them) into
+//! [`Advisory`]s. Only the fields drydock uses are read; unknown ecosystems and fields are
+//! kept or ignored, never fatal for the whole import.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::model::{Advisory, AffectedPackage, Disposition, Severity, SeverityInfo};
+
+#[derive(Deserialize)]
+struct Record {
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    /// Newer OSV: the upstream vulnerability a distribution record tracks (DEBIAN-CVE-x → CVE-x).
+    #[serde(default)]
+    upstream: Vec<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    modified: Option<String>,
+    #[serde(default)]
+    published: Option<String>,
+    #[serde(default)]
+    withdrawn: Option<String>,
+    #[serde(default)]
+    severity: Vec<OsvSeverity>,
+    #[serde(default)]
+    affected: Vec<RecordAffected>,
+    #[serde(default)]
+    database_specific: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct OsvSeverity {
+    #[serde(rename = "type")]
+    kind: String,
+    score: String,
+}
+
+#[derive(Deserialize)]
+struct RecordAffected {
+    #[serde(default)]
+    package: Option<Package>,
+    #[serde(default)]
+    versions: Vec<String>,
+    #[serde(default)]
+    ranges: Vec<drydock_version::osv::Range>,
+    #[serde(default)]
+    severity: Vec<OsvSeverity>,
+    #[serde(default)]
+    ecosystem_specific: Option<Value>,
+    #[serde(default)]
+    database_specific: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    ecosystem: String,
+    name: String,
+}
+
+/// Parsing outcome: a record, or a reason it was skipped.
+pub enum Parsed {
+    Advisory(Advisory),
+    Withdrawn(String),
+}
+
+pub fn parse_json(bytes: &[u8], source: &str) -> Result<Parsed, String> {
+    let record: Record = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    Ok(convert(record, source))
+}
+
+pub fn parse_yaml(bytes: &[u8], source: &str) -> Result<Parsed, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    let record: Record = serde_saphyr::from_str(text)
+        .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())?;
+    Ok(convert(record, source))
+}
+
+/// Severity from CVSS vectors: the highest-version vector that parses wins.
+fn cvss(severities: &[OsvSeverity]) -> Option<SeverityInfo> {
+    let mut best: Option<(u8, SeverityInfo)> = None;
+    for s in severities {
+        let rank = match s.kind.as_str() {
+            "CVSS_V4" => 4,
+            "CVSS_V3" => 3,
+            "CVSS_V2" => 2,
+            _ => continue,
+        };
+        let score = match s.kind.as_str() {
+            "CVSS_V2" => s
+                .score
+                .parse::<cvss::v2::Vector>()
+                .ok()
+                .map(|v| v.score().value()),
+            _ => s.score.parse::<cvss::Cvss>().ok().map(|v| v.score()),
+        };
+        // Some feeds put the bare number where the vector belongs.
+        let score = score.or_else(|| s.score.parse::<f64>().ok());
+        if let Some(score) = score
+            && best.as_ref().is_none_or(|(r, _)| rank > *r)
+        {
+            let vector = s.score.contains(':').then(|| s.score.clone());
+            best = Some((
+                rank,
+                SeverityInfo {
+                    level: Severity::from_score(score),
+                    score: Some(score),
+                    vector,
+                    source: "cvss".into(),
+                },
+            ));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+fn word_severity(value: Option<&Value>) -> Option<SeverityInfo> {
+    let v = value?;
+    for key in ["severity", "urgency", "priority", "cvss_severity"] {
+        if let Some(word) = v.get(key).and_then(Value::as_str)
+            && let Some(level) = Severity::from_word(word)
+        {
+            return Some(SeverityInfo {
+                level,
+                score: None,
+                vector: None,
+                source: "advisory".into(),
+            });
+        }
+    }
+    None
+}
+
+fn disposition(values: &[Option<&Value>]) -> Option<Disposition> {
+    for v in values.iter().flatten() {
+        for key in ["urgency", "status", "fix_state", "fix-state", "state"] {
+            let Some(word) = v.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            let w = word.to_ascii_lowercase();
+            if w.starts_with("unimportant") || w == "negligible" {
+                return Some(Disposition::Unimportant);
+            }
+            if w.contains("will not fix")
+                || w.contains("wont-fix")
+                || w.contains("won't fix")
+                || w == "ignored"
+                || w.contains("out of support")
+            {
+                return Some(Disposition::WillNotFix);
+            }
+        }
+    }
+    None
+}
+
+fn convert(record: Record, source: &str) -> Parsed {
+    if record.withdrawn.is_some() {
+        return Parsed::Withdrawn(record.id);
+    }
+    let record_severity = word_severity(record.database_specific.as_ref()).or_else(|| cvss(&record.severity));
+    let affected = record
+        .affected
+        .into_iter()
+        .filter_map(|a| {
+            let package = a.package?;
+            let severity = word_severity(a.ecosystem_specific.as_ref())
+                .or_else(|| word_severity(a.database_specific.as_ref()))
+                .or_else(|| cvss(&a.severity));
+            Some(AffectedPackage {
+                disposition: disposition(&[a.ecosystem_specific.as_ref(), a.database_specific.as_ref()]),
+                ecosystem: package.ecosystem,
+                name: package.name,
+                affected: drydock_version::osv::Affected {
+                    versions: a.versions,
+                    ranges: a.ranges,
+                },
+                severity,
+            })
+        })
+        .collect();
+    let mut aliases = record.aliases;
+    for u in record.upstream {
+        if !aliases.contains(&u) {
+            aliases.push(u);
+        }
+    }
+    Parsed::Advisory(Advisory {
+        id: record.id,
+        aliases,
+        summary: record.summary,
+        modified: record.modified,
+        published: record.published,
+        severity: record_severity,
+        affected,
+        source: source.to_string(),
+    })
+}

@@ -1,0 +1,205 @@
+//! The embedded advisory store (redb): records by id, an index by (ecosystem, package name),
+//! and metadata (schema version, import sources). redb was chosen over SQLite for its look-up
+//! speed on this access pattern (see `docs/` of the project), and it is pure Rust.
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::model::{Advisory, ecosystem_aliases, normalize_name};
+
+const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
+/// `ecosystem \0 name \0 id` → ().
+const INDEX: TableDefinition<&str, ()> = TableDefinition::new("index");
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+pub const SCHEMA_VERSION: &str = "1";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// `osv:Debian`, `secdb:v3.10/main`, `osv:dir:...`.
+    pub name: String,
+    /// Where it came from: a path or URL.
+    pub origin: String,
+    /// RFC 3339 time of the import.
+    pub imported_at: String,
+    pub records: u64,
+    pub withdrawn: u64,
+    /// Newest `modified` among the source's records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_modified: Option<String>,
+    /// HTTP validators for conditional updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+pub struct Store {
+    db: Database,
+}
+
+fn db_err(e: impl std::fmt::Display) -> Error {
+    Error::Store(e.to_string())
+}
+
+fn index_keys(ecosystem: &str, name: &str, id: &str) -> Vec<String> {
+    std::iter::once(ecosystem.to_string())
+        .chain(ecosystem_aliases(ecosystem))
+        .map(|eco| index_key(&eco, name, id))
+        .collect()
+}
+
+fn index_key(ecosystem: &str, name: &str, id: &str) -> String {
+    format!(
+        "{ecosystem}\0{}\0{id}",
+        normalize_name(ecosystem.split(':').next().unwrap_or(ecosystem), name)
+    )
+}
+
+impl Store {
+    /// Opens an existing store, refusing one written with another schema.
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        if !path.is_file() {
+            return Err(Error::Missing(path.to_path_buf()));
+        }
+        let db = Database::open(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
+        let store = Store { db };
+        let version = store.meta("schema_version")?;
+        if version.as_deref() != Some(SCHEMA_VERSION) {
+            return Err(Error::Store(format!(
+                "{}: database schema {} is not the supported {SCHEMA_VERSION}; run `drydock db update` or re-import",
+                path.display(),
+                version.as_deref().unwrap_or("(none)")
+            )));
+        }
+        Ok(store)
+    }
+
+    pub fn create(path: &Path) -> Result<Store, Error> {
+        let db = Database::create(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
+        Store::init(db)
+    }
+
+    /// A store that lives only in memory, for one-off scans against a folder of records.
+    pub fn in_memory() -> Result<Store, Error> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(db_err)?;
+        Store::init(db)
+    }
+
+    fn init(db: Database) -> Result<Store, Error> {
+        let tx = db.begin_write().map_err(db_err)?;
+        {
+            tx.open_table(RECORDS).map_err(db_err)?;
+            tx.open_table(INDEX).map_err(db_err)?;
+            let mut meta = tx.open_table(META).map_err(db_err)?;
+            if meta.get("schema_version").map_err(db_err)?.is_none() {
+                meta.insert("schema_version", SCHEMA_VERSION).map_err(db_err)?;
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(Store { db })
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = match tx.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(db_err(e)),
+        };
+        Ok(table.get(key).map_err(db_err)?.map(|v| v.value().to_string()))
+    }
+
+    /// Writes advisories (replacing records with the same id) and records the source.
+    pub fn insert(&self, advisories: &[Advisory], source: &SourceInfo) -> Result<(), Error> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut records = tx.open_table(RECORDS).map_err(db_err)?;
+            let mut index = tx.open_table(INDEX).map_err(db_err)?;
+            for adv in advisories {
+                if let Some(old) = records.get(adv.id.as_str()).map_err(db_err)? {
+                    let old: Advisory = serde_json::from_slice(old.value()).map_err(db_err)?;
+                    for a in &old.affected {
+                        for key in index_keys(&a.ecosystem, &a.name, &old.id) {
+                            index.remove(key.as_str()).map_err(db_err)?;
+                        }
+                    }
+                }
+                let bytes = serde_json::to_vec(adv).map_err(db_err)?;
+                records
+                    .insert(adv.id.as_str(), bytes.as_slice())
+                    .map_err(db_err)?;
+                for a in &adv.affected {
+                    for key in index_keys(&a.ecosystem, &a.name, &adv.id) {
+                        index.insert(key.as_str(), ()).map_err(db_err)?;
+                    }
+                }
+            }
+            let mut meta = tx.open_table(META).map_err(db_err)?;
+            let info = serde_json::to_string(source).map_err(db_err)?;
+            meta.insert(format!("source:{}", source.name).as_str(), info.as_str())
+                .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// Advisories that name this package in this ecosystem (`Debian:12`, `PyPI`, ...).
+    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let index = tx.open_table(INDEX).map_err(db_err)?;
+        let records = tx.open_table(RECORDS).map_err(db_err)?;
+        let prefix = index_key(ecosystem, name, "");
+        let mut out = Vec::new();
+        for entry in index.range(prefix.as_str()..).map_err(db_err)? {
+            let (key, _) = entry.map_err(db_err)?;
+            let key = key.value();
+            let Some(id) = key.strip_prefix(prefix.as_str()) else {
+                break;
+            };
+            if let Some(bytes) = records.get(id).map_err(db_err)? {
+                out.push(serde_json::from_slice(bytes.value()).map_err(db_err)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<Advisory>, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let records = tx.open_table(RECORDS).map_err(db_err)?;
+        Ok(match records.get(id).map_err(db_err)? {
+            Some(b) => Some(serde_json::from_slice(b.value()).map_err(db_err)?),
+            None => None,
+        })
+    }
+
+    pub fn record_count(&self) -> Result<u64, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        tx.open_table(RECORDS).map_err(db_err)?.len().map_err(db_err)
+    }
+
+    pub fn sources(&self) -> Result<Vec<SourceInfo>, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let meta = tx.open_table(META).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in meta.range("source:".."source;").map_err(db_err)? {
+            let (_, v) = entry.map_err(db_err)?;
+            out.push(serde_json::from_str(v.value()).map_err(db_err)?);
+        }
+        Ok(out)
+    }
+
+    pub fn source(&self, name: &str) -> Result<Option<SourceInfo>, Error> {
+        Ok(self.sources()?.into_iter().find(|s| s.name == name))
+    }
+
+    /// Shrinks the file after a large import.
+    pub fn compact(&mut self) -> Result<(), Error> {
+        self.db.compact().map_err(db_err)?;
+        Ok(())
+    }
+}

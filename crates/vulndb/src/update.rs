@@ -1,0 +1,213 @@
+//! `drydock db update`: downloads osv.dev's per-ecosystem `all.zip` dumps (or a mirror's) with
+//! conditional requests, and swaps the new database in atomically: a failed or interrupted
+//! update leaves the previous database intact.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::Error;
+use crate::import::read_zip;
+use crate::store::{SourceInfo, Store};
+
+pub const DEFAULT_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+
+/// The ecosystems fetched when none are named: the OS distributions drydock matches and the
+/// language ecosystems it catalogs.
+pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
+    "Debian",
+    "Ubuntu",
+    "Alpine",
+    "Red Hat",
+    "Rocky Linux",
+    "AlmaLinux",
+    "SUSE",
+    "openSUSE",
+    "Wolfi",
+    "Chainguard",
+    "PyPI",
+    "npm",
+    "Maven",
+    "Go",
+    "crates.io",
+    "RubyGems",
+    "Packagist",
+];
+
+/// Largest dump accepted (the biggest osv.dev dumps are a few hundred MB).
+const MAX_DUMP: u64 = 2 << 30;
+
+pub enum Fetched {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// One ecosystem's outcome.
+pub struct Outcome {
+    pub ecosystem: String,
+    pub records: Option<u64>,
+}
+
+fn url_for(base: &str, ecosystem: &str) -> String {
+    let encoded: String = ecosystem
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{}/{encoded}/all.zip", base.trim_end_matches('/'))
+}
+
+pub fn fetch(
+    agent: &ureq::Agent,
+    url: &str,
+    previous: Option<&SourceInfo>,
+    on_bytes: &dyn Fn(u64),
+) -> Result<Fetched, Error> {
+    let mut req = agent.get(url);
+    if let Some(p) = previous {
+        if let Some(etag) = &p.etag {
+            req = req.header("If-None-Match", etag);
+        }
+        if let Some(lm) = &p.last_modified {
+            req = req.header("If-Modified-Since", lm);
+        }
+    }
+    let response = req.call().map_err(|e| Error::Download {
+        url: url.to_string(),
+        detail: e.to_string(),
+    })?;
+    let status = response.status().as_u16();
+    if status == 304 {
+        return Ok(Fetched::NotModified);
+    }
+    if status != 200 {
+        return Err(Error::Download {
+            url: url.to_string(),
+            detail: format!("HTTP {status}"),
+        });
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let etag = header("etag");
+    let last_modified = header("last-modified");
+    let mut body = response.into_body();
+    let mut reader = body.with_config().limit(MAX_DUMP).reader();
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| Error::Download {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&buf[..n]);
+        on_bytes(n as u64);
+    }
+    Ok(Fetched::Body {
+        bytes,
+        etag,
+        last_modified,
+    })
+}
+
+/// Updates `store` in place for each ecosystem (the caller works on a copy and swaps it in).
+pub fn update(
+    store: &Store,
+    base: &str,
+    ecosystems: &[String],
+    on_bytes: &dyn Fn(u64),
+    on_start: &dyn Fn(&str),
+) -> Result<Vec<Outcome>, Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(1800)))
+        .build()
+        .into();
+    let mut out = Vec::new();
+    for eco in ecosystems {
+        on_start(eco);
+        let source = format!("osv:{eco}");
+        let previous = store.source(&source)?;
+        let url = url_for(base, eco);
+        match fetch(&agent, &url, previous.as_ref(), on_bytes)? {
+            Fetched::NotModified => out.push(Outcome {
+                ecosystem: eco.clone(),
+                records: None,
+            }),
+            Fetched::Body {
+                bytes,
+                etag,
+                last_modified,
+            } => {
+                let (advisories, withdrawn) = read_zip(&bytes, &url, &source)?;
+                let info = SourceInfo {
+                    name: source,
+                    origin: url,
+                    imported_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    records: advisories.len() as u64,
+                    withdrawn,
+                    newest_modified: advisories.iter().filter_map(|a| a.modified.clone()).max(),
+                    etag,
+                    last_modified,
+                };
+                store.insert(&advisories, &info)?;
+                out.push(Outcome {
+                    ecosystem: eco.clone(),
+                    records: Some(info.records),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `work` on a copy of the database at `path` and renames the copy over it only when
+/// `work` succeeds. The previous database stays usable throughout.
+pub fn atomically<T>(path: &Path, work: impl FnOnce(&mut Store) -> Result<T, Error>) -> Result<T, Error> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Store(format!("{}: no parent directory", path.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    if path.is_file() {
+        std::fs::copy(path, &tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    let result = (|| {
+        let mut store = if path.is_file() {
+            Store::open(&tmp)?
+        } else {
+            Store::create(&tmp)?
+        };
+        let value = work(&mut store)?;
+        store.compact()?;
+        drop(store);
+        Ok(value)
+    })();
+    match result {
+        Ok(value) => {
+            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
