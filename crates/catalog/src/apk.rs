@@ -105,6 +105,7 @@ impl Detector for Apk {
                     epoch: None,
                     modularity_label: None,
                     files: e.files,
+                    owner: None,
                 });
             }
             if skipped > 0 {

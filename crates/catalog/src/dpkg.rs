@@ -227,6 +227,7 @@ fn package(
         locations: vec![location],
         files,
         licenses: Vec::new(),
+        owner: None,
     }
 }
 

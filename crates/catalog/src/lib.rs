@@ -22,7 +22,9 @@ mod attribution;
 mod detector;
 pub mod dpkg;
 pub mod model;
+pub mod npm;
 pub mod os;
+pub mod python;
 pub mod rpm;
 
 pub use detector::{Context, Detector, Found, purl};
@@ -38,7 +40,13 @@ pub enum Error {
 
 /// Every registered detector, OS package managers first.
 pub fn detectors() -> Vec<Box<dyn Detector>> {
-    vec![Box::new(dpkg::Dpkg), Box::new(apk::Apk), Box::new(rpm::Rpm)]
+    vec![
+        Box::new(dpkg::Dpkg),
+        Box::new(apk::Apk),
+        Box::new(rpm::Rpm),
+        Box::new(python::Python),
+        Box::new(npm::Npm),
+    ]
 }
 
 /// The files the OS probe and every detector need from the image.
@@ -89,10 +97,41 @@ pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
             .warnings
             .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
+    mark_owners(&mut inventory.packages);
     inventory.packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch))
     });
     Ok(inventory)
+}
+
+/// A language package whose metadata an OS package installed belongs to that OS package.
+fn mark_owners(packages: &mut [Package]) {
+    let mut owners: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for p in packages.iter() {
+        if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+            for f in &p.files {
+                owners.insert(f.as_str(), format!("{}:{}", p.ecosystem.as_str(), p.name));
+            }
+        }
+    }
+    let owned: Vec<Option<String>> = packages
+        .iter()
+        .map(|p| {
+            if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+                return None;
+            }
+            p.locations.iter().find_map(|loc| {
+                owners.get(loc.as_str()).cloned().or_else(|| {
+                    ["/METADATA", "/PKG-INFO", "/package.json"]
+                        .iter()
+                        .find_map(|f| owners.get(format!("{loc}{f}").as_str()).cloned())
+                })
+            })
+        })
+        .collect();
+    for (p, o) in packages.iter_mut().zip(owned) {
+        p.owner = o;
+    }
 }
 
 const KNOWN_DISTROS: &[&str] = &[

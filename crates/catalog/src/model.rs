@@ -77,6 +77,10 @@ pub struct Package {
     pub files: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
+    /// For a language package: the OS package that owns its files (`deb:python3-pip`). Such a
+    /// package is matched by the OS advisories only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -57,8 +57,14 @@ fn built_images_match_their_dpkg_truth_in_every_format() {
         ];
         for source in &sources {
             let (image, inv) = inventory(source);
-            let got: BTreeSet<Vec<String>> = inv.packages.iter().map(deb_row).collect();
+            let debs: Vec<&drydock_catalog::Package> = inv
+                .packages
+                .iter()
+                .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Deb)
+                .collect();
+            let got: BTreeSet<Vec<String>> = debs.iter().map(|p| deb_row(p)).collect();
             assert_eq!(got, truth, "{source}: package list differs from truth");
+            check_language_truth(&images, name, &inv, source.starts_with("dir:"));
             assert_eq!(
                 inv.distro.as_ref().map(|d| d.id.as_str()),
                 Some("debian"),
@@ -70,7 +76,7 @@ fn built_images_match_their_dpkg_truth_in_every_format() {
             }
             // Layer attribution: what deb-base had stays in layer 0; what deb-multi added is
             // layer 1; the rest came with deb-extras' python3-pip layer (2).
-            for p in &inv.packages {
+            for p in debs {
                 let row = deb_row(p);
                 let want = if base.contains(&row) {
                     0
@@ -88,6 +94,63 @@ fn built_images_match_their_dpkg_truth_in_every_format() {
                     .iter()
                     .all(|l| l.digest.is_some() && l.diff_id.is_some())
             );
+        }
+    }
+}
+
+/// Python and npm packages against the truth files: every dist (owned ones marked with their
+/// Debian package), nothing removed in a later layer, and the layer that installed each.
+fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool) {
+    use drydock_catalog::Ecosystem;
+    let python: BTreeSet<(String, String, String, String)> =
+        read_tsv(&images.join(format!("truth/{name}/python.tsv")))
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[2].clone(),
+                    if r[3] == "-" {
+                        String::new()
+                    } else {
+                        format!("deb:{}", r[3])
+                    },
+                )
+            })
+            .collect();
+    let got: BTreeSet<(String, String, String, String)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == Ecosystem::Pypi)
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.locations[0].clone(),
+                p.owner.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(got, python, "{name}: python packages");
+    let npm: BTreeSet<(String, String, String)> = read_tsv(&images.join(format!("truth/{name}/npm.tsv")))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect();
+    let got: BTreeSet<(String, String, String)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == Ecosystem::Npm)
+        .map(|p| (p.name.clone(), p.version.clone(), p.locations[0].clone()))
+        .collect();
+    assert_eq!(got, npm, "{name}: npm packages");
+    if name == "deb-extras" && !rootfs {
+        // pip installs in layer 2; COPY app /app is layer 5.
+        for p in &inv.packages {
+            match p.ecosystem {
+                Ecosystem::Pypi => assert_eq!(p.layer, Some(2), "{}", p.name),
+                Ecosystem::Npm => assert_eq!(p.layer, Some(5), "{}", p.name),
+                _ => {}
+            }
         }
     }
 }

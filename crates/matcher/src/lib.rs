@@ -214,6 +214,11 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
     let distro = inventory.distro.as_ref();
     let mut unmatched_os = false;
     for p in &inventory.packages {
+        // A language package an OS package installed (python3-pip's pip) gets the OS
+        // package's advisories only: its fixes are backported under the OS version.
+        if p.owner.is_some() && !matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+            continue;
+        }
         let Some(q) = query(p, distro) else {
             if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
                 unmatched_os = true;

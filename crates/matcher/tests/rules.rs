@@ -25,6 +25,7 @@ fn pkg(
         locations: vec![],
         files: vec![],
         licenses: vec![],
+        owner: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn alpine_310_packages_against_secdb() {
                 locations: vec![],
                 files: vec![],
                 licenses: vec![],
+                owner: None,
             }
         })
         .collect();
@@ -136,6 +137,7 @@ fn distro_queries_agree_with_osv_dev() {
                 locations: vec![],
                 files: vec![],
                 licenses: vec![],
+                owner: None,
             }],
             warnings: vec![],
         };

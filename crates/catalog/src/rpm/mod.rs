@@ -151,6 +151,7 @@ impl Detector for Rpm {
                         locations: vec![format!("/{db}")],
                         files: h.files,
                         licenses: h.license.into_iter().collect(),
+                        owner: None,
                     });
                 }
             }

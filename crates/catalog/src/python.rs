@@ -1,0 +1,135 @@
+//! Python distributions: `*.dist-info/METADATA` and `*.egg-info/PKG-INFO` (directory form) or
+//! `*.egg-info` files, in any `site-packages` or `dist-packages` directory.
+
+use crate::detector::{Context, Detector, Found, purl};
+use crate::model::{Ecosystem, Package};
+use drydock_source::Pattern;
+
+pub struct Python;
+
+const PATTERNS: &[&str] = &[
+    "**/*.dist-info/METADATA",
+    "**/*.egg-info/PKG-INFO",
+    "**/*.egg-info",
+];
+
+/// `Name:` and `Version:` from the RFC 822 header block (the body after the first blank line
+/// is the long description and is not read).
+pub fn parse_metadata(text: &str) -> Option<(String, String, Option<String>)> {
+    let (mut name, mut version, mut license) = (None, None, None);
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "name" => name = Some(v.trim().to_string()),
+                "version" => version = Some(v.trim().to_string()),
+                "license-expression" => license = Some(v.trim().to_string()),
+                "license" if license.is_none() && !v.trim().is_empty() && v.trim().len() < 64 => {
+                    license = Some(v.trim().to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+    Some((
+        name.filter(|n| !n.is_empty())?,
+        version.filter(|v| !v.is_empty())?,
+        license,
+    ))
+}
+
+fn in_site_packages(path: &str) -> bool {
+    path.split('/')
+        .any(|c| c == "site-packages" || c == "dist-packages")
+}
+
+/// PEP 503 normalisation for purls.
+fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if matches!(c, '_' | '.') {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Detector for Python {
+    fn name(&self) -> &'static str {
+        "python"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        PATTERNS
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        let mut seen = std::collections::HashSet::new();
+        for pattern in PATTERNS {
+            for path in cx.fs.glob(&Pattern::new(pattern)) {
+                if !in_site_packages(&path) {
+                    continue;
+                }
+                let Some(data) = cx.fs.read(&path) else { continue };
+                let Some((name, version, license)) = parse_metadata(&String::from_utf8_lossy(data)) else {
+                    found
+                        .warnings
+                        .push(format!("/{path}: no Name and Version in the metadata"));
+                    continue;
+                };
+                let location = path
+                    .strip_suffix("/METADATA")
+                    .or_else(|| path.strip_suffix("/PKG-INFO"))
+                    .unwrap_or(&path);
+                if !seen.insert(location.to_string()) {
+                    continue;
+                }
+                found.packages.push(Package {
+                    purl: purl("pypi", None, &normalize(&name), &version, &[]),
+                    name,
+                    version,
+                    ecosystem: Ecosystem::Pypi,
+                    source_name: None,
+                    source_version: None,
+                    arch: None,
+                    epoch: None,
+                    modularity_label: None,
+                    layer: cx.fs.node(&path).map(|n| n.layer),
+                    locations: vec![format!("/{location}")],
+                    files: Vec::new(),
+                    licenses: license.into_iter().collect(),
+                    owner: None,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_headers_only() {
+        let m = parse_metadata(
+            "Metadata-Version: 2.1\nName: requests\nVersion: 2.25.1\nLicense: Apache 2.0\n\nName: not-this\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (m.0.as_str(), m.1.as_str(), m.2.as_deref()),
+            ("requests", "2.25.1", Some("Apache 2.0"))
+        );
+        assert!(parse_metadata("Metadata-Version: 2.1\n").is_none());
+        assert_eq!(normalize("Jinja2"), "jinja2");
+        assert_eq!(normalize("zope.interface"), "zope-interface");
+    }
+}
