@@ -3,12 +3,14 @@
 
 Usage: examples/build-example.py [OUTDIR]        (default: examples/debian-mini)
 
-Needs apt-get (with bookworm sources) and dpkg-deb; no container engine and no root.
-The packages are fetched with `apt-get download`, their data trees copied into layer tars,
-and dpkg's status database and file lists written as dpkg itself would. Layers:
+Needs apt-get (with bookworm sources), dpkg-deb and pip; no container engine and no root.
+The Debian packages are fetched with `apt-get download`, their data trees copied into layer
+tars, and dpkg's status database and file lists written as dpkg itself would; the Python
+wheels are fetched from PyPI with `pip download` and unpacked as pip installs them. Layers:
   1. base-files ncurses-base zlib1g liblzma5 libbz2-1.0     (os-release, merged-/usr links)
   2. libexpat1 libxml2                                       (status rewritten: attribution)
-  3. removes /usr/share/doc/libxml2                          (a whiteout)
+  3. requests 2.25.1, urllib3 1.26.4 from PyPI              (old on purpose: known advisories)
+  4. removes /usr/share/doc/libxml2                          (a whiteout)
 Everything is deterministic for a given set of package versions (mtime 0, sorted entries).
 """
 import gzip
@@ -21,11 +23,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 
 LAYERS = [
     ["base-files", "ncurses-base", "zlib1g", "liblzma5", "libbz2-1.0"],
     ["libexpat1", "libxml2"],
 ]
+WHEELS = ["requests==2.25.1", "urllib3==1.26.4"]
+SITE = "usr/local/lib/python3.11/dist-packages"
 REMOVED = "usr/share/doc/libxml2"
 EPOCH = 1735689600  # 2025-01-01, the image's build date
 
@@ -146,6 +151,22 @@ def main():
             layer.add_file("var/lib/dpkg/status", "\n".join(status).encode())
             layers.append(layer.tar())
             history.append({"created": "2025-01-01T00:00:00Z", "created_by": "/bin/sh -c dpkg --unpack " + " ".join(names)})
+        py = Layer()
+        wheel_dir = os.path.join(work, "wheels")
+        run(sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", wheel_dir, *WHEELS)
+        python_rows = []
+        for whl in sorted(os.listdir(wheel_dir)):
+            with zipfile.ZipFile(os.path.join(wheel_dir, whl)) as z:
+                for name in sorted(z.namelist()):
+                    if name.endswith("/"):
+                        continue
+                    target = f"{SITE}/{name}"
+                    py.add_dirs_for(target)
+                    py.add_file(target, z.read(name))
+            name, version = whl.split("-")[:2]
+            python_rows.append((name, version))
+        layers.append(py.tar())
+        history.append({"created": "2025-01-01T00:00:00Z", "created_by": "/bin/sh -c pip install " + " ".join(WHEELS)})
         wh = Layer()
         wh.add_dirs_for(REMOVED)
         parent, base = os.path.split(REMOVED)
@@ -173,10 +194,15 @@ def main():
             json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [man]}, f, indent=2)
         with open(os.path.join(out, "oci-layout"), "w") as f:
             json.dump({"imageLayoutVersion": "1.0.0"}, f)
+        # What the image holds, for tests: name, version, ecosystem, layer index.
         with open(os.path.join(out, "packages.tsv"), "w") as f:
-            for ctl in status:
-                fields = dict(l.split(": ", 1) for l in ctl.splitlines() if ": " in l and not l.startswith(" "))
-                f.write("\t".join([fields["Package"], fields["Version"], fields.get("Architecture", "")]) + "\n")
+            for step, names in enumerate(LAYERS):
+                for ctl in status:
+                    fields = dict(l.split(": ", 1) for l in ctl.splitlines() if ": " in l and not l.startswith(" "))
+                    if fields["Package"] in names:
+                        f.write("\t".join([fields["Package"], fields["Version"], "deb", str(step)]) + "\n")
+            for name, version in python_rows:
+                f.write("\t".join([name, version, "pypi", str(len(LAYERS))]) + "\n")
     finally:
         shutil.rmtree(work)
     print(out)

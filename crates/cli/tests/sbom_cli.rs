@@ -27,16 +27,22 @@ fn sbom_json(source: &str) -> serde_json::Value {
 #[test]
 fn example_image_inventory_matches_its_build_record() {
     let doc = sbom_json(&example());
-    let expected: Vec<(String, String, String)> =
+    // name, version, ecosystem, layer — as the build script recorded them.
+    let mut expected: Vec<(String, String, String, u64)> =
         std::fs::read_to_string(workspace_root().join("examples/debian-mini/packages.tsv"))
             .unwrap()
             .lines()
             .map(|l| {
                 let f: Vec<&str> = l.split('\t').collect();
-                (f[0].to_string(), f[1].to_string(), f[2].to_string())
+                (
+                    f[0].to_string(),
+                    f[1].to_string(),
+                    f[2].to_string(),
+                    f[3].parse().unwrap(),
+                )
             })
             .collect();
-    let mut got: Vec<(String, String, String)> = doc["packages"]
+    let mut got: Vec<(String, String, String, u64)> = doc["packages"]
         .as_array()
         .unwrap()
         .iter()
@@ -44,25 +50,23 @@ fn example_image_inventory_matches_its_build_record() {
             (
                 p["name"].as_str().unwrap().into(),
                 p["version"].as_str().unwrap().into(),
-                p["arch"].as_str().unwrap().into(),
+                p["ecosystem"].as_str().unwrap().into(),
+                p["layer"].as_u64().unwrap(),
             )
         })
         .collect();
-    let mut expected_sorted = expected.clone();
-    expected_sorted.sort();
+    expected.sort();
     got.sort();
-    assert_eq!(got, expected_sorted);
+    assert_eq!(got, expected);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["image"]["os"]["id"], "debian");
-    assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
-    for p in doc["packages"].as_array().unwrap() {
-        let layer = p["layer"].as_u64().unwrap();
-        let want = if ["libexpat1", "libxml2"].contains(&p["name"].as_str().unwrap()) {
-            1
-        } else {
-            0
-        };
-        assert_eq!(layer, want, "layer of {}", p["name"]);
+    assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 4);
+    for p in doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] == "deb")
+    {
         assert!(p["purl"].as_str().unwrap().starts_with("pkg:deb/debian/"));
         assert!(
             !p["files"].as_array().unwrap().is_empty(),
@@ -77,6 +81,13 @@ fn example_image_inventory_matches_its_build_record() {
         .find(|p| p["name"] == "zlib1g")
         .unwrap();
     assert_eq!(zlib["source_name"], "zlib");
+    let urllib3 = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "urllib3")
+        .unwrap();
+    assert_eq!(urllib3["purl"], "pkg:pypi/urllib3@1.26.4");
     assert!(doc["warnings"].as_array().unwrap().is_empty());
 }
 
@@ -84,7 +95,7 @@ fn example_image_inventory_matches_its_build_record() {
 fn table_cyclonedx_and_spdx() {
     let out = drydock().args(["sbom", &example()]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Packages: 7"), "{text}");
+    assert!(text.contains("Packages: 9"), "{text}");
     assert!(text.contains("libxml2"));
     let out = drydock()
         .args(["sbom", &example(), "-f", "cyclonedx"])
@@ -94,8 +105,8 @@ fn table_cyclonedx_and_spdx() {
     assert_eq!(cdx["specVersion"], "1.6");
     assert_eq!(
         cdx["components"].as_array().unwrap().len(),
-        8,
-        "7 packages and the OS"
+        10,
+        "9 packages and the OS"
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sbom.spdx.json");
@@ -109,8 +120,8 @@ fn table_cyclonedx_and_spdx() {
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
     assert_eq!(
         spdx["packages"].as_array().unwrap().len(),
-        9,
-        "image, OS and 7 packages"
+        11,
+        "image, OS and 9 packages"
     );
 }
 
