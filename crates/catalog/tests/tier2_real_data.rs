@@ -340,3 +340,76 @@ fn alpine_os_release_matches_claircore() {
         );
     }
 }
+
+/// Every real dpkg database (classic `status` and distroless `status.d`): the installed
+/// paragraphs, counted independently, and the fields of a known one.
+#[test]
+fn dpkg_databases_classic_and_distroless() {
+    let Some(data) = shared_testdata() else { return };
+    for entry in std::fs::read_dir(data.join("pkgdb/dpkg")).unwrap() {
+        let case = entry.unwrap().path();
+        let mut texts = Vec::new();
+        for db in ["var/lib/dpkg/status", "var/lib/dpkg/status.d"] {
+            let p = case.join(db);
+            if p.is_file() {
+                texts.push(std::fs::read_to_string(&p).unwrap_or_default());
+            } else if p.is_dir() {
+                for f in std::fs::read_dir(&p).unwrap() {
+                    let f = f.unwrap().path();
+                    if !f.to_string_lossy().ends_with(".md5sums") {
+                        texts.push(String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned());
+                    }
+                }
+            }
+        }
+        if texts.is_empty() {
+            continue;
+        }
+        let expected: usize = texts
+            .iter()
+            .flat_map(|t| t.split("\n\n"))
+            .filter(|p| {
+                let has = |k: &str| p.lines().any(|l| l.starts_with(k));
+                let installed = p
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Status:"))
+                    .is_none_or(|s| s.split_whitespace().nth(2) == Some("installed"));
+                has("Package:") && has("Version:") && installed
+            })
+            .count();
+        let (_, inv) = inventory(&format!("dir:{}", case.display()));
+        let debs = inv
+            .packages
+            .iter()
+            .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Deb)
+            .count();
+        assert_eq!(debs, expected, "{}", case.display());
+    }
+    let (_, inv) = inventory(&format!(
+        "dir:{}",
+        data.join("pkgdb/dpkg/syft-status.d-libpam-runtime").display()
+    ));
+    let pam = inv.packages.iter().find(|p| p.name == "libpam-runtime").unwrap();
+    assert_eq!(
+        (
+            pam.version.as_str(),
+            pam.source_name.as_deref(),
+            pam.arch.as_deref()
+        ),
+        ("1.5.2-6+deb12u1", Some("pam"), Some("all"))
+    );
+    assert_eq!(
+        pam.locations,
+        vec!["/var/lib/dpkg/status.d/libpam-runtime".to_string()]
+    );
+    let (_, inv) = inventory(&format!(
+        "dir:{}",
+        data.join("pkgdb/dpkg/syft-status.d-corrupt").display()
+    ));
+    assert!(inv.packages.is_empty());
+    assert!(
+        inv.warnings.iter().any(|w| w.contains("status.d/corrupt")),
+        "{:?}",
+        inv.warnings
+    );
+}
