@@ -20,11 +20,11 @@ trap 'rm -rf "$TMP"' EXIT
 median() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['median'])" "$1"; }
 rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$TMP/rss" || true; tail -1 "$TMP/rss"; }
 
-printf '%-12s %-15s %-8s %10s %10s %10s\n' image format tool median_s rss_MB speedup
+printf "%-12s %-8s %-8s %10s %10s %10s\n" image format tool median_s rss_MB speedup
 for name in deb-extras deb-multi; do
   for format in oci docker; do
     if [ "$format" = oci ]; then
-      dsrc="oci:$IMAGES/oci/$name"; tsrc=(--input "$IMAGES/$name.oci.tar"); ssrc="oci-dir:$IMAGES/oci/$name"
+      dsrc="oci:$IMAGES/oci/$name"; tsrc=(--input "$IMAGES/oci/$name"); ssrc="oci-dir:$IMAGES/oci/$name"
     else
       dsrc="docker-archive:$IMAGES/$name.docker.tar"; tsrc=(--input "$IMAGES/$name.docker.tar"); ssrc="docker-archive:$IMAGES/$name.docker.tar"
     fi
@@ -39,7 +39,7 @@ for name in deb-extras deb-multi; do
       m=$(median "$TMP/$tool.json")
       eval "m_$tool=$m"
       speed=$(python3 -c "print(f'{$m / $m_drydock:.1f}x')")
-      printf '%-12s %-15s %-8s %10.3f %10.1f %10s\n' "$name" "$format" "$tool" "$m" "$(python3 -c "print($peak/1024)")" "$speed"
+      printf '%-12s %-8s %-8s %10.3f %10.1f %10s\n' "$name" "$format" "$tool" "$m" "$(python3 -c "print($peak/1024)")" "$speed"
     done
   done
 done

@@ -209,15 +209,19 @@ impl Image {
             }
             Backing::Store(store) => store,
         };
-        let scans: Vec<LayerScan> = self
-            .layers
+        // Largest layers first, one task each, so the longest decompression starts at once.
+        let mut order: Vec<&LayerInfo> = self.layers.iter().collect();
+        order.sort_by_key(|l| std::cmp::Reverse(l.size.unwrap_or(0)));
+        let mut scans: Vec<LayerScan> = order
             .par_iter()
+            .with_max_len(1)
             .map(|layer| {
                 let scan = scan_layer(store.as_ref(), layer, wants)?;
                 on_layer(scan.compressed_size);
                 Ok(scan)
             })
             .collect::<Result<_>>()?;
+        scans.sort_by_key(|s| s.index);
         for (info, scan) in self.layers.iter_mut().zip(&scans) {
             if info.digest.is_none() {
                 info.digest = Some(scan.digest.clone());

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, Read};
+
 use std::sync::Arc;
 
 use crate::compression::{Compression, sniff};
@@ -62,20 +63,23 @@ impl LayerContext<'_> {
 }
 
 /// Reads a layer blob: verifies it, decompresses it and walks its tar stream.
+///
+/// An uncompressed blob is its own tar, so one hash serves as both digest and diff_id. A
+/// compressed blob is decompressed on a second thread (bounded hand-off of 1 MiB chunks) while
+/// this one hashes the tar and walks it, so a single large layer uses two cores.
 pub(crate) fn scan_blob<R: Read + Send>(
     raw: R,
     ctx: &LayerContext<'_>,
     media_type: Option<&str>,
 ) -> Result<LayerScan> {
-    let mut blob = HashingReader::new(raw);
-    let mut buffered = BufReader::with_capacity(256 << 10, &mut blob);
+    let mut buffered = BufReader::with_capacity(256 << 10, raw);
     let head = buffered
         .fill_buf()
         .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
-    let compression = sniff(head);
     if head.is_empty() {
         return Err(ctx.fail("layer blob is empty"));
     }
+    let compression = sniff(head);
     if let Some(declared) = media_type.and_then(crate::compression::from_media_type)
         && declared != Compression::None
         && declared != compression
@@ -86,32 +90,114 @@ pub(crate) fn scan_blob<R: Read + Send>(
             compression.name()
         )));
     }
-    let decoder = compression.decoder(&mut buffered, ctx.label)?;
-    let mut tarred = HashingReader::new(decoder);
-    let mut scan = walk_tar(&mut tarred, ctx).map_err(|e| match e {
-        Error::Layer { .. } | Error::HostilePath { .. } => e,
-        other => ctx.fail(other),
-    })?;
-    let (diff_id, size) = tarred.finish().map_err(|e| {
+    let walk = |reader: &mut dyn Read| -> Result<LayerScan> {
+        walk_tar(reader, ctx).map_err(|e| match e {
+            Error::Layer { .. } | Error::HostilePath { .. } => e,
+            other => ctx.fail(other),
+        })
+    };
+    let corrupt = |e: io::Error| {
         ctx.fail(format!(
             "{} stream is corrupt or truncated: {e}",
             compression.name()
         ))
-    })?;
-    io::copy(&mut buffered, &mut io::sink()).map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
-    drop(buffered);
-    let (digest, compressed_size) = blob
-        .finish()
-        .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+    };
+    let mut scan;
+    if compression == Compression::None {
+        let mut tarred = HashingReader::new(buffered);
+        scan = walk(&mut tarred)?;
+        let (digest, size) = tarred.finish().map_err(corrupt)?;
+        scan.diff_id = digest.clone();
+        scan.digest = digest;
+        scan.size = size;
+        scan.compressed_size = size;
+    } else {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
+        let label = ctx.label.to_string();
+        let (walked, produced) = std::thread::scope(|s| {
+            let producer = s.spawn(move || -> io::Result<(String, u64)> {
+                let mut blob = HashingReader::new(buffered);
+                let mut decoder = compression.decoder(&mut blob, &label).map_err(io::Error::other)?;
+                loop {
+                    let mut chunk = vec![0u8; 1 << 20];
+                    let mut filled = 0;
+                    while filled < chunk.len() {
+                        match decoder.read(&mut chunk[filled..]) {
+                            Ok(0) => break,
+                            Ok(n) => filled += n,
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                                return Err(e);
+                            }
+                        }
+                    }
+                    if filled == 0 {
+                        break;
+                    }
+                    chunk.truncate(filled);
+                    if tx.send(Ok(chunk)).is_err() {
+                        break;
+                    }
+                }
+                drop(decoder);
+                drop(tx);
+                blob.finish()
+            });
+            let mut chunks = ChannelReader {
+                rx,
+                chunk: Vec::new(),
+                pos: 0,
+            };
+            let mut tarred = HashingReader::new(&mut chunks);
+            let walked = walk(&mut tarred).and_then(|scan| {
+                let (diff_id, size) = tarred.finish().map_err(corrupt)?;
+                Ok((scan, diff_id, size))
+            });
+            // Unblock the producer if the walk stopped early, then collect its result.
+            drop(chunks);
+            (walked, producer.join())
+        });
+        let produced = produced.map_err(|_| ctx.fail("decompression thread panicked"))?;
+        let (digest, compressed_size) = produced.map_err(corrupt)?;
+        let (s, diff_id, size) = walked?;
+        scan = s;
+        scan.digest = digest;
+        scan.diff_id = diff_id;
+        scan.size = size;
+        scan.compressed_size = compressed_size;
+    }
     scan.index = ctx.index;
-    scan.digest = digest;
-    scan.diff_id = diff_id;
-    scan.size = size;
-    scan.compressed_size = compressed_size;
     Ok(scan)
 }
 
-fn walk_tar<R: Read>(reader: R, ctx: &LayerContext<'_>) -> Result<LayerScan> {
+/// Reads the chunks a decompression thread sends.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> {
     let mut archive = tar::Archive::new(reader);
     let mut scan = LayerScan::default();
     let mut kept_here: HashMap<String, Arc<[u8]>> = HashMap::new();
