@@ -19,6 +19,7 @@
 
 pub mod apk;
 mod attribution;
+pub mod binaries;
 mod detector;
 pub mod dpkg;
 pub mod model;
@@ -46,6 +47,7 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
         Box::new(rpm::Rpm),
         Box::new(python::Python),
         Box::new(npm::Npm),
+        Box::new(binaries::Binaries),
     ]
 }
 
@@ -60,6 +62,7 @@ pub fn wants() -> Wants {
             wants.add(p);
         }
     }
+    wants.probe = Some(std::sync::Arc::new(binaries::ElfProbe));
     wants
 }
 
@@ -98,10 +101,58 @@ pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
             .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
     mark_owners(&mut inventory.packages);
+    inventory.unscanned = unscanned(fs, &inventory.packages);
     inventory.packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch))
     });
     Ok(inventory)
+}
+
+/// ELF executables and shared libraries that no package database and no detector accounts
+/// for: a scanner must say what it could not see.
+fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
+    let mut accounted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for p in packages {
+        for f in &p.files {
+            accounted.insert(fs.resolve(f.trim_start_matches('/')));
+        }
+    }
+    // Native parts of Python and npm packages live in their package directories.
+    let language_roots: Vec<String> = packages
+        .iter()
+        .filter(|p| matches!(p.ecosystem, Ecosystem::Pypi | Ecosystem::Npm))
+        .filter_map(|p| p.locations.first())
+        .filter_map(|l| {
+            let l = l.trim_start_matches('/');
+            l.rfind("/site-packages/")
+                .map(|i| l[..i + "/site-packages/".len()].to_string())
+                .or_else(|| {
+                    l.rfind("/dist-packages/")
+                        .map(|i| l[..i + "/dist-packages/".len()].to_string())
+                })
+                .or_else(|| {
+                    l.rfind("/node_modules/")
+                        .map(|i| l[..i + "/node_modules/".len()].to_string())
+                })
+        })
+        .collect();
+    let mut out: Vec<model::Unscanned> = fs
+        .probes()
+        .filter(|(path, _, _)| {
+            !accounted.contains(*path) && !language_roots.iter().any(|r| path.starts_with(r.as_str()))
+        })
+        .map(|(path, layer, summary)| {
+            let facts = binaries::facts(summary).unwrap_or_default();
+            let library = path.contains(".so") && facts.elf_type == 3;
+            model::Unscanned {
+                path: format!("/{path}"),
+                layer,
+                kind: if library { "shared-library" } else { "executable" }.to_string(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
 /// A language package whose metadata an OS package installed belongs to that OS package.

@@ -83,9 +83,20 @@ pub struct Package {
     pub owner: Option<String>,
 }
 
+/// An ELF file no package database or detector accounts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unscanned {
+    pub path: String,
+    pub layer: usize,
+    /// `executable` or `shared-library`.
+    pub kind: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Inventory {
     pub distro: Option<Distro>,
     pub packages: Vec<Package>,
+    #[serde(default)]
+    pub unscanned: Vec<Unscanned>,
     pub warnings: Vec<String>,
 }

@@ -143,6 +143,55 @@ fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool
         .map(|p| (p.name.clone(), p.version.clone(), p.locations[0].clone()))
         .collect();
     assert_eq!(got, npm, "{name}: npm packages");
+    // Binaries outside any package manager: name, version, path.
+    let binaries: BTreeSet<(String, String, String)> =
+        read_tsv(&images.join(format!("truth/{name}/binaries.tsv")))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+            .collect();
+    let got: BTreeSet<(String, String, String)> = inv
+        .packages
+        .iter()
+        .filter(|p| match p.ecosystem {
+            Ecosystem::Generic => true,
+            // the main module of a Go binary names the binary
+            Ecosystem::Golang => {
+                p.name != "stdlib"
+                    && p.files
+                        .first()
+                        .is_some_and(|f| f.ends_with(p.name.rsplit('/').next().unwrap_or("")))
+            }
+            _ => false,
+        })
+        .map(|p| {
+            (
+                p.name.rsplit('/').next().unwrap_or(&p.name).to_string(),
+                p.version.trim_start_matches('v').to_string(),
+                p.locations[0].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got, binaries, "{name}: binaries outside the package manager");
+    assert!(
+        inv.unscanned.is_empty(),
+        "{name}: every ELF file is accounted for: {:?}",
+        inv.unscanned
+    );
+    if name == "deb-extras" && !rootfs {
+        for p in &inv.packages {
+            match (p.ecosystem, p.name.as_str()) {
+                (Ecosystem::Generic, "node") => assert_eq!(p.layer, Some(3)),
+                (Ecosystem::Golang, _) => assert_eq!(p.layer, Some(4), "{}", p.name),
+                _ => {}
+            }
+        }
+        let stdlib = inv
+            .packages
+            .iter()
+            .find(|p| p.ecosystem == Ecosystem::Golang && p.name == "stdlib")
+            .unwrap();
+        assert_eq!(stdlib.version, "1.20.12");
+    }
     if name == "deb-extras" && !rootfs {
         // pip installs in layer 2; COPY app /app is layer 5.
         for p in &inv.packages {

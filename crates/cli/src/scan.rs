@@ -168,6 +168,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let inv = drydock_catalog::Inventory {
         distro: sbom.image.os.clone(),
         packages: sbom.packages.clone(),
+        unscanned: sbom.unscanned.clone(),
         warnings: sbom.warnings.clone(),
     };
     let report = drydock_matcher::match_inventory(&inv, &store).map_err(Failure::input)?;

@@ -230,3 +230,60 @@ fn unknown_os_is_a_warning() {
     assert!(stderr.contains("\"plan9\""), "{stderr}");
     assert!(stderr.contains("not one drydock knows"), "{stderr}");
 }
+
+#[test]
+fn elf_files_no_package_accounts_for_are_listed() {
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(16, 0);
+    elf.extend_from_slice(&[2, 0]);
+    elf.resize(4096, 0);
+    let mut lib = elf.clone();
+    lib[16] = 3;
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(
+            LayerBuilder::new()
+                .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+                .finish(),
+            Comp::Gzip,
+            "base",
+        )
+        .layer(
+            LayerBuilder::new()
+                .file("opt/tool/bin/tool", &elf)
+                .file("opt/tool/lib/libtool.so.1", &lib)
+                .finish(),
+            Comp::Gzip,
+            "COPY tool /opt/tool",
+        )
+        .write_oci_dir(dir.path());
+    let doc = sbom_json(&dir.path().display().to_string());
+    let unscanned: Vec<(String, u64, String)> = doc["unscanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["path"].as_str().unwrap().into(),
+                u["layer"].as_u64().unwrap(),
+                u["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unscanned,
+        vec![
+            ("/opt/tool/bin/tool".to_string(), 1, "executable".to_string()),
+            (
+                "/opt/tool/lib/libtool.so.1".to_string(),
+                1,
+                "shared-library".to_string()
+            )
+        ]
+    );
+    let out = drydock()
+        .args(["sbom", &dir.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Unscanned: 2 executables and shared libraries"));
+}

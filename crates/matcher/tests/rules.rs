@@ -71,6 +71,7 @@ fn debian_matches_by_source_package_and_source_version() {
             Some(("openssl", "3.0.11-1~deb12u2")),
             None,
         )],
+        unscanned: vec![],
         warnings: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();
@@ -110,6 +111,7 @@ fn debian_matches_by_source_package_and_source_version() {
             Some(("openssl", "3.0.11-1~deb12u3")),
             None,
         )],
+        unscanned: vec![],
         warnings: vec![],
     };
     let r = match_inventory(&fixed, &store).unwrap();
@@ -145,6 +147,7 @@ fn alpine_matches_by_origin() {
                 None,
             ),
         ],
+        unscanned: vec![],
         warnings: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();
@@ -163,6 +166,7 @@ fn rpm_epochs_absent_is_unknown_not_zero() {
     let inv = |version: &str, epoch| Inventory {
         distro: distro("rocky", "9.3"),
         packages: vec![pkg("openssl", version, Ecosystem::Rpm, None, epoch)],
+        unscanned: vec![],
         warnings: vec![],
     };
     // No EPOCH tag: compared without epochs, 3.0.7-20 is past the fix.
@@ -207,6 +211,7 @@ fn unknown_os_says_so() {
             Some(("openssl", "1.0")),
             None,
         )],
+        unscanned: vec![],
         warnings: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();

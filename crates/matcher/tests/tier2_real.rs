@@ -50,6 +50,7 @@ fn alpine_310_packages_against_secdb() {
             ..Default::default()
         }),
         packages,
+        unscanned: vec![],
         warnings: vec![],
     };
     let store = Store::in_memory().unwrap();
@@ -139,6 +140,7 @@ fn distro_queries_agree_with_osv_dev() {
                 licenses: vec![],
                 owner: None,
             }],
+            unscanned: vec![],
             warnings: vec![],
         };
         let report = match_inventory(&inv, &store).unwrap();

@@ -18,6 +18,7 @@ pub mod scan;
 pub mod spdx;
 pub mod table;
 
+use drydock_catalog::model::Unscanned;
 use drydock_catalog::{Distro, Inventory, Package};
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,9 @@ pub struct SbomDocument {
     pub tool: Tool,
     pub image: ImageSummary,
     pub packages: Vec<Package>,
+    /// ELF executables and shared libraries no package accounts for.
+    #[serde(default)]
+    pub unscanned: Vec<Unscanned>,
     pub warnings: Vec<String>,
 }
 
@@ -79,6 +83,7 @@ impl SbomDocument {
             },
             image,
             packages: inventory.packages,
+            unscanned: inventory.unscanned,
             warnings: inventory.warnings,
         }
     }

@@ -14,6 +14,12 @@ pub fn render(doc: &SbomDocument) -> String {
     }
     out.push_str(&format!("Layers:   {}\n", doc.image.layers.len()));
     out.push_str(&format!("Packages: {}\n", doc.packages.len()));
+    if !doc.unscanned.is_empty() {
+        out.push_str(&format!(
+            "Unscanned: {} executables and shared libraries no package accounts for (see --format json)\n",
+            doc.unscanned.len()
+        ));
+    }
     let mut table = Table::new();
     table
         .load_style(UTF8_BORDERS_ONLY)

@@ -25,6 +25,7 @@ pub struct Revision {
 pub struct Filesystem {
     nodes: BTreeMap<String, Node>,
     kept: HashMap<String, Vec<Revision>>,
+    probes: HashMap<String, (usize, Arc<[u8]>)>,
     layer_count: usize,
 }
 
@@ -48,7 +49,17 @@ impl Filesystem {
                 fs.remove_exact(path, index);
             }
             let kept: HashMap<&str, &Arc<[u8]>> = layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
+            let probed: HashMap<&str, &Arc<[u8]>> =
+                layer.probed.iter().map(|(p, d)| (p.as_str(), d)).collect();
             for entry in layer.entries {
+                match probed.get(entry.path.as_str()) {
+                    Some(summary) => {
+                        fs.probes.insert(entry.path.clone(), (index, (*summary).clone()));
+                    }
+                    None => {
+                        fs.probes.remove(&entry.path);
+                    }
+                }
                 if entry.kind != NodeKind::Dir {
                     fs.remove_under(&entry.path, index);
                 }
@@ -81,6 +92,7 @@ impl Filesystem {
     }
 
     fn remove_exact(&mut self, path: &str, layer: usize) {
+        self.probes.remove(path);
         if self.nodes.remove(path).is_some() {
             self.mark_deleted(path, layer);
         }
@@ -99,6 +111,7 @@ impl Filesystem {
             .map(|(k, _)| k.clone())
             .collect();
         for path in doomed {
+            self.probes.remove(&path);
             self.nodes.remove(&path);
             self.mark_deleted(&path, layer);
         }
@@ -110,6 +123,11 @@ impl Filesystem {
         {
             revs.push(Revision { layer, data: None });
         }
+    }
+
+    /// Probe summaries of the ELF files present in the final image: (path, layer, summary).
+    pub fn probes(&self) -> impl Iterator<Item = (&str, usize, &[u8])> {
+        self.probes.iter().map(|(p, (l, s))| (p.as_str(), *l, &**s))
     }
 
     pub fn layer_count(&self) -> usize {

@@ -38,6 +38,8 @@ pub struct LayerScan {
     pub(crate) whiteouts: Vec<String>,
     pub(crate) opaque: Vec<String>,
     pub(crate) kept: Vec<(String, Arc<[u8]>)>,
+    /// Summaries of ELF files from the probe.
+    pub(crate) probed: Vec<(String, Arc<[u8]>)>,
     /// Hard links to wanted files whose target was not kept by name: (link, target).
     pub(crate) pending_links: Vec<(String, String)>,
 }
@@ -276,6 +278,14 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 let data: Arc<[u8]> = data.into();
                 kept_here.insert(path.clone(), data.clone());
                 scan.kept.push((path.clone(), data));
+            } else if let Some(probe) = ctx.wants.probe.as_ref().filter(|_| size >= 64) {
+                let mut head = [0u8; 4];
+                entry.read_exact(&mut head).map_err(broken)?;
+                if head == *b"\x7fELF" {
+                    let mut stream = std::io::Cursor::new(head).chain(&mut entry);
+                    let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
+                    scan.probed.push((path.clone(), summary.into()));
+                }
             }
             NodeKind::File { size, mode }
         } else {

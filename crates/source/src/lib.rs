@@ -37,4 +37,4 @@ pub use fs::{Filesystem, Node, Revision};
 pub use image::{HistoryEntry, Image, LayerInfo, Platform};
 pub use layer::NodeKind;
 pub use spec::SourceSpec;
-pub use wants::{Pattern, Wants};
+pub use wants::{Pattern, Probe, Wants};

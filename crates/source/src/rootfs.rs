@@ -55,6 +55,19 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                     let data = fs::read(&full).map_err(|e| Error::io(&full, e))?;
                     scan.size += data.len() as u64;
                     scan.kept.push((path.clone(), Arc::from(data)));
+                } else if let Some(probe) = wants.probe.as_ref().filter(|_| size >= 64) {
+                    use std::io::Read;
+                    let mut file = fs::File::open(&full).map_err(|e| Error::io(&full, e))?;
+                    let mut head = [0u8; 4];
+                    file.read_exact(&mut head).map_err(|e| Error::io(&full, e))?;
+                    if head == *b"\x7fELF" {
+                        let mut stream = std::io::Cursor::new(head).chain(std::io::BufReader::new(file));
+                        let summary = probe
+                            .probe(&path, size, &mut stream)
+                            .map_err(|e| Error::io(&full, e))?;
+                        scan.size += size;
+                        scan.probed.push((path.clone(), Arc::from(summary)));
+                    }
                 }
                 NodeKind::File {
                     size,

@@ -114,12 +114,30 @@ pub fn component_matches(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// Looks inside ELF files while they stream by (executables and shared libraries can be
+/// large, so they are summarised, not kept): the probe reads the whole file once and returns a
+/// small summary that the merged filesystem keeps per path.
+pub trait Probe: Send + Sync {
+    fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>>;
+}
+
 /// The union of what every detector asked for.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Wants {
     patterns: Vec<Pattern>,
     /// Files larger than this are never kept, whatever their name.
     pub max_file_size: u64,
+    /// Called for every ELF file that no pattern keeps.
+    pub probe: Option<std::sync::Arc<dyn Probe>>,
+}
+
+impl std::fmt::Debug for Wants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wants")
+            .field("patterns", &self.patterns)
+            .field("probe", &self.probe.is_some())
+            .finish()
+    }
 }
 
 impl Wants {
@@ -127,6 +145,7 @@ impl Wants {
         Wants {
             patterns: Vec::new(),
             max_file_size: 512 << 20,
+            probe: None,
         }
     }
 

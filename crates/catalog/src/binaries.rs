@@ -1,0 +1,361 @@
+//! Executables and shared libraries that no package manager installed: Go binaries (module
+//! list and toolchain from the embedded build info), and key runtimes copied in by hand (node;
+//! esbuild's own version for its Go module), found by looking inside every ELF file as it
+//! streams by. drydock reads Go build info itself: no crate does (see `gobuildinfo`).
+//!
+//! What the probe keeps per ELF file is a small JSON summary ([`ElfFacts`]); the detector turns
+//! summaries into packages, and [`crate::catalog`] lists the ELF files nothing accounts for.
+
+use std::io::{self, Read};
+
+use memchr::memmem;
+use serde::{Deserialize, Serialize};
+
+use crate::detector::{Context, Detector, Found, purl};
+use crate::model::{Ecosystem, Package};
+
+const GO_MAGIC: &[u8] = b"\xff Go buildinf:";
+/// Build info is small; a module list of a few thousand dependencies fits in this.
+const MAX_BUILDINFO: usize = 512 << 10;
+const CHUNK: usize = 1 << 20;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElfFacts {
+    /// ELF e_type: 2 = executable, 3 = shared object (also PIE executables).
+    pub elf_type: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go: Option<GoBuildInfo>,
+    /// Runtimes and tools recognised by a version string: (name, version).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classified: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GoBuildInfo {
+    /// `go1.20.12`; `None` for the pre-1.18 pointer layout drydock does not read.
+    pub go_version: Option<String>,
+    pub modinfo: String,
+}
+
+/// Version strings that identify a runtime or tool copied into an image outside any package
+/// manager: (name, file-name prefix, marker). The version follows the marker. As in other
+/// scanners' classifiers, the file name gates the content search.
+const CLASSIFIERS: &[(&str, &str, &[u8])] = &[
+    ("node", "node", b"node.js/v"),
+    ("esbuild", "esbuild", b"Print the current version ("),
+    ("python", "python", b"Python/"),
+    ("php", "php", b"X-Powered-By: PHP/"),
+];
+
+pub struct ElfProbe;
+
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn varint(b: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    let mut x: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(at)?;
+        at += 1;
+        x |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some((usize::try_from(x).ok()?, at));
+        }
+    }
+    None
+}
+
+/// Go ≥ 1.18 build info: a 32-byte header (magic, pointer size, flags) then, with flag 0x2,
+/// two varint-prefixed strings: the toolchain version and the module info between 16-byte
+/// sentinels.
+fn parse_buildinfo(b: &[u8]) -> GoBuildInfo {
+    let flags = b.get(15).copied().unwrap_or(0);
+    if flags & 0x2 == 0 {
+        return GoBuildInfo {
+            go_version: None,
+            modinfo: String::new(),
+        };
+    }
+    let read_bytes = |at: usize| -> Option<(&[u8], usize)> {
+        let (len, start) = varint(b, at)?;
+        Some((b.get(start..start.checked_add(len)?)?, start + len))
+    };
+    let Some((version, next)) = read_bytes(32) else {
+        return GoBuildInfo::default();
+    };
+    let version = String::from_utf8_lossy(version).into_owned();
+    let raw = read_bytes(next).map(|(m, _)| m).unwrap_or_default();
+    // The module info sits between two 16-byte binary sentinels.
+    let raw = if raw.len() >= 33 && raw[raw.len() - 17] == b'\n' {
+        &raw[16..raw.len() - 16]
+    } else {
+        raw
+    };
+    let modinfo = String::from_utf8_lossy(raw).into_owned();
+    GoBuildInfo {
+        go_version: Some(version),
+        modinfo,
+    }
+}
+
+fn version_after(buf: &[u8], at: usize) -> Option<String> {
+    let v: Vec<u8> = buf
+        .get(at..)?
+        .iter()
+        .take(32)
+        .take_while(|c| c.is_ascii_digit() || **c == b'.')
+        .copied()
+        .collect();
+    let s = String::from_utf8(v).ok()?;
+    let s = s.trim_end_matches('.');
+    (s.contains('.') && s.starts_with(|c: char| c.is_ascii_digit())).then(|| s.to_string())
+}
+
+impl drydock_source::Probe for ElfProbe {
+    fn probe(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+        const KEEP: usize = 64;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        // Shared libraries are recorded but not searched: Go programs and the runtimes below
+        // are executables, and libraries are most of an image's bytes.
+        let library = name.contains(".so");
+        let classifiers: Vec<(&str, memmem::Finder<'_>)> = CLASSIFIERS
+            .iter()
+            .filter(|(_, prefix, _)| !library && name.starts_with(prefix))
+            .map(|(n, _, m)| (*n, memmem::Finder::new(*m)))
+            .collect();
+        let go_finder = memmem::Finder::new(GO_MAGIC);
+        let mut facts = ElfFacts::default();
+        let chunk = CHUNK.min(usize::try_from(size).unwrap_or(CHUNK).max(KEEP));
+        let mut buf = vec![0u8; KEEP + chunk];
+        let mut filled = 0usize;
+        let mut first = true;
+        loop {
+            // Keep a tail so markers spanning two chunks are still seen.
+            let keep = filled.min(KEEP);
+            buf.copy_within(filled - keep..filled, 0);
+            let n = read_full(reader, &mut buf[keep..keep + chunk])?;
+            filled = keep + n;
+            if first {
+                first = false;
+                let little = buf.get(5) == Some(&1);
+                facts.elf_type = if little {
+                    u16::from_le_bytes([buf[16], buf[17]])
+                } else {
+                    u16::from_be_bytes([buf[16], buf[17]])
+                };
+            }
+            if n == 0 {
+                break;
+            }
+            if library {
+                continue;
+            }
+            let window = &buf[..filled];
+            for (name, finder) in &classifiers {
+                if facts.classified.iter().any(|(n, _)| n == name) {
+                    continue;
+                }
+                if let Some(v) = finder
+                    .find_iter(window)
+                    .find_map(|at| version_after(window, at + finder.needle().len()))
+                {
+                    facts.classified.push((name.to_string(), v));
+                }
+            }
+            if facts.go.is_none()
+                && let Some(i) = go_finder.find(window)
+            {
+                let mut info = window[i..].to_vec();
+                if info.len() < MAX_BUILDINFO {
+                    let have = info.len();
+                    info.resize(MAX_BUILDINFO, 0);
+                    let more = read_full(reader, &mut info[have..])?;
+                    info.truncate(have + more);
+                    let tail = info.len().min(KEEP);
+                    buf[..tail].copy_from_slice(&info[info.len() - tail..]);
+                    filled = tail;
+                }
+                facts.go = Some(parse_buildinfo(&info));
+            }
+        }
+        Ok(serde_json::to_vec(&facts).unwrap_or_default())
+    }
+}
+
+pub fn facts(summary: &[u8]) -> Option<ElfFacts> {
+    serde_json::from_slice(summary).ok()
+}
+
+/// Modules of a Go binary: the main module, its dependencies (with `=>` replacements
+/// applied) and the standard library of the toolchain that built it.
+pub fn go_modules(info: &GoBuildInfo) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in info.modinfo.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f.as_slice() {
+            ["mod", path, version, ..] | ["dep", path, version, ..] => {
+                out.push((path.to_string(), version.to_string()))
+            }
+            ["=>", path, version, ..] => {
+                if let Some(last) = out.last_mut() {
+                    *last = (path.to_string(), version.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(v) = &info.go_version
+        && let Some(v) = v.strip_prefix("go")
+    {
+        let v = v.split([' ', '-']).next().unwrap_or(v);
+        out.push(("stdlib".to_string(), v.to_string()));
+    }
+    out
+}
+
+pub struct Binaries;
+
+impl Detector for Binaries {
+    fn name(&self) -> &'static str {
+        "binaries"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        let mut probes: Vec<(&str, usize, &[u8])> = cx.fs.probes().collect();
+        probes.sort_by_key(|(p, _, _)| *p);
+        for (path, layer, summary) in probes {
+            let Some(facts) = facts(summary) else { continue };
+            let location = format!("/{path}");
+            let classified = |name: &str| {
+                facts
+                    .classified
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+            };
+            let mut push = |name: String, version: String, eco: Ecosystem, purl: String| {
+                found.packages.push(Package {
+                    name,
+                    version,
+                    ecosystem: eco,
+                    purl,
+                    source_name: None,
+                    source_version: None,
+                    arch: None,
+                    epoch: None,
+                    modularity_label: None,
+                    layer: Some(layer),
+                    locations: vec![location.clone()],
+                    files: vec![location.clone()],
+                    licenses: Vec::new(),
+                    owner: None,
+                });
+            };
+            if let Some(go) = &facts.go {
+                if go.go_version.is_none() {
+                    found.warnings.push(format!(
+                        "{location}: Go binary with pre-1.18 build info; its modules were not read"
+                    ));
+                    continue;
+                }
+                let mut modules = go_modules(go);
+                // A main module built from a checkout reports "(devel)"; a classifier may know better.
+                if let Some((_, version)) = modules.first_mut()
+                    && version == "(devel)"
+                    && let Some(v) = classified("esbuild")
+                {
+                    *version = format!("v{v}");
+                }
+                for (path, version) in modules {
+                    let (ns, name) = path
+                        .rsplit_once('/')
+                        .map(|(a, b)| (Some(a), b))
+                        .unwrap_or((None, path.as_str()));
+                    let p = purl("golang", ns, name, &version, &[]);
+                    push(path.clone(), version, Ecosystem::Golang, p);
+                }
+                continue;
+            }
+            for runtime in ["node", "python", "php"] {
+                if let Some(v) = classified(runtime) {
+                    let p = purl("generic", None, runtime, &v, &[]);
+                    push(runtime.to_string(), v, Ecosystem::Generic, p);
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drydock_source::Probe;
+
+    fn blob(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    fn uvarint(mut n: usize, out: &mut Vec<u8>) {
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+
+    #[test]
+    fn go_buildinfo_inline_layout() {
+        let sentinel = "0123456789abcdef";
+        let modinfo = format!(
+            "{sentinel}path\texample.com/app\nmod\texample.com/app\tv1.2.3\th1:x=\ndep\tgolang.org/x/net\tv0.1.0\th1:y=\n=>\tgolang.org/x/net\tv0.2.0\th1:z=\nbuild\tGOOS=linux\n{sentinel}"
+        );
+        let mut info = GO_MAGIC.to_vec();
+        info.extend_from_slice(&[8, 2]);
+        info.resize(32, 0);
+        uvarint(8, &mut info);
+        info.extend_from_slice(b"go1.21.5");
+        uvarint(modinfo.len(), &mut info);
+        info.extend_from_slice(modinfo.as_bytes());
+        let elf = blob(&[
+            b"\x7fELF\x02\x01\x01\0",
+            &[0u8; 8],
+            &[2, 0],
+            &vec![0u8; 2 << 20],
+            &info,
+            b"node.js/v20.9.0\0",
+        ]);
+        let summary = ElfProbe
+            .probe("usr/bin/node", elf.len() as u64, &mut &elf[..])
+            .unwrap();
+        let f = facts(&summary).unwrap();
+        assert_eq!(f.elf_type, 2);
+        let go = f.go.unwrap();
+        assert_eq!(go.go_version.as_deref(), Some("go1.21.5"));
+        assert_eq!(
+            go_modules(&go),
+            vec![
+                ("example.com/app".to_string(), "v1.2.3".to_string()),
+                ("golang.org/x/net".to_string(), "v0.2.0".to_string()),
+                ("stdlib".to_string(), "1.21.5".to_string())
+            ]
+        );
+        assert_eq!(f.classified, vec![("node".to_string(), "20.9.0".to_string())]);
+    }
+}
