@@ -21,7 +21,7 @@ median() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['resu
 rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$TMP/rss" || true; tail -1 "$TMP/rss"; }
 
 printf "%-12s %-8s %-8s %10s %10s %10s\n" image format tool median_s rss_MB speedup
-for name in deb-extras deb-multi; do
+for name in ${BENCH_IMAGES:-deb-extras}; do
   for format in oci docker; do
     if [ "$format" = oci ]; then
       dsrc="oci:$IMAGES/oci/$name"; tsrc=(--input "$IMAGES/oci/$name"); ssrc="oci-dir:$IMAGES/oci/$name"
