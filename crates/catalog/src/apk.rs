@@ -106,6 +106,7 @@ impl Detector for Apk {
                     modularity_label: None,
                     files: e.files,
                     owner: None,
+                    dev: false,
                 });
             }
             if skipped > 0 {

@@ -264,6 +264,7 @@ impl Detector for Binaries {
                     files: vec![location.clone()],
                     licenses: Vec::new(),
                     owner: None,
+                    dev: false,
                 });
             };
             if let Some(go) = &facts.go {

@@ -228,6 +228,7 @@ fn package(
         files,
         licenses: Vec::new(),
         owner: None,
+        dev: false,
     }
 }
 

@@ -81,6 +81,9 @@ pub struct Package {
     /// package is matched by the OS advisories only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// A development dependency, from a lock file that says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
 }
 
 /// An ELF file no package database or detector accounts for.

@@ -1,5 +1,7 @@
 //! npm packages installed in `node_modules` (nested and scoped): each `package.json` with a
-//! name and version.
+//! name and version; and the app's own lock files — `package-lock.json` (v1–v3), `yarn.lock`
+//! (classic and Berry) and `pnpm-lock.yaml` — with development dependencies marked. A package
+//! both installed and locked is reported once, from `node_modules`.
 
 use serde::Deserialize;
 
@@ -12,7 +14,11 @@ pub struct Npm;
 const PATTERNS: &[&str] = &[
     "**/node_modules/*/package.json",
     "**/node_modules/@*/*/package.json",
+    "**/package-lock.json",
+    "**/yarn.lock",
+    "**/pnpm-lock.yaml",
 ];
+const LOCKFILES: &[&str] = &["**/package-lock.json", "**/yarn.lock", "**/pnpm-lock.yaml"];
 
 #[derive(Deserialize)]
 struct Manifest {
@@ -33,7 +39,7 @@ impl Detector for Npm {
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
-        for pattern in PATTERNS {
+        for pattern in &PATTERNS[..2] {
             for path in cx.fs.glob(&Pattern::new(pattern)) {
                 let Some(data) = cx.fs.read(&path) else { continue };
                 let manifest: Manifest = match serde_json::from_slice(data) {
@@ -74,9 +80,266 @@ impl Detector for Npm {
                     files: Vec::new(),
                     licenses: license.into_iter().collect(),
                     owner: None,
+                    dev: false,
                 });
             }
         }
+        let installed: std::collections::HashSet<(String, String, String)> = found
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    app_root(&p.locations[0]).to_string(),
+                    p.name.clone(),
+                    p.version.clone(),
+                )
+            })
+            .collect();
+        for pattern in LOCKFILES {
+            for path in cx.fs.glob(&Pattern::new(pattern)) {
+                if path.split('/').any(|c| c == "node_modules") {
+                    continue;
+                }
+                let Some(data) = cx.fs.read(&path) else { continue };
+                let text = String::from_utf8_lossy(data);
+                let entries = if path.ends_with("package-lock.json") {
+                    match package_lock(&text) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            found.warnings.push(format!("/{path}: unreadable lock file: {e}"));
+                            continue;
+                        }
+                    }
+                } else if path.ends_with("yarn.lock") {
+                    yarn_lock(&text)
+                } else {
+                    pnpm_lock(&text)
+                };
+                let root = app_root(&format!("/{path}")).to_string();
+                let layer = cx.fs.node(&path).map(|n| n.layer);
+                let mut seen = std::collections::HashSet::new();
+                for (name, version, dev) in entries {
+                    if installed.contains(&(root.clone(), name.clone(), version.clone()))
+                        || !seen.insert((name.clone(), version.clone()))
+                    {
+                        continue;
+                    }
+                    let (namespace, bare) = match name.split_once('/') {
+                        Some((scope, n)) if scope.starts_with('@') => (Some(scope), n),
+                        _ => (None, name.as_str()),
+                    };
+                    found.packages.push(Package {
+                        purl: purl("npm", namespace, bare, &version, &[]),
+                        name,
+                        version,
+                        ecosystem: Ecosystem::Npm,
+                        source_name: None,
+                        source_version: None,
+                        arch: None,
+                        epoch: None,
+                        modularity_label: None,
+                        layer,
+                        locations: vec![format!("/{path}")],
+                        files: Vec::new(),
+                        licenses: Vec::new(),
+                        owner: None,
+                        dev,
+                    });
+                }
+            }
+        }
         Ok(found)
+    }
+}
+
+/// The directory an app's packages belong to: the folder above its `node_modules`, or the lock
+/// file's folder.
+fn app_root(location: &str) -> &str {
+    match location.find("/node_modules/") {
+        Some(i) => &location[..i],
+        None => location.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
+    }
+}
+
+/// (name, version, dev) from package-lock.json: `packages` (v2, v3) or nested `dependencies` (v1).
+pub fn package_lock(text: &str) -> Result<Vec<(String, String, bool)>, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    if let Some(packages) = v.get("packages").and_then(|p| p.as_object()) {
+        for (key, entry) in packages {
+            if key.is_empty() || entry.get("link").and_then(|l| l.as_bool()) == Some(true) {
+                continue;
+            }
+            let name = entry
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+                .or_else(|| key.rsplit_once("node_modules/").map(|(_, n)| n.to_string()))
+                .unwrap_or_else(|| key.clone());
+            let Some(version) = entry.get("version").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let dev = entry.get("dev").and_then(|d| d.as_bool()).unwrap_or(false);
+            out.push((name, version.to_string(), dev));
+        }
+        return Ok(out);
+    }
+    fn walk(deps: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<(String, String, bool)>) {
+        for (name, entry) in deps {
+            if let Some(version) = entry.get("version").and_then(|v| v.as_str())
+                && !version.starts_with("file:")
+            {
+                out.push((
+                    name.clone(),
+                    version.to_string(),
+                    entry.get("dev").and_then(|d| d.as_bool()).unwrap_or(false),
+                ));
+            }
+            if let Some(nested) = entry.get("dependencies").and_then(|d| d.as_object()) {
+                walk(nested, out);
+            }
+        }
+    }
+    if let Some(deps) = v.get("dependencies").and_then(|d| d.as_object()) {
+        walk(deps, &mut out);
+    }
+    Ok(out)
+}
+
+/// yarn.lock, classic (`version "1.2.3"`) and Berry (`version: 1.2.3`). yarn records no
+/// dev flag.
+pub fn yarn_lock(text: &str) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            // `"@scope/name@^1.0.0", name@npm:^2:` — the name is before the last '@' of the first spec.
+            let first = line
+                .trim_end_matches(':')
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
+            current = first
+                .rfind('@')
+                .filter(|&i| i > 0)
+                .map(|i| first[..i].to_string())
+                .filter(|n| n != "__metadata");
+            continue;
+        }
+        let t = line.trim();
+        if let Some(name) = &current
+            && let Some(rest) = t.strip_prefix("version")
+        {
+            let v = rest.trim_start_matches(':').trim().trim_matches('"');
+            if !v.is_empty() {
+                out.push((name.clone(), v.to_string(), false));
+            }
+            current = None;
+        }
+    }
+    out
+}
+
+/// pnpm-lock.yaml `packages:` keys (`/name/1.0.0` v5, `/name@1.0.0` v6, `name@1.0.0` v9, peer
+/// suffixes in parentheses) with their `dev:` flags.
+pub fn pnpm_lock(text: &str) -> Vec<(String, String, bool)> {
+    let mut out: Vec<(String, String, bool)> = Vec::new();
+    let mut in_packages = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.trim().is_empty() {
+            in_packages = line.trim_end() == "packages:";
+            continue;
+        }
+        if !in_packages {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let t = line.trim();
+        if indent == 2 && t.ends_with(':') {
+            let key = t.trim_end_matches(':').trim_matches(|c| c == '\'' || c == '"');
+            let key = key.split('(').next().unwrap_or(key).trim_start_matches('/');
+            let v5 = key
+                .rsplit_once('/')
+                .filter(|(_, last)| last.starts_with(|c: char| c.is_ascii_digit()));
+            let parsed = match v5 {
+                // v5: /name/1.0.0_peer-suffix
+                Some((name, last)) => Some((
+                    name.to_string(),
+                    last.split('_').next().unwrap_or(last).to_string(),
+                )),
+                None => key
+                    .rfind('@')
+                    .filter(|&i| i > 0)
+                    .map(|i| (key[..i].to_string(), key[i + 1..].to_string())),
+            };
+            if let Some((name, version)) = parsed
+                && version.starts_with(|c: char| c.is_ascii_digit())
+            {
+                out.push((name, version, false));
+            }
+        } else if indent == 4
+            && t == "dev: true"
+            && let Some(last) = out.last_mut()
+        {
+            last.2 = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_file_formats() {
+        let v3 = r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/a":{"version":"1.0.0"},
+            "node_modules/@s/b":{"version":"2.0.0","dev":true},"node_modules/a/node_modules/c":{"version":"3.0.0"},
+            "node_modules/linked":{"link":true}}}"#;
+        let mut got = package_lock(v3).unwrap();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("@s/b".into(), "2.0.0".into(), true),
+                ("a".into(), "1.0.0".into(), false),
+                ("c".into(), "3.0.0".into(), false)
+            ]
+        );
+        let v1 = r#"{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"0.1.0","dev":true}}}}}"#;
+        assert_eq!(
+            package_lock(v1).unwrap(),
+            vec![
+                ("a".into(), "1.0.0".into(), false),
+                ("b".into(), "0.1.0".into(), true)
+            ]
+        );
+        let berry =
+            "__metadata:\n  version: 6\n\n\"@babel/core@npm:^7.0.0\":\n  version: 7.22.5\n  resolution: x\n";
+        assert_eq!(
+            yarn_lock(berry),
+            vec![("@babel/core".into(), "7.22.5".into(), false)]
+        );
+        let pnpm5 = "lockfileVersion: 5.4\npackages:\n  /lodash/4.17.21:\n    dev: true\n  /@scope/x/1.0.0_peer@2:\n    dev: false\n";
+        assert_eq!(
+            pnpm_lock(pnpm5),
+            vec![
+                ("lodash".into(), "4.17.21".into(), true),
+                ("@scope/x".into(), "1.0.0".into(), false)
+            ]
+        );
+        let pnpm9 = "lockfileVersion: '9.0'\npackages:\n  'react@18.2.0':\n    resolution: {}\n  '@types/node@20.1.0(x@1)':\n    resolution: {}\n";
+        assert_eq!(
+            pnpm_lock(pnpm9),
+            vec![
+                ("react".into(), "18.2.0".into(), false),
+                ("@types/node".into(), "20.1.0".into(), false)
+            ]
+        );
     }
 }

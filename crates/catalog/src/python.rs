@@ -107,6 +107,7 @@ impl Detector for Python {
                     files: Vec::new(),
                     licenses: license.into_iter().collect(),
                     owner: None,
+                    dev: false,
                 });
             }
         }

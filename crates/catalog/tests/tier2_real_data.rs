@@ -462,3 +462,78 @@ fn dpkg_databases_classic_and_distroless() {
         inv.warnings
     );
 }
+
+/// Lock files of real projects (Trivy's test repositories) against Trivy's own package lists
+/// for them: the production dependencies match; development ones are present and marked.
+#[test]
+fn npm_lock_files_match_trivy() {
+    let Some(data) = shared_testdata() else { return };
+    let inputs = data.join("golden/trivy-vulns-inputs/npm");
+    let golden: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("golden/trivy-vulns/npm.json.golden")).unwrap())
+            .unwrap();
+    let want: BTreeSet<(String, String)> = golden["Results"][0]["Packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["Name"].as_str().unwrap().to_string(),
+                p["Version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let lock = std::fs::read_to_string(inputs.join("package-lock.json")).unwrap();
+    let got: BTreeSet<(String, String)> = drydock_catalog::npm::package_lock(&lock)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, dev)| !dev)
+        .map(|(n, v, _)| (n, v))
+        .collect();
+    assert_eq!(got, want);
+    // Through the whole pipeline, each package is reported once.
+    let (_, inv) = inventory(&format!("dir:{}", inputs.display()));
+    let mut seen = BTreeSet::new();
+    for p in inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Npm)
+    {
+        assert!(
+            seen.insert((p.name.clone(), p.version.clone(), p.dev)),
+            "{} {} twice",
+            p.name,
+            p.version
+        );
+    }
+    for (name, version) in &want {
+        assert!(
+            seen.iter().any(|(n, v, _)| n == name && v == version),
+            "{name} {version}"
+        );
+    }
+    let pnpm = std::fs::read_to_string(data.join("golden/trivy-vulns-inputs/pnpm/pnpm-lock.yaml")).unwrap();
+    let pnpm: BTreeSet<(String, String)> = drydock_catalog::npm::pnpm_lock(&pnpm)
+        .into_iter()
+        .map(|(n, v, _)| (n, v))
+        .collect();
+    assert!(
+        pnpm.contains(&("jquery".to_string(), "3.3.9".to_string())),
+        "{pnpm:?}"
+    );
+    assert!(
+        pnpm.contains(&("lodash".to_string(), "4.17.4".to_string())),
+        "{pnpm:?}"
+    );
+    let yarn = std::fs::read_to_string(data.join("golden/trivy-vulns-inputs/yarn/yarn.lock")).unwrap();
+    let yarn: BTreeSet<(String, String)> = drydock_catalog::npm::yarn_lock(&yarn)
+        .into_iter()
+        .map(|(n, v, _)| (n, v))
+        .collect();
+    for pair in [("asap", "2.0.6"), ("jquery", "3.2.1"), ("promise", "8.0.3")] {
+        assert!(
+            yarn.contains(&(pair.0.to_string(), pair.1.to_string())),
+            "{pair:?} in {yarn:?}"
+        );
+    }
+}

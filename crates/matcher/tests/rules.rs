@@ -26,6 +26,7 @@ fn pkg(
         files: vec![],
         licenses: vec![],
         owner: None,
+        dev: false,
     }
 }
 

@@ -39,6 +39,7 @@ fn alpine_310_packages_against_secdb() {
                 files: vec![],
                 licenses: vec![],
                 owner: None,
+                dev: false,
             }
         })
         .collect();
@@ -139,6 +140,7 @@ fn distro_queries_agree_with_osv_dev() {
                 files: vec![],
                 licenses: vec![],
                 owner: None,
+                dev: false,
             }],
             unscanned: vec![],
             warnings: vec![],

@@ -152,6 +152,7 @@ impl Detector for Rpm {
                         files: h.files,
                         licenses: h.license.into_iter().collect(),
                         owner: None,
+                        dev: false,
                     });
                 }
             }
