@@ -121,8 +121,38 @@ fn version_after(buf: &[u8], at: usize) -> Option<String> {
     (s.contains('.') && s.starts_with(|c: char| c.is_ascii_digit())).then(|| s.to_string())
 }
 
-impl drydock_source::Probe for ElfProbe {
+/// What the probe keeps for one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FileFacts {
+    Elf(ElfFacts),
+    /// The artifacts of a Java archive, or why it could not be read.
+    Java(Result<Vec<crate::java::Artifact>, String>),
+}
+
+pub fn file_facts(summary: &[u8]) -> Option<FileFacts> {
+    serde_json::from_slice(summary).ok()
+}
+
+/// The file probe registered with the layer walker: ELF files and Java archives.
+pub struct FileProbe;
+
+impl drydock_source::Probe for FileProbe {
+    fn accepts(&self, path: &str, head: &[u8; 4]) -> bool {
+        head == b"\x7fELF" || (head == b"PK\x03\x04" && crate::java::is_archive(path))
+    }
+
     fn probe(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+        let facts = if crate::java::is_archive(path) {
+            FileFacts::Java(crate::java::probe_archive(path, size, reader).map_err(|e| e.to_string()))
+        } else {
+            FileFacts::Elf(ElfProbe.elf_facts(path, size, reader)?)
+        };
+        Ok(serde_json::to_vec(&facts).unwrap_or_default())
+    }
+}
+
+impl ElfProbe {
+    pub fn elf_facts(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<ElfFacts> {
         const KEEP: usize = 64;
         let name = path.rsplit('/').next().unwrap_or(path);
         // Shared libraries are recorded but not searched: Go programs and the runtimes below
@@ -188,12 +218,16 @@ impl drydock_source::Probe for ElfProbe {
                 facts.go = Some(parse_buildinfo(&info));
             }
         }
-        Ok(serde_json::to_vec(&facts).unwrap_or_default())
+        Ok(facts)
     }
 }
 
+/// The ELF facts of a probe summary, if the file was an ELF file.
 pub fn facts(summary: &[u8]) -> Option<ElfFacts> {
-    serde_json::from_slice(summary).ok()
+    match file_facts(summary)? {
+        FileFacts::Elf(f) => Some(f),
+        FileFacts::Java(_) => None,
+    }
 }
 
 /// Modules of a Go binary: the main module, its dependencies (with `=>` replacements
@@ -307,7 +341,6 @@ impl Detector for Binaries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use drydock_source::Probe;
 
     fn blob(parts: &[&[u8]]) -> Vec<u8> {
         parts.concat()

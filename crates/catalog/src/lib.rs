@@ -22,6 +22,7 @@ mod attribution;
 pub mod binaries;
 mod detector;
 pub mod dpkg;
+pub mod java;
 pub mod model;
 pub mod npm;
 pub mod os;
@@ -48,6 +49,7 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
         Box::new(python::Python),
         Box::new(npm::Npm),
         Box::new(binaries::Binaries),
+        Box::new(java::Java),
     ]
 }
 
@@ -62,7 +64,7 @@ pub fn wants() -> Wants {
             wants.add(p);
         }
     }
-    wants.probe = Some(std::sync::Arc::new(binaries::ElfProbe));
+    wants.probe = Some(std::sync::Arc::new(binaries::FileProbe));
     wants
 }
 

@@ -281,7 +281,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             } else if let Some(probe) = ctx.wants.probe.as_ref().filter(|_| size >= 64) {
                 let mut head = [0u8; 4];
                 entry.read_exact(&mut head).map_err(broken)?;
-                if head == *b"\x7fELF" {
+                if probe.accepts(&path, &head) {
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
                     let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
                     scan.probed.push((path.clone(), summary.into()));

@@ -60,7 +60,7 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                     let mut file = fs::File::open(&full).map_err(|e| Error::io(&full, e))?;
                     let mut head = [0u8; 4];
                     file.read_exact(&mut head).map_err(|e| Error::io(&full, e))?;
-                    if head == *b"\x7fELF" {
+                    if probe.accepts(&path, &head) {
                         let mut stream = std::io::Cursor::new(head).chain(std::io::BufReader::new(file));
                         let summary = probe
                             .probe(&path, size, &mut stream)

@@ -118,6 +118,10 @@ pub fn component_matches(pattern: &str, text: &str) -> bool {
 /// large, so they are summarised, not kept): the probe reads the whole file once and returns a
 /// small summary that the merged filesystem keeps per path.
 pub trait Probe: Send + Sync {
+    /// Whether to look inside this file, given its path and first four bytes (ELF by default).
+    fn accepts(&self, _path: &str, head: &[u8; 4]) -> bool {
+        head == b"\x7fELF"
+    }
     fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>>;
 }
 
@@ -127,7 +131,7 @@ pub struct Wants {
     patterns: Vec<Pattern>,
     /// Files larger than this are never kept, whatever their name.
     pub max_file_size: u64,
-    /// Called for every ELF file that no pattern keeps.
+    /// Called for every file no pattern keeps that the probe accepts (ELF files by default).
     pub probe: Option<std::sync::Arc<dyn Probe>>,
 }
 

@@ -1,0 +1,255 @@
+//! Java archives (`.jar`, `.war`, `.ear`, `.par`), nested ones included: each archive's
+//! `META-INF/maven/**/pom.properties`, else its `MANIFEST.MF`, else its file name, gives
+//! groupId:artifactId:version. Archives are read by the file probe as they stream by.
+
+use std::io::{self, Cursor, Read};
+
+use serde::{Deserialize, Serialize};
+
+use crate::detector::{Context, Detector, Found, purl};
+use crate::model::{Ecosystem, Package};
+
+/// Archives larger than this are reported as not read rather than held in memory.
+pub const MAX_ARCHIVE: u64 = 256 << 20;
+const MAX_DEPTH: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub group: String,
+    pub artifact: String,
+    pub version: String,
+    /// `!/lib/inner.jar` for nested archives; empty for the file itself.
+    pub inner: String,
+}
+
+pub fn is_archive(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".jar", ".war", ".ear", ".par", ".jpi", ".hpi"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+fn properties(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
+        .filter_map(|l| {
+            let i = l.find(['=', ':'])?;
+            Some((l[..i].trim().to_string(), l[i + 1..].trim().to_string()))
+        })
+        .collect()
+}
+
+/// MANIFEST.MF: `Key: value` with 72-byte lines continued by a leading space.
+fn manifest(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix(' ') {
+            if let Some(last) = out.last_mut() {
+                last.1.push_str(rest);
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_string(), v.trim().to_string()));
+        } else if line.trim().is_empty() && !out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+fn get<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// `commons-lang3-3.12.0.jar` → (`commons-lang3`, `3.12.0`).
+fn from_file_name(name: &str) -> Option<(String, String)> {
+    let stem = name.rsplit('/').next()?.rsplit_once('.')?.0;
+    let i = stem
+        .char_indices()
+        .find(|(i, c)| c.is_ascii_digit() && *i > 0 && stem.as_bytes()[i - 1] == b'-')?
+        .0;
+    Some((stem[..i - 1].to_string(), stem[i..].to_string()))
+}
+
+/// All artifacts of an archive held in memory.
+pub fn read_archive(
+    bytes: &[u8],
+    name: &str,
+    inner: &str,
+    depth: usize,
+    out: &mut Vec<Artifact>,
+) -> io::Result<()> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let mut poms = Vec::new();
+    let mut mf = Vec::new();
+    let mut nested = Vec::new();
+    for i in 0..zip.len() {
+        let Ok(mut entry) = zip.by_index(i) else { continue };
+        let entry_name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        if entry_name.starts_with("META-INF/maven/") && entry_name.ends_with("/pom.properties") {
+            let mut text = String::new();
+            entry.by_ref().take(1 << 20).read_to_string(&mut text).ok();
+            let p = properties(&text);
+            if let (Some(g), Some(a), Some(v)) =
+                (get(&p, "groupId"), get(&p, "artifactId"), get(&p, "version"))
+            {
+                poms.push(Artifact {
+                    group: g.into(),
+                    artifact: a.into(),
+                    version: v.into(),
+                    inner: inner.into(),
+                });
+            }
+        } else if entry_name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
+            let mut text = String::new();
+            entry.by_ref().take(1 << 20).read_to_string(&mut text).ok();
+            mf = manifest(&text);
+        } else if depth < MAX_DEPTH && is_archive(&entry_name) && entry.size() <= MAX_ARCHIVE {
+            let mut data = Vec::with_capacity(entry.size() as usize);
+            if entry.read_to_end(&mut data).is_ok() {
+                nested.push((entry_name, data));
+            }
+        }
+    }
+    if poms.is_empty() {
+        // No Maven metadata: the file name (`name-1.2.3.jar`), else the OSGi symbolic name
+        // (`org.apache.tomcat-embed-websocket` → group `org.apache`), else the title.
+        let version = get(&mf, "Implementation-Version").or_else(|| get(&mf, "Bundle-Version"));
+        let symbolic = get(&mf, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
+        let from_name = from_file_name(name);
+        let (group, artifact) = if let Some((a, _)) = &from_name {
+            (
+                get(&mf, "Implementation-Vendor-Id").unwrap_or("").to_string(),
+                Some(a.clone()),
+            )
+        } else if let Some(sym) = symbolic {
+            match sym.rsplit_once('.') {
+                Some((g, a)) => (g.to_string(), Some(a.to_string())),
+                None => (String::new(), Some(sym.to_string())),
+            }
+        } else {
+            let title = get(&mf, "Implementation-Title").filter(|t| !t.contains(' '));
+            (
+                get(&mf, "Implementation-Vendor-Id").unwrap_or("").to_string(),
+                title.map(str::to_string),
+            )
+        };
+        let version = from_name.as_ref().map(|(_, v)| v.as_str()).or(version);
+        if let (Some(a), Some(v)) = (artifact, version) {
+            poms.push(Artifact {
+                group,
+                artifact: a,
+                version: v.into(),
+                inner: inner.into(),
+            });
+        }
+    }
+    out.extend(poms);
+    for (entry_name, data) in nested {
+        let path = format!("{inner}!/{entry_name}");
+        // A nested archive that does not open is skipped, not fatal for its parent.
+        let _ = read_archive(&data, &entry_name, &path, depth + 1, out);
+    }
+    Ok(())
+}
+
+pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<Artifact>> {
+    if size > MAX_ARCHIVE {
+        io::copy(reader, &mut io::sink())?;
+        return Err(io::Error::other("archive too large to read"));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    reader.read_to_end(&mut bytes)?;
+    let mut out = Vec::new();
+    read_archive(&bytes, path, "", 0, &mut out)?;
+    Ok(out)
+}
+
+pub struct Java;
+
+impl Detector for Java {
+    fn name(&self) -> &'static str {
+        "java"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        let mut probes: Vec<(&str, usize, &[u8])> = cx.fs.probes().collect();
+        probes.sort_by_key(|(p, _, _)| *p);
+        for (path, layer, summary) in probes {
+            let Some(crate::binaries::FileFacts::Java(result)) = crate::binaries::file_facts(summary) else {
+                continue;
+            };
+            let artifacts = match result {
+                Ok(a) => a,
+                Err(e) => {
+                    found
+                        .warnings
+                        .push(format!("/{path}: Java archive not read: {e}"));
+                    continue;
+                }
+            };
+            let mut seen = std::collections::HashSet::new();
+            for a in artifacts {
+                if !seen.insert((a.group.clone(), a.artifact.clone(), a.version.clone())) {
+                    continue;
+                }
+                let name = if a.group.is_empty() {
+                    a.artifact.clone()
+                } else {
+                    format!("{}:{}", a.group, a.artifact)
+                };
+                found.packages.push(Package {
+                    purl: purl("maven", Some(&a.group), &a.artifact, &a.version, &[]),
+                    name,
+                    version: a.version,
+                    ecosystem: Ecosystem::Maven,
+                    source_name: None,
+                    source_version: None,
+                    arch: None,
+                    epoch: None,
+                    modularity_label: None,
+                    layer: Some(layer),
+                    locations: vec![format!("/{path}{}", a.inner)],
+                    files: vec![format!("/{path}")],
+                    licenses: Vec::new(),
+                    owner: None,
+                    dev: false,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_continuations_and_file_names() {
+        let m = manifest(
+            "Manifest-Version: 1.0\r\nImplementation-Title: Apache Commons\r\n  Lang\r\nImplementation-Version: 3.12.0\r\n\r\nName: x\r\n",
+        );
+        assert_eq!(get(&m, "Implementation-Title"), Some("Apache Commons Lang"));
+        assert_eq!(
+            from_file_name("lib/commons-lang3-3.12.0.jar"),
+            Some(("commons-lang3".into(), "3.12.0".into()))
+        );
+        assert_eq!(from_file_name("app.jar"), None);
+        let p = properties(
+            "#Generated\ngroupId=com.fasterxml.jackson.core\nartifactId:jackson-core\nversion = 2.15.2\n",
+        );
+        assert_eq!(get(&p, "artifactId"), Some("jackson-core"));
+        assert_eq!(get(&p, "version"), Some("2.15.2"));
+    }
+}
