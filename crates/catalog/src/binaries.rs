@@ -375,9 +375,9 @@ mod tests {
             &info,
             b"node.js/v20.9.0\0",
         ]);
-        let summary = ElfProbe
-            .probe("usr/bin/node", elf.len() as u64, &mut &elf[..])
-            .unwrap();
+        let summary =
+            drydock_source::Probe::probe(&FileProbe, "usr/bin/node", elf.len() as u64, &mut &elf[..])
+                .unwrap();
         let f = facts(&summary).unwrap();
         assert_eq!(f.elf_type, 2);
         let go = f.go.unwrap();
