@@ -26,6 +26,41 @@ pub struct SourceArgs {
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    /// Registry: allow plain HTTP and unverified TLS (e.g. a registry on 127.0.0.1)
+    #[arg(long)]
+    pub insecure: bool,
+    /// Registry user name (the password is read from standard input with --password-stdin)
+    #[arg(long, requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password from standard input
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+}
+
+fn registry_options(args: &SourceArgs) -> Result<drydock_source::RegistryOptions, Failure> {
+    let credentials = match &args.username {
+        Some(user) => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_line(&mut secret)
+                .map_err(|e| Failure::input(format!("reading the password from standard input: {e}")))?;
+            let secret = secret.trim_end_matches(['\n', '\r']).to_string();
+            if secret.is_empty() {
+                return Err(Failure::input(
+                    "--password-stdin: standard input held no password",
+                ));
+            }
+            Some(drydock_source::Credentials {
+                username: user.clone(),
+                secret,
+            })
+        }
+        None => None,
+    };
+    Ok(drydock_source::RegistryOptions {
+        insecure: args.insecure,
+        credentials,
+    })
 }
 
 #[derive(Args)]
@@ -43,7 +78,8 @@ pub struct SbomArgs {
 pub fn inventory(args: &SourceArgs) -> Result<SbomDocument, Failure> {
     let spec = SourceSpec::parse(&args.source)?;
     let platform: Platform = args.platform.parse()?;
-    let mut image = Image::open(&spec, &platform)?;
+    let options = registry_options(args)?;
+    let mut image = Image::open_with(&spec, &platform, &options)?;
     let bar = progress_bar(&image, args.quiet);
     let wants = drydock_catalog::wants();
     let fs = image.scan(&wants, &|bytes| {

@@ -40,6 +40,8 @@ pub enum Error {
     Platform(String),
     #[error("unsupported: {0}")]
     Unsupported(String),
+    #[error("registry {0}")]
+    Registry(String),
 }
 
 impl Error {

@@ -141,7 +141,17 @@ struct DockerManifestEntry {
 
 impl Image {
     pub fn open(spec: &SourceSpec, platform: &Platform) -> Result<Image> {
+        Image::open_with(spec, platform, &crate::registry::RegistryOptions::default())
+    }
+
+    /// As [`Image::open`], with registry options (credentials, `insecure`).
+    pub fn open_with(
+        spec: &SourceSpec,
+        platform: &Platform,
+        options: &crate::registry::RegistryOptions,
+    ) -> Result<Image> {
         match spec {
+            SourceSpec::Registry { reference } => open_registry(reference, platform, options),
             SourceSpec::RootFs { path } => open_rootfs(path),
             SourceSpec::OciDir { path, tag } => {
                 let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -722,4 +732,131 @@ fn open_rootfs(path: &Path) -> Result<Image> {
         warnings: Vec::new(),
         backing: Backing::RootFs(path.to_path_buf()),
     })
+}
+
+fn open_registry(
+    reference: &crate::registry::Reference,
+    platform: &Platform,
+    options: &crate::registry::RegistryOptions,
+) -> Result<Image> {
+    let registry = crate::registry::Registry::connect(reference, options)?;
+    let place = format!("docker://{reference}");
+    let (mut bytes, mut media_type) = registry.manifest(reference.target())?;
+    let mut digest = sha256_hex(&bytes);
+    if let Some(expected) = &reference.digest
+        && *expected != digest
+    {
+        return Err(Error::DigestMismatch {
+            what: format!("manifest of {place}"),
+            expected: expected.clone(),
+            actual: digest,
+        });
+    }
+    for _ in 0..4 {
+        if !INDEX_MEDIA_TYPES.contains(&media_type.as_str()) {
+            break;
+        }
+        let index: ImageIndex =
+            serde_json::from_slice(&bytes).map_err(|e| Error::json(format!("{place}: image index"), e))?;
+        let mut images: Vec<(Descriptor, Option<Platform>)> = index
+            .manifests()
+            .iter()
+            .filter(|d| {
+                let mt = d.media_type().to_string();
+                MANIFEST_MEDIA_TYPES.contains(&mt.as_str()) || INDEX_MEDIA_TYPES.contains(&mt.as_str())
+            })
+            .map(|d| (d.clone(), descriptor_platform(d)))
+            .filter(|(_, p)| p.as_ref().is_none_or(|p| p.os != "unknown"))
+            .collect();
+        let chosen = match images
+            .iter()
+            .position(|(_, p)| p.as_ref().is_some_and(|p| platform_matches(platform, p)))
+        {
+            Some(i) => images.remove(i).0,
+            None if images.len() == 1 && images[0].1.is_none() => images.remove(0).0,
+            None => {
+                let available: Vec<String> = images
+                    .iter()
+                    .filter_map(|(_, p)| p.as_ref().map(|p| p.to_string()))
+                    .collect();
+                return Err(Error::Platform(format!(
+                    "{place}: no image for platform {platform} (available: {}); choose one with --platform",
+                    available.join(", ")
+                )));
+            }
+        };
+        let want = chosen.digest().to_string();
+        let (b, mt) = registry.manifest(&want)?;
+        let got = sha256_hex(&b);
+        if got != want {
+            return Err(Error::DigestMismatch {
+                what: format!("manifest {want} of {place}"),
+                expected: want,
+                actual: got,
+            });
+        }
+        bytes = b;
+        media_type = mt;
+        digest = got;
+    }
+    if !MANIFEST_MEDIA_TYPES.contains(&media_type.as_str()) {
+        return Err(Error::Unsupported(format!(
+            "{place}: manifest media type {media_type:?}"
+        )));
+    }
+    let manifest: ImageManifest =
+        serde_json::from_slice(&bytes).map_err(|e| Error::json(format!("{place}: image manifest"), e))?;
+    let config_digest = manifest.config().digest().to_string();
+    let config_raw = read_verified(
+        &registry,
+        &blob_name(&config_digest),
+        &config_digest,
+        "image config",
+    )?;
+    let config = parse_config(&config_raw, &place)?;
+    let diff_ids = config.rootfs().diff_ids().clone();
+    if diff_ids.len() != manifest.layers().len() {
+        return Err(Error::NotAnImage(format!(
+            "{place}: manifest lists {} layers but the config lists {} diff_ids",
+            manifest.layers().len(),
+            diff_ids.len()
+        )));
+    }
+    let layers = manifest
+        .layers()
+        .iter()
+        .enumerate()
+        .map(|(index, d)| {
+            let digest = d.digest().to_string();
+            LayerInfo {
+                index,
+                blob: blob_name(&digest),
+                digest: Some(digest),
+                diff_id: Some(diff_ids[index].clone()),
+                media_type: Some(d.media_type().to_string()),
+                size: Some(d.size()),
+                created_by: None,
+            }
+        })
+        .collect();
+    let mut image = Image {
+        name: place,
+        transport: "docker",
+        manifest_digest: Some(digest),
+        config_digest: Some(config_digest),
+        platform: None,
+        env: Vec::new(),
+        user: None,
+        repo_tags: reference
+            .tag
+            .iter()
+            .map(|t| format!("{}/{}:{t}", reference.registry, reference.repository))
+            .collect(),
+        layers,
+        history: Vec::new(),
+        warnings: Vec::new(),
+        backing: Backing::Store(Box::new(registry)),
+    };
+    apply_config(&mut image, &config);
+    Ok(image)
 }

@@ -1,6 +1,7 @@
 //! Container image sources for drydock.
 //!
-//! This crate turns a SOURCE (`docker-archive:`, `oci:`, `oci-archive:`, `dir:` or a bare path)
+//! This crate turns a SOURCE (`docker-archive:`, `oci:`, `oci-archive:`, `dir:`, `docker://` or a
+//! registry reference, or a bare path)
 //! into an [`Image`] — manifest, config, history, layer descriptors — and streams each layer
 //! exactly once to build a [`Filesystem`]: the merged tree (whiteouts and opaque directories
 //! applied, the layer that last wrote every path) plus the bytes of the files detectors asked
@@ -26,6 +27,7 @@ mod fs;
 mod image;
 mod layer;
 pub mod paths;
+pub mod registry;
 mod rootfs;
 mod spec;
 mod store;
@@ -36,5 +38,6 @@ pub use error::{Error, Result};
 pub use fs::{Filesystem, Node, Revision};
 pub use image::{HistoryEntry, Image, LayerInfo, Platform};
 pub use layer::NodeKind;
+pub use registry::{Credentials, Reference, RegistryOptions};
 pub use spec::SourceSpec;
 pub use wants::{Pattern, Probe, Wants};

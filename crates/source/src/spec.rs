@@ -22,6 +22,10 @@ pub enum SourceSpec {
     RootFs {
         path: PathBuf,
     },
+    /// `docker://REF` or a bare reference such as `alpine:3.19`.
+    Registry {
+        reference: crate::registry::Reference,
+    },
 }
 
 impl SourceSpec {
@@ -45,6 +49,10 @@ impl SourceSpec {
                         path: PathBuf::from(rest),
                     });
                 }
+                "docker" if rest.starts_with("//") => {
+                    let reference = crate::registry::Reference::parse(&rest[2..])?;
+                    return Ok(SourceSpec::Registry { reference });
+                }
                 "docker" | "docker-daemon" | "containers-storage" => {
                     return Err(Error::Usage(format!(
                         "{transport}: sources are not supported in this build; save the image with `docker save` or `skopeo copy` and scan the archive"
@@ -62,6 +70,7 @@ impl SourceSpec {
             | SourceSpec::OciDir { path, .. }
             | SourceSpec::OciArchive { path, .. }
             | SourceSpec::RootFs { path } => path,
+            SourceSpec::Registry { .. } => Path::new(""),
         }
     }
 }
@@ -83,7 +92,19 @@ fn split_ref(rest: &str) -> (PathBuf, Option<String>) {
 /// A bare path: an OCI layout or a root filesystem if it is a directory; an archive otherwise,
 /// told apart by its members once opened.
 fn detect(path: &Path) -> Result<SourceSpec> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        // Not a file here: a registry reference (`alpine:3.19`, `ghcr.io/org/app@sha256:…`).
+        Err(e) => {
+            let text = path.to_string_lossy();
+            if e.kind() == std::io::ErrorKind::NotFound && crate::registry::Reference::looks_like(&text) {
+                return Ok(SourceSpec::Registry {
+                    reference: crate::registry::Reference::parse(&text)?,
+                });
+            }
+            return Err(Error::io(path, e));
+        }
+    };
     if meta.is_dir() {
         if path.join("index.json").is_file() || path.join("oci-layout").is_file() {
             Ok(SourceSpec::OciDir {

@@ -1,0 +1,341 @@
+//! Tier 2: pulling from a real registry — Debian's `docker-registry` (the CNCF distribution
+//! registry) started here on 127.0.0.1 with a temporary storage directory, images pushed with
+//! `skopeo`, and the registry stopped by PID.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Proc, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, workspace_root};
+
+/// Both tools, or a skip (a failure when CI is set).
+fn tools() -> bool {
+    let have = |t: &str| {
+        Proc::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if have("docker-registry") && have("skopeo") {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("docker-registry and skopeo are required when CI is set");
+    }
+    eprintln!("skipping: docker-registry or skopeo not installed");
+    false
+}
+
+struct Registry {
+    child: Child,
+    port: u16,
+    storage: tempfile::TempDir,
+    _config: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start(htpasswd: Option<(&str, &str)>) -> Registry {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let storage = tempfile::tempdir().unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            storage.path().display()
+        );
+        if let Some((user, password)) = htpasswd {
+            let file = config.path().join("htpasswd");
+            std::fs::write(&file, format!("{user}:{}\n", bcrypt::hash(password, 5).unwrap())).unwrap();
+            yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: drydock-test\n    path: {}\n",
+                file.display()
+            ));
+        }
+        let config_file = config.path().join("config.yml");
+        std::fs::write(&config_file, yaml).unwrap();
+        let child = Proc::new("docker-registry")
+            .arg("serve")
+            .arg(&config_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "registry did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Registry {
+            child,
+            port,
+            storage,
+            _config: config,
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn push(&self, from: &str, to: &str, creds: Option<&str>) {
+        let mut cmd = Proc::new("skopeo");
+        cmd.args(["copy", "--all", "--dest-tls-verify=false"]);
+        if let Some(c) = creds {
+            cmd.args(["--dest-creds", c]);
+        }
+        let out = cmd
+            .arg(from)
+            .arg(format!("docker://{}/{to}", self.host()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn blob_file(&self, digest: &str) -> PathBuf {
+        let hex = digest.trim_start_matches("sha256:");
+        self.storage.path().join(format!(
+            "docker/registry/v2/blobs/sha256/{}/{hex}/data",
+            &hex[..2]
+        ))
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn drydock() -> Command {
+    Command::cargo_bin("drydock").unwrap()
+}
+
+fn packages(source: &str, extra: &[&str], stdin: Option<&str>) -> Result<serde_json::Value, (i32, String)> {
+    let mut cmd = drydock();
+    cmd.args(["sbom", source, "-f", "json", "-q"]).args(extra);
+    if let Some(s) = stdin {
+        cmd.write_stdin(s);
+    }
+    let out = cmd.output().unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        assert!(out.stdout.is_empty(), "nothing reported on failure");
+        Err((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+}
+
+fn example_layout() -> String {
+    format!(
+        "oci:{}:latest",
+        workspace_root().join("examples/debian-mini").display()
+    )
+}
+
+#[test]
+fn anonymous_pull_by_tag_and_digest_matches_the_layout() {
+    if !tools() {
+        return;
+    }
+    let reg = Registry::start(None);
+    reg.push(&example_layout(), "team/mini:v1", None);
+    let local = packages(&example_layout(), &[], None).unwrap();
+    let remote = packages(&format!("{}/team/mini:v1", reg.host()), &["--insecure"], None).unwrap();
+    assert_eq!(
+        remote["packages"], local["packages"],
+        "same inventory as the layout it was pushed from"
+    );
+    assert_eq!(
+        remote["image"]["manifest_digest"],
+        local["image"]["manifest_digest"]
+    );
+    let digest = remote["image"]["manifest_digest"].as_str().unwrap().to_string();
+    let by_digest = packages(
+        &format!("docker://{}/team/mini@{digest}", reg.host()),
+        &["--insecure"],
+        None,
+    )
+    .unwrap();
+    assert_eq!(by_digest["packages"], local["packages"]);
+
+    // Errors name what is missing.
+    let (code, err) = packages(&format!("{}/team/mini:v2", reg.host()), &["--insecure"], None).unwrap_err();
+    assert_eq!(code, 2);
+    assert!(err.contains("tag \"v2\" not found"), "{err}");
+    let (_, err) = packages(&format!("{}/team/other:v1", reg.host()), &["--insecure"], None).unwrap_err();
+    assert!(err.contains("repository not found"), "{err}");
+    let missing = format!("sha256:{}", "0".repeat(64));
+    let (_, err) = packages(
+        &format!("{}/team/mini@{missing}", reg.host()),
+        &["--insecure"],
+        None,
+    )
+    .unwrap_err();
+    assert!(err.contains("digest not found"), "{err}");
+    // Plain HTTP needs --insecure.
+    let (code, err) = packages(&format!("{}/team/mini:v1", reg.host()), &[], None).unwrap_err();
+    assert_eq!(code, 2);
+    assert!(err.contains("needs --insecure"), "{err}");
+}
+
+#[test]
+fn basic_auth_with_right_and_wrong_password() {
+    if !tools() {
+        return;
+    }
+    let reg = Registry::start(Some(("alice", "s3cret")));
+    reg.push(&example_layout(), "team/mini:v1", Some("alice:s3cret"));
+    let source = format!("{}/team/mini:v1", reg.host());
+    let ok = packages(
+        &source,
+        &["--insecure", "--username", "alice", "--password-stdin"],
+        Some("s3cret\n"),
+    )
+    .unwrap();
+    assert_eq!(ok["packages"].as_array().unwrap().len(), 9);
+    let (code, err) = packages(
+        &source,
+        &["--insecure", "--username", "alice", "--password-stdin"],
+        Some("wrong\n"),
+    )
+    .unwrap_err();
+    assert_eq!(code, 2);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(!err.contains("wrong"), "the password never appears: {err}");
+    let (_, err) = packages(&source, &["--insecure"], None).unwrap_err();
+    assert!(err.contains("authentication required"), "{err}");
+    // Credentials from a docker config file.
+    let docker = tempfile::tempdir().unwrap();
+    let auth = base64_encode(b"alice:s3cret");
+    std::fs::write(
+        docker.path().join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let out = drydock()
+        .env("DOCKER_CONFIG", docker.path())
+        .args(["sbom", &source, "--insecure", "-q", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn base64_encode(data: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// An OCI layout with one image per platform under one index.
+fn multi_arch_layout(dir: &Path) {
+    let mut manifests = Vec::new();
+    for (arch, id) in [("amd64", "debian"), ("arm64", "alpine")] {
+        let sub = tempfile::tempdir().unwrap();
+        ImageBuilder::new()
+            .layer(
+                LayerBuilder::new()
+                    .file("etc/os-release", format!("ID={id}\nVERSION_ID=1\n").as_bytes())
+                    .finish(),
+                Comp::Gzip,
+                arch,
+            )
+            .write_oci_dir(sub.path());
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(sub.path().join("index.json")).unwrap()).unwrap();
+        let mut m = index["manifests"][0].clone();
+        m["platform"] = serde_json::json!({"os": "linux", "architecture": arch});
+        m.as_object_mut().unwrap().remove("annotations");
+        // The config must agree with the platform.
+        for entry in std::fs::read_dir(sub.path().join("blobs/sha256")).unwrap() {
+            let p = entry.unwrap().path();
+            let target = dir.join("blobs/sha256").join(p.file_name().unwrap());
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&p, &target).unwrap();
+        }
+        manifests.push(m);
+    }
+    let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
+    let bytes = serde_json::to_vec(&index).unwrap();
+    let digest = drydock_testkit::sha256(&bytes);
+    std::fs::write(
+        dir.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+        &bytes,
+    )
+    .unwrap();
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": bytes.len(), "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+#[test]
+fn multi_arch_index_picks_the_platform() {
+    if !tools() {
+        return;
+    }
+    let reg = Registry::start(None);
+    let layout = tempfile::tempdir().unwrap();
+    multi_arch_layout(layout.path());
+    reg.push(
+        &format!("oci:{}:latest", layout.path().display()),
+        "team/multi:latest",
+        None,
+    );
+    let source = format!("{}/team/multi", reg.host());
+    let amd = packages(&source, &["--insecure"], None).unwrap();
+    assert_eq!(amd["image"]["os"]["id"], "debian", "linux/amd64 by default");
+    let arm = packages(&source, &["--insecure", "--platform", "linux/arm64"], None).unwrap();
+    assert_eq!(arm["image"]["os"]["id"], "alpine");
+    let (code, err) = packages(&source, &["--insecure", "--platform", "linux/s390x"], None).unwrap_err();
+    assert_eq!(code, 2);
+    assert!(err.contains("available: linux/amd64, linux/arm64"), "{err}");
+}
+
+#[test]
+fn a_tampered_blob_is_an_error_and_nothing_is_reported() {
+    if !tools() {
+        return;
+    }
+    let reg = Registry::start(None);
+    reg.push(&example_layout(), "team/mini:v1", None);
+    let local = packages(&example_layout(), &[], None).unwrap();
+    let layer = local["image"]["layers"][2]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = reg.blob_file(&layer);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&file, bytes).unwrap();
+    let (code, err) = packages(&format!("{}/team/mini:v1", reg.host()), &["--insecure"], None).unwrap_err();
+    assert_eq!(code, 2);
+    assert!(err.contains("layer 2"), "{err}");
+}
