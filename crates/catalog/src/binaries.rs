@@ -257,6 +257,41 @@ pub fn go_modules(info: &GoBuildInfo) -> Vec<(String, String)> {
     out
 }
 
+/// (ENV variable, runtime, executable name prefix) for runtimes official images build from
+/// source or unpack from a tarball.
+const RUNTIME_ENV: &[(&str, &str, &str)] = &[
+    ("NODE_VERSION", "node", "node"),
+    ("PYTHON_VERSION", "python", "python3"),
+    ("JAVA_VERSION", "openjdk", "java"),
+    ("PHP_VERSION", "php", "php"),
+    ("RUBY_VERSION", "ruby", "ruby"),
+];
+
+fn runtime_from_env(path: &str, env: &[String]) -> Option<(&'static str, String)> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    for (var, runtime, prefix) in RUNTIME_ENV {
+        if name != *prefix
+            && !name.starts_with(&format!("{prefix}."))
+            && !(name.starts_with(prefix) && name[prefix.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        {
+            continue;
+        }
+        let value = env.iter().find_map(|e| e.strip_prefix(&format!("{var}=")))?;
+        // JAVA_VERSION is often `jdk-17.0.9+9`.
+        let version = value
+            .trim_start_matches("jdk-")
+            .trim_start_matches('v')
+            .split('+')
+            .next()
+            .unwrap_or(value)
+            .to_string();
+        if version.starts_with(|c: char| c.is_ascii_digit()) {
+            return Some((runtime, version));
+        }
+    }
+    None
+}
+
 pub struct Binaries;
 
 impl Detector for Binaries {
@@ -281,6 +316,21 @@ impl Detector for Binaries {
                     .iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| v.clone())
+            };
+            // Official images install runtimes by hand and say which in their ENV.
+            let env_runtime = if facts.go.is_none()
+                && facts.classified.is_empty()
+                && (path.starts_with("usr/local/") || path.starts_with("opt/"))
+                && path.contains("/bin/")
+            {
+                runtime_from_env(path, cx.env).filter(|(r, _)| {
+                    !found
+                        .packages
+                        .iter()
+                        .any(|p| p.ecosystem == Ecosystem::Generic && p.name == *r)
+                })
+            } else {
+                None
             };
             let mut push = |name: String, version: String, eco: Ecosystem, purl: String| {
                 found.packages.push(Package {
@@ -333,6 +383,10 @@ impl Detector for Binaries {
                     break;
                 }
             }
+            if let Some((runtime, version)) = env_runtime {
+                let p = purl("generic", None, runtime, &version, &[]);
+                push(runtime.to_string(), version, Ecosystem::Generic, p);
+            }
         }
         Ok(found)
     }
@@ -352,6 +406,29 @@ mod tests {
             n >>= 7;
         }
         out.push(n as u8);
+    }
+
+    #[test]
+    fn runtimes_named_by_env() {
+        let env = vec![
+            "PATH=/usr/local/bin".to_string(),
+            "PYTHON_VERSION=3.11.7".into(),
+            "JAVA_VERSION=jdk-17.0.9+9".into(),
+        ];
+        assert_eq!(
+            runtime_from_env("usr/local/bin/python3.11", &env),
+            Some(("python", "3.11.7".into()))
+        );
+        assert_eq!(
+            runtime_from_env("opt/java/openjdk/bin/java", &env),
+            Some(("openjdk", "17.0.9".into()))
+        );
+        assert_eq!(runtime_from_env("usr/local/bin/pythonista", &env), None);
+        assert_eq!(
+            runtime_from_env("usr/local/bin/node", &env),
+            None,
+            "no NODE_VERSION"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@ use crate::model::{Distro, Package};
 pub struct Context<'a> {
     pub fs: &'a Filesystem,
     pub distro: Option<&'a Distro>,
+    /// The image config's `Env` (`NAME=value`), corroboration for runtimes installed by hand.
+    pub env: &'a [String],
 }
 
 #[derive(Debug, Default)]

@@ -20,8 +20,10 @@
 pub mod apk;
 mod attribution;
 pub mod binaries;
+pub mod composer;
 mod detector;
 pub mod dpkg;
+pub mod gem;
 pub mod java;
 pub mod model;
 pub mod npm;
@@ -50,6 +52,8 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
         Box::new(npm::Npm),
         Box::new(binaries::Binaries),
         Box::new(java::Java),
+        Box::new(gem::Gem),
+        Box::new(composer::Composer),
     ]
 }
 
@@ -70,10 +74,17 @@ pub fn wants() -> Wants {
 
 /// Runs the OS probe and every detector over a merged filesystem.
 pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
+    catalog_with_env(fs, &[])
+}
+
+/// As [`catalog`], with the image config's environment (`NODE_VERSION=…`), which names the
+/// version of runtimes official images install by hand.
+pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Error> {
     let distro = os::detect(fs);
     let cx = Context {
         fs,
         distro: distro.as_ref(),
+        env,
     };
     let mut inventory = Inventory {
         distro: distro.clone(),

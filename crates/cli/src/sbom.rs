@@ -90,7 +90,7 @@ pub fn inventory(args: &SourceArgs) -> Result<SbomDocument, Failure> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut inventory = drydock_catalog::catalog(&fs)?;
+    let mut inventory = drydock_catalog::catalog_with_env(&fs, &image.env)?;
     inventory.warnings.splice(0..0, image.warnings.iter().cloned());
     for w in &inventory.warnings {
         eprintln!("drydock: warning: {w}");

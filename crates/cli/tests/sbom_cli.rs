@@ -287,3 +287,64 @@ fn elf_files_no_package_accounts_for_are_listed() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Unscanned: 2 executables and shared libraries"));
 }
+
+#[test]
+fn runtimes_gems_and_composer_packages() {
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(16, 0);
+    elf.extend_from_slice(&[2, 0]);
+    elf.resize(4096, 0);
+    let gemspec =
+        b"Gem::Specification.new do |s|\n  s.name = \"rack\".freeze\n  s.version = \"2.2.3\"\nend\n";
+    let installed =
+        br#"{"packages":[{"name":"guzzlehttp/guzzle","version":"7.4.0"}],"dev-package-names":[]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = ImageBuilder::new()
+        .layer(
+            LayerBuilder::new()
+                .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+                .finish(),
+            Comp::Gzip,
+            "base",
+        )
+        .layer(
+            LayerBuilder::new()
+                .file("usr/local/bin/python3.11", &elf)
+                .file("usr/local/bundle/specifications/rack-2.2.3.gemspec", gemspec)
+                .file("var/www/vendor/composer/installed.json", installed)
+                .finish(),
+            Comp::Gzip,
+            "install",
+        );
+    img.env = vec!["PYTHON_VERSION=3.11.7".into()];
+    img.write_oci_dir(dir.path());
+    let doc = sbom_json(&dir.path().display().to_string());
+    let got: Vec<(String, String, String)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["ecosystem"].as_str().unwrap().into(),
+                p["name"].as_str().unwrap().into(),
+                p["version"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("gem".to_string(), "rack".to_string(), "2.2.3".to_string()),
+            (
+                "composer".to_string(),
+                "guzzlehttp/guzzle".to_string(),
+                "7.4.0".to_string()
+            ),
+            ("generic".to_string(), "python".to_string(), "3.11.7".to_string()),
+        ]
+    );
+    assert!(
+        doc["unscanned"].as_array().unwrap().is_empty(),
+        "the python binary is accounted for"
+    );
+}

@@ -177,7 +177,8 @@ fn query(p: &Package, distro: Option<&Distro>) -> Option<Query> {
         Ecosystem::Cargo => Some(lang("crates.io", Scheme::Semver)),
         Ecosystem::Maven => Some(lang("Maven", Scheme::Maven)),
         Ecosystem::Gem => Some(lang("RubyGems", Scheme::Gem)),
-        Ecosystem::Composer | Ecosystem::Generic => None,
+        Ecosystem::Composer => Some(lang("Packagist", Scheme::Semver)),
+        Ecosystem::Generic => None,
     }
 }
 

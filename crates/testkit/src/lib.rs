@@ -173,6 +173,8 @@ pub struct ImageBuilder {
     pub tamper_blob: Option<(usize, Vec<u8>)>,
     /// Report a wrong diff_id for a layer in the config.
     pub wrong_diff_id: Option<usize>,
+    /// Extra `Env` entries of the config (after `PATH`).
+    pub env: Vec<String>,
 }
 
 impl ImageBuilder {
@@ -216,7 +218,7 @@ impl ImageBuilder {
         serde_json::to_vec(&serde_json::json!({
             "architecture": "amd64",
             "os": "linux",
-            "config": {"Env": ["PATH=/usr/bin"]},
+            "config": {"Env": std::iter::once("PATH=/usr/bin".to_string()).chain(self.env.iter().cloned()).collect::<Vec<_>>()},
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
             "history": history,
         }))

@@ -1,0 +1,114 @@
+//! PHP packages installed by Composer: `vendor/composer/installed.json` (Composer 1: an array;
+//! Composer 2: `{"packages": [...]}`), with development packages marked when Composer 2 lists
+//! them in `dev-package-names`.
+
+use crate::detector::{Context, Detector, Found, purl};
+use crate::model::{Ecosystem, Package};
+use drydock_source::Pattern;
+
+pub struct Composer;
+
+const PATTERN: &str = "**/vendor/composer/installed.json";
+
+/// (name, version, dev) from installed.json.
+pub fn parse_installed(text: &str) -> Result<Vec<(String, String, bool)>, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let dev_names: Vec<&str> = v
+        .get("dev-package-names")
+        .and_then(|d| d.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    let list = v
+        .get("packages")
+        .and_then(|p| p.as_array())
+        .or_else(|| v.as_array())
+        .ok_or("no package list")?;
+    Ok(list
+        .iter()
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?.to_string();
+            let version = p
+                .get("version_normalized")
+                .and_then(|_| p.get("version"))
+                .or_else(|| p.get("version"))?
+                .as_str()?;
+            let version = version.trim_start_matches('v').to_string();
+            let dev = dev_names.contains(&name.as_str());
+            Some((name, version, dev))
+        })
+        .collect())
+}
+
+impl Detector for Composer {
+    fn name(&self) -> &'static str {
+        "composer"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        &[PATTERN]
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        for path in cx.fs.glob(&Pattern::new(PATTERN)) {
+            let Some(data) = cx.fs.read(&path) else { continue };
+            let entries = match parse_installed(&String::from_utf8_lossy(data)) {
+                Ok(e) => e,
+                Err(e) => {
+                    found
+                        .warnings
+                        .push(format!("/{path}: unreadable installed.json: {e}"));
+                    continue;
+                }
+            };
+            for (name, version, dev) in entries {
+                let (vendor, bare) = name
+                    .split_once('/')
+                    .map(|(v, b)| (Some(v), b))
+                    .unwrap_or((None, name.as_str()));
+                found.packages.push(Package {
+                    purl: purl("composer", vendor, bare, &version, &[]),
+                    name: name.clone(),
+                    version,
+                    ecosystem: Ecosystem::Composer,
+                    source_name: None,
+                    source_version: None,
+                    arch: None,
+                    epoch: None,
+                    modularity_label: None,
+                    layer: cx.fs.node(&path).map(|n| n.layer),
+                    locations: vec![format!("/{path}")],
+                    files: Vec::new(),
+                    licenses: Vec::new(),
+                    owner: None,
+                    dev,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composer_one_and_two() {
+        let v2 = r#"{"packages":[{"name":"monolog/monolog","version":"2.9.1","version_normalized":"2.9.1.0"},
+            {"name":"phpunit/phpunit","version":"v10.0.0"}],"dev":true,"dev-package-names":["phpunit/phpunit"]}"#;
+        assert_eq!(
+            parse_installed(v2).unwrap(),
+            vec![
+                ("monolog/monolog".into(), "2.9.1".into(), false),
+                ("phpunit/phpunit".into(), "10.0.0".into(), true)
+            ]
+        );
+        let v1 = r#"[{"name":"a/b","version":"1.0.0"}]"#;
+        assert_eq!(
+            parse_installed(v1).unwrap(),
+            vec![("a/b".into(), "1.0.0".into(), false)]
+        );
+        assert!(parse_installed("{}").is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! Ruby gems: the installed `specifications/*.gemspec` files RubyGems writes (Ruby source, but
+//! in a fixed generated shape: `s.name = "rake".freeze`, `s.version = "13.0.6"`).
+
+use crate::detector::{Context, Detector, Found, purl};
+use crate::model::{Ecosystem, Package};
+use drydock_source::Pattern;
+
+pub struct Gem;
+
+const PATTERN: &str = "**/specifications/*.gemspec";
+
+fn string_value(rest: &str) -> Option<String> {
+    let rest = rest.trim();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = &rest[1..];
+    let end = inner.find(quote)?;
+    Some(inner[..end].to_string())
+}
+
+/// (name, version, licenses) from a generated gemspec.
+pub fn parse_gemspec(text: &str) -> Option<(String, String, Vec<String>)> {
+    let (mut name, mut version, mut licenses) = (None, None, Vec::new());
+    for line in text.lines() {
+        let t = line.trim();
+        let Some((lhs, rhs)) = t.split_once('=') else {
+            continue;
+        };
+        let lhs = lhs.trim();
+        let field = lhs.rsplit_once('.').map(|(_, f)| f).unwrap_or(lhs);
+        match field {
+            "name" if name.is_none() => name = string_value(rhs),
+            "version" if version.is_none() => {
+                // `s.version = "1.2.3"` or `Gem::Version.new("1.2.3")`
+                version =
+                    string_value(rhs).or_else(|| rhs.split_once('(').and_then(|(_, r)| string_value(r)));
+            }
+            "licenses" => {
+                licenses = rhs
+                    .split(['"', '\''])
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Some((name?, version?, licenses))
+}
+
+impl Detector for Gem {
+    fn name(&self) -> &'static str {
+        "gem"
+    }
+
+    fn patterns(&self) -> &'static [&'static str] {
+        &[PATTERN]
+    }
+
+    fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
+        let mut found = Found::default();
+        for path in cx.fs.glob(&Pattern::new(PATTERN)) {
+            let Some(data) = cx.fs.read(&path) else { continue };
+            let Some((name, version, licenses)) = parse_gemspec(&String::from_utf8_lossy(data)) else {
+                found
+                    .warnings
+                    .push(format!("/{path}: no name and version in the gemspec"));
+                continue;
+            };
+            found.packages.push(Package {
+                purl: purl("gem", None, &name, &version, &[]),
+                name,
+                version,
+                ecosystem: Ecosystem::Gem,
+                source_name: None,
+                source_version: None,
+                arch: None,
+                epoch: None,
+                modularity_label: None,
+                layer: cx.fs.node(&path).map(|n| n.layer),
+                locations: vec![format!("/{path}")],
+                files: Vec::new(),
+                licenses,
+                owner: None,
+                dev: false,
+            });
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_gemspec() {
+        let text = "# -*- encoding: utf-8 -*-\n# stub: rake 13.0.6 ruby lib\n\nGem::Specification.new do |s|\n  s.name = \"rake\".freeze\n  s.version = \"13.0.6\"\n  s.licenses = [\"MIT\".freeze]\n  s.required_rubygems_version = Gem::Requirement.new(\">= 1.3.2\".freeze) if s.respond_to? :required_rubygems_version=\nend\n";
+        assert_eq!(
+            parse_gemspec(text),
+            Some(("rake".into(), "13.0.6".into(), vec!["MIT".into()]))
+        );
+        assert_eq!(parse_gemspec("s.name = 'x'\n"), None);
+    }
+}
