@@ -15,6 +15,23 @@ use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Ecosystem, Package};
 
 const GO_MAGIC: &[u8] = b"\xff Go buildinf:";
+/// The sentinels Go puts around the module info string.
+const MODINFO_START: &[u8] = b"\x30\x77\xaf\x0c\x92\x74\x08\x02\x41\xe1\xc1\x07\xe6\xd6\x18\xe6";
+const MODINFO_END: &[u8] = b"\xf9\x32\x43\x31\x86\x18\x20\x72\x00\x82\x42\x10\x41\x16\xd8\xf2";
+
+/// `go1.15.2` at `at`, as the runtime's version string (not `go1bK` in a checksum).
+fn toolchain_version(buf: &[u8], at: usize) -> Option<String> {
+    let rest = buf.get(at + 4..)?;
+    let digits: Vec<u8> = rest
+        .iter()
+        .take(16)
+        .take_while(|c| c.is_ascii_digit() || **c == b'.')
+        .copied()
+        .collect();
+    let text = String::from_utf8(digits).ok()?;
+    let text = text.trim_end_matches('.');
+    (!text.is_empty() && text.starts_with(|c: char| c.is_ascii_digit())).then(|| format!("go1.{text}"))
+}
 /// Build info is small; a module list of a few thousand dependencies fits in this.
 const MAX_BUILDINFO: usize = 512 << 10;
 const CHUNK: usize = 1 << 20;
@@ -164,6 +181,10 @@ impl ElfProbe {
             .map(|(n, _, m)| (*n, memmem::Finder::new(*m)))
             .collect();
         let go_finder = memmem::Finder::new(GO_MAGIC);
+        let sentinel = memmem::Finder::new(MODINFO_START);
+        let version_finder = memmem::Finder::new(b"go1.");
+        let mut modinfo: Option<String> = None;
+        let mut go_version: Option<String> = None;
         let mut facts = ElfFacts::default();
         let chunk = CHUNK.min(usize::try_from(size).unwrap_or(CHUNK).max(KEEP));
         let mut buf = vec![0u8; KEEP + chunk];
@@ -202,21 +223,56 @@ impl ElfProbe {
                     facts.classified.push((name.to_string(), v));
                 }
             }
-            if facts.go.is_none()
-                && let Some(i) = go_finder.find(window)
-            {
-                let mut info = window[i..].to_vec();
-                if info.len() < MAX_BUILDINFO {
-                    let have = info.len();
-                    info.resize(MAX_BUILDINFO, 0);
-                    let more = read_full(reader, &mut info[have..])?;
-                    info.truncate(have + more);
-                    let tail = info.len().min(KEEP);
-                    buf[..tail].copy_from_slice(&info[info.len() - tail..]);
+            // Build info, and (for the pre-1.18 layout, whose strings the header only points
+            // at) the module info between its sentinels and the toolchain version string.
+            let first_marker = [
+                go_finder.find(window).filter(|_| facts.go.is_none()),
+                sentinel.find(window).filter(|_| modinfo.is_none()),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            if let Some(i) = first_marker {
+                let mut ext = window[i..].to_vec();
+                if ext.len() < MAX_BUILDINFO {
+                    let have = ext.len();
+                    ext.resize(MAX_BUILDINFO, 0);
+                    let more = read_full(reader, &mut ext[have..])?;
+                    ext.truncate(have + more);
+                    let tail = ext.len().min(KEEP);
+                    buf[..tail].copy_from_slice(&ext[ext.len() - tail..]);
                     filled = tail;
                 }
-                facts.go = Some(parse_buildinfo(&info));
+                if facts.go.is_none()
+                    && let Some(j) = go_finder.find(&ext)
+                {
+                    facts.go = Some(parse_buildinfo(&ext[j..]));
+                }
+                if modinfo.is_none()
+                    && let Some(j) = sentinel.find(&ext)
+                {
+                    let body = &ext[j + MODINFO_START.len()..];
+                    let end = memmem::find(body, MODINFO_END).unwrap_or(body.len());
+                    modinfo = Some(String::from_utf8_lossy(&body[..end]).into_owned());
+                }
+                if go_version.is_none() {
+                    go_version = version_finder
+                        .find_iter(&ext)
+                        .find_map(|at| toolchain_version(&ext, at));
+                }
             }
+            if go_version.is_none() {
+                go_version = version_finder
+                    .find_iter(&buf[..filled])
+                    .find_map(|at| toolchain_version(&buf[..filled], at));
+            }
+        }
+        if let Some(go) = &mut facts.go
+            && go.go_version.is_none()
+            && let (Some(v), Some(m)) = (go_version, modinfo)
+        {
+            go.go_version = Some(v);
+            go.modinfo = m;
         }
         Ok(facts)
     }
