@@ -389,22 +389,10 @@ impl Detector for Binaries {
                 None
             };
             let mut push = |name: String, version: String, eco: Ecosystem, purl: String| {
-                found.packages.push(Package {
-                    name,
-                    version,
-                    ecosystem: eco,
-                    purl,
-                    source_name: None,
-                    source_version: None,
-                    arch: None,
-                    epoch: None,
-                    modularity_label: None,
-                    layer: Some(layer),
-                    locations: vec![location.clone()],
-                    files: vec![location.clone()],
-                    licenses: Vec::new(),
-                    owner: None,
-                    dev: false,
+                found.packages.push({
+                    let mut p = Package::found_at(name, version, eco, purl, Some(layer), location.clone());
+                    p.files = vec![location.clone()];
+                    p
                 });
             };
             if let Some(go) = &facts.go {

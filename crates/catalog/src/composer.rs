@@ -66,22 +66,18 @@ impl Detector for Composer {
                     .split_once('/')
                     .map(|(v, b)| (Some(v), b))
                     .unwrap_or((None, name.as_str()));
-                found.packages.push(Package {
-                    purl: purl("composer", vendor, bare, &version, &[]),
-                    name: name.clone(),
-                    version,
-                    ecosystem: Ecosystem::Composer,
-                    source_name: None,
-                    source_version: None,
-                    arch: None,
-                    epoch: None,
-                    modularity_label: None,
-                    layer: cx.fs.node(&path).map(|n| n.layer),
-                    locations: vec![format!("/{path}")],
-                    files: Vec::new(),
-                    licenses: Vec::new(),
-                    owner: None,
-                    dev,
+                found.packages.push({
+                    let package_url = purl("composer", vendor, bare, &version, &[]);
+                    let mut p = Package::found_at(
+                        name.clone(),
+                        version,
+                        Ecosystem::Composer,
+                        package_url,
+                        cx.fs.node(&path).map(|n| n.layer),
+                        format!("/{path}"),
+                    );
+                    p.dev = dev;
+                    p
                 });
             }
         }

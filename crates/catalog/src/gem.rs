@@ -67,22 +67,18 @@ impl Detector for Gem {
                     .push(format!("/{path}: no name and version in the gemspec"));
                 continue;
             };
-            found.packages.push(Package {
-                purl: purl("gem", None, &name, &version, &[]),
-                name,
-                version,
-                ecosystem: Ecosystem::Gem,
-                source_name: None,
-                source_version: None,
-                arch: None,
-                epoch: None,
-                modularity_label: None,
-                layer: cx.fs.node(&path).map(|n| n.layer),
-                locations: vec![format!("/{path}")],
-                files: Vec::new(),
-                licenses,
-                owner: None,
-                dev: false,
+            found.packages.push({
+                let package_url = purl("gem", None, &name, &version, &[]);
+                let mut p = Package::found_at(
+                    name,
+                    version,
+                    Ecosystem::Gem,
+                    package_url,
+                    cx.fs.node(&path).map(|n| n.layer),
+                    format!("/{path}"),
+                );
+                p.licenses = licenses;
+                p
             });
         }
         Ok(found)

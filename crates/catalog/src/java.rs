@@ -208,22 +208,18 @@ impl Detector for Java {
                 } else {
                     format!("{}:{}", a.group, a.artifact)
                 };
-                found.packages.push(Package {
-                    purl: purl("maven", Some(&a.group), &a.artifact, &a.version, &[]),
-                    name,
-                    version: a.version,
-                    ecosystem: Ecosystem::Maven,
-                    source_name: None,
-                    source_version: None,
-                    arch: None,
-                    epoch: None,
-                    modularity_label: None,
-                    layer: Some(layer),
-                    locations: vec![format!("/{path}{}", a.inner)],
-                    files: vec![format!("/{path}")],
-                    licenses: Vec::new(),
-                    owner: None,
-                    dev: false,
+                found.packages.push({
+                    let package_url = purl("maven", Some(&a.group), &a.artifact, &a.version, &[]);
+                    let mut p = Package::found_at(
+                        name,
+                        a.version,
+                        Ecosystem::Maven,
+                        package_url,
+                        Some(layer),
+                        format!("/{path}{}", a.inner),
+                    );
+                    p.files = vec![format!("/{path}")];
+                    p
                 });
             }
         }

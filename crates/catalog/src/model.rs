@@ -95,6 +95,37 @@ pub struct Unscanned {
     pub kind: String,
 }
 
+impl Package {
+    /// A package found outside the OS package manager: no source package, architecture or
+    /// epoch; `location` is where it was found.
+    pub fn found_at(
+        name: String,
+        version: String,
+        ecosystem: Ecosystem,
+        purl: String,
+        layer: Option<usize>,
+        location: String,
+    ) -> Package {
+        Package {
+            name,
+            version,
+            ecosystem,
+            purl,
+            source_name: None,
+            source_version: None,
+            arch: None,
+            epoch: None,
+            modularity_label: None,
+            layer,
+            locations: vec![location],
+            files: Vec::new(),
+            licenses: Vec::new(),
+            owner: None,
+            dev: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Inventory {
     pub distro: Option<Distro>,

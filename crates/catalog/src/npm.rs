@@ -65,22 +65,18 @@ impl Detector for Npm {
                     }
                     _ => None,
                 });
-                found.packages.push(Package {
-                    purl: purl("npm", namespace, bare, &version, &[]),
-                    name,
-                    version,
-                    ecosystem: Ecosystem::Npm,
-                    source_name: None,
-                    source_version: None,
-                    arch: None,
-                    epoch: None,
-                    modularity_label: None,
-                    layer: cx.fs.node(&path).map(|n| n.layer),
-                    locations: vec![format!("/{path}")],
-                    files: Vec::new(),
-                    licenses: license.into_iter().collect(),
-                    owner: None,
-                    dev: false,
+                found.packages.push({
+                    let package_url = purl("npm", namespace, bare, &version, &[]);
+                    let mut p = Package::found_at(
+                        name,
+                        version,
+                        Ecosystem::Npm,
+                        package_url,
+                        cx.fs.node(&path).map(|n| n.layer),
+                        format!("/{path}"),
+                    );
+                    p.licenses = license.into_iter().collect();
+                    p
                 });
             }
         }
@@ -128,22 +124,18 @@ impl Detector for Npm {
                         Some((scope, n)) if scope.starts_with('@') => (Some(scope), n),
                         _ => (None, name.as_str()),
                     };
-                    found.packages.push(Package {
-                        purl: purl("npm", namespace, bare, &version, &[]),
-                        name,
-                        version,
-                        ecosystem: Ecosystem::Npm,
-                        source_name: None,
-                        source_version: None,
-                        arch: None,
-                        epoch: None,
-                        modularity_label: None,
-                        layer,
-                        locations: vec![format!("/{path}")],
-                        files: Vec::new(),
-                        licenses: Vec::new(),
-                        owner: None,
-                        dev,
+                    found.packages.push({
+                        let package_url = purl("npm", namespace, bare, &version, &[]);
+                        let mut p = Package::found_at(
+                            name,
+                            version,
+                            Ecosystem::Npm,
+                            package_url,
+                            layer,
+                            format!("/{path}"),
+                        );
+                        p.dev = dev;
+                        p
                     });
                 }
             }

@@ -92,22 +92,18 @@ impl Detector for Python {
                 if !seen.insert(location.to_string()) {
                     continue;
                 }
-                found.packages.push(Package {
-                    purl: purl("pypi", None, &normalize(&name), &version, &[]),
-                    name,
-                    version,
-                    ecosystem: Ecosystem::Pypi,
-                    source_name: None,
-                    source_version: None,
-                    arch: None,
-                    epoch: None,
-                    modularity_label: None,
-                    layer: cx.fs.node(&path).map(|n| n.layer),
-                    locations: vec![format!("/{location}")],
-                    files: Vec::new(),
-                    licenses: license.into_iter().collect(),
-                    owner: None,
-                    dev: false,
+                found.packages.push({
+                    let package_url = purl("pypi", None, &normalize(&name), &version, &[]);
+                    let mut p = Package::found_at(
+                        name,
+                        version,
+                        Ecosystem::Pypi,
+                        package_url,
+                        cx.fs.node(&path).map(|n| n.layer),
+                        format!("/{location}"),
+                    );
+                    p.licenses = license.into_iter().collect();
+                    p
                 });
             }
         }

@@ -414,32 +414,7 @@ fn open_oci(
         "image config",
     )?;
     let config = parse_config(&config_raw, &store.describe())?;
-    let diff_ids = config.rootfs().diff_ids().clone();
-    if diff_ids.len() != manifest.layers().len() {
-        return Err(Error::NotAnImage(format!(
-            "{}: manifest lists {} layers but the config lists {} diff_ids",
-            store.describe(),
-            manifest.layers().len(),
-            diff_ids.len()
-        )));
-    }
-    let layers = manifest
-        .layers()
-        .iter()
-        .enumerate()
-        .map(|(index, d)| {
-            let digest = d.digest().to_string();
-            LayerInfo {
-                index,
-                blob: blob_name(&digest),
-                digest: Some(digest),
-                diff_id: Some(diff_ids[index].clone()),
-                media_type: Some(d.media_type().to_string()),
-                size: Some(d.size()),
-                created_by: None,
-            }
-        })
-        .collect();
+    let layers = manifest_layers(&manifest, &config, &store.describe())?;
     let name = match tag {
         Some(t) => format!("{name}:{t}"),
         None => name,
@@ -463,6 +438,40 @@ fn open_oci(
 }
 
 /// Walks an index (and nested indexes) down to one image manifest for the platform.
+/// The layers a manifest lists, each with the diff_id its config gives (the counts must agree).
+fn manifest_layers(
+    manifest: &ImageManifest,
+    config: &ImageConfiguration,
+    place: &str,
+) -> Result<Vec<LayerInfo>> {
+    let diff_ids = config.rootfs().diff_ids();
+    if diff_ids.len() != manifest.layers().len() {
+        return Err(Error::NotAnImage(format!(
+            "{place}: manifest lists {} layers but the config lists {} diff_ids",
+            manifest.layers().len(),
+            diff_ids.len()
+        )));
+    }
+    Ok(manifest
+        .layers()
+        .iter()
+        .zip(diff_ids)
+        .enumerate()
+        .map(|(index, (d, diff_id))| {
+            let digest = d.digest().to_string();
+            LayerInfo {
+                index,
+                blob: blob_name(&digest),
+                digest: Some(digest),
+                diff_id: Some(diff_id.clone()),
+                media_type: Some(d.media_type().to_string()),
+                size: Some(d.size()),
+                created_by: None,
+            }
+        })
+        .collect())
+}
+
 fn pick_manifest(
     store: &dyn Store,
     candidates: Vec<Descriptor>,
@@ -814,31 +823,7 @@ fn open_registry(
         "image config",
     )?;
     let config = parse_config(&config_raw, &place)?;
-    let diff_ids = config.rootfs().diff_ids().clone();
-    if diff_ids.len() != manifest.layers().len() {
-        return Err(Error::NotAnImage(format!(
-            "{place}: manifest lists {} layers but the config lists {} diff_ids",
-            manifest.layers().len(),
-            diff_ids.len()
-        )));
-    }
-    let layers = manifest
-        .layers()
-        .iter()
-        .enumerate()
-        .map(|(index, d)| {
-            let digest = d.digest().to_string();
-            LayerInfo {
-                index,
-                blob: blob_name(&digest),
-                digest: Some(digest),
-                diff_id: Some(diff_ids[index].clone()),
-                media_type: Some(d.media_type().to_string()),
-                size: Some(d.size()),
-                created_by: None,
-            }
-        })
-        .collect();
+    let layers = manifest_layers(&manifest, &config, &place)?;
     let mut image = Image {
         name: place,
         transport: "docker",
