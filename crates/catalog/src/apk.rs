@@ -9,7 +9,8 @@ use drydock_source::Pattern;
 
 pub struct Apk;
 
-const INSTALLED: &str = "lib/apk/db/installed";
+/// apk-tools 2 keeps its database in `/lib/apk/db`; newer layouts move it under `/usr`.
+const INSTALLED: &[&str] = &["lib/apk/db/installed", "usr/lib/apk/db/installed"];
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Entry {
@@ -52,7 +53,7 @@ impl Detector for Apk {
     }
 
     fn patterns(&self) -> &'static [&'static str] {
-        &[INSTALLED]
+        INSTALLED
     }
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
@@ -63,7 +64,11 @@ impl Detector for Apk {
             .map(|d| d.id.as_str())
             .filter(|id| !id.is_empty())
             .unwrap_or("alpine");
-        for db in cx.fs.glob(&Pattern::new(INSTALLED)) {
+        let mut databases: Vec<String> = INSTALLED.iter().flat_map(|p| cx.fs.glob(&Pattern::new(p))).collect();
+        // With merged /usr both patterns reach the same file.
+        databases.sort();
+        databases.dedup();
+        for db in databases {
             found.databases.push(format!("/{db}"));
             let Some(data) = cx.fs.read(&db) else {
                 continue;
