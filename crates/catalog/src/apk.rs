@@ -64,7 +64,10 @@ impl Detector for Apk {
             .map(|d| d.id.as_str())
             .filter(|id| !id.is_empty())
             .unwrap_or("alpine");
-        let mut databases: Vec<String> = INSTALLED.iter().flat_map(|p| cx.fs.glob(&Pattern::new(p))).collect();
+        let mut databases: Vec<String> = INSTALLED
+            .iter()
+            .flat_map(|p| cx.fs.glob(&Pattern::new(p)))
+            .collect();
         // With merged /usr both patterns reach the same file.
         databases.sort();
         databases.dedup();

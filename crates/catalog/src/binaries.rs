@@ -1,7 +1,9 @@
 //! Executables and shared libraries that no package manager installed: Go binaries (module
-//! list and toolchain from the embedded build info), and key runtimes copied in by hand (node;
-//! esbuild's own version for its Go module), found by looking inside every ELF file as it
-//! streams by. drydock reads Go build info itself: no crate does (see `gobuildinfo`).
+//! list and toolchain from the embedded build info, both the ≥ 1.18 inline layout and the older
+//! one), Rust binaries built with cargo-auditable (`.dep-v0`), and key runtimes copied in by
+//! hand (node, esbuild's own version for its Go module, and those the image's ENV names), found
+//! by looking inside every ELF file as it streams by. No crate reads Go build info, and
+//! `auditable-info` needs the whole file in memory, so both are read here from the stream.
 //!
 //! What the probe keeps per ELF file is a small JSON summary ([`ElfFacts`]); the detector turns
 //! summaries into packages, and [`crate::catalog`] lists the ELF files nothing accounts for.
@@ -45,6 +47,156 @@ pub struct ElfFacts {
     /// Runtimes and tools recognised by a version string: (name, version).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classified: Vec<(String, String)>,
+    /// Crates from a cargo-auditable `.dep-v0` section: (name, version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust: Option<Vec<(String, String)>>,
+}
+
+/// How much of the end of an executable is kept for its section headers: cargo-auditable's
+/// `.dep-v0` sits near them. Sections further back are not read (the file is then unscanned).
+const TAIL: usize = 2 << 20;
+
+/// Passes bytes through, keeping those from offset `from` on (the end of the file, where the
+/// section headers are) and counting the position.
+struct Tail<'a> {
+    inner: &'a mut dyn Read,
+    window: Vec<u8>,
+    /// Absolute offset of `window[0]`.
+    start: u64,
+    pos: u64,
+    from: u64,
+}
+
+impl Read for Tail<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let end = self.pos + n as u64;
+        if end > self.from {
+            let skip = usize::try_from(self.from.saturating_sub(self.pos))
+                .unwrap_or(n)
+                .min(n);
+            if self.window.is_empty() {
+                self.start = self.pos + skip as u64;
+            }
+            self.window.extend_from_slice(&buf[skip..n]);
+            // Never more than TAIL plus a section header table's worth.
+            if self.window.len() > TAIL + (1 << 20) {
+                let cut = self.window.len() - TAIL;
+                self.window.drain(..cut);
+                self.start += cut as u64;
+            }
+        }
+        self.pos = end;
+        Ok(n)
+    }
+}
+
+/// Offset of the section header table from an ELF header.
+fn section_table_offset(header: &[u8]) -> Option<u64> {
+    let little = *header.get(5)? == 1;
+    if *header.get(4)? == 2 {
+        let a: [u8; 8] = header.get(0x28..0x30)?.try_into().ok()?;
+        Some(if little {
+            u64::from_le_bytes(a)
+        } else {
+            u64::from_be_bytes(a)
+        })
+    } else {
+        let a: [u8; 4] = header.get(0x20..0x24)?.try_into().ok()?;
+        Some(u64::from(if little {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        }))
+    }
+}
+
+/// The crate list cargo-auditable embeds: the `.dep-v0` section (zlib-compressed JSON),
+/// located through the section headers at the end of the file. The format and the parser are
+/// small; the `auditable-info` crate wants the whole file in memory, which a stream has not.
+fn cargo_auditable(header: &[u8; 64], window: &[u8], start: u64) -> Option<Vec<(String, String)>> {
+    let little = header[5] == 1;
+    let wide = header[4] == 2;
+    let u16_at = |b: &[u8], o: usize| -> Option<u64> {
+        let a: [u8; 2] = b.get(o..o + 2)?.try_into().ok()?;
+        Some(u64::from(if little {
+            u16::from_le_bytes(a)
+        } else {
+            u16::from_be_bytes(a)
+        }))
+    };
+    let u32_at = |b: &[u8], o: usize| -> Option<u64> {
+        let a: [u8; 4] = b.get(o..o + 4)?.try_into().ok()?;
+        Some(u64::from(if little {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        }))
+    };
+    let u64_at = |b: &[u8], o: usize| -> Option<u64> {
+        let a: [u8; 8] = b.get(o..o + 8)?.try_into().ok()?;
+        Some(if little {
+            u64::from_le_bytes(a)
+        } else {
+            u64::from_be_bytes(a)
+        })
+    };
+    let word = |b: &[u8], o: usize| if wide { u64_at(b, o) } else { u32_at(b, o) };
+    let (shoff, shentsize, shnum, shstrndx) = if wide {
+        (
+            u64_at(header, 0x28)?,
+            u16_at(header, 0x3a)?,
+            u16_at(header, 0x3c)?,
+            u16_at(header, 0x3e)?,
+        )
+    } else {
+        (
+            u32_at(header, 0x20)?,
+            u16_at(header, 0x2e)?,
+            u16_at(header, 0x30)?,
+            u16_at(header, 0x32)?,
+        )
+    };
+    let at = |offset: u64, len: u64| -> Option<&[u8]> {
+        let from = usize::try_from(offset.checked_sub(start)?).ok()?;
+        window.get(from..from.checked_add(usize::try_from(len).ok()?)?)
+    };
+    let table = at(shoff, shentsize * shnum)?;
+    // (name offset, file offset, size) of section i
+    let section = |i: u64| -> Option<(u64, u64, u64)> {
+        let h = table.get(usize::try_from(i * shentsize).ok()?..)?;
+        let (off_at, size_at) = if wide { (0x18, 0x20) } else { (0x10, 0x14) };
+        Some((u32_at(h, 0)?, word(h, off_at)?, word(h, size_at)?))
+    };
+    let (_, str_off, str_size) = section(shstrndx)?;
+    let names = at(str_off, str_size)?;
+    for i in 0..shnum {
+        let (name_off, off, size) = section(i)?;
+        let name = names.get(usize::try_from(name_off).ok()?..)?;
+        if !name.starts_with(b".dep-v0\0") {
+            continue;
+        }
+        let compressed = at(off, size)?;
+        let mut json = Vec::new();
+        flate2::read::ZlibDecoder::new(compressed)
+            .take(16 << 20)
+            .read_to_end(&mut json)
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
+        return Some(
+            v.get("packages")?
+                .as_array()?
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.get("name")?.as_str()?.to_string(),
+                        p.get("version")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect(),
+        );
+    }
+    None
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -186,6 +338,14 @@ impl ElfProbe {
         let mut modinfo: Option<String> = None;
         let mut go_version: Option<String> = None;
         let mut facts = ElfFacts::default();
+        let mut tail = Tail {
+            inner: reader,
+            window: Vec::new(),
+            start: 0,
+            pos: 0,
+            from: u64::MAX,
+        };
+        let mut header = [0u8; 64];
         let chunk = CHUNK.min(usize::try_from(size).unwrap_or(CHUNK).max(KEEP));
         let mut buf = vec![0u8; KEEP + chunk];
         let mut filled = 0usize;
@@ -194,10 +354,22 @@ impl ElfProbe {
             // Keep a tail so markers spanning two chunks are still seen.
             let keep = filled.min(KEEP);
             buf.copy_within(filled - keep..filled, 0);
-            let n = read_full(reader, &mut buf[keep..keep + chunk])?;
+            let n = read_full(&mut tail, &mut buf[keep..keep + chunk])?;
             filled = keep + n;
             if first {
                 first = false;
+                let h = filled.min(64);
+                header[..h].copy_from_slice(&buf[..h]);
+                // Keep the file's end from here on; the first chunk is in `buf` if that end
+                // began inside it.
+                if !library && let Some(shoff) = section_table_offset(&header) {
+                    let from = shoff.saturating_sub(TAIL as u64);
+                    if from < filled as u64 {
+                        tail.window.extend_from_slice(&buf[from as usize..filled]);
+                        tail.start = from;
+                    }
+                    tail.from = from.max(filled as u64);
+                }
                 let little = buf.get(5) == Some(&1);
                 facts.elf_type = if little {
                     u16::from_le_bytes([buf[16], buf[17]])
@@ -237,7 +409,7 @@ impl ElfProbe {
                 if ext.len() < MAX_BUILDINFO {
                     let have = ext.len();
                     ext.resize(MAX_BUILDINFO, 0);
-                    let more = read_full(reader, &mut ext[have..])?;
+                    let more = read_full(&mut tail, &mut ext[have..])?;
                     ext.truncate(have + more);
                     let tail = ext.len().min(KEEP);
                     buf[..tail].copy_from_slice(&ext[ext.len() - tail..]);
@@ -273,6 +445,9 @@ impl ElfProbe {
         {
             go.go_version = Some(v);
             go.modinfo = m;
+        }
+        if facts.go.is_none() && !library {
+            facts.rust = cargo_auditable(&header, &tail.window, tail.start);
         }
         Ok(facts)
     }
@@ -395,6 +570,13 @@ impl Detector for Binaries {
                     p
                 });
             };
+            if let Some(crates) = &facts.rust {
+                for (name, version) in crates {
+                    let p = purl("cargo", None, name, version, &[]);
+                    push(name.clone(), version.clone(), Ecosystem::Cargo, p);
+                }
+                continue;
+            }
             if let Some(go) = &facts.go {
                 if go.go_version.is_none() {
                     found.warnings.push(format!(

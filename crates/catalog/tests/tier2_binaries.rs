@@ -1,5 +1,6 @@
-//! Tier 2: real Go binaries (pre-1.18 pointer layout), non-Go and broken files, and a Rust
-//! binary drydock cannot read, which must be listed as unscanned rather than ignored.
+//! Tier 2: a real Go binary (pre-1.18 pointer layout), a Rust binary built with
+//! cargo-auditable, and files that only look like candidates (a script, a truncated ELF, a
+//! Windows name): packages from the first two, nothing from the rest, nothing left unscanned.
 
 use std::collections::BTreeSet;
 
@@ -51,16 +52,28 @@ fn go_binaries_and_the_files_nothing_accounts_for() {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(go, want);
-    assert!(
-        inv.packages
+    let rust: BTreeSet<(String, String, String)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == Ecosystem::Cargo)
+        .map(|p| (p.name.clone(), p.version.clone(), p.locations[0].clone()))
+        .collect();
+    let want: BTreeSet<(String, String, String)> =
+        [("crate_with_features", "0.1.0"), ("library_crate", "0.1.0")]
             .iter()
-            .all(|p| p.locations[0] == "/usr/local/bin/gobinary"),
-        "only the Go binary yields packages"
-    );
-    let unscanned: Vec<&str> = inv.unscanned.iter().map(|u| u.path.as_str()).collect();
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    v.to_string(),
+                    "/usr/local/bin/rustbinary".to_string(),
+                )
+            })
+            .collect();
+    assert_eq!(rust, want);
     assert_eq!(
-        unscanned,
-        vec!["/usr/local/bin/rustbinary"],
-        "the Rust binary is reported, not silently skipped"
+        inv.packages.len(),
+        7,
+        "only the Go and Rust binaries yield packages"
     );
+    assert!(inv.unscanned.is_empty(), "{:?}", inv.unscanned);
 }
