@@ -453,6 +453,16 @@ impl ElfProbe {
     }
 }
 
+/// Every probed file of the final image with its parsed summary, in path order.
+pub fn file_probes(fs: &drydock_source::Filesystem) -> Vec<(&str, usize, FileFacts)> {
+    let mut out: Vec<(&str, usize, FileFacts)> = fs
+        .probes()
+        .filter_map(|(path, layer, summary)| Some((path, layer, file_facts(summary)?)))
+        .collect();
+    out.sort_by_key(|(p, _, _)| *p);
+    out
+}
+
 /// The ELF facts of a probe summary, if the file was an ELF file.
 pub fn facts(summary: &[u8]) -> Option<ElfFacts> {
     match file_facts(summary)? {
@@ -536,10 +546,8 @@ impl Detector for Binaries {
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
-        let mut probes: Vec<(&str, usize, &[u8])> = cx.fs.probes().collect();
-        probes.sort_by_key(|(p, _, _)| *p);
-        for (path, layer, summary) in probes {
-            let Some(facts) = facts(summary) else { continue };
+        for (path, layer, facts) in file_probes(cx.fs) {
+            let FileFacts::Elf(facts) = facts else { continue };
             let location = format!("/{path}");
             let classified = |name: &str| {
                 facts

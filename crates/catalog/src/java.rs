@@ -183,10 +183,8 @@ impl Detector for Java {
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
-        let mut probes: Vec<(&str, usize, &[u8])> = cx.fs.probes().collect();
-        probes.sort_by_key(|(p, _, _)| *p);
-        for (path, layer, summary) in probes {
-            let Some(crate::binaries::FileFacts::Java(result)) = crate::binaries::file_facts(summary) else {
+        for (path, layer, facts) in crate::binaries::file_probes(cx.fs) {
+            let crate::binaries::FileFacts::Java(result) = facts else {
                 continue;
             };
             let artifacts = match result {
