@@ -4,7 +4,8 @@
 //!   its `Source:` name and the source version (a binNMU `+b1` is not a different source).
 //! * Alpine: advisories name the **origin** package.
 //! * RPM distributions: the full EVR; an epoch absent from the package header is unknown, not
-//!   0, so it takes the advisory's epoch rather than making every `1:` fix look newer.
+//!   0, so it takes the advisory's epoch rather than making every `1:` fix look newer; a package
+//!   from a module stream (`nodejs:18`) matches only advisories for that stream.
 //! * Language packages match their ecosystem's advisories — unless an OS package owns them, in
 //!   which case only the OS advisories apply (no PyPI false positives for backported fixes).
 //!
@@ -244,6 +245,15 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
                         || drydock_vulndb::model::ecosystem_aliases(&a.ecosystem).contains(eco))
                         && same_name(eco, &a.name, &q.name)
                 }) {
+                    // A module stream's fix applies to that stream only, and a non-modular fix
+                    // not to a module's package.
+                    let package_stream = p
+                        .modularity_label
+                        .as_deref()
+                        .map(drydock_vulndb::model::module_stream);
+                    if p.ecosystem == Ecosystem::Rpm && a.module != package_stream {
+                        continue;
+                    }
                     let affected = if q.epoch_unknown {
                         without_epochs(&a.affected)
                     } else {

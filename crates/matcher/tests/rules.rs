@@ -223,3 +223,54 @@ fn unknown_os_says_so() {
         r.warnings
     );
 }
+
+#[test]
+fn rpm_module_streams_must_agree() {
+    let stream18 = r#"{"id":"RLSA-2099:18","affected":[{"package":{"ecosystem":"Rocky Linux:8","name":"nodejs","purl":"pkg:rpm/rocky-linux/nodejs?rpmmod=nodejs:18:8090020231005151149:a75119d5"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:18.19.0-1.module+el8.9.0"}]}]}]}"#;
+    let stream20 = r#"{"id":"RLSA-2099:20","affected":[{"package":{"ecosystem":"Rocky Linux:8","name":"nodejs","purl":"pkg:rpm/rocky-linux/nodejs?rpmmod=nodejs:20"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:20.11.0-1.module+el8.9.0"}]}]}]}"#;
+    let plain = r#"{"id":"RLSA-2099:1","affected":[{"package":{"ecosystem":"Rocky Linux:8","name":"nodejs"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:99.0.0-1.el8"}]}]}]}"#;
+    let store = store(&[stream18, stream20, plain]);
+    let mut p = pkg(
+        "nodejs",
+        "1:18.18.0-1.module+el8.8.0",
+        Ecosystem::Rpm,
+        None,
+        Some(1),
+    );
+    p.modularity_label = Some("nodejs:18:8080020230802165407:63b34585".into());
+    let inv = Inventory {
+        distro: distro("rocky", "8.9"),
+        packages: vec![p],
+        unscanned: vec![],
+        warnings: vec![],
+    };
+    let ids: Vec<String> = match_inventory(&inv, &store)
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["RLSA-2099:18".to_string()],
+        "only the package's own stream"
+    );
+    let plain_pkg = pkg("nodejs", "1:10.0.0-1.el8", Ecosystem::Rpm, None, Some(1));
+    let inv = Inventory {
+        distro: distro("rocky", "8.9"),
+        packages: vec![plain_pkg],
+        unscanned: vec![],
+        warnings: vec![],
+    };
+    let ids: Vec<String> = match_inventory(&inv, &store)
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["RLSA-2099:1".to_string()],
+        "a non-modular package ignores module advisories"
+    );
+}

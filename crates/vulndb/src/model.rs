@@ -92,6 +92,15 @@ pub struct AffectedPackage {
     pub disposition: Option<Disposition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<SeverityInfo>,
+    /// The RPM module stream the fix applies to (`nodejs:18`), when the record names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+}
+
+/// `name:stream` of a module: a modularity label (`nodejs:18:8090020231005151149:a75119d5`) or
+/// an advisory's module field reduced to what identifies the stream.
+pub fn module_stream(label: &str) -> String {
+    label.split(':').take(2).collect::<Vec<_>>().join(":")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

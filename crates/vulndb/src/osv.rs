@@ -58,6 +58,29 @@ struct RecordAffected {
 struct Package {
     ecosystem: String,
     name: String,
+    #[serde(default)]
+    purl: Option<String>,
+}
+
+/// The module stream an affected entry is limited to: the `rpmmod` qualifier of its purl, or a
+/// `module` field in its ecosystem- or database-specific data.
+fn module_of(package: &Package, values: &[Option<&Value>]) -> Option<String> {
+    let from_purl = package.purl.as_deref().and_then(|purl| {
+        let query = purl.split_once('?')?.1;
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("rpmmod="))
+            .map(|m| m.replace("%3A", ":").replace("%3a", ":"))
+    });
+    from_purl
+        .or_else(|| {
+            values
+                .iter()
+                .flatten()
+                .find_map(|v| v.get("module").and_then(|m| m.as_str()).map(str::to_string))
+        })
+        .filter(|m| !m.is_empty())
+        .map(|m| crate::model::module_stream(&m))
 }
 
 /// Parsing outcome: a record, or a reason it was skipped.
@@ -169,7 +192,12 @@ fn convert(record: Record, source: &str) -> Parsed {
             let severity = word_severity(a.ecosystem_specific.as_ref())
                 .or_else(|| word_severity(a.database_specific.as_ref()))
                 .or_else(|| cvss(&a.severity));
+            let module = module_of(
+                &package,
+                &[a.ecosystem_specific.as_ref(), a.database_specific.as_ref()],
+            );
             Some(AffectedPackage {
+                module,
                 disposition: disposition(&[a.ecosystem_specific.as_ref(), a.database_specific.as_ref()]),
                 ecosystem: package.ecosystem,
                 name: package.name,

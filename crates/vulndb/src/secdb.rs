@@ -81,6 +81,7 @@ pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), Str
                     },
                     disposition: None,
                     severity: None,
+                    module: None,
                 });
             }
         }
