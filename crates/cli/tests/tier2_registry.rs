@@ -33,10 +33,16 @@ struct Registry {
     port: u16,
     storage: tempfile::TempDir,
     _config: tempfile::TempDir,
+    _token: Option<tempfile::TempDir>,
 }
 
 impl Registry {
     fn start(htpasswd: Option<(&str, &str)>) -> Registry {
+        Registry::start_with(htpasswd, None)
+    }
+
+    /// `token`: an `auth: token` section for the config, and the directory holding its files.
+    fn start_with(htpasswd: Option<(&str, &str)>, token: Option<(String, tempfile::TempDir)>) -> Registry {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -56,6 +62,10 @@ impl Registry {
                 file.display()
             ));
         }
+        let token_dir = token.map(|(section, dir)| {
+            yaml.push_str(&section);
+            dir
+        });
         let config_file = config.path().join("config.yml");
         std::fs::write(&config_file, yaml).unwrap();
         let child = Proc::new("docker-registry")
@@ -78,6 +88,7 @@ impl Registry {
             port,
             storage,
             _config: config,
+            _token: token_dir,
         }
     }
 
@@ -234,6 +245,35 @@ fn basic_auth_with_right_and_wrong_password() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // ... and from a credential helper named for the registry.
+    let helpers = tempfile::tempdir().unwrap();
+    let helper = helpers.path().join("docker-credential-drydocktest");
+    std::fs::write(&helper, "#!/bin/sh\nread server\necho '{\"ServerURL\":\"'$server'\",\"Username\":\"alice\",\"Secret\":\"s3cret\"}'\n").unwrap();
+    let mut perms = std::fs::metadata(&helper).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&helper, perms).unwrap();
+    let docker = tempfile::tempdir().unwrap();
+    std::fs::write(
+        docker.path().join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"drydocktest"}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        helpers.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = drydock()
+        .env("DOCKER_CONFIG", docker.path())
+        .env("PATH", path)
+        .args(["sbom", &source, "--insecure", "-q", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "credential helper: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn base64_encode(data: &[u8]) -> String {
@@ -338,4 +378,164 @@ fn a_tampered_blob_is_an_error_and_nothing_is_reported() {
     let (code, err) = packages(&format!("{}/team/mini:v1", reg.host()), &["--insecure"], None).unwrap_err();
     assert_eq!(code, 2);
     assert!(err.contains("layer 2"), "{err}");
+}
+
+fn b64url(data: &[u8]) -> String {
+    base64_encode(data)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+fn openssl(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Proc::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or_default())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "openssl {args:?}");
+    out.stdout
+}
+
+/// A token issuer for distribution's `auth: token`: a self-signed key pair, one RS256 JWT
+/// granting pull and push on `team/mini` (its certificate in the `x5c` header), and an HTTP
+/// endpoint that hands it out to `alice:s3cret` only.
+fn token_issuer() -> (
+    u16,
+    tempfile::TempDir,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    let cert = dir.path().join("cert.pem");
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=drydock-test-token",
+            "-days",
+            "1",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+        None,
+    );
+    let der = openssl(&["x509", "-in", cert.to_str().unwrap(), "-outform", "DER"], None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5c": [base64_encode(&der)]});
+    let claims = serde_json::json!({
+        "iss": "drydock-test-issuer", "sub": "alice", "aud": "drydock-test-registry",
+        "exp": now + 3600, "nbf": now - 60, "iat": now - 60, "jti": "drydock-test",
+        "access": [{"type": "repository", "name": "team/mini", "actions": ["pull", "push"]}],
+    });
+    let input = format!(
+        "{}.{}",
+        b64url(&serde_json::to_vec(&header).unwrap()),
+        b64url(&serde_json::to_vec(&claims).unwrap())
+    );
+    let signature = openssl(
+        &["dgst", "-sha256", "-sign", key.to_str().unwrap()],
+        Some(input.as_bytes()),
+    );
+    let token = format!("{input}.{}", b64url(&signature));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log2 = log.clone();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            let mut auth = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if line.to_ascii_lowercase().starts_with("authorization:") {
+                    auth = line["authorization:".len()..].trim().to_string();
+                }
+            }
+            log2.lock().unwrap().push(request.trim().to_string());
+            let (status, body) = if auth == format!("Basic {}", base64_encode(b"alice:s3cret")) {
+                (
+                    "200 OK",
+                    serde_json::json!({"token": token, "access_token": token, "expires_in": 3600})
+                        .to_string(),
+                )
+            } else {
+                ("401 Unauthorized", String::new())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, dir, log)
+}
+
+#[test]
+fn token_auth_with_distribution() {
+    if !tools() {
+        return;
+    }
+    let (token_port, dir, log) = token_issuer();
+    let section = format!(
+        "auth:\n  token:\n    realm: http://127.0.0.1:{token_port}/token\n    service: drydock-test-registry\n    issuer: drydock-test-issuer\n    rootcertbundle: {}\n",
+        dir.path().join("cert.pem").display()
+    );
+    let reg = Registry::start_with(None, Some((section, dir)));
+    reg.push(&example_layout(), "team/mini:v1", Some("alice:s3cret"));
+    let source = format!("{}/team/mini:v1", reg.host());
+    let doc = packages(
+        &source,
+        &["--insecure", "--username", "alice", "--password-stdin"],
+        Some("s3cret\n"),
+    )
+    .unwrap();
+    assert_eq!(doc["packages"].as_array().unwrap().len(), 9);
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("scope=repository%3Ateam%2Fmini%3Apull")
+                && l.contains("service=drydock-test-registry")),
+        "{:?}",
+        log.lock().unwrap()
+    );
+    let (code, err) = packages(
+        &source,
+        &["--insecure", "--username", "alice", "--password-stdin"],
+        Some("nope\n"),
+    )
+    .unwrap_err();
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("authentication failed") && !err.contains("nope"),
+        "{err}"
+    );
 }
