@@ -143,6 +143,20 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
         let mut infos = Vec::new();
         for f in files {
             let name = f.display().to_string();
+            if name.ends_with(".md")
+                && f.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("RUSTSEC-"))
+            {
+                let text = String::from_utf8_lossy(&read_file(&f)?).into_owned();
+                match crate::rustsec::parse(&text, &source).map_err(|detail| Error::Malformed {
+                    what: name.clone(),
+                    detail,
+                })? {
+                    Some(a) => batch.push(Parsed::Advisory(a)),
+                    None => batch.withdrawn += 1,
+                }
+                continue;
+            }
             let is_record = name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml");
             if !is_record {
                 continue;

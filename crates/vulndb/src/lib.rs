@@ -1,7 +1,8 @@
 //! drydock's advisory database.
 //!
 //! Importers turn OSV records (osv.dev's per-ecosystem `all.zip`, directories of JSON or YAML
-//! records such as PyPA's advisory repository, single records) and Alpine secdb files into
+//! records such as PyPA's advisory repository, single records), RustSec advisories and Alpine
+//! secdb files into
 //! [`Advisory`]s; the [`Store`] (redb, pure Rust) keeps them indexed by (ecosystem, package
 //! name), with withdrawn records dropped and aliases and modified times kept; [`update`]
 //! downloads fresh dumps and swaps them in atomically. Severity is worked out once at import:
@@ -18,6 +19,7 @@
 pub mod import;
 pub mod model;
 pub mod osv;
+pub mod rustsec;
 pub mod secdb;
 pub mod store;
 pub mod update;

@@ -113,3 +113,66 @@ fn malformed_records_are_errors_naming_the_file() {
     let empty = tempfile::tempdir().unwrap();
     assert!(import_path(&store, empty.path()).is_err());
 }
+
+/// RustSec's TOML-in-Markdown advisories: every file imports, and its ranges agree with its own
+/// `patched` list — each `>= X` version is unaffected, and an advisory without any patched or
+/// unaffected version affects every release.
+#[test]
+fn rustsec_advisories_import_with_ranges_that_respect_their_patched_versions() {
+    let Some(data) = shared_testdata() else { return };
+    let dir = data.join("vulndb/rustsec-crates");
+    let store = Store::in_memory().unwrap();
+    let infos = import_path(&store, &dir).unwrap();
+    let files = count_files(&dir, &["md"]) as u64;
+    assert_eq!(infos[0].records + infos[0].withdrawn, files);
+    let mut checked = 0;
+    let mut walk = vec![dir];
+    while let Some(d) = walk.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let id = path.file_stem().unwrap().to_string_lossy().to_string();
+            let Some(adv) = store.get(&id).unwrap() else {
+                continue;
+            };
+            let affected = &adv.affected[0].affected;
+            let eval = |v: &str| {
+                drydock_version::osv::evaluate(drydock_version::Scheme::Semver, v, affected)
+                    .unwrap()
+                    .affected
+            };
+            let toml_block = text.split("```").nth(1).unwrap_or_default();
+            let patched_line = toml_block
+                .lines()
+                .find(|l| l.starts_with("patched"))
+                .unwrap_or("");
+            let unaffected_line = toml_block
+                .lines()
+                .find(|l| l.starts_with("unaffected"))
+                .unwrap_or("");
+            if patched_line.trim_end().ends_with("[]")
+                && (unaffected_line.is_empty() || unaffected_line.trim_end().ends_with("[]"))
+            {
+                assert!(
+                    eval("0.0.1") && eval("999.0.0"),
+                    "{id}: no fix means every version"
+                );
+                checked += 1;
+            }
+            for req in patched_line.split('"').skip(1).step_by(2) {
+                if let Some(v) = req
+                    .strip_prefix(">= ")
+                    .filter(|v| !v.contains(',') && v.matches('.').count() == 2 && !v.contains('-'))
+                {
+                    assert!(!eval(v), "{id}: {v} is patched");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
