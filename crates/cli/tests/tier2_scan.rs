@@ -77,3 +77,34 @@ fn alpine_310_image_against_its_secdb() {
     assert_eq!(doc["summary"]["total"], 0, "{}", doc["findings"]);
     assert_eq!(doc["database"]["sources"].as_array().unwrap().len(), 2);
 }
+
+/// deb-extras' esbuild (a Go binary) against Go's vulndb: its standard library (go1.20.12) and
+/// modules are matched; nothing else in the image is a Go package.
+#[test]
+fn deb_extras_go_binary_against_go_vulndb() {
+    let (Some(images), Some(data)) = (built_images(), shared_testdata()) else {
+        return;
+    };
+    let image = format!("oci:{}/oci/deb-extras", images.display());
+    let vulndb = data.join("vulndb/osv-go-vulndb").display().to_string();
+    let doc = scan_json(&["scan", &image, "--advisories", &vulndb, "-f", "json", "-q"]);
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["package"]["ecosystem"] == "golang" && f["layer"] == 4)
+    );
+    let got: BTreeSet<(String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["package"]["name"].as_str().unwrap().to_string(),
+                f["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Both fixed only in later Go releases (1.21.8 / 1.22.1 and 1.21.11 / 1.22.4).
+    for id in ["GO-2024-2599", "GO-2024-2887"] {
+        assert!(got.contains(&("stdlib".to_string(), id.to_string())), "{id}");
+    }
+}
