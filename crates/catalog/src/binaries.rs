@@ -296,6 +296,8 @@ pub enum FileFacts {
     Elf(ElfFacts),
     /// The artifacts of a Java archive, or why it could not be read.
     Java(Result<Vec<crate::java::Artifact>, String>),
+    /// A zipped Python egg: name and version from its `EGG-INFO/PKG-INFO`, if it has one.
+    Egg(Result<Option<(String, String)>, String>),
 }
 
 pub fn file_facts(summary: &[u8]) -> Option<FileFacts> {
@@ -307,11 +309,14 @@ pub struct FileProbe;
 
 impl drydock_source::Probe for FileProbe {
     fn accepts(&self, path: &str, head: &[u8; 4]) -> bool {
-        head == b"\x7fELF" || (head == b"PK\x03\x04" && crate::java::is_archive(path))
+        head == b"\x7fELF"
+            || (head == b"PK\x03\x04" && (crate::java::is_archive(path) || path.ends_with(".egg")))
     }
 
     fn probe(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<u8>> {
-        let facts = if crate::java::is_archive(path) {
+        let facts = if path.ends_with(".egg") {
+            FileFacts::Egg(crate::python::probe_egg(size, reader).map_err(|e| e.to_string()))
+        } else if crate::java::is_archive(path) {
             FileFacts::Java(crate::java::probe_archive(path, size, reader).map_err(|e| e.to_string()))
         } else {
             FileFacts::Elf(ElfProbe.elf_facts(path, size, reader)?)
@@ -467,7 +472,7 @@ pub fn file_probes(fs: &drydock_source::Filesystem) -> Vec<(&str, usize, FileFac
 pub fn facts(summary: &[u8]) -> Option<ElfFacts> {
     match file_facts(summary)? {
         FileFacts::Elf(f) => Some(f),
-        FileFacts::Java(_) => None,
+        FileFacts::Java(_) | FileFacts::Egg(_) => None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Python distributions: `*.dist-info/METADATA` and `*.egg-info/PKG-INFO` (directory form) or
-//! `*.egg-info` files, in any `site-packages` or `dist-packages` directory.
+//! `*.egg-info` files, and zipped `*.egg` files (their `EGG-INFO/PKG-INFO`, read by the file
+//! probe), in any `site-packages` or `dist-packages` directory.
 
 use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Ecosystem, Package};
@@ -38,6 +39,25 @@ pub fn parse_metadata(text: &str) -> Option<(String, String, Option<String>)> {
         version.filter(|v| !v.is_empty())?,
         license,
     ))
+}
+
+/// Name and version of a zipped egg, from its `EGG-INFO/PKG-INFO`.
+pub fn probe_egg(size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Option<(String, String)>> {
+    use std::io::Read;
+    if size > crate::java::MAX_ARCHIVE {
+        std::io::copy(reader, &mut std::io::sink())?;
+        return Err(std::io::Error::other("egg too large to read"));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    reader.read_to_end(&mut bytes)?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes))
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    let Ok(mut entry) = zip.by_name("EGG-INFO/PKG-INFO") else {
+        return Ok(None);
+    };
+    let mut text = String::new();
+    entry.by_ref().take(1 << 20).read_to_string(&mut text)?;
+    Ok(parse_metadata(&text).map(|(n, v, _)| (n, v)))
 }
 
 fn in_site_packages(path: &str) -> bool {
@@ -105,6 +125,29 @@ impl Detector for Python {
                     p.licenses = license.into_iter().collect();
                     p
                 });
+            }
+        }
+        for (path, layer, facts) in crate::binaries::file_probes(cx.fs) {
+            let crate::binaries::FileFacts::Egg(result) = facts else {
+                continue;
+            };
+            if !in_site_packages(path) {
+                continue;
+            }
+            match result {
+                Ok(Some((name, version))) => {
+                    let package_url = purl("pypi", None, &normalize(&name), &version, &[]);
+                    found.packages.push(Package::found_at(
+                        name,
+                        version,
+                        Ecosystem::Pypi,
+                        package_url,
+                        Some(layer),
+                        format!("/{path}"),
+                    ));
+                }
+                Ok(None) => {}
+                Err(e) => found.warnings.push(format!("/{path}: egg not read: {e}")),
             }
         }
         Ok(found)

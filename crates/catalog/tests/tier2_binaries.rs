@@ -77,3 +77,54 @@ fn go_binaries_and_the_files_nothing_accounts_for() {
     );
     assert!(inv.unscanned.is_empty(), "{:?}", inv.unscanned);
 }
+
+/// Zipped Python eggs in a site-packages directory: name and version from `EGG-INFO/PKG-INFO`;
+/// an egg without one yields nothing.
+#[test]
+fn zipped_eggs() {
+    let Some(data) = shared_testdata() else { return };
+    let root = tempfile::tempdir().unwrap();
+    let site = root.path().join("usr/lib/python3/site-packages");
+    std::fs::create_dir_all(&site).unwrap();
+    for (from, to) in [
+        (
+            "python/trivy-egg-zip/kitchen-1.2.6-py2.7.egg",
+            "kitchen-1.2.6-py2.7.egg",
+        ),
+        (
+            "python/trivy-egg-zip-with-license-file/sample_package.egg",
+            "sample_package.egg",
+        ),
+        (
+            "python/trivy-no-req-files/no-required-files.egg",
+            "no-required-files.egg",
+        ),
+    ] {
+        std::fs::copy(data.join("pkgdb").join(from), site.join(to)).unwrap();
+    }
+    let spec = SourceSpec::parse(&format!("dir:{}", root.path().display())).unwrap();
+    let mut image = Image::open(&spec, &Platform::default()).unwrap();
+    let fs = image.scan(&wants(), &|_| {}).unwrap();
+    let got: BTreeSet<(String, String, String)> = catalog(&fs)
+        .unwrap()
+        .packages
+        .into_iter()
+        .map(|p| (p.name, p.version, p.locations[0].clone()))
+        .collect();
+    let want: BTreeSet<(String, String, String)> = [
+        (
+            "kitchen",
+            "1.2.6",
+            "/usr/lib/python3/site-packages/kitchen-1.2.6-py2.7.egg",
+        ),
+        (
+            "sample_package",
+            "0.1",
+            "/usr/lib/python3/site-packages/sample_package.egg",
+        ),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
