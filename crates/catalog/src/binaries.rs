@@ -212,7 +212,8 @@ pub struct GoBuildInfo {
 const CLASSIFIERS: &[(&str, &str, &[u8])] = &[
     ("node", "node", b"node.js/v"),
     ("esbuild", "esbuild", b"Print the current version ("),
-    ("python", "python", b"Python/"),
+    // CPython keeps PY_VERSION as a bare string: `\03.11.2\0`.
+    ("python", "python", b"\x003."),
     ("php", "php", b"X-Powered-By: PHP/"),
 ];
 
@@ -393,10 +394,17 @@ impl ElfProbe {
                 if facts.classified.iter().any(|(n, _)| n == name) {
                     continue;
                 }
-                if let Some(v) = finder
-                    .find_iter(window)
-                    .find_map(|at| version_after(window, at + finder.needle().len()))
-                {
+                let found = finder.find_iter(window).find_map(|at| {
+                    let v = version_after(window, at + finder.needle().len())?;
+                    if *name == "python" {
+                        // Only a whole NUL-terminated `3.x.y`, not any "3." inside a string.
+                        let end = at + finder.needle().len() + v.len();
+                        (window.get(end) == Some(&0) && v.matches('.').count() == 1).then(|| format!("3.{v}"))
+                    } else {
+                        Some(v)
+                    }
+                });
+                if let Some(v) = found {
                     facts.classified.push((name.to_string(), v));
                 }
             }

@@ -113,7 +113,7 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
             .warnings
             .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
-    mark_owners(&mut inventory.packages);
+    mark_owners(fs, &mut inventory.packages);
     inventory.unscanned = unscanned(fs, &inventory.packages);
     inventory.packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch))
@@ -169,12 +169,20 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
 }
 
 /// A language package whose metadata an OS package installed belongs to that OS package.
-fn mark_owners(packages: &mut [Package]) {
-    let mut owners: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+/// Paths are compared as listed and as resolved in the image (a package may list `/bin/x`
+/// where merged `/usr` puts it at `/usr/bin/x`). A runtime recognised inside a binary that an OS
+/// package installed is that OS package, so it is not reported a second time.
+fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
+    let mut owners: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for p in packages.iter() {
         if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
             for f in &p.files {
-                owners.insert(f.as_str(), format!("{}:{}", p.ecosystem.as_str(), p.name));
+                let owner = format!("{}:{}", p.ecosystem.as_str(), p.name);
+                let real = format!("/{}", fs.resolve(f.trim_start_matches('/')));
+                if real != *f {
+                    owners.insert(real, owner.clone());
+                }
+                owners.insert(f.clone(), owner);
             }
         }
     }
@@ -196,6 +204,7 @@ fn mark_owners(packages: &mut [Package]) {
     for (p, o) in packages.iter_mut().zip(owned) {
         p.owner = o;
     }
+    packages.retain(|p| !(p.ecosystem == Ecosystem::Generic && p.owner.is_some()));
 }
 
 const KNOWN_DISTROS: &[&str] = &[

@@ -537,3 +537,32 @@ fn npm_lock_files_match_trivy() {
         );
     }
 }
+
+/// A CPython interpreter copied in by hand is recognised from its version string; the same
+/// binary installed by dpkg is the dpkg package, not a second "python".
+#[test]
+fn hand_copied_python_is_recognised_and_dpkg_python_is_not_doubled() {
+    let Some(images) = built_images() else { return };
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("usr/local/bin")).unwrap();
+    std::fs::copy(
+        images.join("rootfs/deb-extras/usr/bin/python3.11"),
+        root.path().join("usr/local/bin/python3.11"),
+    )
+    .unwrap();
+    let (_, inv) = inventory(&format!("dir:{}", root.path().display()));
+    let generic: Vec<(String, String)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Generic)
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
+    // deb-extras' python3.11 is Debian's 3.11.2-6+deb12u9 build.
+    assert_eq!(generic, vec![("python".to_string(), "3.11.2".to_string())]);
+    let (_, inv) = inventory(&format!("oci:{}/oci/deb-extras", images.display()));
+    assert!(
+        !inv.packages
+            .iter()
+            .any(|p| p.ecosystem == drydock_catalog::Ecosystem::Generic && p.name == "python")
+    );
+}
