@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
 use crate::model::{Ecosystem, Package};
-use drydock_source::Pattern;
 
 pub struct Apk;
 
@@ -64,14 +63,7 @@ impl Detector for Apk {
             .map(|d| d.id.as_str())
             .filter(|id| !id.is_empty())
             .unwrap_or("alpine");
-        let mut databases: Vec<String> = INSTALLED
-            .iter()
-            .flat_map(|p| cx.fs.glob(&Pattern::new(p)))
-            .collect();
-        // With merged /usr both patterns reach the same file.
-        databases.sort();
-        databases.dedup();
-        for db in databases {
+        for db in cx.fs.glob_any(INSTALLED) {
             found.databases.push(format!("/{db}"));
             let Some(data) = cx.fs.read(&db) else {
                 continue;

@@ -65,22 +65,6 @@ fn in_site_packages(path: &str) -> bool {
         .any(|c| c == "site-packages" || c == "dist-packages")
 }
 
-/// PEP 503 normalisation for purls.
-fn normalize(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = if matches!(c, '_' | '.') {
-            '-'
-        } else {
-            c.to_ascii_lowercase()
-        };
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl Detector for Python {
     fn name(&self) -> &'static str {
         "python"
@@ -113,7 +97,13 @@ impl Detector for Python {
                     continue;
                 }
                 found.packages.push({
-                    let package_url = purl("pypi", None, &normalize(&name), &version, &[]);
+                    let package_url = purl(
+                        "pypi",
+                        None,
+                        &drydock_version::pep440::normalize_name(&name),
+                        &version,
+                        &[],
+                    );
                     let mut p = Package::found_at(
                         name,
                         version,
@@ -136,7 +126,13 @@ impl Detector for Python {
             }
             match result {
                 Ok(Some((name, version))) => {
-                    let package_url = purl("pypi", None, &normalize(&name), &version, &[]);
+                    let package_url = purl(
+                        "pypi",
+                        None,
+                        &drydock_version::pep440::normalize_name(&name),
+                        &version,
+                        &[],
+                    );
                     found.packages.push(Package::found_at(
                         name,
                         version,
@@ -169,7 +165,10 @@ mod tests {
             ("requests", "2.25.1", Some("Apache 2.0"))
         );
         assert!(parse_metadata("Metadata-Version: 2.1\n").is_none());
-        assert_eq!(normalize("Jinja2"), "jinja2");
-        assert_eq!(normalize("zope.interface"), "zope-interface");
+        assert_eq!(drydock_version::pep440::normalize_name("Jinja2"), "jinja2");
+        assert_eq!(
+            drydock_version::pep440::normalize_name("zope.interface"),
+            "zope-interface"
+        );
     }
 }

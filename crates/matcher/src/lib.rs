@@ -215,6 +215,9 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
     let mut report = MatchReport::default();
     let distro = inventory.distro.as_ref();
     let mut unmatched_os = false;
+    // Packages per ecosystem group the database has no records for at all.
+    let mut uncovered: BTreeMap<String, usize> = BTreeMap::new();
+    let mut coverage: std::collections::HashMap<Vec<String>, bool> = std::collections::HashMap::new();
     for p in &inventory.packages {
         // A language package an OS package installed (python3-pip's pip) gets the OS
         // package's advisories only: its fixes are backported under the OS version.
@@ -229,6 +232,21 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
         };
         if q.ecosystems.is_empty() {
             unmatched_os = true;
+            continue;
+        }
+        let covered = match coverage.get(&q.ecosystems) {
+            Some(c) => *c,
+            None => {
+                let mut c = false;
+                for eco in &q.ecosystems {
+                    c |= store.has_ecosystem(eco)?;
+                }
+                coverage.insert(q.ecosystems.clone(), c);
+                c
+            }
+        };
+        if !covered {
+            *uncovered.entry(q.ecosystems[0].clone()).or_default() += 1;
             continue;
         }
         let installed = if q.epoch_unknown {
@@ -283,6 +301,11 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
             }
         }
         report.findings.extend(by_vuln.into_values());
+    }
+    for (eco, n) in &uncovered {
+        report.warnings.push(format!(
+            "the advisory database has no records for {eco}: {n} package(s) were not checked (import or update that ecosystem)"
+        ));
     }
     if unmatched_os {
         let what = distro

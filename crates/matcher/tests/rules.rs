@@ -274,3 +274,41 @@ fn rpm_module_streams_must_agree() {
         "a non-modular package ignores module advisories"
     );
 }
+
+#[test]
+fn packages_of_an_ecosystem_the_database_lacks_are_a_warning_not_a_clean_result() {
+    let pypi = r#"{"id":"PYSEC-2099-1","affected":[{"package":{"ecosystem":"PyPI","name":"Requests"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.31.0"}]}]}]}"#;
+    let store = store(&[pypi]);
+    let inv = Inventory {
+        distro: distro("debian", "12"),
+        packages: vec![
+            pkg(
+                "libssl3",
+                "3.0.11-1",
+                Ecosystem::Deb,
+                Some(("openssl", "3.0.11-1")),
+                None,
+            ),
+            pkg(
+                "zlib1g",
+                "1:1.2.13.dfsg-1",
+                Ecosystem::Deb,
+                Some(("zlib", "1:1.2.13.dfsg-1")),
+                None,
+            ),
+            pkg("requests", "2.25.1", Ecosystem::Pypi, None, None),
+        ],
+        unscanned: vec![],
+        warnings: vec![],
+    };
+    let r = match_inventory(&inv, &store).unwrap();
+    assert_eq!(
+        r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        vec!["PYSEC-2099-1"],
+        "PyPI names match after PEP 503 normalisation"
+    );
+    assert_eq!(
+        r.warnings,
+        vec!["the advisory database has no records for Debian:12: 2 package(s) were not checked (import or update that ecosystem)".to_string()]
+    );
+}

@@ -192,6 +192,19 @@ impl Filesystem {
         self.kept.get(path).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// Regular files matching any of the patterns, as real paths, sorted and each once: a
+    /// database reachable through several paths (`var/lib/rpm` → `usr/lib/sysimage/rpm`,
+    /// `lib` → `usr/lib`) is read once.
+    pub fn glob_any(&self, patterns: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = patterns
+            .iter()
+            .flat_map(|p| self.glob(&Pattern::new(p)))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Regular files in the final image matching the pattern, as real paths, sorted.
     pub fn glob(&self, pattern: &Pattern) -> Vec<String> {
         let mut out = Vec::new();

@@ -33,3 +33,19 @@ impl PartialOrd for Pep440Version {
         Some(self.cmp(other))
     }
 }
+
+/// A distribution name as PEP 503 compares it: lower case, runs of `-`, `_` and `.` as one `-`
+/// (`Zope.Interface` → `zope-interface`).
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}

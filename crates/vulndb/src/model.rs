@@ -124,20 +124,7 @@ pub struct Advisory {
 /// Package names as an ecosystem compares them: PyPI names are normalised (PEP 503).
 pub fn normalize_name(ecosystem: &str, name: &str) -> String {
     if ecosystem == "PyPI" {
-        let mut out = String::with_capacity(name.len());
-        let mut last_sep = false;
-        for c in name.chars() {
-            if matches!(c, '-' | '_' | '.') {
-                if !last_sep {
-                    out.push('-');
-                }
-                last_sep = true;
-            } else {
-                out.push(c.to_ascii_lowercase());
-                last_sep = false;
-            }
-        }
-        out
+        drydock_version::pep440::normalize_name(name)
     } else {
         name.to_string()
     }

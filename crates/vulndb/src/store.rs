@@ -15,7 +15,8 @@ const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
 const INDEX: TableDefinition<&str, ()> = TableDefinition::new("index");
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 
-pub const SCHEMA_VERSION: &str = "1";
+/// 2: the store lists the ecosystems it holds records for.
+pub const SCHEMA_VERSION: &str = "2";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
@@ -121,6 +122,7 @@ impl Store {
         {
             let mut records = tx.open_table(RECORDS).map_err(db_err)?;
             let mut index = tx.open_table(INDEX).map_err(db_err)?;
+            let mut ecosystems = std::collections::BTreeSet::new();
             for adv in advisories {
                 if let Some(old) = records.get(adv.id.as_str()).map_err(db_err)? {
                     let old: Advisory = serde_json::from_slice(old.value()).map_err(db_err)?;
@@ -138,9 +140,15 @@ impl Store {
                     for key in index_keys(&a.ecosystem, &a.name, &adv.id) {
                         index.insert(key.as_str(), ()).map_err(db_err)?;
                     }
+                    ecosystems.insert(a.ecosystem.clone());
+                    ecosystems.extend(ecosystem_aliases(&a.ecosystem));
                 }
             }
             let mut meta = tx.open_table(META).map_err(db_err)?;
+            for eco in &ecosystems {
+                meta.insert(format!("ecosystem:{eco}").as_str(), "")
+                    .map_err(db_err)?;
+            }
             let info = serde_json::to_string(source).map_err(db_err)?;
             meta.insert(format!("source:{}", source.name).as_str(), info.as_str())
                 .map_err(db_err)?;
@@ -191,6 +199,12 @@ impl Store {
             out.push(serde_json::from_str(v.value()).map_err(db_err)?);
         }
         Ok(out)
+    }
+
+    /// Whether any record names a package in this ecosystem (`Debian:12`, `PyPI`): without
+    /// one, "no findings" for such packages means "not looked at", not "not vulnerable".
+    pub fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, Error> {
+        Ok(self.meta(&format!("ecosystem:{ecosystem}"))?.is_some())
     }
 
     pub fn source(&self, name: &str) -> Result<Option<SourceInfo>, Error> {

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, purl};
 use crate::model::{Ecosystem, Package};
-use drydock_source::Pattern;
 pub use header::RpmHeader;
 
 pub struct Rpm;
@@ -92,69 +91,61 @@ impl Detector for Rpm {
             .map(|d| d.id.as_str())
             .filter(|id| !id.is_empty())
             .unwrap_or("redhat");
-        let mut seen = std::collections::HashSet::new();
-        for pattern in DATABASES {
-            for db in cx.fs.glob(&Pattern::new(pattern)) {
-                // `var/lib/rpm` is often a symlink to `usr/lib/sysimage/rpm`.
-                if !seen.insert(db.clone()) {
-                    continue;
-                }
-                let Some(bytes) = cx.fs.read(&db) else {
-                    continue;
-                };
-                found.databases.push(format!("/{db}"));
-                let headers = read_database(bytes).map_err(|detail| crate::Error::Database {
-                    path: format!("/{db}"),
-                    detail,
-                })?;
-                let layers = entry_layers(cx.fs.history(&db), |d| {
-                    let blobs = blobs(d).ok()?;
-                    let mut map = HashMap::new();
-                    for b in blobs {
-                        if let Ok(h) = header::parse(&b) {
-                            map.insert(nevra(&h), b);
-                        }
+        for db in cx.fs.glob_any(DATABASES) {
+            let Some(bytes) = cx.fs.read(&db) else {
+                continue;
+            };
+            found.databases.push(format!("/{db}"));
+            let headers = read_database(bytes).map_err(|detail| crate::Error::Database {
+                path: format!("/{db}"),
+                detail,
+            })?;
+            let layers = entry_layers(cx.fs.history(&db), |d| {
+                let blobs = blobs(d).ok()?;
+                let mut map = HashMap::new();
+                for b in blobs {
+                    if let Ok(h) = header::parse(&b) {
+                        map.insert(nevra(&h), b);
                     }
-                    Some(map)
-                });
-                for h in headers {
-                    let version = evr(&h);
-                    let arch = h.arch.clone().unwrap_or_default();
-                    let epoch = h.epoch.map(|e| e.to_string()).unwrap_or_default();
-                    let vr = if h.release.is_empty() {
-                        h.version.clone()
-                    } else {
-                        format!("{}-{}", h.version, h.release)
-                    };
-                    let (source_name, source_version) =
-                        match h.source_rpm.as_deref().and_then(split_source_rpm) {
-                            Some((n, v)) => (Some(n), Some(v)),
-                            None => (None, None),
-                        };
-                    found.packages.push(Package {
-                        purl: purl(
-                            "rpm",
-                            Some(namespace),
-                            &h.name,
-                            &vr,
-                            &[("arch", &arch), ("epoch", &epoch), ("distro", &distro)],
-                        ),
-                        layer: layers.get(&nevra(&h)).copied(),
-                        name: h.name,
-                        version,
-                        ecosystem: Ecosystem::Rpm,
-                        source_name,
-                        source_version,
-                        arch: h.arch,
-                        epoch: h.epoch,
-                        modularity_label: h.modularity_label,
-                        locations: vec![format!("/{db}")],
-                        files: h.files,
-                        licenses: h.license.into_iter().collect(),
-                        owner: None,
-                        dev: false,
-                    });
                 }
+                Some(map)
+            });
+            for h in headers {
+                let version = evr(&h);
+                let arch = h.arch.clone().unwrap_or_default();
+                let epoch = h.epoch.map(|e| e.to_string()).unwrap_or_default();
+                let vr = if h.release.is_empty() {
+                    h.version.clone()
+                } else {
+                    format!("{}-{}", h.version, h.release)
+                };
+                let (source_name, source_version) = match h.source_rpm.as_deref().and_then(split_source_rpm) {
+                    Some((n, v)) => (Some(n), Some(v)),
+                    None => (None, None),
+                };
+                found.packages.push(Package {
+                    purl: purl(
+                        "rpm",
+                        Some(namespace),
+                        &h.name,
+                        &vr,
+                        &[("arch", &arch), ("epoch", &epoch), ("distro", &distro)],
+                    ),
+                    layer: layers.get(&nevra(&h)).copied(),
+                    name: h.name,
+                    version,
+                    ecosystem: Ecosystem::Rpm,
+                    source_name,
+                    source_version,
+                    arch: h.arch,
+                    epoch: h.epoch,
+                    modularity_label: h.modularity_label,
+                    locations: vec![format!("/{db}")],
+                    files: h.files,
+                    licenses: h.license.into_iter().collect(),
+                    owner: None,
+                    dev: false,
+                });
             }
         }
         Ok(found)
