@@ -1,0 +1,135 @@
+//! `drydock lint`: Dockerfile rules over BuildKit's parse, with RUN bodies read as shell.
+//!
+//! * [`registry`]: every rule, with the Hadolint rule it matches (so `# hadolint ignore=DL3008`
+//!   pragmas and Hadolint-based configurations keep working) and drydock's own rules for what
+//!   Hadolint lacks: digests on base images, build tools in single-stage images, a lone
+//!   `apt-get update`, implicit root, `curl | sh`, unchecked remote ADD, writes under VOLUME.
+//! * [`shell`]: RUN bodies parsed with brush-parser into commands and arguments.
+//! * [`config`]: `.drydock.toml` (ignored rules, severity overrides, trusted registries, label
+//!   schema, failure threshold).
+//! * [`format`]: tty, JSON, SARIF, Checkstyle and GitLab Code Quality output.
+
+pub mod config;
+pub mod format;
+pub mod registry;
+mod rules;
+pub mod shell;
+
+use serde::Serialize;
+
+pub use config::Config;
+pub use registry::{RULES, Rule, Severity};
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub hadolint: Option<&'static str>,
+    pub severity: Severity,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub file: String,
+}
+
+/// Lints one parsed Dockerfile. Findings come sorted by line; pragmas and configuration are
+/// applied.
+pub fn lint(file: &drydock_dockerfile::Dockerfile, config: &Config, name: &str) -> Vec<Finding> {
+    let raw = rules::check(file, config);
+    let pragmas = Pragmas::read(file);
+    let mut out: Vec<Finding> = raw
+        .into_iter()
+        .filter_map(|(id, line, message)| {
+            let rule = registry::rule(id)?;
+            if !config.enabled(rule) || pragmas.ignores(rule, line) {
+                return None;
+            }
+            Some(Finding {
+                rule: rule.id,
+                hadolint: rule.hadolint,
+                severity: config.severity(rule),
+                line,
+                column: 1,
+                message,
+                file: name.to_string(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.line, a.rule).cmp(&(b.line, b.rule)));
+    out.dedup();
+    out
+}
+
+/// `# hadolint ignore=…` / `# drydock ignore=…` on the lines before an instruction, and the
+/// `global ignore=` form for the whole file.
+struct Pragmas {
+    /// (line of the instruction the pragma precedes, rule ids)
+    local: Vec<(usize, Vec<String>)>,
+    global: Vec<String>,
+}
+
+impl Pragmas {
+    fn read(file: &drydock_dockerfile::Dockerfile) -> Pragmas {
+        let mut local = Vec::new();
+        let mut global = Vec::new();
+        for c in &file.comments {
+            let Some(body) = c
+                .text
+                .strip_prefix("hadolint")
+                .or_else(|| c.text.strip_prefix("drydock"))
+            else {
+                continue;
+            };
+            let body = body.trim();
+            let (is_global, body) = match body.strip_prefix("global") {
+                Some(rest) => (true, rest.trim()),
+                None => (false, body),
+            };
+            let Some(ids) = body
+                .strip_prefix("ignore")
+                .map(str::trim)
+                .and_then(|b| b.strip_prefix('='))
+            else {
+                continue;
+            };
+            let ids: Vec<String> = ids
+                .split(',')
+                .map(|s| s.split_whitespace().next().unwrap_or_default().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if is_global {
+                global.extend(ids);
+            } else if let Some(next) = file.instructions.iter().find(|i| i.start_line > c.line) {
+                local.push((next.start_line, ids));
+            }
+        }
+        Pragmas { local, global }
+    }
+
+    fn ignores(&self, rule: &Rule, line: usize) -> bool {
+        let named = |id: &String| id == rule.id || Some(id.as_str()) == rule.hadolint;
+        self.global.iter().any(named)
+            || self
+                .local
+                .iter()
+                .any(|(l, ids)| *l == line && ids.iter().any(named))
+    }
+}
+
+/// The shell a `# hadolint shell=…` pragma declares, if any.
+pub(crate) fn shell_pragma(file: &drydock_dockerfile::Dockerfile) -> Option<String> {
+    file.comments.iter().find_map(|c| {
+        let body = c
+            .text
+            .strip_prefix("hadolint")
+            .or_else(|| c.text.strip_prefix("drydock"))?;
+        Some(
+            body.trim()
+                .strip_prefix("shell")?
+                .trim()
+                .strip_prefix('=')?
+                .trim()
+                .to_string(),
+        )
+    })
+}

@@ -1,0 +1,1906 @@
+//! The checks. One pass builds the stage table (names, parents, environment); a second walks
+//! the instructions with it. ONBUILD triggers are checked as the instruction they wrap.
+
+use std::collections::HashMap;
+
+use drydock_dockerfile::stages::ImageRef;
+use drydock_dockerfile::{Dockerfile, Instruction};
+
+use crate::config::{Config, LabelType};
+use crate::shell::{Command, Script, unquote};
+
+type Raw = (&'static str, usize, String);
+
+struct Stage {
+    name: Option<String>,
+    /// The stage it builds on, when its base is an earlier stage.
+    parent: Option<usize>,
+    base: String,
+    line: usize,
+    /// ARG and ENV values set in the stage, in order.
+    vars: Vec<(String, String)>,
+    shell: Vec<String>,
+    /// Some stage names it in `COPY --from`.
+    copied_from: bool,
+    /// Some stage builds on it.
+    built_on: bool,
+}
+
+struct Step<'a> {
+    inst: &'a Instruction,
+    line: usize,
+    stage: usize,
+    onbuild: bool,
+}
+
+struct Run {
+    script: Script,
+    mounts: Vec<HashMap<String, String>>,
+    exec: bool,
+}
+
+fn mounts(inst: &Instruction) -> Vec<HashMap<String, String>> {
+    inst.flags
+        .iter()
+        .filter_map(|f| f.strip_prefix("--mount="))
+        .map(|m| {
+            m.split(',')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.to_string(), String::new()),
+                })
+                .map(|(k, v)| {
+                    (
+                        if k == "dst" || k == "destination" {
+                            "target".into()
+                        } else {
+                            k
+                        },
+                        v,
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn is_shell(name: &str) -> bool {
+    matches!(
+        name.rsplit('/').next(),
+        Some("sh" | "bash" | "ash" | "dash" | "zsh" | "ksh")
+    )
+}
+
+impl Run {
+    fn new(inst: &Instruction) -> Run {
+        let mounts = mounts(inst);
+        if inst.json {
+            let mut cmd = Command::default();
+            if let Some((name, args)) = inst.args.split_first() {
+                cmd.name = name.clone();
+                cmd.args = args.to_vec();
+                cmd.raw_args = args.to_vec();
+            }
+            let script = Script {
+                commands: vec![cmd],
+                ..Script::default()
+            };
+            return Run {
+                script,
+                mounts,
+                exec: true,
+            };
+        }
+        let text = inst.args.first().cloned().unwrap_or_default();
+        let script = if inst.heredocs.is_empty() {
+            Script::parse(&text)
+        } else if text
+            .trim_start()
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .starts_with("<<")
+        {
+            // `RUN <<EOF`: the heredoc is the script.
+            let body: String = inst.heredocs.iter().map(|h| h.body()).collect();
+            Script::parse(&body)
+        } else {
+            let mut full = text.clone();
+            full.push('\n');
+            for h in &inst.heredocs {
+                full.push_str(&h.body());
+                full.push_str(&h.name);
+                full.push('\n');
+            }
+            let mut s = Script::parse(&full);
+            if s.commands
+                .first()
+                .is_some_and(|c| is_shell(&c.name) && !c.has_flag("c"))
+            {
+                let body: String = inst.heredocs.iter().map(|h| h.body()).collect();
+                let inner = Script::parse(&body);
+                s.commands.extend(inner.commands);
+                s.has_pipe |= inner.has_pipe;
+            }
+            s
+        };
+        Run {
+            script,
+            mounts,
+            exec: false,
+        }
+    }
+
+    fn cache_mount_at(&self, paths: &[&str]) -> bool {
+        self.mounts.iter().any(|m| {
+            matches!(m.get("type").map(String::as_str), Some("cache" | "tmpfs"))
+                && m.get("target")
+                    .is_some_and(|t| paths.contains(&t.trim_end_matches('/')))
+        })
+    }
+}
+
+/// Words of a non-JSON argument list: split on blanks outside quotes, quotes removed,
+/// backslashes kept (Windows paths).
+fn words(inst: &Instruction) -> Vec<String> {
+    if inst.json {
+        return inst.args.clone();
+    }
+    let rest = inst.rest();
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in rest.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                any = true;
+            }
+            None if c.is_whitespace() => {
+                if !word.is_empty() || any {
+                    out.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            None => word.push(c),
+        }
+    }
+    if !word.is_empty() || any {
+        out.push(word);
+    }
+    out
+}
+
+fn strip_quotes(s: &str) -> String {
+    for q in ['"', '\''] {
+        if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner.to_string();
+        }
+    }
+    s.to_string()
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+const ARCHIVE_EXTENSIONS: &[&str] = &[
+    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".gz", ".bz2",
+    ".xz", ".zst", ".lz", ".lzma", ".z",
+];
+
+fn is_archive(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    ARCHIVE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+fn is_url(s: &str) -> bool {
+    ["http://", "https://", "git@", "git://", "ftp://"]
+        .iter()
+        .any(|p| s.starts_with(p))
+}
+
+fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or_default();
+    name == "root" || name == "0"
+}
+
+/// `$NAME` or `${NAME…}` references in a string.
+fn references(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if chars[i] == '$' {
+            let braced = chars.get(i + 1) == Some(&'{');
+            let start = i + 1 + usize::from(braced);
+            let name: String = chars[start.min(chars.len())..]
+                .iter()
+                .take_while(|c| c.is_alphanumeric() || **c == '_')
+                .collect();
+            if !name.is_empty() {
+                i = start + name.chars().count();
+                out.push(name);
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+struct Checker<'a> {
+    file: &'a Dockerfile,
+    config: &'a Config,
+    stages: Vec<Stage>,
+    steps: Vec<Step<'a>>,
+    out: Vec<Raw>,
+    /// Every ARG name in the file: values that may come from `--build-arg`.
+    arg_names: Vec<String>,
+    shell_pragma: Option<String>,
+}
+
+pub(crate) fn check(file: &Dockerfile, config: &Config) -> Vec<Raw> {
+    let mut c = Checker {
+        file,
+        config,
+        stages: Vec::new(),
+        steps: Vec::new(),
+        out: Vec::new(),
+        arg_names: Vec::new(),
+        shell_pragma: crate::shell_pragma(file),
+    };
+    c.build_stages();
+    c.run();
+    c.out
+}
+
+const DEFAULT_SHELL: &[&str] = &["/bin/sh", "-c"];
+
+impl<'a> Checker<'a> {
+    fn emit(&mut self, rule: &'static str, line: usize, message: impl Into<String>) {
+        self.out.push((rule, line, message.into()));
+    }
+
+    fn build_stages(&mut self) {
+        // Stage 0 holds what comes before the first FROM.
+        self.stages.push(Stage {
+            name: None,
+            parent: None,
+            base: String::new(),
+            line: 1,
+            vars: Vec::new(),
+            shell: DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
+            copied_from: false,
+            built_on: false,
+        });
+        for inst in &self.file.instructions {
+            let (effective, onbuild) = match &inst.sub {
+                Some(sub)
+                    if inst.is("onbuild") && !["from", "onbuild", "maintainer"].iter().any(|k| sub.is(k)) =>
+                {
+                    (sub.as_ref(), true)
+                }
+                _ => (inst, false),
+            };
+            if effective.is("from") && !onbuild {
+                let base = inst.args.first().cloned().unwrap_or_default();
+                let name = match inst.args.as_slice() {
+                    [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => Some(name.to_lowercase()),
+                    _ => None,
+                };
+                let parent = self.stages[1..]
+                    .iter()
+                    .rposition(|s| s.name.as_deref() == Some(&base.to_lowercase()))
+                    .map(|p| p + 1);
+                if let Some(p) = parent {
+                    self.stages[p].built_on = true;
+                }
+                let shell = match parent {
+                    Some(p) => self.stages[p].shell.clone(),
+                    None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
+                };
+                self.stages.push(Stage {
+                    name,
+                    parent,
+                    base,
+                    line: inst.start_line,
+                    vars: Vec::new(),
+                    shell,
+                    copied_from: false,
+                    built_on: false,
+                });
+            }
+            let stage = self.stages.len() - 1;
+            if effective.is("arg") {
+                for a in &effective.args {
+                    let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                    self.arg_names.push(k.to_string());
+                    self.stages[stage].vars.push((k.to_string(), unquote(v)));
+                }
+            }
+            if effective.is("shell") && effective.json {
+                self.stages[stage].shell = effective.args.clone();
+            }
+            if effective.is("env") {
+                for (k, v) in effective.pairs() {
+                    self.stages[stage].vars.push((k.to_string(), unquote(v)));
+                }
+            }
+            if effective.is("copy")
+                && let Some(from) = effective.flag("from")
+            {
+                let from = from.to_lowercase();
+                if let Some(s) = self
+                    .stages
+                    .iter_mut()
+                    .rev()
+                    .find(|s| s.name.as_deref() == Some(&from))
+                {
+                    s.copied_from = true;
+                }
+                if let Ok(n) = from.parse::<usize>()
+                    && let Some(s) = self.stages.get_mut(n + 1)
+                {
+                    s.copied_from = true;
+                }
+            }
+            self.steps.push(Step {
+                inst: effective,
+                line: inst.start_line,
+                stage,
+                onbuild,
+            });
+        }
+    }
+
+    fn final_stage(&self) -> usize {
+        self.stages.len() - 1
+    }
+
+    /// The stage and the stages it builds on, nearest first.
+    fn lineage(&self, stage: usize) -> Vec<usize> {
+        let mut out = vec![stage];
+        let mut s = stage;
+        while let Some(p) = self.stages[s].parent {
+            out.push(p);
+            s = p;
+        }
+        out
+    }
+
+    /// The stage ends up in the final image.
+    fn in_final_image(&self, stage: usize) -> bool {
+        self.lineage(self.final_stage()).contains(&stage)
+    }
+
+    fn var(&self, stage: usize, name: &str, upto_line: usize) -> Option<String> {
+        for s in self.lineage(stage) {
+            let st = &self.stages[s];
+            if s == stage {
+                // Only what was set before the instruction.
+                let _ = upto_line;
+            }
+            if let Some((_, v)) = st.vars.iter().rev().find(|(k, _)| k == name) {
+                return Some(v.clone());
+            }
+        }
+        None
+    }
+
+    fn run(&mut self) {
+        let steps = std::mem::take(&mut self.steps);
+        let mut prev_run: Option<(usize, usize, Vec<String>)> = None; // (line, commands, flags)
+        let mut stage_counts: HashMap<(usize, &str), usize> = HashMap::new();
+        let mut copied_archives: Vec<(usize, String)> = Vec::new();
+        let mut workdir_set: Vec<bool> = vec![false; self.stages.len()];
+        let mut tool_seen: HashMap<usize, (bool, bool, bool)> = HashMap::new(); // wget, curl, reported
+        let mut volumes: Vec<(usize, String)> = Vec::new();
+        let mut seen_from = false;
+        let mut stage_names: Vec<String> = Vec::new();
+
+        for step in &steps {
+            let inst = step.inst;
+            let line = step.line;
+            let stage = step.stage;
+            let name = inst.name();
+
+            if name != "run" {
+                if !(name == "from" && !step.onbuild) || true {
+                    // Comments do not break a RUN sequence; other instructions do.
+                }
+                prev_run = None;
+            }
+            if !seen_from && !step.onbuild && name != "arg" && name != "from" {
+                self.emit(
+                    "instruction-before-from",
+                    line,
+                    format!("{} before the first FROM", inst.keyword),
+                );
+            }
+
+            match name.as_str() {
+                "from" if !step.onbuild => {
+                    seen_from = true;
+                    self.check_from(inst, line, stage, &stage_names);
+                    if let Some(n) = &self.stages[stage].name {
+                        stage_names.push(n.clone());
+                    }
+                }
+                "onbuild" => {
+                    if let Some(sub) = &inst.sub {
+                        self.emit(
+                            "onbuild-forbidden",
+                            line,
+                            format!("ONBUILD cannot trigger {}", sub.keyword.to_uppercase()),
+                        );
+                    }
+                }
+                "workdir" => {
+                    workdir_set[stage] = true;
+                    if let Some(dir) = inst.args.first() {
+                        let dir = strip_quotes(dir);
+                        if !(dir.starts_with('/') || dir.starts_with('$') || is_windows_absolute(&dir)) {
+                            self.emit("workdir-relative", line, format!("WORKDIR {dir} is relative"));
+                        }
+                    }
+                }
+                "user" => {
+                    if let Some(user) = inst.args.first() {
+                        if !user.contains('$')
+                            && !user.split(':').all(|p| p.chars().all(|c| c.is_ascii_digit()))
+                        {
+                            self.emit(
+                                "user-non-numeric",
+                                line,
+                                format!("USER {user}: use a numeric UID(:GID)"),
+                            );
+                        }
+                    }
+                }
+                "expose" => {
+                    for port in &inst.args {
+                        let bare = port.split('/').next().unwrap_or_default();
+                        let bad = bare
+                            .split('-')
+                            .filter_map(|p| p.parse::<u64>().ok())
+                            .any(|p| p > 65535);
+                        if bad {
+                            self.emit(
+                                "expose-port-range",
+                                line,
+                                format!("EXPOSE {port}: ports are 0-65535"),
+                            );
+                        }
+                    }
+                }
+                "healthcheck" => {
+                    let n = stage_counts.entry((stage, "healthcheck")).or_default();
+                    *n += 1;
+                    if *n > 1 {
+                        self.emit("healthcheck-repeated", line, "a second HEALTHCHECK in this stage");
+                    }
+                }
+                "cmd" | "entrypoint" => {
+                    if !inst.json && !inst.args.is_empty() {
+                        self.emit(
+                            "shell-form-cmd",
+                            line,
+                            format!(
+                                "{} in shell form does not receive signals; use [\"…\"]",
+                                inst.keyword
+                            ),
+                        );
+                    }
+                    let key = if name == "cmd" { "cmd" } else { "entrypoint" };
+                    let n = stage_counts.entry((stage, key)).or_default();
+                    *n += 1;
+                    if *n > 1 {
+                        let rule = if key == "cmd" {
+                            "cmd-repeated"
+                        } else {
+                            "entrypoint-repeated"
+                        };
+                        self.emit(rule, line, format!("{} repeated in this stage", inst.keyword));
+                    }
+                }
+                "maintainer" => self.emit(
+                    "maintainer",
+                    line,
+                    "MAINTAINER is deprecated; use LABEL maintainer=…",
+                ),
+                "env" => self.check_env(inst, line),
+                "arg" => self.check_arg(inst, line),
+                "label" => self.check_labels(inst, line),
+                "volume" => {
+                    for v in words(inst) {
+                        volumes.push((stage, v.trim_end_matches('/').to_string()));
+                    }
+                }
+                "copy" | "add" => {
+                    let w = words(inst);
+                    if w.len() >= 2 {
+                        let (sources, dest) = w.split_at(w.len() - 1);
+                        let dest = &dest[0];
+                        self.check_copy(inst, line, stage, sources, dest, &workdir_set);
+                        if name == "copy" && inst.flag("from").is_none() {
+                            for s in sources.iter().filter(|s| is_archive(s)) {
+                                copied_archives.push((line, basename(s).to_string()));
+                                if is_archive(dest) {
+                                    copied_archives.push((line, basename(dest).to_string()));
+                                }
+                            }
+                        }
+                        if let Some((_, v)) = volumes.iter().find(|(s, v)| *s == stage && under(dest, v)) {
+                            let v = v.clone();
+                            self.emit(
+                                "volume-then-write",
+                                line,
+                                format!("{} writes under VOLUME {v}; the write is discarded", inst.keyword),
+                            );
+                        }
+                    }
+                }
+                "run" => {
+                    let run = Run::new(inst);
+                    let flags = inst.flags.clone();
+                    let count = run.script.commands.len();
+                    if let Some((_, prev_count, prev_flags)) = &prev_run
+                        && *prev_count <= 1
+                        && count <= 1
+                        && *prev_flags == flags
+                    {
+                        self.emit(
+                            "run-consecutive",
+                            line,
+                            "consecutive RUN instructions; consider joining them",
+                        );
+                    }
+                    prev_run = Some((line, count, flags));
+                    self.check_run(step, &run, &copied_archives);
+                    let t = tool_seen.entry(stage).or_insert((false, false, false));
+                    t.0 |= run.script.any(|c| c.name == "wget");
+                    t.1 |= run.script.any(|c| c.name == "curl");
+                    if t.0 && t.1 && !t.2 {
+                        t.2 = true;
+                        self.emit(
+                            "wget-and-curl",
+                            line,
+                            "this stage uses both wget and curl; pick one",
+                        );
+                    }
+                    for (s, v) in &volumes {
+                        if *s == stage
+                            && run
+                                .script
+                                .commands
+                                .iter()
+                                .any(|c| c.args.iter().any(|a| under(a, v)))
+                        {
+                            let v = v.clone();
+                            self.emit(
+                                "volume-then-write",
+                                line,
+                                format!("RUN touches {v}, declared as a VOLUME earlier; changes there are discarded"),
+                            );
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.steps = steps;
+        self.whole_file_checks();
+    }
+
+    fn check_from(&mut self, inst: &Instruction, line: usize, stage: usize, earlier: &[String]) {
+        let base = self.stages[stage].base.clone();
+        let is_stage = self.stages[stage].parent.is_some();
+        if let Some(name) = self.stages[stage].name.clone() {
+            if earlier.contains(&name) {
+                self.emit(
+                    "stage-name-repeated",
+                    line,
+                    format!("stage name {name} is already used"),
+                );
+            }
+            if matches!(name.as_str(), "scratch" | "context") {
+                self.emit("stage-name-reserved", line, format!("{name} is a reserved word"));
+            }
+        }
+        if let Some(platform) = inst.flag("platform") {
+            if platform.contains("TARGETPLATFORM") {
+                self.emit(
+                    "from-platform-redundant",
+                    line,
+                    "--platform=$TARGETPLATFORM is what BuildKit does anyway",
+                );
+            } else if !platform.contains('$') {
+                self.emit(
+                    "from-platform",
+                    line,
+                    format!("--platform={platform} pins the build to one platform"),
+                );
+            }
+        }
+        if is_stage || base.eq_ignore_ascii_case("scratch") || base.is_empty() {
+            return;
+        }
+        let image = ImageRef::parse(&base);
+        if base.contains('$') {
+            return;
+        }
+        let registry = image.registry.clone().unwrap_or_else(|| "docker.io".into());
+        if !self.config.registry_trusted(&registry) {
+            self.emit(
+                "untrusted-registry",
+                line,
+                format!("{base} comes from {registry}, not a trusted registry"),
+            );
+        }
+        match (&image.tag, &image.digest) {
+            (None, None) => self.emit("from-untagged", line, format!("{base} has no tag; pin a version")),
+            (Some(t), None) if t == "latest" => self.emit(
+                "from-latest",
+                line,
+                format!("{base}: latest moves; pin a version"),
+            ),
+            _ => {}
+        }
+        if image.digest.is_none() {
+            self.emit(
+                "from-no-digest",
+                line,
+                format!("{base} is not pinned by digest; use {base}@sha256:… so rebuilds get the same base"),
+            );
+        }
+    }
+
+    fn check_env(&mut self, inst: &Instruction, line: usize) {
+        let pairs = inst.pairs();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            let refs = references(v);
+            if let Some(r) = refs.iter().find(|r| pairs[..i].iter().any(|(k2, _)| k2 == r)) {
+                self.emit(
+                    "env-self-reference",
+                    line,
+                    format!("{k} uses ${r}, set in the same ENV"),
+                );
+            }
+            if is_secret_name(k) && !v.is_empty() {
+                self.emit(
+                    "secret-in-env",
+                    line,
+                    format!("ENV {k} stores a secret in the image"),
+                );
+            }
+        }
+    }
+
+    fn check_arg(&mut self, inst: &Instruction, line: usize) {
+        for a in &inst.args {
+            let (k, _) = a.split_once('=').unwrap_or((a, ""));
+            if is_secret_name(k) {
+                self.emit(
+                    "secret-in-env",
+                    line,
+                    format!("ARG {k}: build arguments stay in the image history; use a secret mount"),
+                );
+            }
+        }
+    }
+
+    fn check_labels(&mut self, inst: &Instruction, line: usize) {
+        for (k, v) in inst.pairs() {
+            let key = unquote(k);
+            let value = unquote(v);
+            if !label_key_valid(&key) {
+                self.emit("label-key-invalid", line, format!("label key {key} is not valid"));
+            }
+            match self.config.labels.get(&key) {
+                None => {
+                    if self.config.strict_labels && !self.config.labels.is_empty() {
+                        self.emit(
+                            "label-superfluous",
+                            line,
+                            format!("label {key} is not in the schema"),
+                        );
+                    }
+                }
+                Some(kind) => {
+                    if value.is_empty() {
+                        self.emit("label-empty", line, format!("label {key} is empty"));
+                        continue;
+                    }
+                    let (ok, rule) = match kind {
+                        LabelType::Text => (true, ""),
+                        LabelType::Url => (url_valid(&value), "label-not-url"),
+                        LabelType::Rfc3339 => (value.parse::<jiff::Timestamp>().is_ok(), "label-not-rfc3339"),
+                        LabelType::Spdx => (spdx::Expression::parse(&value).is_ok(), "label-not-spdx"),
+                        LabelType::Hash => (
+                            (value.len() == 7 || value.len() == 40)
+                                && value.chars().all(|c| c.is_ascii_hexdigit()),
+                            "label-not-git-hash",
+                        ),
+                        LabelType::Semver => (semver::Version::parse(&value).is_ok(), "label-not-semver"),
+                        LabelType::Email => (email_valid(&value), "label-not-email"),
+                    };
+                    if !ok {
+                        self.emit(
+                            rule,
+                            line,
+                            format!("label {key}={value} is not valid for its type"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_copy(
+        &mut self,
+        inst: &Instruction,
+        line: usize,
+        stage: usize,
+        sources: &[String],
+        dest: &str,
+        workdir_set: &[bool],
+    ) {
+        let is_add = inst.is("add");
+        if is_add {
+            for s in sources {
+                if is_url(s) {
+                    if inst.flag("checksum").is_none() && !s.starts_with("git") {
+                        self.emit(
+                            "add-remote-url",
+                            line,
+                            format!("ADD {s} is not verified; add --checksum=sha256:… or download and check it in RUN"),
+                        );
+                    }
+                } else if !is_archive(s) {
+                    self.emit(
+                        "add-local-file",
+                        line,
+                        format!("ADD {s}: use COPY for files and folders"),
+                    );
+                }
+            }
+        }
+        if !is_add && sources.len() >= 2 && !dest.ends_with('/') && !dest.ends_with('\\') {
+            self.emit(
+                "copy-dest-not-dir",
+                line,
+                format!("several sources need a directory destination: {dest}/"),
+            );
+        }
+        let relative = !(dest.starts_with('/') || dest.starts_with('$') || is_windows_absolute(dest));
+        if relative && !self.lineage(stage).iter().any(|s| workdir_set[*s]) {
+            self.emit(
+                "copy-relative-no-workdir",
+                line,
+                format!("{} to relative {dest} with no WORKDIR set", inst.keyword),
+            );
+        }
+        if let Some(from) = inst.flag("from") {
+            let from_l = from.to_lowercase();
+            let current = self.stages[stage].name.clone();
+            let earlier: Vec<String> = self.stages[1..stage.max(1)]
+                .iter()
+                .filter_map(|s| s.name.clone())
+                .collect();
+            if current.as_deref() == Some(from_l.as_str()) {
+                self.emit(
+                    "copy-from-self",
+                    line,
+                    format!("COPY --from={from} is this stage"),
+                );
+            } else if !from.contains([':', '/', '$'])
+                && from.parse::<usize>().is_err()
+                && !earlier.contains(&from_l)
+            {
+                self.emit(
+                    "copy-from-unknown",
+                    line,
+                    format!("COPY --from={from}: no earlier stage has that name"),
+                );
+            }
+            if from.contains([':', '/']) && !from.contains('$') {
+                let image = ImageRef::parse(from);
+                let registry = image.registry.unwrap_or_else(|| "docker.io".into());
+                if !self.config.registry_trusted(&registry) {
+                    self.emit(
+                        "untrusted-registry",
+                        line,
+                        format!("{from} comes from {registry}, not a trusted registry"),
+                    );
+                }
+            }
+            if sources.iter().any(|s| s == "/") {
+                self.emit(
+                    "copy-whole-stage",
+                    line,
+                    format!("COPY --from={from} / copies a whole filesystem"),
+                );
+            }
+        }
+    }
+
+    fn shell_of(&self, stage: usize) -> (bool, bool) {
+        // (posix-like, bash-like)
+        if let Some(p) = &self.shell_pragma {
+            let p = p.to_lowercase();
+            if p.contains("powershell") || p.contains("pwsh") || p.contains("cmd") {
+                return (false, false);
+            }
+        }
+        let shell = &self.stages[stage].shell;
+        let exe = shell
+            .first()
+            .map(|s| basename(s).to_lowercase())
+            .unwrap_or_default();
+        if exe.contains("pwsh") || exe.contains("powershell") || exe.contains("cmd") {
+            return (false, false);
+        }
+        (true, matches!(exe.as_str(), "bash" | "zsh" | "ksh" | "mksh"))
+    }
+
+    fn check_run(&mut self, step: &Step, run: &Run, copied_archives: &[(usize, String)]) {
+        let line = step.line;
+        let stage = step.stage;
+        let cmds = &run.script.commands;
+        let (posix, bashlike) = self.shell_of(stage);
+
+        for c in cmds {
+            if matches!(
+                c.name.as_str(),
+                "free" | "kill" | "mount" | "ps" | "service" | "shutdown" | "ssh" | "top" | "vim"
+            ) {
+                self.emit(
+                    "interactive-command",
+                    line,
+                    format!("{} has no use in a build", c.name),
+                );
+            }
+            match c.name.as_str() {
+                "cd" => self.emit("cd-in-run", line, "cd in RUN; use WORKDIR"),
+                "sudo" => self.emit(
+                    "sudo",
+                    line,
+                    "sudo in RUN; the build already runs as the USER you set",
+                ),
+                "apt" => self.emit("apt-command", line, "apt has no stable CLI; use apt-get"),
+                "useradd" => {
+                    if let Some(uid) = c.flag_value(&["-u", "--uid"])
+                        && uid.len() > 5
+                        && !c.has_any_flag(&["l", "no-log-init"])
+                    {
+                        self.emit(
+                            "useradd-large-uid",
+                            line,
+                            format!("useradd -u {uid} without -l writes a huge lastlog"),
+                        );
+                    }
+                }
+                "wget" => {
+                    if !c.has_any_flag(&[
+                        "progress",
+                        "q",
+                        "quiet",
+                        "nv",
+                        "no-verbose",
+                        "o",
+                        "output-file",
+                        "a",
+                        "append-output",
+                    ]) && !c.args.iter().any(|a| a == "-nv")
+                    {
+                        self.emit(
+                            "wget-progress",
+                            line,
+                            "wget without --progress=dot:giga (or -q) floods the log",
+                        );
+                    }
+                }
+                "ln" => {
+                    if c.args.last().is_some_and(|a| a == "/bin/sh") {
+                        self.emit(
+                            "relink-sh",
+                            line,
+                            "ln over /bin/sh; use SHELL to change the shell",
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        self.apt_rules(step, run);
+        self.apk_rules(run, line);
+        self.pip_rules(step, run);
+        self.npm_rules(run, line);
+        self.gem_rules(run, line);
+        self.rpm_rules(step, run);
+        self.go_rules(run, line);
+
+        // yarn
+        let yarn_installs: Vec<usize> = indices(cmds, |c| c.is_sub("yarn", &["install"]));
+        if let Some(&last) = yarn_installs.last()
+            && !cmds[last..]
+                .iter()
+                .any(|c| c.name == "yarn" && c.args_no_flags().starts_with(&["cache", "clean"]))
+            && !run.cache_mount_at(&["/root/.cache/yarn", "/usr/local/share/.cache/yarn"])
+            && (step.onbuild || self.in_final_image(stage))
+        {
+            self.emit("yarn-cache", line, "yarn install without yarn cache clean");
+        }
+
+        // Tar extraction of an archive copied in earlier.
+        for c in cmds.iter().filter(|c| c.name == "tar") {
+            let extracting = c
+                .args
+                .first()
+                .is_some_and(|a| !a.starts_with('-') && a.contains('x'))
+                || c.has_any_flag(&["x", "extract", "get"]);
+            if !extracting {
+                continue;
+            }
+            for a in &c.args {
+                if let Some((copy_line, _)) = copied_archives.iter().find(|(_, b)| b == basename(a)) {
+                    let copy_line = *copy_line;
+                    self.emit(
+                        "copy-then-extract",
+                        copy_line,
+                        format!("{} is copied then extracted; ADD does both", basename(a)),
+                    );
+                }
+            }
+        }
+
+        // Pipes.
+        if run.script.has_pipe && !run.exec && posix {
+            let shell = self.stages[stage].shell.clone();
+            let pipefail_shell = shell
+                .windows(2)
+                .any(|w| w[0].starts_with('-') && w[0].contains('o') && w[1] == "pipefail")
+                && !matches!(shell.first().map(|s| basename(s)), Some("sh" | "dash"));
+            let pipefail_set = cmds.iter().any(|c| {
+                c.name == "set"
+                    && c.args
+                        .windows(2)
+                        .any(|w| w[0].starts_with('-') && w[0].contains('o') && w[1] == "pipefail")
+            });
+            if !pipefail_shell && !pipefail_set {
+                self.emit("pipefail", line, "a failing command before | goes unnoticed; SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]");
+            }
+        }
+        for p in &run.script.pipelines {
+            let seq = &cmds[p.clone()];
+            let downloads = seq
+                .iter()
+                .position(|c| matches!(c.name.as_str(), "curl" | "wget"));
+            let shell = seq
+                .iter()
+                .rposition(|c| is_shell(&c.name) || matches!(c.name.as_str(), "python" | "python3" | "perl"));
+            if let (Some(d), Some(s)) = (downloads, shell)
+                && d < s
+            {
+                self.emit(
+                    "pipe-to-shell",
+                    line,
+                    format!("{} output runs unverified in {}", seq[d].name, seq[s].name),
+                );
+            }
+        }
+
+        if posix && !run.exec {
+            self.shell_checks(step, run, bashlike);
+        }
+    }
+
+    fn apt_rules(&mut self, step: &Step, run: &Run) {
+        let line = step.line;
+        let cmds = &run.script.commands;
+        let installs: Vec<&Command> = cmds
+            .iter()
+            .filter(|c| c.name == "apt-get" && c.args_no_flags().first() == Some(&"install"))
+            .collect();
+        for c in &installs {
+            let packages: Vec<&str> = c
+                .operands(&["-t", "--target-release", "-o", "-c"])
+                .into_iter()
+                .skip(1)
+                .collect();
+            let unpinned: Vec<&str> = packages
+                .iter()
+                .copied()
+                .filter(|p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")))
+                .collect();
+            if !unpinned.is_empty() {
+                self.emit(
+                    "apt-unpinned",
+                    line,
+                    format!("pin versions: {}", unpinned.join(" ")),
+                );
+            }
+            let quiet_two = c
+                .args
+                .iter()
+                .any(|a| a == "-q=2" || a == "--quiet=2" || a.starts_with("-qq"))
+                || c.flags().iter().filter(|f| *f == "q").count() >= 2;
+            if !c.has_any_flag(&["y", "yes", "assume-yes"]) && !quiet_two {
+                self.emit(
+                    "apt-no-yes",
+                    line,
+                    "apt-get install without -y waits for an answer",
+                );
+            }
+            let no_recommends = c.has_flag("no-install-recommends")
+                || c.args
+                    .iter()
+                    .any(|a| a.contains("Install-Recommends=false") || a.contains("Install-Recommends=0"));
+            if !no_recommends {
+                self.emit(
+                    "apt-recommends",
+                    line,
+                    "add --no-install-recommends to keep the image small",
+                );
+            }
+        }
+        let apt_like = |c: &Command, sub: &str| {
+            matches!(c.name.as_str(), "apt-get" | "apt" | "aptitude")
+                && c.args_no_flags().first() == Some(&sub)
+        };
+        let updates = cmds.iter().any(|c| apt_like(c, "update"));
+        let any_install = cmds.iter().any(|c| apt_like(c, "install"));
+        if updates && any_install {
+            let cleaned = cmds
+                .iter()
+                .any(|c| c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/lib/apt/lists")));
+            let docker_clean_removed = cmds
+                .iter()
+                .any(|c| c.name == "rm" && c.args.iter().any(|a| a.contains("docker-clean")));
+            let cached = run.cache_mount_at(&["/var/lib/apt/lists"])
+                || (run.cache_mount_at(&["/var/lib/apt"]) && docker_clean_removed);
+            if !cleaned && !cached && (step.onbuild || self.in_final_image(step.stage)) {
+                self.emit(
+                    "apt-lists-kept",
+                    line,
+                    "remove /var/lib/apt/lists/* in the same RUN",
+                );
+            }
+        }
+        if updates && !any_install && !run.cache_mount_at(&["/var/lib/apt", "/var/lib/apt/lists"]) {
+            self.emit(
+                "apt-update-alone",
+                line,
+                "apt-get update without an install in the same RUN: later installs may use a stale cached index",
+            );
+        }
+    }
+
+    fn apk_rules(&mut self, run: &Run, line: usize) {
+        for c in run.script.commands.iter().filter(|c| c.is_sub("apk", &["add"])) {
+            let packages: Vec<&str> = c
+                .operands(&[
+                    "-t",
+                    "--virtual",
+                    "-X",
+                    "--repository",
+                    "-p",
+                    "--root",
+                    "--keys-dir",
+                    "--arch",
+                    "--cache-dir",
+                ])
+                .into_iter()
+                .skip(1)
+                .collect();
+            let unpinned: Vec<&str> = packages
+                .iter()
+                .copied()
+                .filter(|p| !(p.contains(['=', '~', '<', '>']) || p.ends_with(".apk")))
+                .collect();
+            if !unpinned.is_empty() {
+                self.emit(
+                    "apk-unpinned",
+                    line,
+                    format!("pin versions: {}", unpinned.join(" ")),
+                );
+            }
+            if !c.has_flag("no-cache") && !run.cache_mount_at(&["/var/cache/apk"]) {
+                self.emit(
+                    "apk-cache",
+                    line,
+                    "apk add without --no-cache keeps the index in the image",
+                );
+            }
+        }
+    }
+
+    fn pip_rules(&mut self, step: &Step, run: &Run) {
+        let line = step.line;
+        let cmds = &run.script.commands;
+        let mut env_no_cache = self.var(step.stage, "PIP_NO_CACHE_DIR", line).map(|v| truthy(&v));
+        for c in cmds {
+            if let Some(v) = c
+                .assignments
+                .iter()
+                .find(|(k, _)| k == "PIP_NO_CACHE_DIR")
+                .map(|(_, v)| truthy(v))
+            {
+                env_no_cache = Some(v);
+            }
+            if c.name == "export" {
+                for a in &c.args {
+                    if let Some(v) = a.strip_prefix("PIP_NO_CACHE_DIR=") {
+                        env_no_cache = Some(truthy(v));
+                    }
+                }
+            }
+            let (is_pipx, pip) = match c.name.as_str() {
+                "pip" | "pip2" | "pip3" => (false, Some(c.clone())),
+                "pipx" => (true, Some(c.clone())),
+                n if n.starts_with("python")
+                    && c.args.first().is_some_and(|a| a == "-m")
+                    && c.args.get(1).is_some_and(|a| a.starts_with("pip")) =>
+                {
+                    let mut inner = c.clone();
+                    inner.name = c.args[1].clone();
+                    inner.args = c.args[2..].to_vec();
+                    (false, Some(inner))
+                }
+                n if n
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|b| matches!(b, "pip" | "pip2" | "pip3")) =>
+                {
+                    (false, Some(c.clone()))
+                }
+                _ => (false, None),
+            };
+            let Some(pip) = pip else { continue };
+            if pip.args_no_flags().first() != Some(&"install") {
+                continue;
+            }
+            if !pip.has_any_flag(&["c", "constraint"]) {
+                let packages: Vec<&str> = pip
+                    .operands(&[
+                        "-r",
+                        "--requirement",
+                        "-c",
+                        "--constraint",
+                        "-e",
+                        "--editable",
+                        "-i",
+                        "--index-url",
+                        "--extra-index-url",
+                        "--trusted-host",
+                        "--root-user-action",
+                        "--build",
+                        "--prefix",
+                        "--root",
+                        "--target",
+                        "-t",
+                        "--python",
+                        "--platform",
+                        "--python-version",
+                        "--implementation",
+                        "--abi",
+                        "-f",
+                        "--find-links",
+                        "--src",
+                        "--upgrade-strategy",
+                        "--progress-bar",
+                        "--cache-dir",
+                        "--log",
+                        "--proxy",
+                        "--retries",
+                        "--timeout",
+                        "--exists-action",
+                        "--cert",
+                        "--client-cert",
+                    ])
+                    .into_iter()
+                    .skip(1)
+                    .collect();
+                let unpinned: Vec<&str> = packages
+                    .iter()
+                    .copied()
+                    .filter(|p| {
+                        !(p.contains(['=', '<', '>', '@', '/'])
+                            || p.starts_with('.')
+                            || is_url(p)
+                            || p.ends_with(".whl")
+                            || is_archive(p)
+                            || p.ends_with(".zip"))
+                    })
+                    .collect();
+                if !unpinned.is_empty() {
+                    self.emit(
+                        "pip-unpinned",
+                        line,
+                        format!("pin versions: {}", unpinned.join(" ")),
+                    );
+                }
+            }
+            if !is_pipx
+                && !pip.has_flag("no-cache-dir")
+                && env_no_cache != Some(true)
+                && !run.cache_mount_at(&["/root/.cache/pip", "/root/.cache"])
+            {
+                self.emit(
+                    "pip-cache",
+                    line,
+                    "pip install without --no-cache-dir keeps wheels in the image",
+                );
+            }
+        }
+    }
+
+    fn npm_rules(&mut self, run: &Run, line: usize) {
+        for c in run
+            .script
+            .commands
+            .iter()
+            .filter(|c| c.is_sub("npm", &["install", "i", "add"]))
+        {
+            let packages: Vec<&str> = c
+                .operands(&[
+                    "--loglevel",
+                    "--registry",
+                    "--prefix",
+                    "--cache",
+                    "--userconfig",
+                    "--tag",
+                    "--otp",
+                    "--workspace",
+                    "-w",
+                    "--omit",
+                    "--include",
+                    "--install-strategy",
+                    "--scope",
+                ])
+                .into_iter()
+                .skip(1)
+                .collect();
+            let unpinned: Vec<&str> = packages.iter().copied().filter(|p| !npm_pinned(p)).collect();
+            if !unpinned.is_empty() {
+                self.emit(
+                    "npm-unpinned",
+                    line,
+                    format!("pin versions: {}", unpinned.join(" ")),
+                );
+            }
+        }
+    }
+
+    fn gem_rules(&mut self, run: &Run, line: usize) {
+        for c in run
+            .script
+            .commands
+            .iter()
+            .filter(|c| c.is_sub("gem", &["install", "i"]))
+        {
+            if c.has_any_flag(&["v", "version"]) {
+                continue;
+            }
+            let packages: Vec<&str> = c
+                .args
+                .iter()
+                .skip_while(|a| a.starts_with('-'))
+                .skip(1)
+                .take_while(|a| !a.starts_with('-'))
+                .map(String::as_str)
+                .collect();
+            let unpinned: Vec<&str> = packages.iter().copied().filter(|p| !p.contains(':')).collect();
+            if !unpinned.is_empty() {
+                self.emit(
+                    "gem-unpinned",
+                    line,
+                    format!("pin versions (gem:version): {}", unpinned.join(" ")),
+                );
+            }
+        }
+    }
+
+    fn rpm_rules(&mut self, step: &Step, run: &Run) {
+        let line = step.line;
+        let cmds = &run.script.commands;
+        // yum
+        for (i, c) in cmds.iter().enumerate().filter(|(_, c)| c.name == "yum") {
+            let sub = c.args_no_flags();
+            let installing = matches!(
+                sub.first(),
+                Some(&("install" | "groupinstall" | "localinstall" | "reinstall"))
+            ) || sub.starts_with(&["module", "install"]);
+            if !installing {
+                continue;
+            }
+            if !c.has_any_flag(&["y", "assumeyes"]) {
+                self.emit("yum-no-yes", line, "yum install without -y waits for an answer");
+            }
+            let cleaned = cmds[i + 1..].iter().any(|c| {
+                (c.name == "yum" && c.args_no_flags().starts_with(&["clean", "all"]))
+                    || (c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/cache/yum")))
+            });
+            if !cleaned && !run.cache_mount_at(&["/var/cache/yum"]) {
+                self.emit("yum-cache", line, "yum clean all missing after yum install");
+            }
+            self.rpm_pins("yum-unpinned", step, c);
+        }
+        // dnf / microdnf
+        for (i, c) in cmds
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.name.as_str(), "dnf" | "microdnf"))
+        {
+            let sub = c.args_no_flags();
+            let installing = matches!(
+                sub.first(),
+                Some(&("install" | "in" | "groupinstall" | "localinstall" | "reinstall" | "rei"))
+            ) || sub.starts_with(&["module", "install"]);
+            let changing = installing
+                || matches!(
+                    sub.first(),
+                    Some(&("upgrade" | "up" | "upgrade-minimal" | "up-min" | "update" | "distro-sync"))
+                );
+            if !changing {
+                continue;
+            }
+            if installing && !c.has_any_flag(&["y", "assumeyes"]) {
+                self.emit(
+                    "dnf-no-yes",
+                    line,
+                    format!("{} install without -y waits for an answer", c.name),
+                );
+            }
+            let cleaned = cmds[i + 1..].iter().any(|d| {
+                (d.name == c.name && d.args_no_flags().starts_with(&["clean", "all"]))
+                    || (d.name == "rm"
+                        && d.args.iter().any(|a| {
+                            a.starts_with("/var/cache/yum")
+                                || a.starts_with("/var/cache/dnf")
+                                || a.starts_with("/var/cache/libdnf5")
+                        }))
+            });
+            if !cleaned && !run.cache_mount_at(&["/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"]) {
+                self.emit(
+                    "dnf-cache",
+                    line,
+                    format!("{} clean all missing after {}", c.name, c.name),
+                );
+            }
+            if installing {
+                self.rpm_pins("dnf-unpinned", step, c);
+            }
+        }
+        // zypper
+        for (i, c) in cmds.iter().enumerate().filter(|(_, c)| c.name == "zypper") {
+            let sub = c.args_no_flags();
+            let first = sub.first().copied().unwrap_or_default();
+            if matches!(first, "dist-upgrade" | "dup") {
+                self.emit(
+                    "zypper-dist-upgrade",
+                    line,
+                    "zypper dist-upgrade changes the base release; rebuild on a newer base",
+                );
+            }
+            let installing = matches!(first, "install" | "in");
+            let changing = installing
+                || matches!(
+                    first,
+                    "remove"
+                        | "rm"
+                        | "source-install"
+                        | "si"
+                        | "patch"
+                        | "update"
+                        | "up"
+                        | "dist-upgrade"
+                        | "dup"
+                );
+            if !changing {
+                continue;
+            }
+            if !c.has_any_flag(&["n", "non-interactive", "y", "no-confirm"]) {
+                self.emit("zypper-no-yes", line, "zypper without -n waits for an answer");
+            }
+            if installing {
+                let cleaned = cmds[i + 1..].iter().any(|d| {
+                    d.name == "zypper" && matches!(d.args_no_flags().first(), Some(&("clean" | "cc")))
+                });
+                if !cleaned && !run.cache_mount_at(&["/var/cache/zypp"]) {
+                    self.emit("zypper-cache", line, "zypper clean missing after zypper install");
+                }
+                let packages: Vec<&str> = c
+                    .operands(&["-r", "--repo", "--from"])
+                    .into_iter()
+                    .skip(1)
+                    .collect();
+                let unpinned: Vec<&str> = packages
+                    .iter()
+                    .copied()
+                    .filter(|p| !(p.contains(['=', '<', '>']) || p.ends_with(".rpm")))
+                    .collect();
+                if !unpinned.is_empty() {
+                    self.emit(
+                        "zypper-unpinned",
+                        line,
+                        format!("pin versions: {}", unpinned.join(" ")),
+                    );
+                }
+            }
+        }
+    }
+
+    fn rpm_pins(&mut self, rule: &'static str, step: &Step, c: &Command) {
+        let module = c.args_no_flags().first() == Some(&"module");
+        let packages: Vec<&str> = c
+            .operands(&[
+                "--repo",
+                "--enablerepo",
+                "--disablerepo",
+                "--releasever",
+                "--installroot",
+                "-c",
+                "--config",
+                "--setopt",
+            ])
+            .into_iter()
+            .skip(if module { 2 } else { 1 })
+            .collect();
+        let mut unpinned = Vec::new();
+        for p in packages {
+            let refs = references(p);
+            if refs.iter().any(|r| {
+                self.arg_names.contains(r) && self.var(step.stage, r, step.line).is_none_or(|v| v.is_empty())
+            }) && !refs.is_empty()
+            {
+                // A build argument decides the version.
+                if refs.iter().all(|r| self.arg_names.contains(r)) {
+                    continue;
+                }
+            }
+            let mut expanded = p.to_string();
+            for r in &refs {
+                let value = self.var(step.stage, r, step.line).unwrap_or_default();
+                expanded = expanded
+                    .replace(&format!("${{{r}}}"), &value)
+                    .replace(&format!("${r}"), &value);
+            }
+            let pinned = if module {
+                expanded.contains(':')
+            } else {
+                expanded.contains(['=', '<', '>'])
+                    || expanded.ends_with(".rpm")
+                    || expanded
+                        .as_bytes()
+                        .windows(2)
+                        .any(|w| w[0] == b'-' && w[1].is_ascii_digit())
+            };
+            if !pinned {
+                unpinned.push(p.to_string());
+            }
+        }
+        if !unpinned.is_empty() {
+            self.emit(rule, step.line, format!("pin versions: {}", unpinned.join(" ")));
+        }
+    }
+
+    fn go_rules(&mut self, run: &Run, line: usize) {
+        for c in run
+            .script
+            .commands
+            .iter()
+            .filter(|c| c.is_sub("go", &["install", "get", "run"]))
+        {
+            let sub = c.args_no_flags()[0];
+            let mut targets: Vec<&str> = Vec::new();
+            let mut seen_sub = false;
+            for a in &c.args {
+                if !seen_sub {
+                    seen_sub = a == sub;
+                    continue;
+                }
+                if a.starts_with('-') {
+                    continue;
+                }
+                targets.push(a);
+                if sub == "run" {
+                    break;
+                }
+            }
+            let unpinned: Vec<&str> = targets
+                .into_iter()
+                .filter(|t| !(t.starts_with('.') || t.starts_with('/') || t.starts_with('$')))
+                .filter(|t| match t.split_once('@') {
+                    Some((_, v)) => v == "latest" || v.is_empty(),
+                    None => true,
+                })
+                .collect();
+            if !unpinned.is_empty() {
+                self.emit(
+                    "go-unpinned",
+                    line,
+                    format!("pin versions (module@vX.Y.Z): {}", unpinned.join(" ")),
+                );
+            }
+        }
+    }
+
+    fn shell_checks(&mut self, step: &Step, run: &Run, bashlike: bool) {
+        let line = step.line;
+        let mut known: Vec<String> = PREDEFINED_ARGS.iter().map(|s| s.to_string()).collect();
+        for s in self.lineage(step.stage) {
+            known.extend(self.stages[s].vars.iter().map(|(k, _)| k.clone()));
+        }
+        known.extend(run.script.assigned.iter().cloned());
+        for (name, unquoted) in &run.script.references {
+            if *unquoted && !name.chars().all(|c| c.is_ascii_digit()) {
+                self.emit(
+                    "shell-unquoted-variable",
+                    line,
+                    format!("${name} is unquoted: it will be split and globbed"),
+                );
+            }
+            if known.contains(name) || SHELL_VARS.contains(&name.as_str()) {
+                continue;
+            }
+            if name.chars().any(|c| c.is_ascii_lowercase()) {
+                self.emit(
+                    "shell-unassigned-variable",
+                    line,
+                    format!("${name} is never assigned in this stage"),
+                );
+            } else if known.iter().any(|k| one_edit_apart(k, name)) {
+                self.emit(
+                    "shell-misspelled-variable",
+                    line,
+                    format!("${name} is not set; a similar name is"),
+                );
+            }
+        }
+        if !bashlike {
+            for c in &run.script.commands {
+                if c.name == "source" {
+                    self.emit("shell-not-posix", line, "`source` is bash; /bin/sh has `.`");
+                }
+            }
+            if run.script.references.iter().any(|(n, _)| {
+                matches!(
+                    n.as_str(),
+                    "RANDOM" | "BASH_SOURCE" | "PIPESTATUS" | "HOSTNAME" | "UID" | "EUID"
+                )
+            }) {
+                self.emit("shell-not-posix", line, "a bash variable under /bin/sh");
+            }
+        }
+    }
+
+    fn whole_file_checks(&mut self) {
+        let last = self.final_stage();
+        // Stage-level: last USER, labels, healthcheck.
+        let mut last_user: Vec<Option<(usize, String)>> = vec![None; self.stages.len()];
+        let mut has_label: Vec<Vec<String>> = vec![Vec::new(); self.stages.len()];
+        let mut has_healthcheck = vec![false; self.stages.len()];
+        let mut tools: Vec<(usize, String)> = Vec::new();
+        for step in &self.steps {
+            let inst = step.inst;
+            if inst.is("user") {
+                last_user[step.stage] = inst.args.first().map(|u| (step.line, u.clone()));
+            }
+            if inst.is("label") {
+                has_label[step.stage].extend(inst.pairs().iter().map(|(k, _)| unquote(k)));
+            }
+            if inst.is("healthcheck") {
+                has_healthcheck[step.stage] = true;
+            }
+            if inst.is("run") {
+                let run = Run::new(inst);
+                if let Some(t) = build_tool(&run.script) {
+                    tools.push((step.line, t));
+                }
+            }
+        }
+        for u in &last_user {
+            if let Some((line, user)) = u
+                && is_root_user(user)
+            {
+                self.emit(
+                    "last-user-root",
+                    *line,
+                    format!("the stage ends as USER {user}; switch to an unprivileged user"),
+                );
+            }
+        }
+        let lineage = self.lineage(last);
+        if last > 0 && !lineage.iter().any(|s| last_user[*s].is_some()) {
+            let line = self.stages[last].line;
+            self.emit(
+                "implicit-root",
+                line,
+                "no USER in the final stage: the container runs as root",
+            );
+        }
+        if !lineage.iter().any(|s| has_healthcheck[*s]) {
+            let line = self.stages[last].line;
+            self.emit(
+                "healthcheck-missing",
+                line,
+                "no HEALTHCHECK: orchestrators cannot tell when the app is stuck",
+            );
+        }
+        // Labels required by the schema, per stage that ends up as an image.
+        let required: Vec<String> = self.config.labels.keys().cloned().collect();
+        for s in 1..self.stages.len().max(1) {
+            if self.stages[s].copied_from && !self.stages[s].built_on {
+                continue;
+            }
+            let descendants: Vec<usize> = (s + 1..self.stages.len())
+                .filter(|d| self.lineage(*d).contains(&s))
+                .collect();
+            for label in &required {
+                let carried = self
+                    .lineage(s)
+                    .iter()
+                    .chain(&descendants)
+                    .any(|a| has_label[*a].contains(label));
+                if !carried {
+                    let line = self.stages[s].line;
+                    self.emit("label-missing", line, format!("label {label} is missing"));
+                }
+            }
+        }
+        if self.stages.len() == 1 && !required.is_empty() {
+            for label in &required {
+                if !has_label[0].contains(label) {
+                    self.emit("label-missing", 1, format!("label {label} is missing"));
+                }
+            }
+        }
+        // Build tools in a single-stage build.
+        if self.stages.len() <= 2
+            && let Some((line, tool)) = tools.first().cloned()
+        {
+            self.emit(
+                "build-tools-single-stage",
+                line,
+                format!(
+                    "{tool} ships in the final image; build in a separate stage and COPY --from it the result"
+                ),
+            );
+        }
+        if self.config.all_rules || !self.config.ignore.is_empty() || true {
+            for c in &self.file.comments {
+                if c.text.starts_with("hadolint ignore") || c.text.starts_with("drydock ignore") {
+                    let line = self
+                        .file
+                        .instructions
+                        .iter()
+                        .find(|i| i.start_line > c.line)
+                        .map_or(c.line, |i| i.start_line);
+                    self.emit("inline-ignore-pragma", line, "inline ignore pragma");
+                }
+            }
+        }
+    }
+}
+
+const PREDEFINED_ARGS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+const SHELL_VARS: &[&str] = &[
+    "HOME",
+    "PATH",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "SHELL",
+    "TERM",
+    "HOSTNAME",
+    "IFS",
+    "PS1",
+    "RANDOM",
+    "UID",
+    "EUID",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "BASH_SOURCE",
+    "PIPESTATUS",
+    "LINENO",
+    "SECONDS",
+    "OPTARG",
+    "OPTIND",
+    "REPLY",
+];
+
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() == b.len() {
+        return a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1;
+    }
+    let (short, long) = if a.len() < b.len() { (&a, &b) } else { (&b, &a) };
+    if long.len() - short.len() != 1 {
+        return false;
+    }
+    (0..long.len()).any(|skip| {
+        let mut l = long.clone();
+        l.remove(skip);
+        &l == short
+    })
+}
+
+fn indices(cmds: &[Command], f: impl Fn(&Command) -> bool) -> Vec<usize> {
+    cmds.iter()
+        .enumerate()
+        .filter(|(_, c)| f(c))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    !dir.is_empty() && (path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/')))
+}
+
+fn is_windows_absolute(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "yes" | "true")
+}
+
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "access_key",
+        "accesskey",
+        "private_key",
+        "privatekey",
+        "credential",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+fn label_key_valid(key: &str) -> bool {
+    let reserved = ["com.docker.", "io.docker.", "org.dockerproject."];
+    !key.is_empty()
+        && !reserved.iter().any(|r| key.starts_with(r))
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && !key.contains("..")
+        && !key.contains("--")
+}
+
+fn url_valid(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once("://") else {
+        return false;
+    };
+    !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        && !rest.is_empty()
+        && !rest.contains(char::is_whitespace)
+}
+
+fn email_valid(v: &str) -> bool {
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !v.contains(char::is_whitespace)
+}
+
+fn npm_pinned(p: &str) -> bool {
+    if p.starts_with('/')
+        || p.starts_with("./")
+        || p.starts_with("../")
+        || p.starts_with("~/")
+        || is_archive(p)
+        || p.ends_with(".tgz")
+    {
+        return true;
+    }
+    if p.contains("://") || p.starts_with("git+") || p.starts_with("github:") {
+        return p.contains('#');
+    }
+    let name_end = if let Some(rest) = p.strip_prefix('@') {
+        rest.find('@').map(|i| i + 1)
+    } else {
+        p.find('@')
+    };
+    name_end.is_some_and(|i| i + 1 < p.len())
+}
+
+/// A compiler or build system installed or run in a RUN.
+fn build_tool(script: &Script) -> Option<String> {
+    const PACKAGES: &[&str] = &[
+        "gcc",
+        "g++",
+        "clang",
+        "make",
+        "cmake",
+        "build-essential",
+        "build-base",
+        "maven",
+        "gradle",
+        "golang",
+        "cargo",
+        "rustc",
+        "default-jdk",
+        "autoconf",
+        "automake",
+        "libtool",
+    ];
+    for c in &script.commands {
+        let installing = (matches!(
+            c.name.as_str(),
+            "apt-get" | "apt" | "yum" | "dnf" | "microdnf" | "zypper"
+        ) && c.args_no_flags().first() == Some(&"install"))
+            || c.is_sub("apk", &["add"]);
+        if installing {
+            for p in c.args_no_flags().iter().skip(1) {
+                let name = p.split(['=', '~', '<', '>']).next().unwrap_or(p);
+                if PACKAGES.contains(&name)
+                    || name.ends_with("-dev")
+                    || name.ends_with("-devel")
+                    || (name.starts_with("openjdk") && name.ends_with("-jdk"))
+                {
+                    return Some(name.to_string());
+                }
+            }
+        }
+        let compiling = match c.name.as_str() {
+            "gcc" | "g++" | "cc" | "make" | "cmake" | "mvn" | "gradle" | "javac" => true,
+            "go" | "cargo" => c.args_no_flags().first() == Some(&"build"),
+            _ => false,
+        };
+        if compiling {
+            return Some(c.name.clone());
+        }
+    }
+    None
+}
