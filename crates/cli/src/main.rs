@@ -6,6 +6,7 @@
 //! 3 internal error.
 
 mod db;
+mod lint_cmd;
 mod sbom;
 mod scan;
 mod version_cmd;
@@ -37,6 +38,10 @@ enum Command {
     Db(db::DbArgs),
     /// Version-scheme tools (compare versions as drydock's matcher does)
     Version(version_cmd::VersionArgs),
+    /// Lint Dockerfiles (Hadolint's rules and drydock's own)
+    Lint(lint_cmd::LintArgs),
+    /// Dockerfile tools: BuildKit-notation parse dump, rule list
+    Dockerfile(lint_cmd::DockerfileArgs),
 }
 
 /// An error already reduced to the line a user sees and the exit code it earns.
@@ -87,6 +92,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),
+        Command::Lint(args) => lint_cmd::lint(args),
+        Command::Dockerfile(args) => lint_cmd::dockerfile(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

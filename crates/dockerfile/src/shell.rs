@@ -292,13 +292,11 @@ impl ShellWord<'_> {
         };
         let mut modifier = ch.to_string();
         match ch {
-            '}' => {
-                return Ok(match self.lookup(&name) {
-                    Some(v) => v,
-                    None if self.lex.skip_unset_env => format!("${{{name}}}"),
-                    None => String::new(),
-                });
-            }
+            '}' => Ok(match self.lookup(&name) {
+                Some(v) => v,
+                None if self.lex.skip_unset_env => format!("${{{name}}}"),
+                None => String::new(),
+            }),
             ':' | '+' | '-' | '?' | '#' | '%' => {
                 let null_is_unset = ch == ':';
                 if null_is_unset {
@@ -544,7 +542,7 @@ fn replace(p: &Pattern, value: &str, replacement: &str, all: bool) -> String {
     let mut i = 0;
     let mut replaced = false;
     while i <= chars.len() {
-        if !(replaced && !all)
+        if (!replaced || all)
             && let Some(end) = (i..=chars.len()).rev().find(|&e| p.matches(&chars[i..e]))
             && (end > i || !p.0.is_empty())
         {

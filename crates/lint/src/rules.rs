@@ -379,14 +379,10 @@ impl<'a> Checker<'a> {
         self.lineage(self.final_stage()).contains(&stage)
     }
 
-    fn var(&self, stage: usize, name: &str, upto_line: usize) -> Option<String> {
+    /// A variable's value as set by ARG or ENV in the stage or the stages it builds on.
+    fn var(&self, stage: usize, name: &str) -> Option<String> {
         for s in self.lineage(stage) {
-            let st = &self.stages[s];
-            if s == stage {
-                // Only what was set before the instruction.
-                let _ = upto_line;
-            }
-            if let Some((_, v)) = st.vars.iter().rev().find(|(k, _)| k == name) {
+            if let Some((_, v)) = self.stages[s].vars.iter().rev().find(|(k, _)| k == name) {
                 return Some(v.clone());
             }
         }
@@ -410,10 +406,8 @@ impl<'a> Checker<'a> {
             let stage = step.stage;
             let name = inst.name();
 
+            // Comments do not break a run of RUN instructions; any other instruction does.
             if name != "run" {
-                if !(name == "from" && !step.onbuild) || true {
-                    // Comments do not break a RUN sequence; other instructions do.
-                }
                 prev_run = None;
             }
             if !seen_from && !step.onbuild && name != "arg" && name != "from" {
@@ -451,16 +445,15 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "user" => {
-                    if let Some(user) = inst.args.first() {
-                        if !user.contains('$')
-                            && !user.split(':').all(|p| p.chars().all(|c| c.is_ascii_digit()))
-                        {
-                            self.emit(
-                                "user-non-numeric",
-                                line,
-                                format!("USER {user}: use a numeric UID(:GID)"),
-                            );
-                        }
+                    if let Some(user) = inst.args.first()
+                        && !user.contains('$')
+                        && !user.split(':').all(|p| p.chars().all(|c| c.is_ascii_digit()))
+                    {
+                        self.emit(
+                            "user-non-numeric",
+                            line,
+                            format!("USER {user}: use a numeric UID(:GID)"),
+                        );
                     }
                 }
                 "expose" => {
@@ -887,7 +880,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                "wget" => {
+                "wget"
                     if !c.has_any_flag(&[
                         "progress",
                         "q",
@@ -898,23 +891,20 @@ impl<'a> Checker<'a> {
                         "output-file",
                         "a",
                         "append-output",
-                    ]) && !c.args.iter().any(|a| a == "-nv")
-                    {
-                        self.emit(
-                            "wget-progress",
-                            line,
-                            "wget without --progress=dot:giga (or -q) floods the log",
-                        );
-                    }
+                    ]) && !c.args.iter().any(|a| a == "-nv") =>
+                {
+                    self.emit(
+                        "wget-progress",
+                        line,
+                        "wget without --progress=dot:giga (or -q) floods the log",
+                    );
                 }
-                "ln" => {
-                    if c.args.last().is_some_and(|a| a == "/bin/sh") {
-                        self.emit(
-                            "relink-sh",
-                            line,
-                            "ln over /bin/sh; use SHELL to change the shell",
-                        );
-                    }
+                "ln" if c.args.last().is_some_and(|a| a == "/bin/sh") => {
+                    self.emit(
+                        "relink-sh",
+                        line,
+                        "ln over /bin/sh; use SHELL to change the shell",
+                    );
                 }
                 _ => {}
             }
@@ -1126,7 +1116,7 @@ impl<'a> Checker<'a> {
     fn pip_rules(&mut self, step: &Step, run: &Run) {
         let line = step.line;
         let cmds = &run.script.commands;
-        let mut env_no_cache = self.var(step.stage, "PIP_NO_CACHE_DIR", line).map(|v| truthy(&v));
+        let mut env_no_cache = self.var(step.stage, "PIP_NO_CACHE_DIR").map(|v| truthy(&v));
         for c in cmds {
             if let Some(v) = c
                 .assignments
@@ -1458,18 +1448,13 @@ impl<'a> Checker<'a> {
         let mut unpinned = Vec::new();
         for p in packages {
             let refs = references(p);
-            if refs.iter().any(|r| {
-                self.arg_names.contains(r) && self.var(step.stage, r, step.line).is_none_or(|v| v.is_empty())
-            }) && !refs.is_empty()
-            {
-                // A build argument decides the version.
-                if refs.iter().all(|r| self.arg_names.contains(r)) {
-                    continue;
-                }
+            // A version from a build argument is only known at build time.
+            if refs.iter().any(|r| self.arg_names.contains(r)) {
+                continue;
             }
             let mut expanded = p.to_string();
             for r in &refs {
-                let value = self.var(step.stage, r, step.line).unwrap_or_default();
+                let value = self.var(step.stage, r).unwrap_or_default();
                 expanded = expanded
                     .replace(&format!("${{{r}}}"), &value)
                     .replace(&format!("${r}"), &value);
@@ -1676,7 +1661,7 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        if self.config.all_rules || !self.config.ignore.is_empty() || true {
+        {
             for c in &self.file.comments {
                 if c.text.starts_with("hadolint ignore") || c.text.starts_with("drydock ignore") {
                     let line = self

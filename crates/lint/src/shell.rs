@@ -290,13 +290,11 @@ impl Script {
                     continue;
                 }
                 '"' => double = !double,
-                c if c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')') => {
-                    if !double {
-                        word_start = true;
-                        word_is_assignment = false;
-                        i += 1;
-                        continue;
-                    }
+                c if (c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')')) && !double => {
+                    word_start = true;
+                    word_is_assignment = false;
+                    i += 1;
+                    continue;
                 }
                 '=' if !double => word_is_assignment = true,
                 '$' => {

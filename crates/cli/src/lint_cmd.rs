@@ -1,0 +1,168 @@
+//! `drydock lint` and `drydock dockerfile dump`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use drydock_dockerfile::Dockerfile;
+use drydock_lint::format::{Format, render};
+use drydock_lint::{Config, Severity};
+
+use crate::Failure;
+
+#[derive(Args)]
+pub struct LintArgs {
+    /// Dockerfiles to lint; `-` reads standard input
+    #[arg(default_value = "Dockerfile")]
+    files: Vec<String>,
+    /// tty, json, sarif, checkstyle or gitlab
+    #[arg(long, short = 'f', default_value = "tty")]
+    format: String,
+    /// Exit 1 when a finding is at or above this severity: error, warning, info, style or none
+    /// [default: the config's, else warning]
+    #[arg(long, short = 't')]
+    failure_threshold: Option<String>,
+    /// Configuration file [default: .drydock.toml in the current directory, if present]
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Do not report this rule (drydock or Hadolint id); repeatable
+    #[arg(long = "ignore", value_name = "RULE")]
+    ignore: Vec<String>,
+    /// Registry base images may come from; repeatable
+    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
+    trusted_registries: Vec<String>,
+    /// Write the report to a file instead of standard output
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct DockerfileArgs {
+    #[command(subcommand)]
+    command: DockerfileCommand,
+}
+
+#[derive(Subcommand)]
+enum DockerfileCommand {
+    /// Print the parse in BuildKit's node-dump notation, one instruction per line
+    Dump {
+        /// The Dockerfile; `-` reads standard input
+        file: String,
+    },
+    /// List the lint rules with their Hadolint equivalents and default severities
+    Rules,
+}
+
+fn read_source(file: &str) -> Result<String, Failure> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::input(format!("reading standard input: {e}")))?;
+        return Ok(text);
+    }
+    let bytes = std::fs::read(file).map_err(|e| Failure::input(format!("{file}: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| Failure::input(format!("{file}: not UTF-8 text")))
+}
+
+fn display_name(file: &str) -> &str {
+    if file == "-" { "<stdin>" } else { file }
+}
+
+/// Parses, or prints `FILE:LINE: message` (BuildKit's verdict) and yields exit code 2.
+fn parse(file: &str) -> Result<Result<Dockerfile, ()>, Failure> {
+    let text = read_source(file)?;
+    Ok(drydock_dockerfile::parse(&text).map_err(|e| {
+        eprintln!("{}:{}: {}", display_name(file), e.line, e.message);
+    }))
+}
+
+pub fn dockerfile(args: DockerfileArgs) -> Result<u8, Failure> {
+    match args.command {
+        DockerfileCommand::Dump { file } => match parse(&file)? {
+            Ok(parsed) => {
+                print!("{}", drydock_dockerfile::dump::dump(&parsed));
+                Ok(0)
+            }
+            Err(()) => Ok(2),
+        },
+        DockerfileCommand::Rules => {
+            for r in drydock_lint::RULES {
+                println!(
+                    "{:<28} {:<7} {:<8} {}{}",
+                    r.id,
+                    r.hadolint.unwrap_or("-"),
+                    r.severity.as_str(),
+                    r.summary,
+                    if r.opt_in { " (opt-in)" } else { "" }
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from(".drydock.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Config::from_toml(&text).map_err(|e| Failure::input(format!("{}: {e}", path.display()))),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(Failure::input(format!("{}: {e}", path.display()))),
+    }
+}
+
+pub fn lint(args: LintArgs) -> Result<u8, Failure> {
+    let format = Format::parse(&args.format).ok_or_else(|| {
+        Failure::input(format!(
+            "unknown format `{}` (tty, json, sarif, checkstyle, gitlab)",
+            args.format
+        ))
+    })?;
+    let mut config = load_config(args.config.as_deref())?;
+    for id in &args.ignore {
+        if drydock_lint::registry::rule(id).is_none() {
+            return Err(Failure::input(format!("unknown rule `{id}`")));
+        }
+        config.ignore.push(id.clone());
+    }
+    config
+        .trusted_registries
+        .extend(args.trusted_registries.iter().cloned());
+    let threshold = args
+        .failure_threshold
+        .clone()
+        .or_else(|| config.failure_threshold.clone())
+        .unwrap_or_else(|| "warning".into());
+    let threshold = match threshold.as_str() {
+        "none" => None,
+        t => Some(Severity::parse(t).ok_or_else(|| {
+            Failure::input(format!(
+                "failure threshold `{t}`: expected error, warning, info, style or none"
+            ))
+        })?),
+    };
+
+    let mut findings = Vec::new();
+    let mut unparsable = false;
+    for file in &args.files {
+        match parse(file)? {
+            Ok(parsed) => findings.extend(drydock_lint::lint(&parsed, &config, display_name(file))),
+            Err(()) => unparsable = true,
+        }
+    }
+    let report = render(format, &findings);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, report).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?
+        }
+        None => print!("{report}"),
+    }
+    if unparsable {
+        return Ok(2);
+    }
+    let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    Ok(u8::from(failed))
+}

@@ -1,0 +1,195 @@
+//! Each rule of drydock's own fires where it should and stays quiet where it should not, and
+//! RUN heredocs (which Hadolint 2.15 cannot parse) are linted like any RUN body.
+
+use drydock_lint::{Config, lint};
+
+fn rules(text: &str) -> Vec<&'static str> {
+    let file = drydock_dockerfile::parse(text).expect("parses");
+    let config = Config {
+        all_rules: true,
+        ..Config::default()
+    };
+    lint(&file, &config, "Dockerfile")
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
+}
+
+fn fires(rule: &str, text: &str) {
+    assert!(
+        rules(text).contains(&rule),
+        "{rule} should fire on:\n{text}\ngot {:?}",
+        rules(text)
+    );
+}
+
+fn quiet(rule: &str, text: &str) {
+    assert!(!rules(text).contains(&rule), "{rule} should not fire on:\n{text}");
+}
+
+#[test]
+fn base_image_digest() {
+    fires("from-no-digest", "FROM debian:12\n");
+    quiet(
+        "from-no-digest",
+        "FROM debian:12@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+    );
+    quiet("from-no-digest", "FROM scratch\n");
+    quiet("from-no-digest", "FROM debian:12@sha256:ab AS b\nFROM b\n");
+}
+
+#[test]
+fn build_tools_in_a_single_stage() {
+    fires(
+        "build-tools-single-stage",
+        "FROM debian:12\nRUN apt-get install -y build-essential libssl-dev\n",
+    );
+    fires(
+        "build-tools-single-stage",
+        "FROM alpine:3\nRUN apk add --no-cache build-base\n",
+    );
+    fires(
+        "build-tools-single-stage",
+        "FROM golang:1.22\nRUN go build ./...\n",
+    );
+    quiet(
+        "build-tools-single-stage",
+        "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM debian:12\nCOPY --from=build /app /app\n",
+    );
+    quiet(
+        "build-tools-single-stage",
+        "FROM debian:12\nRUN apt-get install -y curl\n",
+    );
+}
+
+#[test]
+fn apt_update_alone() {
+    fires(
+        "apt-update-alone",
+        "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+    );
+    quiet(
+        "apt-update-alone",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
+    );
+}
+
+#[test]
+fn implicit_root() {
+    fires("implicit-root", "FROM debian:12\nRUN true\n");
+    quiet("implicit-root", "FROM debian:12\nUSER 1000\n");
+    quiet("implicit-root", "FROM debian:12 AS base\nUSER app\nFROM base\n");
+}
+
+#[test]
+fn pipe_to_shell() {
+    fires(
+        "pipe-to-shell",
+        "FROM debian:12\nRUN curl -fsSL https://get.example.sh | sh\n",
+    );
+    fires(
+        "pipe-to-shell",
+        "FROM debian:12\nRUN wget -qO- https://x/install | bash -s --\n",
+    );
+    quiet(
+        "pipe-to-shell",
+        "FROM debian:12\nRUN curl -fsSL https://x/f.tgz | tar -xz\n",
+    );
+}
+
+#[test]
+fn add_remote_url() {
+    fires(
+        "add-remote-url",
+        "FROM debian:12\nADD https://example.com/a.tgz /opt/\n",
+    );
+    quiet(
+        "add-remote-url",
+        "FROM debian:12\nADD --checksum=sha256:abc https://example.com/a.tgz /opt/\n",
+    );
+}
+
+#[test]
+fn volume_then_write() {
+    fires(
+        "volume-then-write",
+        "FROM debian:12\nVOLUME /data\nRUN touch /data/x\n",
+    );
+    fires(
+        "volume-then-write",
+        "FROM debian:12\nVOLUME [\"/data\"]\nCOPY seed /data/seed\n",
+    );
+    quiet(
+        "volume-then-write",
+        "FROM debian:12\nRUN touch /data/x\nVOLUME /data\n",
+    );
+}
+
+#[test]
+fn secrets_in_env_and_arg() {
+    fires("secret-in-env", "FROM debian:12\nARG GITHUB_TOKEN\n");
+    fires("secret-in-env", "FROM debian:12\nENV DB_PASSWORD=hunter2\n");
+    quiet(
+        "secret-in-env",
+        "FROM debian:12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\n",
+    );
+}
+
+#[test]
+fn heredoc_bodies_are_linted() {
+    let text = "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\nUSER 1000\n";
+    fires("apt-unpinned", text);
+    fires("apt-lists-kept", text);
+    // The instruction after the terminator is read as an instruction, not as shell.
+    quiet("implicit-root", text);
+    fires(
+        "pip-unpinned",
+        "FROM python:3.12\nRUN bash <<-EOT\n\tpip install --no-cache-dir flask\n\tEOT\n",
+    );
+    quiet(
+        "pip-unpinned",
+        "FROM python:3.12\nRUN <<EOF\npip install --no-cache-dir flask==3.0.0\nEOF\n",
+    );
+    // A heredoc that is a file's content, not a script.
+    quiet(
+        "apt-unpinned",
+        "FROM debian:12\nCOPY <<EOF /etc/motd\napt-get install curl\nEOF\n",
+    );
+    quiet(
+        "apt-unpinned",
+        "FROM debian:12\nRUN cat <<EOF > /notes\napt-get install curl\nEOF\n",
+    );
+}
+
+#[test]
+fn pragmas_are_honoured() {
+    let file = drydock_dockerfile::parse(
+        "FROM debian:12\n# hadolint ignore=DL3008,DL3015\nRUN apt-get install -y curl\n# drydock ignore=apt-no-yes\nRUN apt-get install curl=1\n",
+    )
+    .unwrap();
+    let found: Vec<(&str, usize)> = lint(&file, &Config::default(), "D")
+        .into_iter()
+        .map(|f| (f.rule, f.line))
+        .collect();
+    assert!(!found.contains(&("apt-unpinned", 3)) && !found.contains(&("apt-recommends", 3)));
+    assert!(!found.contains(&("apt-no-yes", 5)) && found.contains(&("apt-recommends", 5)));
+    let global = drydock_dockerfile::parse("# hadolint global ignore=DL3006\nFROM debian\n").unwrap();
+    assert!(
+        lint(&global, &Config::default(), "D")
+            .iter()
+            .all(|f| f.rule != "from-untagged")
+    );
+}
+
+#[test]
+fn severities_and_ignores_from_config() {
+    let file = drydock_dockerfile::parse("FROM debian\nRUN cd /x\n").unwrap();
+    let config = Config::from_toml("ignore = [\"from-untagged\"]\n[severity]\nDL3003 = \"error\"\n").unwrap();
+    let found = lint(&file, &config, "D");
+    assert!(found.iter().all(|f| f.rule != "from-untagged"));
+    let cd = found.iter().find(|f| f.rule == "cd-in-run").unwrap();
+    assert_eq!(
+        (cd.severity, cd.hadolint),
+        (drydock_lint::Severity::Error, Some("DL3003"))
+    );
+}
