@@ -1,8 +1,9 @@
 //! Executables and shared libraries that no package manager installed: Go binaries (module
 //! list and toolchain from the embedded build info, both the ≥ 1.18 inline layout and the older
 //! one), Rust binaries built with cargo-auditable (`.dep-v0`), and key runtimes copied in by
-//! hand (node, esbuild's own version for its Go module, and those the image's ENV names), found
-//! by looking inside every ELF file as it streams by. No crate reads Go build info, and
+//! hand (node, esbuild's own version for its Go module, CPython, PHP, a JDK by its `release`
+//! file, and those the image's ENV names), found by looking inside every ELF file as it streams
+//! by. No crate reads Go build info, and
 //! `auditable-info` needs the whole file in memory, so both are read here from the stream.
 //!
 //! What the probe keeps per ELF file is a small JSON summary ([`ElfFacts`]); the detector turns
@@ -511,6 +512,31 @@ pub fn go_modules(info: &GoBuildInfo) -> Vec<(String, String)> {
     out
 }
 
+const JDK_RELEASE: &str = "**/release";
+
+/// JDK and JRE homes (a `release` file with `JAVA_VERSION=` beside `bin/java`) and their
+/// versions. The `release` file is how the JDK itself records what it is.
+fn jdk_homes(fs: &drydock_source::Filesystem) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in fs.glob(&drydock_source::Pattern::new(JDK_RELEASE)) {
+        let Some(home) = path.strip_suffix("/release") else {
+            continue;
+        };
+        if fs.node(&format!("{home}/bin/java")).is_none() {
+            continue;
+        }
+        let Some(text) = fs.read(&path) else { continue };
+        let version = String::from_utf8_lossy(text).lines().find_map(|l| {
+            let v = l.strip_prefix("JAVA_VERSION=")?.trim().trim_matches('"');
+            v.starts_with(|c: char| c.is_ascii_digit()).then(|| v.to_string())
+        });
+        if let Some(v) = version {
+            out.push((home.to_string(), v));
+        }
+    }
+    out
+}
+
 /// (ENV variable, runtime, executable name prefix) for runtimes official images build from
 /// source or unpack from a tarball.
 const RUNTIME_ENV: &[(&str, &str, &str)] = &[
@@ -554,11 +580,24 @@ impl Detector for Binaries {
     }
 
     fn patterns(&self) -> &'static [&'static str] {
-        &[]
+        &[JDK_RELEASE]
     }
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
+        for (home, version) in jdk_homes(cx.fs) {
+            let release = format!("/{home}/release");
+            let mut p = Package::found_at(
+                "openjdk".into(),
+                version.clone(),
+                Ecosystem::Generic,
+                purl("generic", None, "openjdk", &version, &[]),
+                cx.fs.node(&format!("{home}/release")).map(|n| n.layer),
+                release.clone(),
+            );
+            p.files = vec![release, format!("/{home}/bin/java")];
+            found.packages.push(p);
+        }
         for (path, layer, facts) in file_probes(cx.fs) {
             let FileFacts::Elf(facts) = facts else { continue };
             let location = format!("/{path}");
@@ -576,6 +615,7 @@ impl Detector for Binaries {
                 && path.contains("/bin/")
             {
                 runtime_from_env(path, cx.env).filter(|(r, _)| {
+                    // A JDK found by its release file is already reported.
                     !found
                         .packages
                         .iter()

@@ -348,3 +348,46 @@ fn runtimes_gems_and_composer_packages() {
         "the python binary is accounted for"
     );
 }
+
+#[test]
+fn a_jdk_is_known_by_its_release_file_once() {
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(16, 0);
+    elf.extend_from_slice(&[2, 0]);
+    elf.resize(4096, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = ImageBuilder::new().layer(
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+            .file("opt/java/openjdk/bin/java", &elf)
+            .file(
+                "opt/java/openjdk/release",
+                b"IMPLEMENTOR=\"Eclipse Adoptium\"\nJAVA_VERSION=\"17.0.9\"\nJAVA_VERSION_DATE=\"2023-10-17\"\n",
+            )
+            // A file called release that is not a JDK's.
+            .file("srv/app/release", b"JAVA_VERSION=\"1.0\"\n")
+            .finish(),
+        Comp::Gzip,
+        "jdk",
+    );
+    img.env = vec!["JAVA_VERSION=jdk-17.0.9+9".into()];
+    img.write_oci_dir(dir.path());
+    let doc = sbom_json(&dir.path().display().to_string());
+    let jdks: Vec<(&str, &str, &str)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                p["purl"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(jdks, [("openjdk", "17.0.9", "pkg:generic/openjdk@17.0.9")]);
+    assert!(
+        doc["unscanned"].as_array().unwrap().is_empty(),
+        "bin/java belongs to the JDK"
+    );
+}
