@@ -1047,7 +1047,18 @@ impl<'a> Checker<'a> {
                 && c.args_no_flags().first() == Some(&sub)
         };
         let updates = cmds.iter().any(|c| apt_like(c, "update"));
-        let any_install = cmds.iter().any(|c| apt_like(c, "install"));
+        let any_install = cmds.iter().any(|c| {
+            [
+                "install",
+                "upgrade",
+                "dist-upgrade",
+                "full-upgrade",
+                "build-dep",
+                "source",
+            ]
+            .iter()
+            .any(|v| apt_like(c, v))
+        });
         if updates && any_install {
             let cleaned = cmds
                 .iter()
@@ -1534,7 +1545,10 @@ impl<'a> Checker<'a> {
                     format!("${name} is unquoted: it will be split and globbed"),
                 );
             }
-            if known.contains(name) || SHELL_VARS.contains(&name.as_str()) {
+            if known.contains(name)
+                || SHELL_VARS.contains(&name.as_str())
+                || run.script.defaulted.contains(name)
+            {
                 continue;
             }
             if name.chars().any(|c| c.is_ascii_lowercase()) {
@@ -1605,7 +1619,9 @@ impl<'a> Checker<'a> {
             }
         }
         let lineage = self.lineage(last);
-        if last > 0 && !lineage.iter().any(|s| last_user[*s].is_some()) {
+        // Images built to run unprivileged say so in their name (distroless `:nonroot`).
+        let nonroot_base = lineage.iter().any(|s| self.stages[*s].base.contains("nonroot"));
+        if last > 0 && !nonroot_base && !lineage.iter().any(|s| last_user[*s].is_some()) {
             let line = self.stages[last].line;
             self.emit(
                 "implicit-root",

@@ -117,6 +117,8 @@ pub struct Script {
     /// Variables referenced (`$x`, `${x}`) anywhere, with whether the reference was unquoted
     /// in a command argument.
     pub references: Vec<(String, bool)>,
+    /// Variables referenced with a default or alternative (`${x:-d}`, `${x+a}`, `${x=d}`).
+    pub defaulted: Vec<String>,
     /// Variables assigned in the script (`x=…`, `export x=…`, `read x`, `for x in`).
     pub assigned: Vec<String>,
     /// brush could not read it; the commands come from the tolerant splitter.
@@ -299,6 +301,10 @@ impl Script {
                 '=' if !double => word_is_assignment = true,
                 '$' => {
                     let (name, len) = reference_at(&chars[i + 1..]);
+                    let after = chars.get(i + 2 + name.chars().count());
+                    if chars.get(i + 1) == Some(&'{') && matches!(after, Some(':' | '-' | '=' | '+' | '?')) {
+                        self.defaulted.push(name.clone());
+                    }
                     if !name.is_empty() {
                         self.references.push((name, !double && !word_is_assignment));
                     }

@@ -193,3 +193,48 @@ fn severities_and_ignores_from_config() {
         (drydock_lint::Severity::Error, Some("DL3003"))
     );
 }
+
+#[test]
+fn shell_variable_checks_respect_quoting_defaults_and_heredoc_content() {
+    fires("shell-unquoted-variable", "FROM debian:12\nRUN rm -rf $TARGET\n");
+    quiet(
+        "shell-unquoted-variable",
+        "FROM debian:12\nRUN rm -rf \"$TARGET\"\n",
+    );
+    quiet(
+        "shell-unquoted-variable",
+        "FROM debian:12\nRUN cat <<EOF > /etc/x\nhome=$HOME_DIR\nEOF\n",
+    );
+    fires(
+        "shell-unassigned-variable",
+        "FROM debian:12\nRUN echo \"$version\"\n",
+    );
+    quiet(
+        "shell-unassigned-variable",
+        "FROM debian:12\nARG version=1\nRUN echo \"$version\"\n",
+    );
+    quiet(
+        "shell-unassigned-variable",
+        "FROM debian:12\nRUN echo \"${version:-1}\"\n",
+    );
+    quiet(
+        "shell-unassigned-variable",
+        "FROM debian:12\nRUN for f in a b; do echo \"$f\"; done\n",
+    );
+}
+
+#[test]
+fn apt_upgrade_counts_as_using_the_index() {
+    quiet(
+        "apt-update-alone",
+        "FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n",
+    );
+    fires(
+        "apt-lists-kept",
+        "FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n",
+    );
+    quiet(
+        "implicit-root",
+        "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n",
+    );
+}
