@@ -37,6 +37,8 @@ fn toolchain_version(buf: &[u8], at: usize) -> Option<String> {
 }
 /// Build info is small; a module list of a few thousand dependencies fits in this.
 const MAX_BUILDINFO: usize = 512 << 10;
+/// The most of a `.dep-v0` section read when it is found by content.
+const MAX_DEP_V0: usize = 4 << 20;
 const CHUNK: usize = 1 << 20;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,7 +56,7 @@ pub struct ElfFacts {
 }
 
 /// How much of the end of an executable is kept for its section headers: cargo-auditable's
-/// `.dep-v0` sits near them. Sections further back are not read (the file is then unscanned).
+/// `.dep-v0` usually sits near them. One further back is found by its content instead.
 const TAIL: usize = 2 << 20;
 
 /// Passes bytes through, keeping those from offset `from` on (the end of the file, where the
@@ -110,6 +112,42 @@ fn section_table_offset(header: &[u8]) -> Option<u64> {
             u32::from_be_bytes(a)
         }))
     }
+}
+
+/// The crates in a `.dep-v0` section's zlib-compressed JSON.
+fn dep_v0_crates(compressed: &[u8]) -> Option<Vec<(String, String)>> {
+    let mut json = Vec::new();
+    flate2::read::ZlibDecoder::new(compressed)
+        .take(16 << 20)
+        .read_to_end(&mut json)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    Some(
+        v.get("packages")?
+            .as_array()?
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.get("name")?.as_str()?.to_string(),
+                    p.get("version")?.as_str()?.to_string(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// A zlib stream starting at `b` that inflates to the start of cargo-auditable's JSON. Used to
+/// find `.dep-v0` by content when it lies too far from the section headers for the tail window.
+fn starts_dep_v0(b: &[u8]) -> bool {
+    const JSON_START: &[u8] = b"{\"packages\":[";
+    if b.len() < 8 || b[0] != 0x78 || !matches!(b[1], 0x01 | 0x5e | 0x9c | 0xda) {
+        return false;
+    }
+    let mut inflate = flate2::Decompress::new(true);
+    let mut out = [0u8; 16];
+    let _ = inflate.decompress(&b[..b.len().min(96)], &mut out, flate2::FlushDecompress::None);
+    let n = usize::try_from(inflate.total_out()).unwrap_or(0).min(out.len());
+    n >= JSON_START.len() && out.starts_with(JSON_START)
 }
 
 /// The crate list cargo-auditable embeds: the `.dep-v0` section (zlib-compressed JSON),
@@ -177,25 +215,7 @@ fn cargo_auditable(header: &[u8; 64], window: &[u8], start: u64) -> Option<Vec<(
         if !name.starts_with(b".dep-v0\0") {
             continue;
         }
-        let compressed = at(off, size)?;
-        let mut json = Vec::new();
-        flate2::read::ZlibDecoder::new(compressed)
-            .take(16 << 20)
-            .read_to_end(&mut json)
-            .ok()?;
-        let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
-        return Some(
-            v.get("packages")?
-                .as_array()?
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.get("name")?.as_str()?.to_string(),
-                        p.get("version")?.as_str()?.to_string(),
-                    ))
-                })
-                .collect(),
-        );
+        return dep_v0_crates(at(off, size)?);
     }
     None
 }
@@ -344,6 +364,7 @@ impl ElfProbe {
         let version_finder = memmem::Finder::new(b"go1.");
         let mut modinfo: Option<String> = None;
         let mut go_version: Option<String> = None;
+        let mut rust_by_content: Option<Vec<(String, String)>> = None;
         let mut facts = ElfFacts::default();
         let mut tail = Tail {
             inner: reader,
@@ -409,6 +430,23 @@ impl ElfProbe {
                     facts.classified.push((name.to_string(), v));
                 }
             }
+            if rust_by_content.is_none() && facts.go.is_none() {
+                let hit = memchr::memchr_iter(0x78, window).find(|&at| starts_dep_v0(&window[at..]));
+                if let Some(at) = hit {
+                    let mut ext = window[at..].to_vec();
+                    if ext.len() < MAX_DEP_V0 {
+                        let have = ext.len();
+                        ext.resize(MAX_DEP_V0, 0);
+                        let more = read_full(&mut tail, &mut ext[have..])?;
+                        ext.truncate(have + more);
+                        let keep = ext.len().min(KEEP);
+                        buf[..keep].copy_from_slice(&ext[ext.len() - keep..]);
+                        filled = keep;
+                    }
+                    rust_by_content = dep_v0_crates(&ext);
+                    continue;
+                }
+            }
             // Build info, and (for the pre-1.18 layout, whose strings the header only points
             // at) the module info between its sentinels and the toolchain version string.
             let first_marker = [
@@ -461,7 +499,7 @@ impl ElfProbe {
             go.modinfo = m;
         }
         if facts.go.is_none() && !library {
-            facts.rust = cargo_auditable(&header, &tail.window, tail.start);
+            facts.rust = cargo_auditable(&header, &tail.window, tail.start).or(rust_by_content);
         }
         Ok(facts)
     }

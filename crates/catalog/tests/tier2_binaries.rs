@@ -128,3 +128,36 @@ fn zipped_eggs() {
     .collect();
     assert_eq!(got, want);
 }
+
+/// A `.dep-v0` section more than the tail window away from the section headers (here: 3 MiB
+/// of padding moved in before them, e_shoff updated) is still found, by its content.
+#[test]
+fn rust_crates_far_from_the_section_headers() {
+    let Some(data) = shared_testdata() else { return };
+    let mut elf = std::fs::read(data.join("pkgdb/rust/trivy-executable_rust/executable_rust")).unwrap();
+    let shoff = u64::from_le_bytes(elf[0x28..0x30].try_into().unwrap());
+    let pad = 3usize << 20;
+    let at = usize::try_from(shoff).unwrap();
+    elf.splice(at..at, std::iter::repeat_n(0u8, pad));
+    elf[0x28..0x30].copy_from_slice(&(shoff + pad as u64).to_le_bytes());
+
+    let root = tempfile::tempdir().unwrap();
+    let bin = root.path().join("usr/local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("far"), &elf).unwrap();
+    let spec = SourceSpec::parse(&format!("dir:{}", root.path().display())).unwrap();
+    let mut image = Image::open(&spec, &Platform::default()).unwrap();
+    let fs = image.scan(&wants(), &|_| {}).unwrap();
+    let inv = catalog(&fs).unwrap();
+    let got: BTreeSet<(String, String)> = inv
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = [("crate_with_features", "0.1.0"), ("library_crate", "0.1.0")]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    assert!(inv.unscanned.is_empty(), "{:?}", inv.unscanned);
+}
