@@ -89,9 +89,10 @@ pub fn dockerfile(args: DockerfileArgs) -> Result<u8, Failure> {
         DockerfileCommand::Rules => {
             for r in drydock_lint::RULES {
                 println!(
-                    "{:<28} {:<7} {:<8} {}{}",
+                    "{:<28} {:<7} {:<31} {:<8} {}{}",
                     r.id,
                     r.hadolint.unwrap_or("-"),
+                    drydock_lint::registry::buildkit(r.id).unwrap_or("-"),
                     r.severity.as_str(),
                     r.summary,
                     if r.opt_in { " (opt-in)" } else { "" }

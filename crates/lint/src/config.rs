@@ -84,8 +84,7 @@ impl Config {
     }
 
     fn names(list: &[String], rule: &Rule) -> bool {
-        list.iter()
-            .any(|id| id == rule.id || Some(id.as_str()) == rule.hadolint)
+        list.iter().any(|id| crate::registry::named(rule, id))
     }
 
     pub fn enabled(&self, rule: &Rule) -> bool {
@@ -98,7 +97,7 @@ impl Config {
     pub fn severity(&self, rule: &Rule) -> Severity {
         self.severity
             .iter()
-            .find(|(id, _)| *id == rule.id || Some(id.as_str()) == rule.hadolint)
+            .find(|(id, _)| crate::registry::named(rule, id))
             .map_or(rule.severity, |(_, s)| *s)
     }
 

@@ -87,7 +87,7 @@ pub fn sarif(findings: &[Finding]) -> String {
                 "name": r.id,
                 "shortDescription": {"text": r.summary},
                 "defaultConfiguration": {"level": sarif_level(r.severity)},
-                "properties": {"hadolint": r.hadolint},
+                "properties": {"hadolint": r.hadolint, "buildkit": crate::registry::buildkit(r.id)},
             })
         })
         .collect();

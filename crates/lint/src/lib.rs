@@ -37,11 +37,14 @@ pub struct Finding {
 pub fn lint(file: &drydock_dockerfile::Dockerfile, config: &Config, name: &str) -> Vec<Finding> {
     let raw = rules::check(file, config);
     let pragmas = Pragmas::read(file);
+    let skipped_checks = check_directive_skips(file);
     let mut out: Vec<Finding> = raw
         .into_iter()
         .filter_map(|(id, line, message)| {
             let rule = registry::rule(id)?;
-            if !config.enabled(rule) || pragmas.ignores(rule, line) {
+            let skipped_by_directive = registry::buildkit(rule.id)
+                .is_some_and(|bk| skipped_checks.iter().any(|s| s == "all" || s == bk));
+            if !config.enabled(rule) || pragmas.ignores(rule, line) || skipped_by_directive {
                 return None;
             }
             Some(Finding {
@@ -107,13 +110,33 @@ impl Pragmas {
     }
 
     fn ignores(&self, rule: &Rule, line: usize) -> bool {
-        let named = |id: &String| id == rule.id || Some(id.as_str()) == rule.hadolint;
+        let named = |id: &String| registry::named(rule, id);
         self.global.iter().any(named)
             || self
                 .local
                 .iter()
                 .any(|(l, ids)| *l == line && ids.iter().any(named))
     }
+}
+
+/// The BuildKit checks a `# check=skip=A,B` directive turns off (`all` for every one).
+fn check_directive_skips(file: &drydock_dockerfile::Dockerfile) -> Vec<String> {
+    file.directives
+        .iter()
+        .filter(|d| d.name == "check")
+        .flat_map(|d| {
+            d.value
+                .split(';')
+                .map(str::trim)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|part| {
+            part.strip_prefix("skip=")
+                .map(|s| s.split(',').map(|x| x.trim().to_string()).collect::<Vec<_>>())
+        })
+        .flatten()
+        .collect()
 }
 
 /// The shell a `# hadolint shell=…` pragma declares, if any.

@@ -466,8 +466,109 @@ pub static RULES: &[Rule] = &[
         Warning,
         "Writes under a VOLUME after it is declared are discarded",
     ),
+    r(
+        "instruction-casing",
+        "",
+        Style,
+        "Instruction keywords mix upper and lower case",
+    ),
+    r("from-as-casing", "", Style, "FROM and AS differ in case"),
+    r("stage-name-casing", "", Style, "A stage name is not lower case"),
+    r(
+        "empty-continuation",
+        "",
+        Warning,
+        "An empty line continues an instruction; BuildKit will reject this",
+    ),
+    r(
+        "legacy-key-value",
+        "",
+        Warning,
+        "ENV/ARG/LABEL in the legacy `key value` form; use key=value",
+    ),
+    r(
+        "expose-invalid-format",
+        "",
+        Warning,
+        "EXPOSE with an IP address or host port; publish ports at run time",
+    ),
+    r(
+        "expose-proto-casing",
+        "",
+        Style,
+        "EXPOSE protocol not in lower case",
+    ),
+    r(
+        "from-arg-invalid-default",
+        "",
+        Warning,
+        "FROM is not a valid reference without --build-arg",
+    ),
+    r(
+        "from-arg-undefined",
+        "",
+        Warning,
+        "FROM uses a build argument no global ARG declares",
+    ),
+    r(
+        "undefined-var",
+        "",
+        Warning,
+        "A variable is used before any ARG or ENV declares it",
+    ),
 ];
 
+/// drydock rules and the BuildKit build check each corresponds to.
+static BUILDKIT: &[(&str, &str)] = &[
+    ("instruction-casing", "ConsistentInstructionCasing"),
+    ("from-as-casing", "FromAsCasing"),
+    ("stage-name-casing", "StageNameCasing"),
+    ("empty-continuation", "NoEmptyContinuation"),
+    ("legacy-key-value", "LegacyKeyValueFormat"),
+    ("expose-invalid-format", "ExposeInvalidFormat"),
+    ("expose-proto-casing", "ExposeProtoCasing"),
+    ("from-arg-invalid-default", "InvalidDefaultArgInFrom"),
+    ("from-arg-undefined", "UndefinedArgInFrom"),
+    ("undefined-var", "UndefinedVar"),
+    ("stage-name-repeated", "DuplicateStageName"),
+    ("shell-form-cmd", "JSONArgsRecommended"),
+    ("maintainer", "MaintainerDeprecated"),
+    ("cmd-repeated", "MultipleInstructionsDisallowed"),
+    ("entrypoint-repeated", "MultipleInstructionsDisallowed"),
+    ("healthcheck-repeated", "MultipleInstructionsDisallowed"),
+    ("from-platform-redundant", "RedundantTargetPlatform"),
+    ("stage-name-reserved", "ReservedStageName"),
+    ("secret-in-env", "SecretsUsedInArgOrEnv"),
+    ("workdir-relative", "WorkdirRelativePath"),
+    ("from-platform", "FromPlatformFlagConstDisallowed"),
+];
+
+/// The BuildKit build check a rule corresponds to, if any.
+pub fn buildkit(rule_id: &str) -> Option<&'static str> {
+    BUILDKIT.iter().find(|(id, _)| *id == rule_id).map(|(_, bk)| *bk)
+}
+
+/// drydock rules that correspond to a BuildKit check.
+pub fn for_buildkit(check: &str) -> Vec<&'static str> {
+    BUILDKIT
+        .iter()
+        .filter(|(_, bk)| *bk == check)
+        .map(|(id, _)| *id)
+        .collect()
+}
+
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id || r.hadolint == Some(id))
+    RULES
+        .iter()
+        .find(|r| r.id == id || r.hadolint == Some(id))
+        .or_else(|| {
+            for_buildkit(id)
+                .first()
+                .and_then(|id| RULES.iter().find(|r| r.id == *id))
+        })
+}
+
+/// `id` names the rule: drydock's id, its Hadolint id or its BuildKit check.
+pub fn named(rule: &Rule, id: &str) -> bool {
+    id == rule.id || Some(id) == rule.hadolint || Some(id) == buildkit(rule.id)
 }

@@ -399,6 +399,7 @@ impl<'a> Checker<'a> {
         let mut volumes: Vec<(usize, String)> = Vec::new();
         let mut seen_from = false;
         let mut stage_names: Vec<String> = Vec::new();
+        let mut declared: Vec<Vec<String>> = vec![Vec::new(); self.stages.len()];
 
         for step in &steps {
             let inst = step.inst;
@@ -457,6 +458,24 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "expose" => {
+                    for port in inst.args.iter().filter(|p| !p.contains('$')) {
+                        if port.contains(':') {
+                            self.emit(
+                                "expose-invalid-format",
+                                line,
+                                format!("EXPOSE {port}: only a port and protocol belong here; map host ports at run time"),
+                            );
+                        }
+                        if let Some((_, proto)) = port.split_once('/')
+                            && proto != proto.to_lowercase()
+                        {
+                            self.emit(
+                                "expose-proto-casing",
+                                line,
+                                format!("EXPOSE {port}: write the protocol in lower case"),
+                            );
+                        }
+                    }
                     for port in &inst.args {
                         let bare = port.split('/').next().unwrap_or_default();
                         let bad = bare
@@ -510,6 +529,22 @@ impl<'a> Checker<'a> {
                 "env" => self.check_env(inst, line),
                 "arg" => self.check_arg(inst, line),
                 "label" => self.check_labels(inst, line),
+                _ => {}
+            }
+            let legacy = match name.as_str() {
+                "env" | "label" => inst.args.chunks(3).any(|c| c.len() == 3 && c[2].is_empty()),
+                "arg" => inst.args.len() >= 2 && inst.args.iter().any(|a| !a.contains('=')),
+                _ => false,
+            };
+            if legacy {
+                self.emit(
+                    "legacy-key-value",
+                    line,
+                    format!("{} key value: write key=value", inst.keyword),
+                );
+            }
+            self.check_undefined_vars(step, &mut declared);
+            match name.as_str() {
                 "volume" => {
                     for v in words(inst) {
                         volumes.push((stage, v.trim_end_matches('/').to_string()));
@@ -592,6 +627,64 @@ impl<'a> Checker<'a> {
         self.whole_file_checks();
     }
 
+    /// Variables used by instructions BuildKit expands itself, before any ARG or ENV in the
+    /// stage (or the stages it builds on) declares them. Names without a lower-case letter are
+    /// left alone: the base image's own ENV (PYTHON_VERSION, JAVA_HOME…) is not known here.
+    fn check_undefined_vars(&mut self, step: &Step, declared: &mut [Vec<String>]) {
+        let inst = step.inst;
+        let name = inst.name();
+        let values: Vec<&str> = match name.as_str() {
+            "add" | "copy" | "expose" | "stopsignal" | "user" | "volume" | "workdir" => {
+                inst.args.iter().map(String::as_str).collect()
+            }
+            "env" | "label" => inst
+                .args
+                .chunks(3)
+                .filter_map(|c| c.get(1))
+                .map(String::as_str)
+                .collect(),
+            "arg" => inst
+                .args
+                .iter()
+                .filter_map(|a| a.split_once('=').map(|(_, v)| v))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let visible = |declared: &[Vec<String>], v: &str| {
+            self.lineage(step.stage)
+                .iter()
+                .any(|s| declared[*s].iter().any(|d| d == v))
+                || PREDEFINED_ARGS.contains(&v)
+        };
+        let mut missing: Vec<String> = Vec::new();
+        for value in values {
+            for v in references_expanded(value) {
+                if v.chars().any(|c| c.is_ascii_lowercase())
+                    && !visible(declared, &v)
+                    && !missing.contains(&v)
+                {
+                    missing.push(v);
+                }
+            }
+        }
+        match name.as_str() {
+            "arg" => declared[step.stage].extend(
+                inst.args
+                    .iter()
+                    .map(|a| a.split_once('=').map_or(a.as_str(), |(k, _)| k).to_string()),
+            ),
+            "env" => declared[step.stage].extend(inst.pairs().iter().map(|(k, _)| k.to_string())),
+            _ => {}
+        }
+        for v in missing {
+            self.emit(
+                "undefined-var",
+                step.line,
+                format!("${v} is not declared by an ARG or ENV before this line"),
+            );
+        }
+    }
+
     fn check_from(&mut self, inst: &Instruction, line: usize, stage: usize, earlier: &[String]) {
         let base = self.stages[stage].base.clone();
         let is_stage = self.stages[stage].parent.is_some();
@@ -607,14 +700,41 @@ impl<'a> Checker<'a> {
                 self.emit("stage-name-reserved", line, format!("{name} is a reserved word"));
             }
         }
+        if let Some(raw) = inst.args.get(2)
+            && *raw != raw.to_lowercase()
+        {
+            self.emit(
+                "stage-name-casing",
+                line,
+                format!("stage name {raw} should be lower case"),
+            );
+        }
+        if let Some(kw) = inst.args.get(1).filter(|a| a.eq_ignore_ascii_case("as")) {
+            let upper = inst.keyword.chars().all(|c| c.is_ascii_uppercase());
+            let lower = inst.keyword.chars().all(|c| c.is_ascii_lowercase());
+            if (upper && kw != "AS") || (lower && kw != "as") {
+                self.emit(
+                    "from-as-casing",
+                    line,
+                    format!("'{kw}' and '{}' differ in case", inst.keyword),
+                );
+            }
+        }
+        self.check_from_args(inst, line);
         if let Some(platform) = inst.flag("platform") {
+            let named_for_it = self.stages[stage].name.as_deref().is_some_and(|n| {
+                platform
+                    .split('/')
+                    .filter(|p| p.len() > 1)
+                    .any(|p| n.contains(&p.to_lowercase()))
+            });
             if platform.contains("TARGETPLATFORM") {
                 self.emit(
                     "from-platform-redundant",
                     line,
                     "--platform=$TARGETPLATFORM is what BuildKit does anyway",
                 );
-            } else if !platform.contains('$') {
+            } else if !platform.contains('$') && !named_for_it {
                 self.emit(
                     "from-platform",
                     line,
@@ -651,6 +771,57 @@ impl<'a> Checker<'a> {
                 "from-no-digest",
                 line,
                 format!("{base} is not pinned by digest; use {base}@sha256:… so rebuilds get the same base"),
+            );
+        }
+    }
+
+    /// Global ARGs (before the first FROM): name and default, if one is given.
+    fn global_args(&self) -> Vec<(String, Option<String>)> {
+        let mut out = Vec::new();
+        for inst in self.file.instructions.iter().take_while(|i| !i.is("from")) {
+            if inst.is("arg") {
+                for a in &inst.args {
+                    match a.split_once('=') {
+                        Some((k, v)) => out.push((k.to_string(), Some(unquote(v)))),
+                        None => out.push((a.clone(), None)),
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn check_from_args(&mut self, inst: &Instruction, line: usize) {
+        let Some(base) = inst.args.first() else { return };
+        if !base.contains('$') {
+            return;
+        }
+        let globals = self.global_args();
+        for name in references(base) {
+            if !globals.iter().any(|(k, _)| *k == name) && !PREDEFINED_ARGS.contains(&name.as_str()) {
+                self.emit(
+                    "from-arg-undefined",
+                    line,
+                    format!("FROM uses ${name}, which no global ARG declares"),
+                );
+            }
+        }
+        let env: HashMap<String, String> = globals
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
+        let lex = drydock_dockerfile::shell::Lex::new(self.file.escape);
+        if let Ok(expanded) = lex.process_word(base, &env)
+            && !valid_reference(&expanded)
+            && !self
+                .stages
+                .iter()
+                .any(|s| s.name.as_deref() == Some(expanded.to_lowercase().as_str()))
+        {
+            self.emit(
+                "from-arg-invalid-default",
+                line,
+                format!("without --build-arg, FROM {base} is `{expanded}`, not a valid image reference"),
             );
         }
     }
@@ -1584,6 +1755,48 @@ impl<'a> Checker<'a> {
 
     fn whole_file_checks(&mut self) {
         let last = self.final_stage();
+        let keywords: Vec<(usize, &str)> = self
+            .file
+            .instructions
+            .iter()
+            .map(|i| (i.start_line, i.keyword.as_str()))
+            .collect();
+        let upper = keywords
+            .iter()
+            .filter(|(_, k)| k.chars().any(|c| c.is_ascii_alphabetic()) && **k == k.to_uppercase())
+            .count();
+        let lower = keywords
+            .iter()
+            .filter(|(_, k)| k.chars().any(|c| c.is_ascii_alphabetic()) && **k == k.to_lowercase())
+            .count();
+        for (line, k) in keywords {
+            if !k.chars().any(|c| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            let mixed = k != k.to_uppercase() && k != k.to_lowercase();
+            let minority = if upper >= lower {
+                k != k.to_uppercase()
+            } else {
+                k != k.to_lowercase()
+            };
+            if mixed || minority {
+                self.emit(
+                    "instruction-casing",
+                    line,
+                    format!(
+                        "{k}: write instructions in one case ({})",
+                        if upper >= lower { "upper" } else { "lower" }
+                    ),
+                );
+            }
+        }
+        for &line in &self.file.empty_continuation_lines {
+            self.emit(
+                "empty-continuation",
+                line,
+                "an empty line inside a continued instruction",
+            );
+        }
         // Stage-level: last USER, labels, healthcheck.
         let mut last_user: Vec<Option<(usize, String)>> = vec![None; self.stages.len()];
         let mut has_label: Vec<Vec<String>> = vec![Vec::new(); self.stages.len()];
@@ -1739,6 +1952,44 @@ const SHELL_VARS: &[&str] = &[
     "OPTIND",
     "REPLY",
 ];
+
+/// References BuildKit would expand: not inside single quotes, not escaped.
+fn references_expanded(s: &str) -> Vec<String> {
+    let mut outside = String::new();
+    let mut single = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if !single => {
+                chars.next();
+            }
+            '\'' => single = !single,
+            c if !single => outside.push(c),
+            _ => {}
+        }
+    }
+    references(&outside)
+}
+
+/// A syntactically valid image reference (`name[:tag][@digest]`, lower-case name).
+fn valid_reference(r: &str) -> bool {
+    if r.is_empty() || r.ends_with([':', '@', '/']) || r.contains(char::is_whitespace) {
+        return false;
+    }
+    let image = ImageRef::parse(r);
+    let tag_ok = image.tag.as_deref().is_none_or(|t| {
+        !t.is_empty()
+            && t.len() <= 128
+            && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    });
+    let digest_ok = image.digest.as_deref().is_none_or(|d| d.contains(':'));
+    !image.name.is_empty()
+        && image.name == image.name.to_lowercase()
+        && !image.name.contains("//")
+        && tag_ok
+        && digest_ok
+}
 
 fn one_edit_apart(a: &str, b: &str) -> bool {
     if a == b {

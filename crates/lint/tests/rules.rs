@@ -238,3 +238,40 @@ fn apt_upgrade_counts_as_using_the_index() {
         "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n",
     );
 }
+
+#[test]
+fn buildkit_check_directive_and_ids() {
+    let text = "# check=skip=JSONArgsRecommended,StageNameCasing\nFROM alpine:3 AS Build\nCMD run\nUSER 1\n";
+    let file = drydock_dockerfile::parse(text).unwrap();
+    let found: Vec<&str> = lint(&file, &Config::default(), "D")
+        .into_iter()
+        .map(|f| f.rule)
+        .collect();
+    assert!(!found.contains(&"shell-form-cmd") && !found.contains(&"stage-name-casing"));
+    let file = drydock_dockerfile::parse("FROM alpine:3 AS Build\nCMD run\n").unwrap();
+    let found: Vec<&str> = lint(&file, &Config::default(), "D")
+        .into_iter()
+        .map(|f| f.rule)
+        .collect();
+    assert!(found.contains(&"shell-form-cmd") && found.contains(&"stage-name-casing"));
+    let config = Config::from_toml("ignore = [\"MultipleInstructionsDisallowed\"]").unwrap();
+    let file = drydock_dockerfile::parse("FROM alpine:3\nCMD [\"a\"]\nCMD [\"b\"]\n").unwrap();
+    assert!(lint(&file, &config, "D").iter().all(|f| f.rule != "cmd-repeated"));
+}
+
+#[test]
+fn build_arguments_in_from() {
+    fires("from-arg-undefined", "FROM node:22${VARIANT}\n");
+    quiet(
+        "from-arg-undefined",
+        "ARG VARIANT=-slim\nFROM node:22${VARIANT}\n",
+    );
+    fires("from-arg-invalid-default", "ARG TAG\nFROM busybox:${TAG}\n");
+    quiet("from-arg-invalid-default", "ARG TAG=1.36\nFROM busybox:${TAG}\n");
+    fires("undefined-var", "FROM alpine:3\nCOPY $src /app/\n");
+    quiet("undefined-var", "FROM alpine:3\nARG src=.\nCOPY $src /app/\n");
+    quiet(
+        "undefined-var",
+        "FROM alpine:3 AS base\nARG src=.\nFROM base\nCOPY $src /app/\n",
+    );
+}
