@@ -236,6 +236,9 @@ const CLASSIFIERS: &[(&str, &str, &[u8])] = &[
     // CPython keeps PY_VERSION as a bare string: `\03.11.2\0`.
     ("python", "python", b"\x003."),
     ("php", "php", b"X-Powered-By: PHP/"),
+    // RUBY_DESCRIPTION, `ruby 3.2.2p53 (2023-03-30 revision …) [x86_64-linux]`, lives in
+    // libruby (official images build Ruby as a shared library).
+    ("ruby", "libruby", b"\0ruby "),
 ];
 
 pub struct ElfProbe;
@@ -356,7 +359,7 @@ impl ElfProbe {
         let library = name.contains(".so");
         let classifiers: Vec<(&str, memmem::Finder<'_>)> = CLASSIFIERS
             .iter()
-            .filter(|(_, prefix, _)| !library && name.starts_with(prefix))
+            .filter(|(_, prefix, _)| (!library || prefix.starts_with("lib")) && name.starts_with(prefix))
             .map(|(n, _, m)| (*n, memmem::Finder::new(*m)))
             .collect();
         let go_finder = memmem::Finder::new(GO_MAGIC);
@@ -408,7 +411,7 @@ impl ElfProbe {
             if n == 0 {
                 break;
             }
-            if library {
+            if library && classifiers.is_empty() {
                 continue;
             }
             let window = &buf[..filled];
@@ -422,6 +425,11 @@ impl ElfProbe {
                         // Only a whole NUL-terminated `3.x.y`, not any "3." inside a string.
                         let end = at + finder.needle().len() + v.len();
                         (window.get(end) == Some(&0) && v.matches('.').count() == 1).then(|| format!("3.{v}"))
+                    } else if *name == "ruby" {
+                        // The description goes on with a patch level or a space, then `(date`.
+                        let end = at + finder.needle().len() + v.len();
+                        let rest = window.get(end..(end + 16).min(window.len()))?;
+                        (matches!(rest.first(), Some(b'p' | b' ')) && rest.contains(&b'(')).then_some(v)
                     } else {
                         Some(v)
                     }
@@ -429,6 +437,9 @@ impl ElfProbe {
                 if let Some(v) = found {
                     facts.classified.push((name.to_string(), v));
                 }
+            }
+            if library {
+                continue;
             }
             if rust_by_content.is_none() && facts.go.is_none() {
                 let hit = memchr::memchr_iter(0x78, window).find(|&at| starts_dep_v0(&window[at..]));
@@ -701,7 +712,7 @@ impl Detector for Binaries {
                 }
                 continue;
             }
-            for runtime in ["node", "python", "php"] {
+            for runtime in ["node", "python", "php", "ruby"] {
                 if let Some(v) = classified(runtime) {
                     let p = purl("generic", None, runtime, &v, &[]);
                     push(runtime.to_string(), v, Ecosystem::Generic, p);
@@ -713,6 +724,24 @@ impl Detector for Binaries {
                 push(runtime.to_string(), version, Ecosystem::Generic, p);
             }
         }
+        // One runtime seen twice (the executable by ENV, its library by content) is one package
+        // owning both files.
+        let mut merged: Vec<Package> = Vec::new();
+        for p in found.packages.drain(..) {
+            match merged.iter_mut().find(|m| {
+                p.ecosystem == Ecosystem::Generic
+                    && m.ecosystem == p.ecosystem
+                    && m.name == p.name
+                    && m.version == p.version
+            }) {
+                Some(m) => {
+                    m.files.extend(p.files);
+                    m.locations.extend(p.locations);
+                }
+                None => merged.push(p),
+            }
+        }
+        found.packages = merged;
         Ok(found)
     }
 }

@@ -391,3 +391,36 @@ fn a_jdk_is_known_by_its_release_file_once() {
         "bin/java belongs to the JDK"
     );
 }
+
+#[test]
+fn ruby_is_known_by_its_library_and_reported_once() {
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(16, 0);
+    elf.extend_from_slice(&[3, 0]);
+    elf.resize(4096, 0);
+    let mut lib = elf.clone();
+    lib.extend_from_slice(b"\0ruby 3.2.2p53 (2023-03-30 revision e51014f9c0) [x86_64-linux]\0");
+    // A version-like string that is not the description.
+    lib.extend_from_slice(b"\0ruby 3.0 is required\0");
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = ImageBuilder::new().layer(
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+            .file("usr/local/bin/ruby", &elf)
+            .file("usr/local/lib/libruby.so.3.2.2", &lib)
+            .finish(),
+        Comp::Gzip,
+        "ruby",
+    );
+    img.env = vec!["RUBY_VERSION=3.2.2".into()];
+    img.write_oci_dir(dir.path());
+    let doc = sbom_json(&dir.path().display().to_string());
+    let packages = doc["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), 1, "{packages:?}");
+    assert_eq!(packages[0]["purl"], "pkg:generic/ruby@3.2.2");
+    assert!(
+        doc["unscanned"].as_array().unwrap().is_empty(),
+        "{}",
+        doc["unscanned"]
+    );
+}
