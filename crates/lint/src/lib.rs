@@ -41,6 +41,7 @@ pub fn lint(file: &drydock_dockerfile::Dockerfile, config: &Config, name: &str) 
     let mut out: Vec<Finding> = raw
         .into_iter()
         .filter_map(|(id, line, message)| {
+            debug_assert!(registry::rule(id).is_some(), "rule {id} is not in the registry");
             let rule = registry::rule(id)?;
             let skipped_by_directive = registry::buildkit(rule.id)
                 .is_some_and(|bk| skipped_checks.iter().any(|s| s == "all" || s == bk));

@@ -516,6 +516,18 @@ pub static RULES: &[Rule] = &[
         Warning,
         "A variable is used before any ARG or ENV declares it",
     ),
+    r(
+        "shell-unquoted-substitution",
+        "SC2046",
+        Warning,
+        "Unquoted command substitution: word splitting",
+    ),
+    r(
+        "shell-useless-cat",
+        "SC2002",
+        Style,
+        "cat of one file into a pipe; redirect the file instead",
+    ),
 ];
 
 /// drydock rules and the BuildKit build check each corresponds to.

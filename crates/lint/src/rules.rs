@@ -1736,6 +1736,25 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        for c in &run.script.commands {
+            if c.raw_args.iter().any(|a| unquoted_substitution(a)) {
+                self.emit(
+                    "shell-unquoted-substitution",
+                    line,
+                    format!("quote the $(…) in the arguments of {}", c.name),
+                );
+            }
+        }
+        for p in &run.script.pipelines {
+            let first = &run.script.commands[p.start];
+            if first.name == "cat" && first.args.len() == 1 && !first.args[0].starts_with('-') {
+                self.emit(
+                    "shell-useless-cat",
+                    line,
+                    format!("cat {} | …: use < {} instead", first.args[0], first.args[0]),
+                );
+            }
+        }
         if !bashlike {
             for c in &run.script.commands {
                 if c.name == "source" {
@@ -1952,6 +1971,28 @@ const SHELL_VARS: &[&str] = &[
     "OPTIND",
     "REPLY",
 ];
+
+/// A `$(…)` or backquoted substitution outside double quotes, not the value of an assignment.
+fn unquoted_substitution(word: &str) -> bool {
+    let b = word.as_bytes();
+    let (mut single, mut double) = (false, false);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'=' if !single && !double => return false,
+            b'$' if !single && !double && b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
+                return true;
+            }
+            b'`' if !single && !double => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
 
 /// References BuildKit would expand: not inside single quotes, not escaped.
 fn references_expanded(s: &str) -> Vec<String> {

@@ -275,3 +275,37 @@ fn build_arguments_in_from() {
         "FROM alpine:3 AS base\nARG src=.\nFROM base\nCOPY $src /app/\n",
     );
 }
+
+#[test]
+fn command_substitution_and_useless_cat() {
+    fires(
+        "shell-unquoted-substitution",
+        "FROM debian:12\nRUN apt-get remove $(dpkg -l | awk '{print $2}')\n",
+    );
+    quiet(
+        "shell-unquoted-substitution",
+        "FROM debian:12\nRUN echo \"$(date)\" && x=$(date) && echo $((1 + 2))\n",
+    );
+    fires(
+        "shell-useless-cat",
+        "FROM debian:12\nRUN cat /etc/os-release | grep ID\n",
+    );
+    quiet("shell-useless-cat", "FROM debian:12\nRUN cat a b | sort\n");
+}
+
+#[test]
+fn every_rule_the_checks_emit_is_registered() {
+    let source = include_str!("../src/rules.rs");
+    let mut ids = Vec::new();
+    for part in source.split("emit(").skip(1) {
+        let rest = part.trim_start();
+        let candidate = rest.strip_prefix('"').and_then(|r| r.split_once('"')).map(|(id, _)| id);
+        if let Some(id) = candidate {
+            ids.push(id.to_string());
+        }
+    }
+    assert!(ids.len() > 60, "{}", ids.len());
+    for id in ids {
+        assert!(drydock_lint::registry::rule(&id).is_some(), "{id} is emitted but not registered");
+    }
+}
