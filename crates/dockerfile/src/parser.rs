@@ -197,10 +197,22 @@ fn trim_continuation(line: &str, escape: char) -> (String, bool) {
     }
 }
 
+const MAX_LINE: usize = 64 * 1024;
+
 /// Parses a Dockerfile.
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // BuildKit reads lines with a 64 KiB scanner buffer.
+    if let Some(n) = lines.iter().position(|l| l.len() > MAX_LINE) {
+        return Err(ParseError {
+            line: n + 1,
+            message: format!(
+                "dockerfile line greater than max allowed size of {}",
+                MAX_LINE - 1
+            ),
+        });
+    }
     let mut d = Directives {
         escape: '\\',
         done: false,
@@ -650,4 +662,46 @@ pub fn parse_heredoc(src: &str) -> Result<Option<Heredoc>, String> {
         chomp,
         file_descriptor: fd,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_only_at_the_top() {
+        let f = parse("# escape=`\n# syntax=x\nFROM a\n# escape=\\\nRUN b `\n  c\n").unwrap();
+        assert_eq!(f.escape, '`');
+        assert_eq!(f.directives.len(), 2);
+        assert_eq!(f.instructions[1].args, ["b   c"]);
+        let e = parse("# escape=`\n# escape=\\\nFROM a\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "only one escape parser directive can be used")
+        );
+        assert!(
+            parse("# escape=x\nFROM a\n")
+                .unwrap_err()
+                .message
+                .contains("invalid escape token")
+        );
+    }
+
+    #[test]
+    fn over_long_lines_are_rejected() {
+        let text = format!("FROM a\nRUN {}\n", "x".repeat(70_000));
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn heredocs_and_unknown_instructions() {
+        let f = parse("FROM a\nRUN <<-EOT bash\n\techo hi\n\tEOT\nFOO bar\n").unwrap();
+        assert_eq!(f.instructions[1].heredocs[0].body(), "echo hi\n");
+        assert_eq!(crate::dump::instruction(&f.instructions[2]), "foo \"\"");
+        assert_eq!(
+            parse("FROM a\nRUN <<EOF\nx\n").unwrap_err().message,
+            "unterminated heredoc"
+        );
+    }
 }

@@ -299,13 +299,19 @@ fn every_rule_the_checks_emit_is_registered() {
     let mut ids = Vec::new();
     for part in source.split("emit(").skip(1) {
         let rest = part.trim_start();
-        let candidate = rest.strip_prefix('"').and_then(|r| r.split_once('"')).map(|(id, _)| id);
+        let candidate = rest
+            .strip_prefix('"')
+            .and_then(|r| r.split_once('"'))
+            .map(|(id, _)| id);
         if let Some(id) = candidate {
             ids.push(id.to_string());
         }
     }
     assert!(ids.len() > 60, "{}", ids.len());
     for id in ids {
-        assert!(drydock_lint::registry::rule(&id).is_some(), "{id} is emitted but not registered");
+        assert!(
+            drydock_lint::registry::rule(&id).is_some(),
+            "{id} is emitted but not registered"
+        );
     }
 }
