@@ -1703,39 +1703,54 @@ impl<'a> Checker<'a> {
 
     fn shell_checks(&mut self, step: &Step, run: &Run, bashlike: bool) {
         let line = step.line;
-        let mut known: Vec<String> = PREDEFINED_ARGS.iter().map(|s| s.to_string()).collect();
-        for s in self.lineage(step.stage) {
-            known.extend(self.stages[s].vars.iter().map(|(k, _)| k.clone()));
+        if run.script.references.is_empty() {
+            return self.shell_command_checks(run, line, bashlike);
         }
-        known.extend(run.script.assigned.iter().cloned());
+        let lineage = self.lineage(step.stage);
+        let known: std::collections::HashSet<&str> = PREDEFINED_ARGS
+            .iter()
+            .copied()
+            .chain(
+                lineage
+                    .iter()
+                    .flat_map(|s| self.stages[*s].vars.iter().map(|(k, _)| k.as_str())),
+            )
+            .chain(run.script.assigned.iter().map(String::as_str))
+            .collect();
+        let mut emitted = Vec::new();
         for (name, unquoted) in &run.script.references {
             if *unquoted && !name.chars().all(|c| c.is_ascii_digit()) {
-                self.emit(
+                emitted.push((
                     "shell-unquoted-variable",
-                    line,
                     format!("${name} is unquoted: it will be split and globbed"),
-                );
+                ));
             }
-            if known.contains(name)
+            if known.contains(name.as_str())
                 || SHELL_VARS.contains(&name.as_str())
                 || run.script.defaulted.contains(name)
             {
                 continue;
             }
             if name.chars().any(|c| c.is_ascii_lowercase()) {
-                self.emit(
+                emitted.push((
                     "shell-unassigned-variable",
-                    line,
                     format!("${name} is never assigned in this stage"),
-                );
+                ));
             } else if known.iter().any(|k| one_edit_apart(k, name)) {
-                self.emit(
+                emitted.push((
                     "shell-misspelled-variable",
-                    line,
                     format!("${name} is not set; a similar name is"),
-                );
+                ));
             }
         }
+        drop(known);
+        for (rule, message) in emitted {
+            self.emit(rule, line, message);
+        }
+        self.shell_command_checks(run, line, bashlike);
+    }
+
+    fn shell_command_checks(&mut self, run: &Run, line: usize, bashlike: bool) {
         for c in &run.script.commands {
             if c.raw_args.iter().any(|a| unquoted_substitution(a)) {
                 self.emit(
