@@ -837,7 +837,7 @@ impl<'a> Checker<'a> {
                     format!("{k} uses ${r}, set in the same ENV"),
                 );
             }
-            if is_secret_name(k) && !v.is_empty() {
+            if is_secret_name(k) {
                 self.emit(
                     "secret-in-env",
                     line,
@@ -2087,23 +2087,23 @@ fn truthy(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "yes" | "true")
 }
 
+/// BuildKit's SecretsUsedInArgOrEnv test, which Hadolint's DL3064 shares: an `_`-separated
+/// word of the name is a secret word, and none is `public`.
 fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
+    let words: Vec<String> = name.split('_').map(str::to_ascii_lowercase).collect();
+    let secret = [
+        "apikey",
+        "auth",
+        "credential",
+        "credentials",
+        "key",
         "password",
+        "pword",
         "passwd",
         "secret",
         "token",
-        "api_key",
-        "apikey",
-        "access_key",
-        "accesskey",
-        "private_key",
-        "privatekey",
-        "credential",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
+    ];
+    words.iter().any(|w| secret.contains(&w.as_str())) && !words.iter().any(|w| w == "public")
 }
 
 fn label_key_valid(key: &str) -> bool {
@@ -2119,27 +2119,33 @@ fn label_key_valid(key: &str) -> bool {
         && !key.contains("--")
 }
 
+/// An absolute URI (RFC 3986): `scheme:` and something after it, no blanks.
 fn url_valid(v: &str) -> bool {
-    let Some((scheme, rest)) = v.split_once("://") else {
+    let Some((scheme, rest)) = v.split_once(':') else {
         return false;
     };
-    !scheme.is_empty()
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         && !rest.is_empty()
-        && !rest.contains(char::is_whitespace)
+        && !v.contains(char::is_whitespace)
 }
 
+/// `local@domain` (RFC 5322 addr-spec, without comments or quoted locals).
 fn email_valid(v: &str) -> bool {
     let Some((local, domain)) = v.rsplit_once('@') else {
         return false;
     };
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-.".contains(c);
     !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !v.contains(char::is_whitespace)
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && local.chars().all(atext)
+        && !domain.is_empty()
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 fn npm_pinned(p: &str) -> bool {

@@ -129,9 +129,18 @@ fn volume_then_write() {
 fn secrets_in_env_and_arg() {
     fires("secret-in-env", "FROM debian:12\nARG GITHUB_TOKEN\n");
     fires("secret-in-env", "FROM debian:12\nENV DB_PASSWORD=hunter2\n");
+    fires("secret-in-env", "FROM debian:12\nENV NPM_AUTH=abc\n");
     quiet(
         "secret-in-env",
-        "FROM debian:12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\n",
+        "FROM debian:12\nENV GPG_PUBLIC_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\n",
+    );
+    quiet(
+        "secret-in-env",
+        "FROM debian:12\nENV TOKENIZERS_PARALLELISM=false\n",
+    );
+    quiet(
+        "secret-in-env",
+        "FROM debian:12\nARG KEYRING_DIR=/etc/apt/keyrings\n",
     );
 }
 
