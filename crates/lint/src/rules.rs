@@ -1504,7 +1504,10 @@ impl<'a> Checker<'a> {
             if !cleaned && !run.cache_mount_at(&["/var/cache/yum"]) {
                 self.emit("yum-cache", line, "yum clean all missing after yum install");
             }
-            self.rpm_pins("yum-unpinned", step, c);
+            // Versions are pinned per package; group and local installs have none to pin.
+            if matches!(sub.first(), Some(&"install")) || sub.starts_with(&["module", "install"]) {
+                self.rpm_pins("yum-unpinned", step, c);
+            }
         }
         // dnf / microdnf
         for (i, c) in cmds
@@ -1548,7 +1551,7 @@ impl<'a> Checker<'a> {
                     format!("{} clean all missing after {}", c.name, c.name),
                 );
             }
-            if installing {
+            if matches!(sub.first(), Some(&("install" | "in"))) || sub.starts_with(&["module", "install"]) {
                 self.rpm_pins("dnf-unpinned", step, c);
             }
         }
@@ -1564,19 +1567,7 @@ impl<'a> Checker<'a> {
                 );
             }
             let installing = matches!(first, "install" | "in");
-            let changing = installing
-                || matches!(
-                    first,
-                    "remove"
-                        | "rm"
-                        | "source-install"
-                        | "si"
-                        | "patch"
-                        | "update"
-                        | "up"
-                        | "dist-upgrade"
-                        | "dup"
-                );
+            let changing = installing || matches!(first, "remove" | "rm" | "source-install" | "si" | "patch");
             if !changing {
                 continue;
             }
