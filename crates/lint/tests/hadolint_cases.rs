@@ -31,7 +31,7 @@ fn config_from_haskell(spec: &str) -> Config {
                 .nth(1)
                 .unwrap()
                 .trim()
-                .trim_end_matches(|c| c == ')' || c == ' ');
+                .trim_end_matches([')', ' ']);
             let kind = match kind
                 .rsplit('.')
                 .next()
