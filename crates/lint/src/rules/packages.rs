@@ -12,22 +12,11 @@ impl Checker<'_> {
             .filter(|c| c.name == "apt-get" && c.args_no_flags().first() == Some(&"install"))
             .collect();
         for c in &installs {
-            let packages: Vec<&str> = c
-                .operands(&["-t", "--target-release", "-o", "-c"])
-                .into_iter()
-                .skip(1)
-                .collect();
-            let unpinned: Vec<&str> = packages
-                .iter()
-                .copied()
-                .filter(|p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")))
-                .collect();
-            if !unpinned.is_empty() {
-                self.emit(
-                    "apt-unpinned",
-                    line,
-                    format!("pin versions: {}", unpinned.join(" ")),
-                );
+            if let Some(list) = unpinned(
+                operands_after_sub(c, &["-t", "--target-release", "-o", "-c"]),
+                |p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")),
+            ) {
+                self.emit("apt-unpinned", line, format!("pin versions: {list}"));
             }
             let quiet_two = c
                 .args
@@ -97,32 +86,24 @@ impl Checker<'_> {
     }
     pub(super) fn apk_rules(&mut self, run: &Run, line: usize) {
         for c in run.script.commands.iter().filter(|c| c.is_sub("apk", &["add"])) {
-            let packages: Vec<&str> = c
-                .operands(&[
-                    "-t",
-                    "--virtual",
-                    "-X",
-                    "--repository",
-                    "-p",
-                    "--root",
-                    "--keys-dir",
-                    "--arch",
-                    "--cache-dir",
-                ])
-                .into_iter()
-                .skip(1)
-                .collect();
-            let unpinned: Vec<&str> = packages
-                .iter()
-                .copied()
-                .filter(|p| !(p.contains(['=', '~', '<', '>']) || p.ends_with(".apk")))
-                .collect();
-            if !unpinned.is_empty() {
-                self.emit(
-                    "apk-unpinned",
-                    line,
-                    format!("pin versions: {}", unpinned.join(" ")),
-                );
+            if let Some(list) = unpinned(
+                operands_after_sub(
+                    c,
+                    &[
+                        "-t",
+                        "--virtual",
+                        "-X",
+                        "--repository",
+                        "-p",
+                        "--root",
+                        "--keys-dir",
+                        "--arch",
+                        "--cache-dir",
+                    ],
+                ),
+                |p| !(p.contains(['=', '~', '<', '>']) || p.ends_with(".apk")),
+            ) {
+                self.emit("apk-unpinned", line, format!("pin versions: {list}"));
             }
             if !c.has_flag("no-cache") && !run.cache_mount_at(&["/var/cache/apk"]) {
                 self.emit(
@@ -416,22 +397,10 @@ impl Checker<'_> {
                 if !cleaned && !run.cache_mount_at(&["/var/cache/zypp"]) {
                     self.emit("zypper-cache", line, "zypper clean missing after zypper install");
                 }
-                let packages: Vec<&str> = c
-                    .operands(&["-r", "--repo", "--from"])
-                    .into_iter()
-                    .skip(1)
-                    .collect();
-                let unpinned: Vec<&str> = packages
-                    .iter()
-                    .copied()
-                    .filter(|p| !(p.contains(['=', '<', '>']) || p.ends_with(".rpm")))
-                    .collect();
-                if !unpinned.is_empty() {
-                    self.emit(
-                        "zypper-unpinned",
-                        line,
-                        format!("pin versions: {}", unpinned.join(" ")),
-                    );
+                if let Some(list) = unpinned(operands_after_sub(c, &["-r", "--repo", "--from"]), |p| {
+                    !(p.contains(['=', '<', '>']) || p.ends_with(".rpm"))
+                }) {
+                    self.emit("zypper-unpinned", line, format!("pin versions: {list}"));
                 }
             }
         }
@@ -549,4 +518,18 @@ fn npm_pinned(p: &str) -> bool {
 
 fn truthy(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "yes" | "true")
+}
+
+/// The operands after a command's subcommand, flags and their values left out.
+fn operands_after_sub<'c>(c: &'c Command, flags_with_values: &[&str]) -> Vec<&'c str> {
+    c.operands(flags_with_values).into_iter().skip(1).collect()
+}
+
+/// The packages `is_unpinned` picks out, space-separated, if there are any.
+fn unpinned<'p>(
+    packages: impl IntoIterator<Item = &'p str>,
+    is_unpinned: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let list: Vec<&str> = packages.into_iter().filter(|p| is_unpinned(p)).collect();
+    (!list.is_empty()).then(|| list.join(" "))
 }
