@@ -528,6 +528,18 @@ pub static RULES: &[Rule] = &[
         Style,
         "cat of one file into a pipe; redirect the file instead",
     ),
+    r(
+        "shell-deprecated-grep",
+        "SC2196",
+        Info,
+        "egrep and fgrep are deprecated; use grep -E or grep -F",
+    ),
+    r(
+        "shell-useless-echo",
+        "SC2116",
+        Style,
+        "$(echo …) only repeats its words",
+    ),
 ];
 
 /// drydock rules and the BuildKit build check each corresponds to.

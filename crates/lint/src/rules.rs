@@ -142,8 +142,9 @@ impl Run {
     }
 }
 
-/// Words of a non-JSON argument list: split on blanks outside quotes, quotes removed,
-/// backslashes kept (Windows paths).
+/// The arguments of COPY, ADD or VOLUME with quotes removed: split on blanks outside quotes,
+/// or, when the quotes do not pair up, on blanks as BuildKit splits them. Backslashes stay:
+/// they are Windows paths.
 fn words(inst: &Instruction) -> Vec<String> {
     if inst.json {
         return inst.args.clone();
@@ -152,25 +153,32 @@ fn words(inst: &Instruction) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut quote: Option<char> = None;
-    let mut any = false;
+    let mut quoted = false;
     for c in rest.chars() {
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => word.push(c),
             None if c == '"' || c == '\'' => {
                 quote = Some(c);
-                any = true;
+                quoted = true;
             }
             None if c.is_whitespace() => {
-                if !word.is_empty() || any {
+                if !word.is_empty() || quoted {
                     out.push(std::mem::take(&mut word));
                 }
-                any = false;
+                quoted = false;
             }
             None => word.push(c),
         }
     }
-    if !word.is_empty() || any {
+    if quote.is_some() {
+        return inst
+            .args
+            .iter()
+            .map(|a| a.trim_matches(['"', '\'']).to_string())
+            .collect();
+    }
+    if !word.is_empty() || quoted {
         out.push(word);
     }
     out
@@ -583,6 +591,7 @@ impl<'a> Checker<'a> {
                     let flags = inst.flags.clone();
                     let count = run.script.commands.len();
                     if let Some((_, prev_count, prev_flags)) = &prev_run
+                        && !step.onbuild
                         && *prev_count <= 1
                         && count <= 1
                         && *prev_flags == flags

@@ -330,3 +330,23 @@ fn every_rule_the_checks_emit_is_registered() {
         );
     }
 }
+
+#[test]
+fn deprecated_grep_and_useless_echo() {
+    fires(
+        "shell-deprecated-grep",
+        "FROM debian:12\nRUN egrep -i x /etc/group\n",
+    );
+    quiet(
+        "shell-deprecated-grep",
+        "FROM debian:12\nRUN grep -E x /etc/group\n",
+    );
+    fires(
+        "shell-useless-echo",
+        "FROM debian:12\nRUN useradd \"$(echo nagios)\"\n",
+    );
+    quiet(
+        "shell-useless-echo",
+        "FROM debian:12\nRUN useradd \"$(id -un)\"\n",
+    );
+}

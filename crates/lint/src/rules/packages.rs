@@ -59,15 +59,20 @@ impl Checker<'_> {
             .iter()
             .any(|v| apt_like(c, v))
         });
-        if updates && any_install {
+        if updates {
             let cleaned = cmds
                 .iter()
                 .any(|c| c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/lib/apt/lists")));
             let docker_clean_removed = cmds
                 .iter()
                 .any(|c| c.name == "rm" && c.args.iter().any(|a| a.contains("docker-clean")));
+            // Lists on a cache or tmpfs mount never reach the layer: a mount of the lists
+            // themselves, of both apt directories, or of /var/lib/apt with the image's
+            // docker-clean hook (which empties the cache after each run) removed.
+            let lib_apt = run.cache_mount_at(&["/var/lib/apt"]);
             let cached = run.cache_mount_at(&["/var/lib/apt/lists"])
-                || (run.cache_mount_at(&["/var/lib/apt"]) && docker_clean_removed);
+                || (lib_apt && run.cache_mount_at(&["/var/cache/apt"]))
+                || (lib_apt && docker_clean_removed);
             if !cleaned && !cached && (step.onbuild || self.in_final_image(step.stage)) {
                 self.emit(
                     "apt-lists-kept",

@@ -22,7 +22,17 @@ impl Checker<'_> {
             .collect();
         let mut emitted = Vec::new();
         for (name, unquoted) in &run.script.references {
-            if *unquoted && !name.chars().all(|c| c.is_ascii_digit()) {
+            // Like ShellCheck given the stage's ARG and ENV as assignments: a variable whose
+            // declared value has no blanks or glob characters cannot split.
+            let safe_value = lineage.iter().any(|s| {
+                self.stages[*s]
+                    .vars
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .is_some_and(|(_, v)| !v.contains(|c: char| c.is_whitespace() || "*?[".contains(c)))
+            });
+            if *unquoted && !safe_value && !name.chars().all(|c| c.is_ascii_digit()) {
                 emitted.push((
                     "shell-unquoted-variable",
                     format!("${name} is unquoted: it will be split and globbed"),
@@ -54,6 +64,24 @@ impl Checker<'_> {
     }
     pub(super) fn shell_command_checks(&mut self, run: &Run, line: usize, bashlike: bool) {
         for c in &run.script.commands {
+            if matches!(c.name.as_str(), "egrep" | "fgrep") {
+                let flag = if c.name == "egrep" { "-E" } else { "-F" };
+                self.emit(
+                    "shell-deprecated-grep",
+                    line,
+                    format!("{} is deprecated; use grep {flag}", c.name),
+                );
+            }
+            if c.raw_args
+                .iter()
+                .any(|a| a.contains("$(echo ") || a.contains("`echo "))
+            {
+                self.emit(
+                    "shell-useless-echo",
+                    line,
+                    "$(echo …) adds nothing; use the words directly",
+                );
+            }
             if c.raw_args.iter().any(|a| unquoted_substitution(a)) {
                 self.emit(
                     "shell-unquoted-substitution",
