@@ -529,6 +529,12 @@ pub static RULES: &[Rule] = &[
         "cat of one file into a pipe; redirect the file instead",
     ),
     r(
+        "shell-bash-variable",
+        "SC3028",
+        Warning,
+        "A bash-only variable ($RANDOM, $UID…) under /bin/sh",
+    ),
+    r(
         "shell-deprecated-grep",
         "SC2196",
         Info,

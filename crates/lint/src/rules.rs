@@ -31,6 +31,8 @@ struct Stage {
 }
 
 struct Step<'a> {
+    /// The SHELL in force for this instruction.
+    shell: Vec<String>,
     inst: &'a Instruction,
     line: usize,
     stage: usize,
@@ -363,6 +365,7 @@ impl<'a> Checker<'a> {
                 }
             }
             self.steps.push(Step {
+                shell: self.stages[stage].shell.clone(),
                 inst: effective,
                 line: inst.start_line,
                 stage,
@@ -420,15 +423,25 @@ impl<'a> Checker<'a> {
             let name = inst.name();
 
             // Comments do not break a run of RUN instructions; any other instruction does.
-            if name != "run" {
+            if name != "run" || step.onbuild {
                 prev_run = None;
             }
-            if !seen_from && !step.onbuild && name != "arg" && name != "from" {
+            if !seen_from && (step.onbuild || (name != "arg" && name != "from")) {
+                let keyword = if step.onbuild {
+                    "ONBUILD"
+                } else {
+                    inst.keyword.as_str()
+                };
                 self.emit(
                     "instruction-before-from",
                     line,
-                    format!("{} before the first FROM", inst.keyword),
+                    format!("{keyword} before the first FROM"),
                 );
+            }
+            // ONBUILD triggers run in the images built from this one; as in Hadolint, only the
+            // RUN ones are checked here, as the commands they are.
+            if step.onbuild && name != "run" {
+                continue;
             }
 
             match name.as_str() {
@@ -504,6 +517,13 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "healthcheck" => {
+                    if !inst.json && inst.args.len() > 1 && inst.args[0].eq_ignore_ascii_case("cmd") {
+                        self.emit(
+                            "shell-form-cmd",
+                            line,
+                            "HEALTHCHECK CMD in shell form runs through /bin/sh; use [\"…\"]",
+                        );
+                    }
                     let n = stage_counts.entry((stage, "healthcheck")).or_default();
                     *n += 1;
                     if *n > 1 {
@@ -961,7 +981,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn shell_of(&self, stage: usize) -> (bool, bool) {
+    fn shell_of(&self, step: &Step) -> (bool, bool) {
         // (posix-like, bash-like)
         if let Some(p) = &self.shell_pragma {
             let p = p.to_lowercase();
@@ -969,8 +989,8 @@ impl<'a> Checker<'a> {
                 return (false, false);
             }
         }
-        let shell = &self.stages[stage].shell;
-        let exe = shell
+        let exe = step
+            .shell
             .first()
             .map(|s| basename(s).to_lowercase())
             .unwrap_or_default();
@@ -984,7 +1004,7 @@ impl<'a> Checker<'a> {
         let line = step.line;
         let stage = step.stage;
         let cmds = &run.script.commands;
-        let (posix, bashlike) = self.shell_of(stage);
+        let (posix, bashlike) = self.shell_of(step);
 
         for c in cmds {
             if matches!(
@@ -1091,7 +1111,7 @@ impl<'a> Checker<'a> {
 
         // Pipes.
         if run.script.has_pipe && !run.exec && posix {
-            let shell = self.stages[stage].shell.clone();
+            let shell = step.shell.clone();
             let pipefail_shell = shell
                 .windows(2)
                 .any(|w| w[0].starts_with('-') && w[0].contains('o') && w[1] == "pipefail")

@@ -350,3 +350,37 @@ fn deprecated_grep_and_useless_echo() {
         "FROM debian:12\nRUN useradd \"$(id -un)\"\n",
     );
 }
+
+#[test]
+fn shell_changes_apply_from_where_they_are_written() {
+    let text = "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN wget -O - https://x | wc -l\nSHELL [\"/bin/sh\", \"-c\"]\nRUN wget -O - https://x | wc -l\n";
+    let file = drydock_dockerfile::parse(text).unwrap();
+    let config = Config {
+        all_rules: true,
+        ..Config::default()
+    };
+    let lines: Vec<usize> = lint(&file, &config, "D")
+        .into_iter()
+        .filter(|f| f.rule == "pipefail")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, [5]);
+}
+
+#[test]
+fn onbuild_triggers() {
+    fires("instruction-before-from", "ONBUILD RUN make\nFROM debian:12\n");
+    fires(
+        "apt-unpinned",
+        "FROM debian:12\nONBUILD RUN apt-get install -y curl\n",
+    );
+    quiet("copy-relative-no-workdir", "FROM debian:12\nONBUILD COPY a b\n");
+    fires(
+        "shell-form-cmd",
+        "FROM debian:12\nHEALTHCHECK CMD curl -f http://localhost/\n",
+    );
+    quiet(
+        "shell-form-cmd",
+        "FROM debian:12\nHEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]\n",
+    );
+}

@@ -112,7 +112,7 @@ impl Checker<'_> {
                     "RANDOM" | "BASH_SOURCE" | "PIPESTATUS" | "HOSTNAME" | "UID" | "EUID"
                 )
             }) {
-                self.emit("shell-not-posix", line, "a bash variable under /bin/sh");
+                self.emit("shell-bash-variable", line, "a bash variable under /bin/sh");
             }
         }
     }
