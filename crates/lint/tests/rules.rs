@@ -384,3 +384,15 @@ fn onbuild_triggers() {
         "FROM debian:12\nHEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]\n",
     );
 }
+
+#[test]
+fn apt_options_with_values_before_the_subcommand() {
+    fires(
+        "apt-unpinned",
+        "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=false install -y python3\n",
+    );
+    quiet(
+        "apt-recommends",
+        "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=false install -y python3\n",
+    );
+}

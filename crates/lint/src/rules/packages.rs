@@ -9,13 +9,12 @@ impl Checker<'_> {
         let cmds = &run.script.commands;
         let installs: Vec<&Command> = cmds
             .iter()
-            .filter(|c| c.name == "apt-get" && c.args_no_flags().first() == Some(&"install"))
+            .filter(|c| c.name == "apt-get" && apt_subcommand(c) == Some("install"))
             .collect();
         for c in &installs {
-            if let Some(list) = unpinned(
-                operands_after_sub(c, &["-t", "--target-release", "-o", "-c"]),
-                |p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")),
-            ) {
+            if let Some(list) = unpinned(operands_after_sub(c, APT_VALUE_OPTIONS), |p| {
+                !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
+            }) {
                 self.emit("apt-unpinned", line, format!("pin versions: {list}"));
             }
             let quiet_two = c
@@ -43,8 +42,7 @@ impl Checker<'_> {
             }
         }
         let apt_like = |c: &Command, sub: &str| {
-            matches!(c.name.as_str(), "apt-get" | "apt" | "aptitude")
-                && c.args_no_flags().first() == Some(&sub)
+            matches!(c.name.as_str(), "apt-get" | "apt" | "aptitude") && apt_subcommand(c) == Some(sub)
         };
         let updates = cmds.iter().any(|c| apt_like(c, "update"));
         let any_install = cmds.iter().any(|c| {
@@ -537,4 +535,12 @@ fn unpinned<'p>(
 ) -> Option<String> {
     let list: Vec<&str> = packages.into_iter().filter(|p| is_unpinned(p)).collect();
     (!list.is_empty()).then(|| list.join(" "))
+}
+
+/// Options of apt-get that take a value (`-o APT::Install-Recommends=false`).
+const APT_VALUE_OPTIONS: &[&str] = &["-o", "--option", "-c", "--config-file", "-t", "--target-release"];
+
+/// apt-get's subcommand, option values skipped.
+fn apt_subcommand(c: &Command) -> Option<&str> {
+    c.operands(APT_VALUE_OPTIONS).first().copied()
 }
