@@ -12,7 +12,7 @@ use crate::Failure;
 
 #[derive(Args)]
 pub struct LintArgs {
-    /// Dockerfiles to lint; `-` reads standard input
+    /// Dockerfiles to lint; `-` reads standard input; a directory is searched for Dockerfiles
     #[arg(default_value = "Dockerfile")]
     files: Vec<String>,
     /// tty, json, sarif, checkstyle or gitlab
@@ -103,6 +103,38 @@ pub fn dockerfile(args: DockerfileArgs) -> Result<u8, Failure> {
     }
 }
 
+/// Dockerfiles under a directory (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`),
+/// in path order, skipping hidden directories and dependency or build folders.
+fn dockerfiles_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                if !name.starts_with('.') && !matches!(name.as_str(), "node_modules" | "target" | "vendor") {
+                    stack.push(path);
+                }
+            } else if kind.is_file()
+                && (name == "Dockerfile"
+                    || name == "Containerfile"
+                    || name.starts_with("Dockerfile.")
+                    || name.ends_with(".Dockerfile")
+                    || name.ends_with(".dockerfile"))
+            {
+                out.push(path.to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
     let (path, required) = match path {
         Some(p) => (p.to_path_buf(), true),
@@ -148,7 +180,19 @@ pub fn lint(args: LintArgs) -> Result<u8, Failure> {
 
     let mut findings = Vec::new();
     let mut unparsable = false;
+    let mut files = Vec::new();
     for file in &args.files {
+        if file != "-" && Path::new(file).is_dir() {
+            let found = dockerfiles_under(Path::new(file));
+            if found.is_empty() {
+                return Err(Failure::input(format!("{file}: no Dockerfile in this directory")));
+            }
+            files.extend(found);
+        } else {
+            files.push(file.clone());
+        }
+    }
+    for file in &files {
         match parse(file)? {
             Ok(parsed) => findings.extend(drydock_lint::lint(&parsed, &config, display_name(file))),
             Err(()) => unparsable = true,

@@ -144,3 +144,50 @@ fn lint_sarif_checkstyle_gitlab() {
     }
     drydock().args(["lint", "-f", "xml", &file]).assert().code(2);
 }
+
+#[test]
+fn a_directory_is_searched_for_dockerfiles() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("svc/api")).unwrap();
+    std::fs::create_dir_all(dir.path().join("node_modules/x")).unwrap();
+    write(&dir, "svc/api/Dockerfile", "FROM debian\n");
+    write(&dir, "svc/worker.Dockerfile", "FROM alpine\n");
+    write(&dir, "node_modules/x/Dockerfile", "FROM ignored\n");
+    let out = drydock()
+        .args([
+            "lint",
+            "-f",
+            "json",
+            "-t",
+            "none",
+            &dir.path().display().to_string(),
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let mut files: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["file"]
+                .as_str()
+                .unwrap()
+                .rsplit_once("/svc/")
+                .unwrap()
+                .1
+                .to_string()
+        })
+        .collect();
+    files.dedup();
+    assert_eq!(files, ["api/Dockerfile", "worker.Dockerfile"]);
+    let empty = tempfile::tempdir().unwrap();
+    drydock()
+        .args(["lint", &empty.path().display().to_string()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no Dockerfile in this directory"));
+}
