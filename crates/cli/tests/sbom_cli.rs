@@ -233,10 +233,7 @@ fn unknown_os_is_a_warning() {
 
 #[test]
 fn elf_files_no_package_accounts_for_are_listed() {
-    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
-    elf.resize(16, 0);
-    elf.extend_from_slice(&[2, 0]);
-    elf.resize(4096, 0);
+    let elf = fake_elf(2);
     let mut lib = elf.clone();
     lib[16] = 3;
     let dir = tempfile::tempdir().unwrap();
@@ -290,10 +287,7 @@ fn elf_files_no_package_accounts_for_are_listed() {
 
 #[test]
 fn runtimes_gems_and_composer_packages() {
-    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
-    elf.resize(16, 0);
-    elf.extend_from_slice(&[2, 0]);
-    elf.resize(4096, 0);
+    let elf = fake_elf(2);
     let gemspec =
         b"Gem::Specification.new do |s|\n  s.name = \"rack\".freeze\n  s.version = \"2.2.3\"\nend\n";
     let installed =
@@ -351,10 +345,7 @@ fn runtimes_gems_and_composer_packages() {
 
 #[test]
 fn a_jdk_is_known_by_its_release_file_once() {
-    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
-    elf.resize(16, 0);
-    elf.extend_from_slice(&[2, 0]);
-    elf.resize(4096, 0);
+    let elf = fake_elf(2);
     let dir = tempfile::tempdir().unwrap();
     let mut img = ImageBuilder::new().layer(
         LayerBuilder::new()
@@ -394,10 +385,7 @@ fn a_jdk_is_known_by_its_release_file_once() {
 
 #[test]
 fn ruby_is_known_by_its_library_and_reported_once() {
-    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
-    elf.resize(16, 0);
-    elf.extend_from_slice(&[3, 0]);
-    elf.resize(4096, 0);
+    let elf = fake_elf(3);
     let mut lib = elf.clone();
     lib.extend_from_slice(b"\0ruby 3.2.2p53 (2023-03-30 revision e51014f9c0) [x86_64-linux]\0");
     // A version-like string that is not the description.
@@ -423,4 +411,14 @@ fn ruby_is_known_by_its_library_and_reported_once() {
         "{}",
         doc["unscanned"]
     );
+}
+
+/// The smallest file the ELF probe takes: a 64-bit little-endian header of the given e_type
+/// (2 executable, 3 shared object), zero-padded.
+fn fake_elf(e_type: u8) -> Vec<u8> {
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(16, 0);
+    elf.extend_from_slice(&[e_type, 0]);
+    elf.resize(4096, 0);
+    elf
 }

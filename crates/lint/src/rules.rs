@@ -257,6 +257,8 @@ struct Checker<'a> {
     /// Every ARG name in the file: values that may come from `--build-arg`.
     arg_names: Vec<String>,
     shell_pragma: Option<String>,
+    /// (line, tool) of each RUN that installs or runs a compiler or build system.
+    build_tools: Vec<(usize, String)>,
 }
 
 pub(crate) fn check(file: &Dockerfile, config: &Config) -> Vec<Raw> {
@@ -268,6 +270,7 @@ pub(crate) fn check(file: &Dockerfile, config: &Config) -> Vec<Raw> {
         out: Vec::new(),
         arg_names: Vec::new(),
         shell_pragma: crate::shell_pragma(file),
+        build_tools: Vec::new(),
     };
     c.build_stages();
     c.run();
@@ -624,6 +627,9 @@ impl<'a> Checker<'a> {
                     }
                     prev_run = Some((line, count, flags));
                     self.check_run(step, &run, &copied_archives);
+                    if let Some(tool) = build_tool(&run.script) {
+                        self.build_tools.push((line, tool));
+                    }
                     let t = tool_seen.entry(stage).or_insert((false, false, false));
                     t.0 |= run.script.any(|c| c.name == "wget");
                     t.1 |= run.script.any(|c| c.name == "curl");
@@ -1198,7 +1204,7 @@ impl<'a> Checker<'a> {
         let mut last_user: Vec<Option<(usize, String)>> = vec![None; self.stages.len()];
         let mut has_label: Vec<Vec<String>> = vec![Vec::new(); self.stages.len()];
         let mut has_healthcheck = vec![false; self.stages.len()];
-        let mut tools: Vec<(usize, String)> = Vec::new();
+        let tools = std::mem::take(&mut self.build_tools);
         for step in &self.steps {
             let inst = step.inst;
             if inst.is("user") {
@@ -1209,12 +1215,6 @@ impl<'a> Checker<'a> {
             }
             if inst.is("healthcheck") {
                 has_healthcheck[step.stage] = true;
-            }
-            if inst.is("run") {
-                let run = Run::new(inst);
-                if let Some(t) = build_tool(&run.script) {
-                    tools.push((step.line, t));
-                }
             }
         }
         for u in &last_user {
