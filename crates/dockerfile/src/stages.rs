@@ -72,22 +72,38 @@ impl Stage {
     }
 }
 
-/// The global ARGs (those before the first FROM) with their defaults.
-pub fn global_args(file: &Dockerfile) -> HashMap<String, String> {
-    let mut args = HashMap::new();
+/// The global ARGs (those before the first FROM), each with its default if it has one, the
+/// default expanded as BuildKit expands it (quotes removed, earlier ARGs substituted).
+pub fn global_arg_defaults(file: &Dockerfile) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let lex = Lex::new(file.escape);
     for inst in file.instructions.iter().take_while(|i| !i.is("from")) {
-        if inst.is("arg") {
-            for a in &inst.args {
-                let lex = Lex::new(file.escape);
-                let expanded = lex.process_word(a, &args).unwrap_or_else(|_| a.clone());
-                match expanded.split_once('=') {
-                    Some((k, v)) => args.insert(k.to_string(), v.to_string()),
-                    None => args.insert(expanded, String::new()),
-                };
+        if !inst.is("arg") {
+            continue;
+        }
+        for a in &inst.args {
+            let env: HashMap<String, String> = out
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+                .collect();
+            match a.split_once('=') {
+                Some((k, v)) => {
+                    let v = lex.process_word(v, &env).unwrap_or_else(|_| v.to_string());
+                    out.push((k.to_string(), Some(v)));
+                }
+                None => out.push((a.clone(), None)),
             }
         }
     }
-    args
+    out
+}
+
+/// The global ARGs with their defaults; one declared without a default expands to "".
+pub fn global_args(file: &Dockerfile) -> HashMap<String, String> {
+    global_arg_defaults(file)
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect()
 }
 
 /// The stages of a Dockerfile in order.

@@ -296,7 +296,8 @@ impl<'a> Checker<'a> {
             copied_from: false,
             built_on: false,
         });
-        for inst in &self.file.instructions {
+        let parsed_stages = drydock_dockerfile::stages::stages(self.file);
+        for (index, inst) in self.file.instructions.iter().enumerate() {
             let (effective, onbuild) = match &inst.sub {
                 Some(sub)
                     if inst.is("onbuild") && !["from", "onbuild", "maintainer"].iter().any(|k| sub.is(k)) =>
@@ -305,16 +306,11 @@ impl<'a> Checker<'a> {
                 }
                 _ => (inst, false),
             };
-            if effective.is("from") && !onbuild {
-                let base = inst.args.first().cloned().unwrap_or_default();
-                let name = match inst.args.as_slice() {
-                    [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => Some(name.to_lowercase()),
-                    _ => None,
-                };
-                let parent = self.stages[1..]
-                    .iter()
-                    .rposition(|s| s.name.as_deref() == Some(&base.to_lowercase()))
-                    .map(|p| p + 1);
+            if let Some(parsed) = parsed_stages.iter().find(|s| s.from == index) {
+                // Stage 0 of this table is what precedes the first FROM.
+                let base = parsed.base_raw.clone();
+                let name = parsed.name.clone();
+                let parent = parsed.parent.map(|p| p + 1);
                 if let Some(p) = parent {
                     self.stages[p].built_on = true;
                 }
@@ -814,28 +810,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Global ARGs (before the first FROM): name and default, if one is given.
-    fn global_args(&self) -> Vec<(String, Option<String>)> {
-        let mut out = Vec::new();
-        for inst in self.file.instructions.iter().take_while(|i| !i.is("from")) {
-            if inst.is("arg") {
-                for a in &inst.args {
-                    match a.split_once('=') {
-                        Some((k, v)) => out.push((k.to_string(), Some(unquote(v)))),
-                        None => out.push((a.clone(), None)),
-                    }
-                }
-            }
-        }
-        out
-    }
-
     fn check_from_args(&mut self, inst: &Instruction, line: usize) {
         let Some(base) = inst.args.first() else { return };
         if !base.contains('$') {
             return;
         }
-        let globals = self.global_args();
+        let globals = drydock_dockerfile::stages::global_arg_defaults(self.file);
         for name in references(base) {
             if !globals.iter().any(|(k, _)| *k == name) && !PREDEFINED_ARGS.contains(&name.as_str()) {
                 self.emit(
