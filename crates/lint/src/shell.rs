@@ -42,13 +42,24 @@ impl Command {
         names.iter().any(|n| flags.iter().any(|f| f == n))
     }
 
-    /// Arguments that do not start with `-` (Hadolint's `getArgsNoFlags`).
+    /// Arguments that do not start with `-` (Hadolint's `getArgsNoFlags`), leaving out the
+    /// values of the command's options that take one (`apk -X URL add …`, `npm --prefix DIR
+    /// install …`), so the first is the subcommand.
     pub fn args_no_flags(&self) -> Vec<&str> {
-        self.args
-            .iter()
-            .filter(|a| !a.starts_with('-'))
-            .map(String::as_str)
-            .collect()
+        let takes_value = value_options(&self.name);
+        let mut out = Vec::new();
+        let mut skip = false;
+        for a in &self.args {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            if a.starts_with('-') {
+                skip = takes_value.contains(&a.as_str());
+                continue;
+            }
+            out.push(a.as_str());
+        }
+        out
     }
 
     /// Arguments that are neither flags nor the values of the named flags.
@@ -103,6 +114,98 @@ impl Command {
             }
         }
         None
+    }
+}
+
+/// Options that take a separate value, per package manager: what follows them is not a
+/// subcommand or a package.
+pub(crate) fn value_options(command: &str) -> &'static [&'static str] {
+    match command.rsplit('/').next().unwrap_or(command) {
+        "apt-get" | "apt" | "aptitude" => {
+            &["-o", "--option", "-c", "--config-file", "-t", "--target-release"]
+        }
+        "apk" => &[
+            "-X",
+            "--repository",
+            "-p",
+            "--root",
+            "--keys-dir",
+            "--arch",
+            "--cache-dir",
+            "-t",
+            "--virtual",
+        ],
+        "npm" => &[
+            "--prefix",
+            "--registry",
+            "--cache",
+            "--userconfig",
+            "--loglevel",
+            "-C",
+            "--workspace",
+            "-w",
+            "--tag",
+            "--otp",
+            "--omit",
+            "--include",
+            "--install-strategy",
+            "--scope",
+        ],
+        "pip" | "pip2" | "pip3" | "pipx" => &[
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "--trusted-host",
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-e",
+            "--editable",
+            "--root-user-action",
+            "--prefix",
+            "--root",
+            "--target",
+            "-t",
+            "--python",
+            "--platform",
+            "--python-version",
+            "-f",
+            "--find-links",
+            "--src",
+            "--cache-dir",
+            "--log",
+            "--proxy",
+            "--retries",
+            "--timeout",
+            "--cert",
+            "--client-cert",
+        ],
+        "yum" | "dnf" | "microdnf" => &[
+            "-c",
+            "--config",
+            "--installroot",
+            "--releasever",
+            "--enablerepo",
+            "--disablerepo",
+            "--repo",
+            "--repoid",
+            "-x",
+            "--exclude",
+        ],
+        "zypper" => &[
+            "-R",
+            "--root",
+            "--reposd-dir",
+            "-D",
+            "--cache-dir",
+            "-r",
+            "--repo",
+            "--from",
+        ],
+        "go" => &["-C"],
+        "yarn" => &["--cwd", "--modules-folder", "--cache-folder"],
+        _ => &[],
     }
 }
 

@@ -396,3 +396,23 @@ fn apt_options_with_values_before_the_subcommand() {
         "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=false install -y python3\n",
     );
 }
+
+#[test]
+fn options_with_values_before_subcommands() {
+    fires(
+        "apk-unpinned",
+        "FROM alpine:3\nRUN apk --repository https://dl-cdn.alpinelinux.org/alpine/edge add curl\n",
+    );
+    fires(
+        "npm-unpinned",
+        "FROM node:22\nRUN npm --prefix /app install express\n",
+    );
+    fires(
+        "dnf-no-yes",
+        "FROM fedora:40\nRUN dnf --releasever 40 install curl-8.6.0\n",
+    );
+    fires(
+        "go-unpinned",
+        "FROM golang:1.22\nRUN go -C /src install example.com/tool\n",
+    );
+}

@@ -12,9 +12,10 @@ impl Checker<'_> {
             .filter(|c| c.name == "apt-get" && apt_subcommand(c) == Some("install"))
             .collect();
         for c in &installs {
-            if let Some(list) = unpinned(operands_after_sub(c, APT_VALUE_OPTIONS), |p| {
-                !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
-            }) {
+            if let Some(list) = unpinned(
+                operands_after_sub(c, crate::shell::value_options("apt-get")),
+                |p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")),
+            ) {
                 self.emit("apt-unpinned", line, format!("pin versions: {list}"));
             }
             let quiet_two = c
@@ -537,10 +538,7 @@ fn unpinned<'p>(
     (!list.is_empty()).then(|| list.join(" "))
 }
 
-/// Options of apt-get that take a value (`-o APT::Install-Recommends=false`).
-const APT_VALUE_OPTIONS: &[&str] = &["-o", "--option", "-c", "--config-file", "-t", "--target-release"];
-
 /// apt-get's subcommand, option values skipped.
 fn apt_subcommand(c: &Command) -> Option<&str> {
-    c.operands(APT_VALUE_OPTIONS).first().copied()
+    c.args_no_flags().first().copied()
 }
