@@ -22,7 +22,8 @@ pub struct LintArgs {
     /// [default: the config's, else warning]
     #[arg(long, short = 't')]
     failure_threshold: Option<String>,
-    /// Configuration file [default: .drydock.toml in the current directory, if present]
+    /// Configuration file: drydock's TOML, or Hadolint's YAML (.yaml/.yml) [default:
+    /// .drydock.toml, else .hadolint.yaml, in the current directory]
     #[arg(long)]
     config: Option<PathBuf>,
     /// Do not report this rule (drydock or Hadolint id); repeatable
@@ -136,15 +137,27 @@ fn dockerfiles_under(dir: &Path) -> Vec<String> {
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
-    let (path, required) = match path {
-        Some(p) => (p.to_path_buf(), true),
-        None => (PathBuf::from(".drydock.toml"), false),
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        // drydock's own file first; a Hadolint configuration keeps working after a switch.
+        None => match [".drydock.toml", ".hadolint.yaml", ".hadolint.yml"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+        {
+            Some(p) => p,
+            None => return Ok(Config::default()),
+        },
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Config::from_toml(&text).map_err(|e| Failure::input(format!("{}: {e}", path.display()))),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(Failure::input(format!("{}: {e}", path.display()))),
-    }
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let hadolint = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let parsed = if hadolint {
+        Config::from_hadolint_yaml(&text)
+    } else {
+        Config::from_toml(&text)
+    };
+    parsed.map_err(|e| Failure::input(format!("{}: {e}", path.display())))
 }
 
 pub fn lint(args: LintArgs) -> Result<u8, Failure> {

@@ -191,3 +191,32 @@ fn a_directory_is_searched_for_dockerfiles() {
         .code(2)
         .stderr(predicate::str::contains("no Dockerfile in this directory"));
 }
+
+#[test]
+fn a_hadolint_configuration_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        ".hadolint.yaml",
+        "ignored:\n  - DL3006\n  - DL3057\nfailure-threshold: warning\n",
+    );
+    drydock()
+        .current_dir(dir.path())
+        .args(["lint", "-f", "json", "-"])
+        .write_stdin("FROM debian\nUSER 1000\n")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("DL3006")
+                .not()
+                .and(predicate::str::contains("from-no-digest")),
+        );
+    write(&dir, "bad.yml", "ignored: [DL9999]\n");
+    drydock()
+        .current_dir(dir.path())
+        .args(["lint", "--config", "bad.yml", "-"])
+        .write_stdin("FROM a\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule `DL9999`"));
+}

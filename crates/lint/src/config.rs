@@ -117,6 +117,96 @@ impl Config {
     }
 }
 
+/// Hadolint's `.hadolint.yaml`, so a team switching keeps its configuration.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct HadolintYaml {
+    #[serde(default)]
+    ignored: Vec<String>,
+    #[serde(default)]
+    failure_threshold: Option<String>,
+    #[serde(default)]
+    no_fail: bool,
+    #[serde(default)]
+    r#override: HadolintOverride,
+    #[serde(default, rename = "trustedRegistries")]
+    trusted_registries: Option<OneOrMany>,
+    #[serde(default)]
+    label_schema: BTreeMap<String, String>,
+    #[serde(default)]
+    strict_labels: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct HadolintOverride {
+    #[serde(default)]
+    error: Vec<String>,
+    #[serde(default)]
+    warning: Vec<String>,
+    #[serde(default)]
+    info: Vec<String>,
+    #[serde(default)]
+    style: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// Reads Hadolint's configuration file format. Keys drydock has no use for (`format`,
+    /// `no-color`, `disable-ignore-pragma`) are accepted and ignored; unknown rule ids are errors.
+    pub fn from_hadolint_yaml(text: &str) -> Result<Config, String> {
+        let y: HadolintYaml = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut config = Config {
+            ignore: y.ignored,
+            strict_labels: y.strict_labels,
+            ..Config::default()
+        };
+        for (level, ids) in [
+            (Severity::Error, y.r#override.error),
+            (Severity::Warning, y.r#override.warning),
+            (Severity::Info, y.r#override.info),
+            (Severity::Style, y.r#override.style),
+        ] {
+            for id in ids {
+                config.severity.insert(id, level);
+            }
+        }
+        config.trusted_registries = match y.trusted_registries {
+            Some(OneOrMany::One(r)) => vec![r],
+            Some(OneOrMany::Many(rs)) => rs,
+            None => Vec::new(),
+        };
+        for (label, kind) in y.label_schema {
+            let kind = match kind.as_str() {
+                "text" => LabelType::Text,
+                "url" => LabelType::Url,
+                "rfc3339" => LabelType::Rfc3339,
+                "spdx" => LabelType::Spdx,
+                "hash" => LabelType::Hash,
+                "semver" => LabelType::Semver,
+                "email" => LabelType::Email,
+                other => return Err(format!("label-schema {label}: unknown type `{other}`")),
+            };
+            config.labels.insert(label, kind);
+        }
+        config.failure_threshold = match (y.no_fail, y.failure_threshold.as_deref()) {
+            (true, _) | (_, Some("none" | "ignore")) => Some("none".into()),
+            (_, t) => t.map(str::to_string),
+        };
+        for id in config.ignore.iter().chain(config.severity.keys()) {
+            if crate::registry::rule(id).is_none() {
+                return Err(format!("unknown rule `{id}`"));
+            }
+        }
+        Ok(config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +229,27 @@ mod tests {
                 .contains("DL9999")
         );
         assert!(Config::from_toml("colour = 1").is_err());
+    }
+
+    #[test]
+    fn reads_hadolint_yaml() {
+        let c = Config::from_hadolint_yaml(
+            "ignored:\n  - DL3008\noverride:\n  error: [DL3059]\ntrustedRegistries: docker.io\nlabel-schema:\n  maintainer: email\nstrict-labels: true\nfailure-threshold: error\nno-color: true\n",
+        )
+        .unwrap();
+        assert!(!c.enabled(crate::registry::rule("apt-unpinned").unwrap()));
+        assert_eq!(
+            c.severity(crate::registry::rule("run-consecutive").unwrap()),
+            Severity::Error
+        );
+        assert_eq!(c.trusted_registries, ["docker.io"]);
+        assert_eq!(c.labels.get("maintainer"), Some(&LabelType::Email));
+        assert!(c.strict_labels);
+        assert_eq!(c.failure_threshold.as_deref(), Some("error"));
+        assert!(
+            Config::from_hadolint_yaml("ignored: [DL9999]\n")
+                .unwrap_err()
+                .contains("DL9999")
+        );
     }
 }
