@@ -125,7 +125,7 @@ fn suppression<'a>(
     warnings: &mut Vec<String>,
 ) -> Option<&'a IgnoreEntry> {
     for e in ignores {
-        let id_matches = e.id == f.id || f.aliases.iter().any(|a| *a == e.id);
+        let id_matches = e.id == f.id || f.aliases.contains(&e.id);
         let pkg_matches = e
             .package
             .as_ref()

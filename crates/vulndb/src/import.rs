@@ -22,7 +22,7 @@ struct Batch {
 impl Batch {
     fn push(&mut self, parsed: Parsed) {
         match parsed {
-            Parsed::Advisory(a) => self.advisories.push(a),
+            Parsed::Advisory(a) => self.advisories.push(*a),
             Parsed::Withdrawn(_) => self.withdrawn += 1,
         }
     }
@@ -152,7 +152,7 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
                     what: name.clone(),
                     detail,
                 })? {
-                    Some(a) => batch.push(Parsed::Advisory(a)),
+                    Some(a) => batch.push(Parsed::Advisory(Box::new(a))),
                     None => batch.withdrawn += 1,
                 }
                 continue;

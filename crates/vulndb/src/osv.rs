@@ -85,7 +85,7 @@ fn module_of(package: &Package, values: &[Option<&Value>]) -> Option<String> {
 
 /// Parsing outcome: a record, or a reason it was skipped.
 pub enum Parsed {
-    Advisory(Advisory),
+    Advisory(Box<Advisory>),
     Withdrawn(String),
 }
 
@@ -215,7 +215,7 @@ fn convert(record: Record, source: &str) -> Parsed {
             aliases.push(u);
         }
     }
-    Parsed::Advisory(Advisory {
+    Parsed::Advisory(Box::new(Advisory {
         id: record.id,
         aliases,
         summary: record.summary,
@@ -224,5 +224,5 @@ fn convert(record: Record, source: &str) -> Parsed {
         severity: record_severity,
         affected,
         source: source.to_string(),
-    })
+    }))
 }

@@ -97,7 +97,7 @@ pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     if bytes.get(25) != Some(&P_HASHMETA) {
         return Err("first page is not a hash metadata page".to_string());
     }
-    if bytes.len() % page_size != 0 {
+    if !bytes.len().is_multiple_of(page_size) {
         return Err(format!(
             "file size {} is not a multiple of the page size {page_size}: truncated",
             bytes.len()
