@@ -212,6 +212,20 @@ pub fn lint(args: LintArgs) -> Result<u8, Failure> {
         }
     }
     let report = render(format, &findings);
+    if format == Format::Tty && !findings.is_empty() {
+        let count = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
+        eprintln!(
+            "drydock lint: {} finding{} in {} file{} ({} error, {} warning, {} info, {} style)",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info),
+            count(Severity::Style),
+        );
+    }
     match &args.output {
         Some(path) => {
             std::fs::write(path, report).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?
