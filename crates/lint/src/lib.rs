@@ -77,14 +77,9 @@ impl Pragmas {
         let mut local = Vec::new();
         let mut global = Vec::new();
         for c in &file.comments {
-            let Some(body) = c
-                .text
-                .strip_prefix("hadolint")
-                .or_else(|| c.text.strip_prefix("drydock"))
-            else {
+            let Some(body) = pragma(&c.text) else {
                 continue;
             };
-            let body = body.trim();
             let (is_global, body) = match body.strip_prefix("global") {
                 Some(rest) => (true, rest.trim()),
                 None => (false, body),
@@ -143,12 +138,8 @@ fn check_directive_skips(file: &drydock_dockerfile::Dockerfile) -> Vec<String> {
 /// The shell a `# hadolint shell=…` pragma declares, if any.
 pub(crate) fn shell_pragma(file: &drydock_dockerfile::Dockerfile) -> Option<String> {
     file.comments.iter().find_map(|c| {
-        let body = c
-            .text
-            .strip_prefix("hadolint")
-            .or_else(|| c.text.strip_prefix("drydock"))?;
         Some(
-            body.trim()
+            pragma(&c.text)?
                 .strip_prefix("shell")?
                 .trim()
                 .strip_prefix('=')?
@@ -156,4 +147,12 @@ pub(crate) fn shell_pragma(file: &drydock_dockerfile::Dockerfile) -> Option<Stri
                 .to_string(),
         )
     })
+}
+
+/// The body of a `# hadolint …` or `# drydock …` pragma comment.
+fn pragma(comment: &str) -> Option<&str> {
+    comment
+        .strip_prefix("hadolint")
+        .or_else(|| comment.strip_prefix("drydock"))
+        .map(str::trim)
 }

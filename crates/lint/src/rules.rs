@@ -222,28 +222,21 @@ fn is_root_user(user: &str) -> bool {
 
 /// `$NAME` or `${NAME…}` references in a string.
 fn references(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
     let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if chars[i] == '\\' {
-            i += 2;
-            continue;
-        }
-        if chars[i] == '$' {
-            let braced = chars.get(i + 1) == Some(&'{');
-            let start = i + 1 + usize::from(braced);
-            let name: String = chars[start.min(chars.len())..]
-                .iter()
-                .take_while(|c| c.is_alphanumeric() || **c == '_')
-                .collect();
-            if !name.is_empty() {
-                i = start + name.chars().count();
-                out.push(name);
-                continue;
+        match chars[i] {
+            '\\' => i += 2,
+            '$' => {
+                let (name, len) = crate::shell::reference_at(&chars[i + 1..]);
+                if !name.is_empty() {
+                    out.push(name);
+                }
+                i += 1 + len;
             }
+            _ => i += 1,
         }
-        i += 1;
     }
     out
 }

@@ -62,14 +62,15 @@ impl Command {
         out
     }
 
-    /// Arguments that are neither flags nor the values of the named flags.
-    pub fn operands(&self, flags_with_values: &[&str]) -> Vec<&str> {
+    /// Arguments that are neither options nor the values of the options that take one
+    /// ([`value_options`]); after `--`, everything is an operand.
+    pub fn operands(&self) -> Vec<&str> {
+        let takes_value = value_options(&self.name);
         let mut out = Vec::new();
         let mut skip = false;
         let mut after_dashdash = false;
         for a in &self.args {
-            if skip {
-                skip = false;
+            if std::mem::take(&mut skip) {
                 continue;
             }
             if after_dashdash {
@@ -81,9 +82,7 @@ impl Command {
                 continue;
             }
             if a.starts_with('-') {
-                if !a.contains('=') && flags_with_values.contains(&a.as_str()) {
-                    skip = true;
-                }
+                skip = !a.contains('=') && takes_value.contains(&a.as_str());
                 continue;
             }
             out.push(a.as_str());
@@ -119,7 +118,7 @@ impl Command {
 
 /// Options that take a separate value, per package manager: what follows them is not a
 /// subcommand or a package.
-pub(crate) fn value_options(command: &str) -> &'static [&'static str] {
+fn value_options(command: &str) -> &'static [&'static str] {
     match command.rsplit('/').next().unwrap_or(command) {
         "apt-get" | "apt" | "aptitude" => {
             &["-o", "--option", "-c", "--config-file", "-t", "--target-release"]
@@ -180,6 +179,12 @@ pub(crate) fn value_options(command: &str) -> &'static [&'static str] {
             "--timeout",
             "--cert",
             "--client-cert",
+            "--build",
+            "--implementation",
+            "--abi",
+            "--upgrade-strategy",
+            "--progress-bar",
+            "--exists-action",
         ],
         "yum" | "dnf" | "microdnf" => &[
             "-c",
@@ -192,6 +197,7 @@ pub(crate) fn value_options(command: &str) -> &'static [&'static str] {
             "--repoid",
             "-x",
             "--exclude",
+            "--setopt",
         ],
         "zypper" => &[
             "-R",
@@ -276,7 +282,10 @@ impl Script {
         }
         if p.seq.len() > 1 {
             self.has_pipe = true;
-            self.pipelines.push(start..self.commands.len());
+            // A pipeline of compound commands only (`(( a )) | (( b ))`) holds no simple ones.
+            if self.commands.len() > start {
+                self.pipelines.push(start..self.commands.len());
+            }
         }
     }
 
@@ -430,7 +439,9 @@ impl Script {
     }
 }
 
-fn reference_at(rest: &[char]) -> (String, usize) {
+/// The variable named right after a `$` (`name` or `{name…}`) and how many characters the
+/// reference spans.
+pub(crate) fn reference_at(rest: &[char]) -> (String, usize) {
     match rest.first() {
         Some('{') => {
             let name: String = rest[1..]
@@ -569,7 +580,7 @@ mod tests {
         let s = Script::parse("pip install --index-url https://x -r req.txt foo==1 -qq");
         let c = &s.commands[0];
         assert!(c.has_flag("index-url") && c.has_flag("q"));
-        assert_eq!(c.operands(&["--index-url", "-r"]), ["install", "foo==1"]);
+        assert_eq!(c.operands(), ["install", "foo==1"]);
     }
 
     #[test]

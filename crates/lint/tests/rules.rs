@@ -416,3 +416,9 @@ fn options_with_values_before_subcommands() {
         "FROM golang:1.22\nRUN go -C /src install example.com/tool\n",
     );
 }
+
+#[test]
+fn pipelines_of_compound_commands_only() {
+    // No simple command in the pipeline: nothing to check, and no crash.
+    quiet("shell-useless-cat", "FROM debian:12\nRUN (( 1 )) | (( 2 ))\n");
+}

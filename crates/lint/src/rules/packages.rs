@@ -12,10 +12,9 @@ impl Checker<'_> {
             .filter(|c| c.name == "apt-get" && apt_subcommand(c) == Some("install"))
             .collect();
         for c in &installs {
-            if let Some(list) = unpinned(
-                operands_after_sub(c, crate::shell::value_options("apt-get")),
-                |p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")),
-            ) {
+            if let Some(list) = unpinned(operands_after_sub(c), |p| {
+                !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
+            }) {
                 self.emit("apt-unpinned", line, format!("pin versions: {list}"));
             }
             let quiet_two = c
@@ -90,23 +89,9 @@ impl Checker<'_> {
     }
     pub(super) fn apk_rules(&mut self, run: &Run, line: usize) {
         for c in run.script.commands.iter().filter(|c| c.is_sub("apk", &["add"])) {
-            if let Some(list) = unpinned(
-                operands_after_sub(
-                    c,
-                    &[
-                        "-t",
-                        "--virtual",
-                        "-X",
-                        "--repository",
-                        "-p",
-                        "--root",
-                        "--keys-dir",
-                        "--arch",
-                        "--cache-dir",
-                    ],
-                ),
-                |p| !(p.contains(['=', '~', '<', '>']) || p.ends_with(".apk")),
-            ) {
+            if let Some(list) = unpinned(operands_after_sub(c), |p| {
+                !(p.contains(['=', '~', '<', '>']) || p.ends_with(".apk"))
+            }) {
                 self.emit("apk-unpinned", line, format!("pin versions: {list}"));
             }
             if !c.has_flag("no-cache") && !run.cache_mount_at(&["/var/cache/apk"]) {
@@ -164,46 +149,7 @@ impl Checker<'_> {
                 continue;
             }
             if !pip.has_any_flag(&["c", "constraint"]) {
-                let packages: Vec<&str> = pip
-                    .operands(&[
-                        "-r",
-                        "--requirement",
-                        "-c",
-                        "--constraint",
-                        "-e",
-                        "--editable",
-                        "-i",
-                        "--index-url",
-                        "--extra-index-url",
-                        "--trusted-host",
-                        "--root-user-action",
-                        "--build",
-                        "--prefix",
-                        "--root",
-                        "--target",
-                        "-t",
-                        "--python",
-                        "--platform",
-                        "--python-version",
-                        "--implementation",
-                        "--abi",
-                        "-f",
-                        "--find-links",
-                        "--src",
-                        "--upgrade-strategy",
-                        "--progress-bar",
-                        "--cache-dir",
-                        "--log",
-                        "--proxy",
-                        "--retries",
-                        "--timeout",
-                        "--exists-action",
-                        "--cert",
-                        "--client-cert",
-                    ])
-                    .into_iter()
-                    .skip(1)
-                    .collect();
+                let packages: Vec<&str> = pip.operands().into_iter().skip(1).collect();
                 let unpinned: Vec<&str> = packages
                     .iter()
                     .copied()
@@ -244,25 +190,7 @@ impl Checker<'_> {
             .iter()
             .filter(|c| c.is_sub("npm", &["install", "i", "add"]))
         {
-            let packages: Vec<&str> = c
-                .operands(&[
-                    "--loglevel",
-                    "--registry",
-                    "--prefix",
-                    "--cache",
-                    "--userconfig",
-                    "--tag",
-                    "--otp",
-                    "--workspace",
-                    "-w",
-                    "--omit",
-                    "--include",
-                    "--install-strategy",
-                    "--scope",
-                ])
-                .into_iter()
-                .skip(1)
-                .collect();
+            let packages: Vec<&str> = c.operands().into_iter().skip(1).collect();
             let unpinned: Vec<&str> = packages.iter().copied().filter(|p| !npm_pinned(p)).collect();
             if !unpinned.is_empty() {
                 self.emit(
@@ -401,7 +329,7 @@ impl Checker<'_> {
                 if !cleaned && !run.cache_mount_at(&["/var/cache/zypp"]) {
                     self.emit("zypper-cache", line, "zypper clean missing after zypper install");
                 }
-                if let Some(list) = unpinned(operands_after_sub(c, &["-r", "--repo", "--from"]), |p| {
+                if let Some(list) = unpinned(operands_after_sub(c), |p| {
                     !(p.contains(['=', '<', '>']) || p.ends_with(".rpm"))
                 }) {
                     self.emit("zypper-unpinned", line, format!("pin versions: {list}"));
@@ -412,16 +340,7 @@ impl Checker<'_> {
     pub(super) fn rpm_pins(&mut self, rule: &'static str, step: &Step, c: &Command) {
         let module = c.args_no_flags().first() == Some(&"module");
         let packages: Vec<&str> = c
-            .operands(&[
-                "--repo",
-                "--enablerepo",
-                "--disablerepo",
-                "--releasever",
-                "--installroot",
-                "-c",
-                "--config",
-                "--setopt",
-            ])
+            .operands()
             .into_iter()
             .skip(if module { 2 } else { 1 })
             .collect();
@@ -524,9 +443,9 @@ fn truthy(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "yes" | "true")
 }
 
-/// The operands after a command's subcommand, flags and their values left out.
-fn operands_after_sub<'c>(c: &'c Command, flags_with_values: &[&str]) -> Vec<&'c str> {
-    c.operands(flags_with_values).into_iter().skip(1).collect()
+/// The operands after a command's subcommand, options and their values left out.
+fn operands_after_sub(c: &Command) -> Vec<&str> {
+    c.operands().into_iter().skip(1).collect()
 }
 
 /// The packages `is_unpinned` picks out, space-separated, if there are any.
