@@ -29,10 +29,14 @@ pub struct DbArgs {
 
 #[derive(Subcommand)]
 enum DbCommand {
-    /// Import OSV records (an all.zip, a directory of JSON/YAML records, one record) or Alpine secdb files
+    /// Import OSV records (an all.zip, a directory of JSON/YAML records, one record), RustSec
+    /// advisories (an advisory-db checkout or any folder of RUSTSEC-*.md) or Alpine secdb files
     Import {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// List the files of a directory that were skipped as not advisories
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Download osv.dev's per-ecosystem dumps (or a mirror's) and swap them in atomically
     Update {
@@ -57,15 +61,28 @@ fn db_failure(e: drydock_vulndb::Error) -> Failure {
 pub fn run(args: DbArgs) -> Result<u8, Failure> {
     let path = args.location.path();
     match args.command {
-        DbCommand::Import { paths } => {
-            let infos = update::atomically(&path, |store| {
+        DbCommand::Import { paths, verbose } => {
+            let (infos, skipped) = update::atomically(&path, |store| {
                 let mut all = Vec::new();
+                let mut skipped = Vec::new();
                 for p in &paths {
-                    all.extend(drydock_vulndb::import_path(store, p)?);
+                    let imported = drydock_vulndb::import_path(store, p)?;
+                    all.extend(imported.sources);
+                    skipped.extend(imported.skipped);
                 }
-                Ok(all)
+                Ok((all, skipped))
             })
             .map_err(db_failure)?;
+            if verbose {
+                for s in &skipped {
+                    eprintln!("skipped {s}");
+                }
+            } else if !skipped.is_empty() {
+                eprintln!(
+                    "skipped {} file(s) that are not advisories (--verbose lists them)",
+                    skipped.len()
+                );
+            }
             for i in infos {
                 println!(
                     "imported {} records from {} ({} withdrawn skipped)",

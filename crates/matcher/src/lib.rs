@@ -56,8 +56,13 @@ pub struct PackageRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The primary advisory: the one whose fix is reported, else the lowest id.
     pub id: String,
     pub aliases: Vec<String>,
+    /// Every advisory folded into this finding, the primary `id` included, sorted. Advisories
+    /// for one package fold when they share an id or alias (a DSA that supersedes another).
+    #[serde(default)]
+    pub advisories: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     pub package: PackageRef,
@@ -254,8 +259,7 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
         } else {
             q.version.clone()
         };
-        // One finding per (package, vulnerability): advisories sharing a CVE collapse.
-        let mut by_vuln: BTreeMap<String, Finding> = BTreeMap::new();
+        let mut matched: Vec<Finding> = Vec::new();
         for eco in &q.ecosystems {
             for adv in store.lookup(eco, &q.name)? {
                 for a in adv.affected.iter().filter(|a| {
@@ -289,18 +293,11 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
                     if !eval.affected {
                         continue;
                     }
-                    let finding = finding(p, &q, eco, &adv, a, eval.fixed);
-                    let key = finding.cve().to_string();
-                    match by_vuln.get_mut(&key) {
-                        Some(existing) => merge(existing, finding),
-                        None => {
-                            by_vuln.insert(key, finding);
-                        }
-                    }
+                    matched.push(finding(p, &q, eco, &adv, a, eval.fixed));
                 }
             }
         }
-        report.findings.extend(by_vuln.into_values());
+        report.findings.extend(fold(matched, q.scheme));
     }
     for (eco, n) in &uncovered {
         report.warnings.push(format!(
@@ -359,6 +356,7 @@ fn finding(
         score: sev.and_then(|s| s.score),
         status,
         fixed_version: fixed,
+        advisories: Vec::new(),
         layer: p.layer,
         matched: MatchedOn {
             ecosystem: eco.to_string(),
@@ -368,18 +366,101 @@ fn finding(
     }
 }
 
-/// Two advisories for the same vulnerability: keep the most informative one.
-fn merge(existing: &mut Finding, other: Finding) {
-    let better = (existing.fixed_version.is_none() && other.fixed_version.is_some())
-        || (existing.severity == Severity::Unknown && other.severity != Severity::Unknown);
-    let mut aliases: Vec<String> = existing.aliases.iter().chain(&other.aliases).cloned().collect();
-    aliases.push(other.id.clone());
-    aliases.push(existing.id.clone());
-    if better {
-        *existing = other;
+/// Folds the findings of one package that describe the same vulnerability: advisories that
+/// share an id or alias (connected through any chain of them) become one finding.
+///
+/// The folded finding must tell the whole truth of its parts: its `fixed_version` is the lowest
+/// version that fixes **all** of them (the highest fixed version, by the package's scheme), it
+/// is unfixed when any part is, it takes the highest severity, and it lists every advisory.
+/// The primary id is the advisory whose fix is reported (the lowest id among equals), else the
+/// lowest id, so the result never depends on the order records were read.
+fn fold(findings: Vec<Finding>, scheme: Scheme) -> Vec<Finding> {
+    let n = findings.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
     }
-    aliases.retain(|a| *a != existing.id);
+    let mut first_with: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        for key in std::iter::once(&f.id).chain(&f.aliases) {
+            match first_with.get(key.as_str()) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+                None => {
+                    first_with.insert(key, i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+    let roots: Vec<usize> = (0..n).map(|i| root(&mut parent, i)).collect();
+    for (f, r) in findings.into_iter().zip(roots) {
+        groups.entry(r).or_default().push(f);
+    }
+    groups.into_values().map(|g| fold_group(g, scheme)).collect()
+}
+
+fn fold_group(mut group: Vec<Finding>, scheme: Scheme) -> Finding {
+    group.sort_by(|a, b| a.id.cmp(&b.id));
+    let unfixed = group.iter().any(|f| f.fixed_version.is_none());
+    let primary = if unfixed {
+        // Affected sorts before the distribution's dispositions: one plain "no fix yet" decides.
+        let status = group
+            .iter()
+            .filter(|f| f.fixed_version.is_none())
+            .map(|f| f.status)
+            .min()
+            .unwrap_or(Status::Affected);
+        group
+            .iter()
+            .position(|f| f.fixed_version.is_none() && f.status == status)
+            .unwrap_or(0)
+    } else {
+        let mut best = 0;
+        for (i, f) in group.iter().enumerate().skip(1) {
+            let (Some(candidate), Some(current)) = (&f.fixed_version, &group[best].fixed_version) else {
+                continue;
+            };
+            // An unparsable fixed version never wins over a parsable one.
+            if scheme.compare(candidate, current) == Ok(std::cmp::Ordering::Greater) {
+                best = i;
+            }
+        }
+        best
+    };
+    let severity = group
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Unknown);
+    let score = group
+        .iter()
+        .filter_map(|f| f.score)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    let mut advisories: Vec<String> = group.iter().map(|f| f.id.clone()).collect();
+    advisories.sort();
+    advisories.dedup();
+    let mut aliases: Vec<String> = group
+        .iter()
+        .flat_map(|f| f.aliases.iter().cloned())
+        .chain(advisories.iter().cloned())
+        .collect();
+    let mut result = group.swap_remove(primary);
+    aliases.retain(|a| *a != result.id);
     aliases.sort();
     aliases.dedup();
-    existing.aliases = aliases;
+    if result.summary.is_none() {
+        result.summary = group.iter().find_map(|f| f.summary.clone());
+    }
+    result.aliases = aliases;
+    result.severity = severity;
+    result.score = score;
+    result.advisories = advisories;
+    result
 }

@@ -312,3 +312,75 @@ fn packages_of_an_ecosystem_the_database_lacks_are_a_warning_not_a_clean_result(
         vec!["the advisory database has no records for Debian:12: 2 package(s) were not checked (import or update that ecosystem)".to_string()]
     );
 }
+
+/// A later advisory supersedes an earlier one for a shared CVE with a higher fix (DSA-5890-1
+/// fixed chromium in .52, DSA-5898-1 re-fixed one of its CVEs in .84).
+const EARLY: &str = r#"{"id":"DSA-9000-1","upstream":["CVE-2099-0101","CVE-2099-0102"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"chromium"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"135.0.52-1~deb12u1"}]}]}],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N"}]}"#;
+const LATER: &str = r#"{"id":"DSA-9008-1","upstream":["CVE-2099-0101"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"chromium"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"135.0.84-1~deb12u1"}]}]}],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}"#;
+/// A CVE of its own: never folded with the others.
+const UNRELATED: &str = r#"{"id":"DSA-9001-1","upstream":["CVE-2099-0200"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"chromium"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"135.0.60-1~deb12u1"}]}]}]}"#;
+const NO_FIX_YET: &str = r#"{"id":"DEBIAN-CVE-2099-0102","upstream":["CVE-2099-0102"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"chromium"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#;
+
+fn chromium_at(version: &str) -> Inventory {
+    Inventory {
+        distro: distro("debian", "12"),
+        packages: vec![pkg("chromium", version, Ecosystem::Deb, None, None)],
+        unscanned: vec![],
+        warnings: vec![],
+    }
+}
+
+#[test]
+fn folded_advisories_report_the_fix_for_all_of_them() {
+    // Either import order gives the same answer.
+    for records in [[EARLY, LATER, UNRELATED], [UNRELATED, LATER, EARLY]] {
+        let store = store(&records);
+        let r = match_inventory(&chromium_at("135.0.40-1~deb12u1"), &store).unwrap();
+        assert_eq!(r.findings.len(), 2, "{:?}", r.findings);
+        let folded = r.findings.iter().find(|f| f.advisories.len() == 2).unwrap();
+        assert_eq!(folded.advisories, vec!["DSA-9000-1", "DSA-9008-1"]);
+        assert_eq!(folded.fixed_version.as_deref(), Some("135.0.84-1~deb12u1"));
+        assert_eq!(folded.id, "DSA-9008-1", "the advisory whose fix is reported");
+        assert_eq!(folded.status, Status::Fixed);
+        assert_eq!(folded.severity, Severity::Critical, "the highest of the two");
+        assert_eq!(folded.score, Some(9.8));
+        for alias in ["CVE-2099-0101", "CVE-2099-0102", "DSA-9000-1"] {
+            assert!(
+                folded.aliases.iter().any(|a| a == alias),
+                "{alias} in {:?}",
+                folded.aliases
+            );
+        }
+        assert!(!folded.aliases.contains(&folded.id));
+        let other = r.findings.iter().find(|f| f.id == "DSA-9001-1").unwrap();
+        assert_eq!(other.advisories, vec!["DSA-9001-1"]);
+    }
+    // Between the two fixes only the later advisory still applies.
+    let store = store(&[EARLY, LATER]);
+    let r = match_inventory(&chromium_at("135.0.60-1~deb12u1"), &store).unwrap();
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].id, "DSA-9008-1");
+    assert_eq!(r.findings[0].advisories, vec!["DSA-9008-1"]);
+    assert_eq!(r.findings[0].severity, Severity::Critical);
+}
+
+#[test]
+fn a_folded_finding_is_unfixed_when_any_part_has_no_fix() {
+    let store = store(&[EARLY, NO_FIX_YET, LATER]);
+    let r = match_inventory(&chromium_at("135.0.40-1~deb12u1"), &store).unwrap();
+    assert_eq!(r.findings.len(), 1, "all three share CVEs: {:?}", r.findings);
+    let f = &r.findings[0];
+    assert_eq!(
+        f.advisories,
+        vec!["DEBIAN-CVE-2099-0102", "DSA-9000-1", "DSA-9008-1"]
+    );
+    assert_eq!(f.status, Status::Affected);
+    assert_eq!(f.fixed_version, None);
+    assert_eq!(f.id, "DEBIAN-CVE-2099-0102");
+}

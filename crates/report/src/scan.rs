@@ -160,11 +160,14 @@ pub fn table(doc: &ScanDocument) -> String {
             "ADVISORY",
         ]);
         for f in group {
-            let advisory = if f.cve() != f.id {
+            let mut advisory = if f.cve() != f.id {
                 format!("{} ({})", f.id, f.cve())
             } else {
                 f.id.clone()
             };
+            if f.advisories.len() > 1 {
+                advisory.push_str(&format!(" +{} folded", f.advisories.len() - 1));
+            }
             t.add_row(vec![
                 f.package.name.clone(),
                 f.package.version.clone(),
@@ -249,6 +252,7 @@ pub fn sarif(doc: &ScanDocument) -> String {
                 "message": {"text": location}
             }],
             "partialFingerprints": {"drydock/v1": format!("{}:{}:{}", f.id, f.package.name, f.package.version)},
+            "properties": {"advisories": f.advisories, "aliases": f.aliases, "status": f.status.as_str(), "fixedVersion": f.fixed_version},
         }));
     }
     let doc = json!({
@@ -285,6 +289,7 @@ pub fn cyclonedx(doc: &ScanDocument, sbom: &crate::SbomDocument) -> String {
                 "properties": [
                     {"name": "drydock:status", "value": f.status.as_str()},
                     {"name": "drydock:layer", "value": f.layer.map(|l| l.to_string()).unwrap_or_default()},
+                    {"name": "drydock:advisories", "value": f.advisories.join(",")},
                 ],
             });
             if let Some(score) = f.score {

@@ -108,6 +108,34 @@ pub fn read_zip(bytes: &[u8], label: &str, source: &str) -> Result<(Vec<Advisory
     Ok((batch.advisories, batch.withdrawn))
 }
 
+/// What an import read, and the files it passed over as not advisories.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub sources: Vec<SourceInfo>,
+    /// `path: why` for each file in a directory that is not an advisory (a CI workflow, a
+    /// README), listed by `db import --verbose`.
+    pub skipped: Vec<String>,
+}
+
+/// Whether a `.json`/`.yaml` file is meant as an OSV record: it has a top-level `id`. Other
+/// files in an advisory checkout (CI workflows, configuration) are skipped, while a record
+/// that is broken is still an error.
+fn looks_like_osv(bytes: &[u8], yaml: bool) -> bool {
+    if yaml {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .any(|l| l.starts_with("id:") || l.starts_with("\"id\":"))
+    } else {
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            // Broken JSON is reported by the record parser, with its position.
+            Err(_) => true,
+            Ok(_) => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
+                .map(|m| m.contains_key("id"))
+                .unwrap_or(false),
+        }
+    }
+}
+
 fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Error> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
@@ -115,6 +143,10 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Error> {
         .collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
+        // `.git`, `.github` and the like hold no advisories.
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let path = e.path();
         let ft = e.file_type().map_err(|err| Error::io(&path, err))?;
         if ft.is_dir() {
@@ -127,7 +159,7 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Error> {
 }
 
 /// Imports one path into the store and returns what was recorded for it.
-pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error> {
+pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let label = path.display().to_string();
     if meta.is_dir() {
@@ -141,14 +173,26 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
         );
         let mut batch = Batch::default();
         let mut infos = Vec::new();
+        let mut skipped = Vec::new();
         for f in files {
             let name = f.display().to_string();
-            if name.ends_with(".md")
-                && f.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("RUSTSEC-"))
-            {
+            if name.ends_with(".md") {
                 let text = String::from_utf8_lossy(&read_file(&f)?).into_owned();
-                match crate::rustsec::parse(&text, &source).map_err(|detail| Error::Malformed {
+                if !crate::rustsec::looks_like_advisory(&text) {
+                    skipped.push(format!("{name}: not an advisory file"));
+                    continue;
+                }
+                // advisory-db keeps crate advisories as crates/NAME/RUSTSEC-*.md and toolchain
+                // ones as rust/COMPONENT/CVE-*.md.
+                let ecosystem = if f
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("RUSTSEC-"))
+                {
+                    "crates.io"
+                } else {
+                    crate::rustsec::TOOLCHAIN_ECOSYSTEM
+                };
+                match crate::rustsec::parse(&text, &source, ecosystem).map_err(|detail| Error::Malformed {
                     what: name.clone(),
                     detail,
                 })? {
@@ -157,13 +201,18 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
                 }
                 continue;
             }
-            let is_record = name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml");
-            if !is_record {
+            let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+            if !(yaml || name.ends_with(".json")) {
+                skipped.push(format!("{name}: not an advisory file"));
                 continue;
             }
             let bytes = read_file(&f)?;
             if looks_like_secdb(&bytes) {
                 infos.extend(import_secdb(store, &f, &bytes)?);
+                continue;
+            }
+            if !looks_like_osv(&bytes, yaml) {
+                skipped.push(format!("{name}: no top-level id, not an OSV record"));
                 continue;
             }
             batch.push(parse_record(&bytes, &name, &source)?);
@@ -179,7 +228,10 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
             store.insert(&batch.advisories, &info)?;
             infos.push(info);
         }
-        return Ok(infos);
+        return Ok(Imported {
+            sources: infos,
+            skipped,
+        });
     }
     let bytes = read_file(path)?;
     if bytes.starts_with(b"PK\x03\x04") || label.ends_with(".zip") {
@@ -205,10 +257,16 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
         };
         let info = info(source, path, &batch);
         store.insert(&batch.advisories, &info)?;
-        return Ok(vec![info]);
+        return Ok(Imported {
+            sources: vec![info],
+            skipped: Vec::new(),
+        });
     }
     if looks_like_secdb(&bytes) {
-        return import_secdb(store, path, &bytes);
+        return Ok(Imported {
+            sources: import_secdb(store, path, &bytes)?,
+            skipped: Vec::new(),
+        });
     }
     let source = format!(
         "osv:file:{}",
@@ -220,7 +278,10 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Vec<SourceInfo>, Error>
     batch.push(parse_record(&bytes, &label, &source)?);
     let info = info(source, path, &batch);
     store.insert(&batch.advisories, &info)?;
-    Ok(vec![info])
+    Ok(Imported {
+        sources: vec![info],
+        skipped: Vec::new(),
+    })
 }
 
 fn import_secdb(store: &Store, path: &Path, bytes: &[u8]) -> Result<Vec<SourceInfo>, Error> {

@@ -26,7 +26,7 @@ pub mod update;
 
 use std::path::{Path, PathBuf};
 
-pub use import::import_path;
+pub use import::{Imported, import_path};
 pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityInfo};
 pub use store::{SourceInfo, Store};
 

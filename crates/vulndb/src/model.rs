@@ -95,6 +95,10 @@ pub struct AffectedPackage {
     /// The RPM module stream the fix applies to (`nodejs:18`), when the record names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// The import source this entry came from, set by the store: one record id can hold
+    /// entries from several sources (Alpine secdb publishes the same id in every branch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// `name:stream` of a module: a modularity label (`nodejs:18:8090020231005151149:a75119d5`) or

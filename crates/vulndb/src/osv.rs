@@ -206,6 +206,7 @@ fn convert(record: Record, source: &str) -> Parsed {
                     ranges: a.ranges,
                 },
                 severity,
+                source: None,
             })
         })
         .collect();

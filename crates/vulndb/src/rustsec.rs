@@ -8,6 +8,17 @@ use serde::Deserialize;
 
 use crate::model::{Advisory, AffectedPackage, Severity, SeverityInfo};
 
+/// The ecosystem drydock files Rust toolchain advisories under (not an OSV ecosystem: osv.dev
+/// does not publish them).
+pub const TOOLCHAIN_ECOSYSTEM: &str = "Rust";
+
+/// Whether a Markdown file is a RustSec advisory: it opens with a TOML block with `[advisory]`.
+pub fn looks_like_advisory(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix("```toml")
+        .is_some_and(|rest| rest.split("```").next().is_some_and(|t| t.contains("[advisory]")))
+}
+
 #[derive(Deserialize)]
 struct Doc {
     advisory: Meta,
@@ -147,7 +158,10 @@ fn affected_events(safe: &[(Bound, Bound)]) -> Vec<Event> {
 }
 
 /// Parses one RustSec advisory file; `None` for withdrawn ones.
-pub fn parse(text: &str, source: &str) -> Result<Option<Advisory>, String> {
+/// Parses one advisory. `ecosystem` is `crates.io` for `crates/*/RUSTSEC-*.md`, and
+/// [`TOOLCHAIN_ECOSYSTEM`] for the toolchain advisories under `rust/` (std, rustdoc…), which
+/// must never match a crate of the same name.
+pub fn parse(text: &str, source: &str, ecosystem: &str) -> Result<Option<Advisory>, String> {
     let body = text.trim_start();
     let toml_text = body
         .strip_prefix("```toml")
@@ -183,7 +197,7 @@ pub fn parse(text: &str, source: &str) -> Result<Option<Advisory>, String> {
         published: doc.advisory.date,
         severity,
         affected: vec![AffectedPackage {
-            ecosystem: "crates.io".into(),
+            ecosystem: ecosystem.into(),
             name: doc.advisory.package,
             affected: Affected {
                 versions: Vec::new(),
@@ -195,6 +209,7 @@ pub fn parse(text: &str, source: &str) -> Result<Option<Advisory>, String> {
             disposition: None,
             severity: None,
             module: None,
+            source: None,
         }],
         source: source.to_string(),
     }))
@@ -207,7 +222,7 @@ mod tests {
     use drydock_version::osv::evaluate;
 
     fn affected(md: &str, v: &str) -> bool {
-        let a = parse(md, "t").unwrap().unwrap();
+        let a = parse(md, "t", "crates.io").unwrap().unwrap();
         evaluate(Scheme::Semver, v, &a.affected[0].affected)
             .unwrap()
             .affected
@@ -231,6 +246,6 @@ mod tests {
         );
         let none = "```toml\n[advisory]\nid = \"R\"\npackage = \"z\"\n[versions]\npatched = []\n```\n";
         assert!(affected(none, "9.9.9"), "no fix: every version");
-        assert!(parse("no toml here", "t").is_err());
+        assert!(parse("no toml here", "t", "crates.io").is_err());
     }
 }

@@ -14,8 +14,9 @@ struct SecDb {
     distroversion: String,
     #[serde(default)]
     reponame: Option<String>,
+    /// `packages:` with nothing under it is valid (a branch with no fixes yet): YAML null.
     #[serde(default)]
-    packages: Vec<Entry>,
+    packages: Option<Vec<Entry>>,
 }
 
 #[derive(Deserialize)]
@@ -42,7 +43,7 @@ pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), Str
     let ecosystem = format!("Alpine:{branch}");
     let source = format!("secdb:{branch}/{}", db.reponame.as_deref().unwrap_or("main"));
     let mut by_id: BTreeMap<String, Advisory> = BTreeMap::new();
-    for entry in db.packages {
+    for entry in db.packages.unwrap_or_default() {
         for (fixed, ids) in entry.pkg.secfixes.unwrap_or_default() {
             let fixed = fixed.trim().to_string();
             if fixed == "0" || fixed.is_empty() {
@@ -82,6 +83,7 @@ pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), Str
                     disposition: None,
                     severity: None,
                     module: None,
+                    source: None,
                 });
             }
         }

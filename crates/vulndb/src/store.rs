@@ -14,9 +14,12 @@ const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
 /// `ecosystem \0 name \0 id` → ().
 const INDEX: TableDefinition<&str, ()> = TableDefinition::new("index");
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+/// `source \0 id` → (): the records each import source contributed entries to.
+const BY_SOURCE: TableDefinition<&str, ()> = TableDefinition::new("by_source");
 
 /// 2: the store lists the ecosystems it holds records for.
-pub const SCHEMA_VERSION: &str = "2";
+/// 3: records merge per (id, source): affected entries carry their source.
+pub const SCHEMA_VERSION: &str = "3";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
@@ -97,6 +100,7 @@ impl Store {
         {
             tx.open_table(RECORDS).map_err(db_err)?;
             tx.open_table(INDEX).map_err(db_err)?;
+            tx.open_table(BY_SOURCE).map_err(db_err)?;
             let mut meta = tx.open_table(META).map_err(db_err)?;
             if meta.get("schema_version").map_err(db_err)?.is_none() {
                 meta.insert("schema_version", SCHEMA_VERSION).map_err(db_err)?;
@@ -116,28 +120,104 @@ impl Store {
         Ok(table.get(key).map_err(db_err)?.map(|v| v.value().to_string()))
     }
 
-    /// Writes advisories (replacing records with the same id) and records the source.
+    /// Replaces everything `source` held with `advisories`, and records the source.
+    ///
+    /// Records are merged by id across sources, never overwritten: each affected entry keeps
+    /// the source it came from, so the Alpine secdb of `v3.11` adds its entries for
+    /// `ALPINE-CVE-x` beside those of `v3.10` instead of replacing them, and the result does not
+    /// depend on import order. Re-importing a source first drops every entry it held, so ranges
+    /// or records an updated dump no longer has do not linger.
     pub fn insert(&self, advisories: &[Advisory], source: &SourceInfo) -> Result<(), Error> {
         let tx = self.db.begin_write().map_err(db_err)?;
         {
             let mut records = tx.open_table(RECORDS).map_err(db_err)?;
             let mut index = tx.open_table(INDEX).map_err(db_err)?;
-            let mut ecosystems = std::collections::BTreeSet::new();
-            for adv in advisories {
-                if let Some(old) = records.get(adv.id.as_str()).map_err(db_err)? {
-                    let old: Advisory = serde_json::from_slice(old.value()).map_err(db_err)?;
-                    for a in &old.affected {
-                        for key in index_keys(&a.ecosystem, &a.name, &old.id) {
+            let mut by_source = tx.open_table(BY_SOURCE).map_err(db_err)?;
+            let label = source.name.as_str();
+            let prefix = format!("{label}\0");
+            let held: Vec<String> = by_source
+                .range(prefix.as_str()..)
+                .map_err(db_err)?
+                .map_while(|e| {
+                    e.map_err(db_err)
+                        .map(|(k, _)| k.value().strip_prefix(prefix.as_str()).map(str::to_string))
+                        .transpose()
+                })
+                .collect::<Result<_, _>>()?;
+            for id in &held {
+                by_source
+                    .remove(format!("{prefix}{id}").as_str())
+                    .map_err(db_err)?;
+                let Some(old) = records
+                    .get(id.as_str())
+                    .map_err(db_err)?
+                    .map(|v| v.value().to_vec())
+                else {
+                    continue;
+                };
+                let mut old: Advisory = serde_json::from_slice(&old).map_err(db_err)?;
+                let (gone, kept): (Vec<_>, Vec<_>) = old
+                    .affected
+                    .into_iter()
+                    .partition(|a| entry_source(a, &old.source) == label);
+                for a in &gone {
+                    if !kept
+                        .iter()
+                        .any(|k| k.ecosystem == a.ecosystem && k.name == a.name)
+                    {
+                        for key in index_keys(&a.ecosystem, &a.name, id) {
                             index.remove(key.as_str()).map_err(db_err)?;
                         }
                     }
                 }
-                let bytes = serde_json::to_vec(adv).map_err(db_err)?;
+                if kept.is_empty() {
+                    records.remove(id.as_str()).map_err(db_err)?;
+                } else {
+                    old.affected = kept;
+                    if old.source == label {
+                        old.source = old
+                            .affected
+                            .iter()
+                            .map(|a| entry_source(a, ""))
+                            .min()
+                            .unwrap_or_default()
+                            .to_string();
+                    }
+                    let bytes = serde_json::to_vec(&old).map_err(db_err)?;
+                    records.insert(id.as_str(), bytes.as_slice()).map_err(db_err)?;
+                }
+            }
+            let mut ecosystems = std::collections::BTreeSet::new();
+            for adv in advisories {
+                let mut adv = adv.clone();
+                for a in &mut adv.affected {
+                    a.source = Some(label.to_string());
+                    // The record's own severity must survive a merge with another source's.
+                    if a.severity.is_none() {
+                        a.severity = adv.severity.clone();
+                    }
+                }
+                adv.source = label.to_string();
+                let existing = records
+                    .get(adv.id.as_str())
+                    .map_err(db_err)?
+                    .map(|v| v.value().to_vec());
+                let merged = match existing {
+                    Some(bytes) => {
+                        let old: Advisory = serde_json::from_slice(&bytes).map_err(db_err)?;
+                        merge_records(old, adv, label)
+                    }
+                    None => adv,
+                };
+                let bytes = serde_json::to_vec(&merged).map_err(db_err)?;
                 records
-                    .insert(adv.id.as_str(), bytes.as_slice())
+                    .insert(merged.id.as_str(), bytes.as_slice())
                     .map_err(db_err)?;
-                for a in &adv.affected {
-                    for key in index_keys(&a.ecosystem, &a.name, &adv.id) {
+                by_source
+                    .insert(format!("{prefix}{}", merged.id).as_str(), ())
+                    .map_err(db_err)?;
+                for a in &merged.affected {
+                    for key in index_keys(&a.ecosystem, &a.name, &merged.id) {
                         index.insert(key.as_str(), ()).map_err(db_err)?;
                     }
                     ecosystems.insert(a.ecosystem.clone());
@@ -215,5 +295,47 @@ impl Store {
     pub fn compact(&mut self) -> Result<(), Error> {
         self.db.compact().map_err(db_err)?;
         Ok(())
+    }
+}
+
+fn entry_source<'a>(entry: &'a crate::model::AffectedPackage, record_source: &'a str) -> &'a str {
+    entry.source.as_deref().unwrap_or(record_source)
+}
+
+/// One id from two sources. Affected entries are kept per source (the new source's copy
+/// replaces its own earlier entries only); the record-level fields come from the source whose
+/// name sorts first, so the merged record is the same whatever the import order.
+fn merge_records(mut old: Advisory, new: Advisory, label: &str) -> Advisory {
+    old.affected.retain(|a| entry_source(a, &old.source) != label);
+    if old.affected.is_empty() {
+        return new;
+    }
+    let mut aliases = old.aliases.clone();
+    for a in &new.aliases {
+        if !aliases.contains(a) {
+            aliases.push(a.clone());
+        }
+    }
+    aliases.sort();
+    let modified = old.modified.clone().max(new.modified.clone());
+    let published = match (&old.published, &new.published) {
+        (Some(a), Some(b)) => Some(a.min(b).clone()),
+        (a, b) => a.clone().or(b.clone()),
+    };
+    let mut affected = std::mem::take(&mut old.affected);
+    affected.extend(new.affected.iter().cloned());
+    affected.sort_by(|a, b| {
+        (entry_source(a, ""), &a.ecosystem, &a.name).cmp(&(entry_source(b, ""), &b.ecosystem, &b.name))
+    });
+    let first = if new.source < old.source { new } else { old };
+    Advisory {
+        aliases,
+        modified,
+        published,
+        affected,
+        summary: first.summary.clone(),
+        severity: first.severity.clone(),
+        id: first.id.clone(),
+        source: first.source.clone(),
     }
 }

@@ -22,7 +22,7 @@ fn pypa_yaml_records_import_and_index_by_normalised_name() {
     let Some(data) = shared_testdata() else { return };
     let dir = data.join("vulndb/osv-pypi-pypa");
     let store = Store::in_memory().unwrap();
-    let infos = import_path(&store, &dir).unwrap();
+    let infos = import_path(&store, &dir).unwrap().sources;
     let files = count_files(&dir, &["yaml"]) as u64;
     assert_eq!(infos[0].records + infos[0].withdrawn, files);
     assert_eq!(store.record_count().unwrap(), infos[0].records);
@@ -39,12 +39,16 @@ fn pypa_yaml_records_import_and_index_by_normalised_name() {
 fn go_vulndb_and_osv_samples_import() {
     let Some(data) = shared_testdata() else { return };
     let store = Store::in_memory().unwrap();
-    let infos = import_path(&store, &data.join("vulndb/osv-go-vulndb")).unwrap();
+    let infos = import_path(&store, &data.join("vulndb/osv-go-vulndb"))
+        .unwrap()
+        .sources;
     assert!(infos[0].records > 3000);
     let runc = store.lookup("Go", "github.com/opencontainers/runc").unwrap();
     assert!(runc.iter().any(|a| a.id == "GO-2022-0274"));
     // osv-scanner's samples span ecosystems, including GIT-only ranges and Packagist.
-    let infos = import_path(&store, &data.join("vulndb/osv-samples-osv-scanner")).unwrap();
+    let infos = import_path(&store, &data.join("vulndb/osv-samples-osv-scanner"))
+        .unwrap()
+        .sources;
     assert!(!infos.is_empty());
     let dla = store.get("DLA-3008-1").unwrap().expect("DLA-3008-1 imported");
     assert!(dla.affected.iter().all(|a| a.ecosystem.starts_with("Debian:")));
@@ -61,7 +65,9 @@ fn go_vulndb_and_osv_samples_import() {
 fn alpine_secdb_becomes_fix_ranges_per_origin() {
     let Some(data) = shared_testdata() else { return };
     let store = Store::in_memory().unwrap();
-    let infos = import_path(&store, &data.join("vulndb/alpine-secdb/v3.10")).unwrap();
+    let infos = import_path(&store, &data.join("vulndb/alpine-secdb/v3.10"))
+        .unwrap()
+        .sources;
     assert_eq!(infos.len(), 2, "main and community");
     let openssl = store.lookup("Alpine:v3.10", "openssl").unwrap();
     let ids: Vec<&str> = openssl.iter().map(|a| a.id.as_str()).collect();
@@ -122,7 +128,7 @@ fn rustsec_advisories_import_with_ranges_that_respect_their_patched_versions() {
     let Some(data) = shared_testdata() else { return };
     let dir = data.join("vulndb/rustsec-crates");
     let store = Store::in_memory().unwrap();
-    let infos = import_path(&store, &dir).unwrap();
+    let infos = import_path(&store, &dir).unwrap().sources;
     let files = count_files(&dir, &["md"]) as u64;
     assert_eq!(infos[0].records + infos[0].withdrawn, files);
     let mut checked = 0;
