@@ -84,7 +84,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                 );
             }
             for i in infos {
-                println!(
+                crate::say!(
                     "imported {} records from {} ({} withdrawn skipped)",
                     i.records, i.name, i.withdrawn
                 );
@@ -140,16 +140,16 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
             }
             for o in outcomes {
                 match o.records {
-                    Some(n) => println!("{}: {n} records", o.ecosystem),
-                    None => println!("{}: not modified", o.ecosystem),
+                    Some(n) => crate::say!("{}: {n} records", o.ecosystem),
+                    None => crate::say!("{}: not modified", o.ecosystem),
                 }
             }
             Ok(0)
         }
         DbCommand::Status => {
             let store = Store::open(&path).map_err(db_failure)?;
-            println!("database: {}", path.display());
-            println!("records:  {}", store.record_count().map_err(db_failure)?);
+            crate::say!("database: {}", path.display());
+            crate::say!("records:  {}", store.record_count().map_err(db_failure)?);
             let now = jiff::Timestamp::now();
             for s in store.sources().map_err(db_failure)? {
                 let age = s
@@ -157,7 +157,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                     .parse::<jiff::Timestamp>()
                     .map(|t| human_age(now.as_second() - t.as_second()))
                     .unwrap_or_else(|_| "unknown age".into());
-                println!(
+                crate::say!(
                     "  {:<28} {:>7} records  imported {} ({age} ago){}",
                     s.name,
                     s.records,

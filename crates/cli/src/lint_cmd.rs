@@ -82,14 +82,14 @@ pub fn dockerfile(args: DockerfileArgs) -> Result<u8, Failure> {
     match args.command {
         DockerfileCommand::Dump { file } => match parse(&file)? {
             Ok(parsed) => {
-                print!("{}", drydock_dockerfile::dump::dump(&parsed));
+                crate::say_raw!("{}", drydock_dockerfile::dump::dump(&parsed));
                 Ok(0)
             }
             Err(()) => Ok(2),
         },
         DockerfileCommand::Rules => {
             for r in drydock_lint::RULES {
-                println!(
+                crate::say!(
                     "{:<28} {:<7} {:<31} {:<8} {}{}",
                     r.id,
                     r.hadolint.unwrap_or("-"),
@@ -230,7 +230,7 @@ pub fn lint(args: LintArgs) -> Result<u8, Failure> {
         Some(path) => {
             std::fs::write(path, report).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?
         }
-        None => print!("{report}"),
+        None => crate::say_raw!("{report}"),
     }
     if unparsable {
         return Ok(2);

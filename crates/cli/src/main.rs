@@ -44,6 +44,39 @@ enum Command {
     Dockerfile(lint_cmd::DockerfileArgs),
 }
 
+/// `println!` that treats a reader going away (`drydock db status | head -1`) as the end of the
+/// output it is, exiting 0, instead of panicking on the broken pipe.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(e);
+        }
+    }};
+}
+
+/// `print!` with the same rule as [`say!`].
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(e);
+        }
+    }};
+}
+
+/// A closed pipe is the reader's choice: stop quietly with success. Any other write failure
+/// (a full disk) is an error.
+pub fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("drydock: error: cannot write to standard output: {e}");
+    std::process::exit(2);
+}
+
 /// An error already reduced to the line a user sees and the exit code it earns.
 pub struct Failure {
     pub code: u8,

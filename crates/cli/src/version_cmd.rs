@@ -48,7 +48,7 @@ pub fn run(args: VersionArgs) -> Result<u8, Failure> {
     if !args.stdin {
         let (a, b) = (args.a.unwrap_or_default(), args.b.unwrap_or_default());
         let o = scheme.compare(&a, &b).map_err(Failure::input)?;
-        println!("{}", symbol(o));
+        crate::say!("{}", symbol(o));
         return Ok(0);
     }
     let stdin = std::io::stdin();
