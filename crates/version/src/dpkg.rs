@@ -11,7 +11,7 @@ use crate::VersionError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpkgVersion {
-    pub epoch: u32,
+    pub epoch: i64,
     pub upstream: String,
     pub revision: String,
 }
@@ -33,8 +33,8 @@ impl DpkgVersion {
                 if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(err("epoch in version is not a number"));
                 }
-                let epoch: u32 = e.parse().map_err(|_| err("epoch in version is too big"))?;
-                if epoch > i32::MAX as u32 {
+                let epoch: i64 = e.parse().map_err(|_| err("epoch in version is too big"))?;
+                if epoch > i32::MAX as i64 {
                     return Err(err("epoch in version is too big"));
                 }
                 if rest.is_empty() {
@@ -57,6 +57,43 @@ impl DpkgVersion {
             revision: revision.to_string(),
         })
     }
+}
+
+impl DpkgVersion {
+    /// Splits as Debian's `Dpkg::Version` does when it compares without checking
+    /// (`version_compare`, `check => 0`): whatever precedes the first colon is the epoch, read as
+    /// Perl reads a number (leading digits, else 0) when something follows the colon; whatever
+    /// follows the last hyphen is the revision. So strings that dpkg's strict parser refuses
+    /// (`a:1.0`, `-1`, `1.0 beta`) still take the place Debian's tools give them.
+    pub fn parse_lenient(input: &str) -> Result<Self, VersionError> {
+        if input.trim().is_empty() {
+            return Err(VersionError::new("dpkg", input, "version string is empty"));
+        }
+        let (epoch, rest) = match input.split_once(':') {
+            Some((e, rest)) if !rest.is_empty() => (perl_number(e), rest),
+            _ => (0, input),
+        };
+        let (upstream, revision) = rest.rsplit_once('-').unwrap_or((rest, ""));
+        Ok(DpkgVersion {
+            epoch,
+            upstream: upstream.to_string(),
+            revision: revision.to_string(),
+        })
+    }
+}
+
+/// The integer Perl makes of a string in numeric context: optional leading space and sign,
+/// then the leading digits; anything else is 0.
+fn perl_number(s: &str) -> i64 {
+    let s = s.trim_start();
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let value = digits[..end].parse::<i64>().unwrap_or(if end == 0 { 0 } else { i64::MAX });
+    if negative { -value } else { value }
 }
 
 fn order(c: Option<u8>) -> i32 {
@@ -122,5 +159,28 @@ impl Ord for DpkgVersion {
 impl PartialOrd for DpkgVersion {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lenient(a: &str, b: &str) -> Ordering {
+        DpkgVersion::parse_lenient(a).unwrap().cmp(&DpkgVersion::parse_lenient(b).unwrap())
+    }
+
+    #[test]
+    fn versions_only_the_lenient_reader_accepts_order_as_dpkg_version_does() {
+        // A non-numeric epoch is Perl's 0; a negative one sorts below 0.
+        assert_eq!(lenient("a:1.0", "1.0"), Ordering::Equal);
+        assert_eq!(lenient("-1:2.0", "0:1.0"), Ordering::Less);
+        // An empty upstream part is the empty string.
+        assert_eq!(lenient("-1", "0-1"), Ordering::Equal);
+        assert_eq!(lenient("-1", "~-1"), Ordering::Greater);
+        // Nothing after the colon: no epoch, the colon is part of the version.
+        assert_eq!(lenient("1:", "1"), Ordering::Greater);
+        assert!(DpkgVersion::parse("a:1.0").is_err(), "the strict reader still refuses it");
+        assert!(DpkgVersion::parse_lenient(" ").is_err());
     }
 }

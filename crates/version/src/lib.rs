@@ -83,7 +83,11 @@ impl Scheme {
 
     pub fn parse(self, input: &str) -> Result<Version, VersionError> {
         Ok(match self {
-            Scheme::Dpkg => Version::Dpkg(dpkg::DpkgVersion::parse(input)?),
+            // Ordering follows Dpkg::Version's unchecked comparison: a string dpkg would refuse
+            // to install is still placed, as Debian's own tools place it.
+            Scheme::Dpkg => Version::Dpkg(
+                dpkg::DpkgVersion::parse(input).or_else(|e| dpkg::DpkgVersion::parse_lenient(input).map_err(|_| e))?,
+            ),
             Scheme::Apk => Version::Apk(apk::ApkVersion::parse(input)?),
             Scheme::Rpm => Version::Rpm(rpm::RpmVersion::parse(input)?),
             Scheme::Pep440 => Version::Pep440(pep440::Pep440Version::parse(input)?),

@@ -177,7 +177,9 @@ fn parse_items(version: &str) -> Vec<Item> {
                 push_list(&mut stack);
             }
             combination = false;
-        } else if is_digit(c) {
+        } else if c.is_ascii_digit() {
+            // Only ASCII digits make a number (Maven's testNonAsciiDigits: `1 > ٨`); other
+            // Unicode digits are letters here, though `X-٨` still joins as a combination.
             if !is_digit_run && i > start {
                 combination = true;
                 if !stack.last().unwrap().is_empty() {
@@ -313,5 +315,23 @@ impl Ord for MavenVersion {
 impl PartialOrd for MavenVersion {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(a: &str, b: &str) -> Ordering {
+        MavenVersion::parse(a).unwrap().cmp(&MavenVersion::parse(b).unwrap())
+    }
+
+    #[test]
+    fn non_ascii_digits_are_not_numbers() {
+        // Maven's testNonAsciiDigits: ARABIC-INDIC DIGIT EIGHT is a qualifier, below any number.
+        assert_eq!(cmp("1", "\u{0668}"), Ordering::Greater);
+        assert_eq!(cmp("9", "\u{0668}"), Ordering::Greater);
+        assert_eq!(cmp("\u{0668}", "1"), Ordering::Less);
+        assert_eq!(cmp("1.\u{0661}", "1.1"), Ordering::Less);
     }
 }
