@@ -86,7 +86,9 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
             for i in infos {
                 crate::say!(
                     "imported {} records from {} ({} withdrawn skipped)",
-                    i.records, i.name, i.withdrawn
+                    i.records,
+                    i.name,
+                    i.withdrawn
                 );
             }
             Ok(0)

@@ -15,7 +15,10 @@ fn with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
     // Closed before drydock writes a byte: every write it makes fails with EPIPE.
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -26,7 +29,12 @@ fn commands_that_print_exit_zero_when_the_reader_is_gone() {
         &["lint", "-t", "none", "examples/lint/Dockerfile"],
         &["sbom", "examples/debian-mini"],
         &["sbom", "-f", "json", "examples/debian-mini"],
-        &["scan", "examples/debian-mini", "--advisories", "examples/advisories"],
+        &[
+            "scan",
+            "examples/debian-mini",
+            "--advisories",
+            "examples/advisories",
+        ],
         &["db", "import", "examples/advisories"],
         &["version", "compare", "dpkg", "1.0", "2.0"],
     ] {

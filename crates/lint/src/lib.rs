@@ -149,6 +149,50 @@ pub(crate) fn shell_pragma(file: &drydock_dockerfile::Dockerfile) -> Option<Stri
     })
 }
 
+/// Whether a comment is an inline ignore pragma as Hadolint's pragma grammar reads one
+/// (`hadolint`, blanks, `ignore`, `=`, a comma list of rule codes made of `DLSC0-9`, an
+/// optional trailing `# comment`), or drydock's own `drydock ignore=…`. The `global` form is
+/// not inline.
+pub(crate) fn is_inline_ignore_pragma(comment: &str) -> bool {
+    let blanks = |s: &str| s.trim_start_matches([' ', '\t']).to_string();
+    let comment = blanks(comment);
+    if let Some(rest) = comment.strip_prefix("drydock") {
+        return blanks(rest).strip_prefix("ignore").is_some_and(|r| {
+            blanks(r)
+                .strip_prefix('=')
+                .is_some_and(|ids| !ids.trim().is_empty())
+        });
+    }
+    let Some(rest) = comment.strip_prefix("hadolint") else {
+        return false;
+    };
+    if !rest.starts_with([' ', '\t']) {
+        return false;
+    }
+    let Some(rest) = blanks(rest).strip_prefix("ignore").map(blanks) else {
+        return false;
+    };
+    let Some(mut rest) = rest.strip_prefix('=').map(blanks) else {
+        return false;
+    };
+    loop {
+        let name = rest
+            .find(|c: char| !"DLSC0123456789".contains(c))
+            .unwrap_or(rest.len());
+        if name == 0 {
+            return false;
+        }
+        rest = blanks(&rest[name..]);
+        if rest.is_empty() || rest.starts_with('#') {
+            return true;
+        }
+        match rest.strip_prefix(',') {
+            Some(r) => rest = blanks(r),
+            None => return false,
+        }
+    }
+}
+
 /// The body of a `# hadolint …` or `# drydock …` pragma comment.
 fn pragma(comment: &str) -> Option<&str> {
     comment

@@ -1262,14 +1262,14 @@ impl<'a> Checker<'a> {
         }
         {
             for c in &self.file.comments {
-                if c.text.starts_with("hadolint ignore") || c.text.starts_with("drydock ignore") {
-                    let line = self
-                        .file
-                        .instructions
-                        .iter()
-                        .find(|i| i.start_line > c.line)
-                        .map_or(c.line, |i| i.start_line);
-                    self.emit("inline-ignore-pragma", line, "inline ignore pragma");
+                // A comment inside an instruction's continuation lines is not one Hadolint sees.
+                let inside = self
+                    .file
+                    .instructions
+                    .iter()
+                    .any(|i| i.start_line < c.line && c.line <= i.end_line);
+                if !inside && crate::is_inline_ignore_pragma(&c.text) {
+                    self.emit("inline-ignore-pragma", c.line, "inline ignore pragma");
                 }
             }
         }

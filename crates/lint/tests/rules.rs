@@ -422,3 +422,106 @@ fn pipelines_of_compound_commands_only() {
     // No simple command in the pipeline: nothing to check, and no crash.
     quiet("shell-useless-cat", "FROM debian:12\nRUN (( 1 )) | (( 2 ))\n");
 }
+
+#[test]
+fn apt_quiet_level_two_implies_yes() {
+    for quiet_two in [
+        "-qq",
+        "-q=2",
+        "--quiet=2",
+        "-q -q",
+        "-q --quiet",
+        "-sqq",
+        "-q=3",
+        "--quiet --quiet",
+    ] {
+        quiet(
+            "apt-no-yes",
+            &format!("FROM debian:12\nRUN apt-get install {quiet_two} python3\n"),
+        );
+    }
+    for one in ["-q", "--quiet", "-q=1", "--quiet=1", "-s"] {
+        fires(
+            "apt-no-yes",
+            &format!("FROM debian:12\nRUN apt-get install {one} python3\n"),
+        );
+    }
+}
+
+#[test]
+fn pip_from_vcs_pins_only_with_a_revision() {
+    for unpinned in [
+        "git+https://github.com/org/repo.git",
+        "git+https://github.com/org/repo.git#egg=repo",
+        "hg+https://hg.example.org/repo",
+        "svn+svn://svn.example.org/repo/trunk",
+        "requests",
+    ] {
+        fires(
+            "pip-unpinned",
+            &format!("FROM python:3\nRUN pip install --no-cache-dir {unpinned}\n"),
+        );
+    }
+    for pinned in [
+        "git+https://github.com/org/repo.git@v1.2.0",
+        "git+https://github.com/org/repo.git@1a2b3c4#egg=repo",
+        "https://example.org/pkg-1.0.tar.gz",
+        "pkg-1.0-py3-none-any.whl",
+        "requests==2.31.0",
+        "./vendor/pkg",
+    ] {
+        quiet(
+            "pip-unpinned",
+            &format!("FROM python:3\nRUN pip install --no-cache-dir {pinned}\n"),
+        );
+    }
+    // An editable install's argument is not a requirement to pin.
+    quiet(
+        "pip-unpinned",
+        "FROM python:3\nRUN pip install --no-cache-dir -e git+https://github.com/org/repo.git\n",
+    );
+}
+
+#[test]
+fn inline_ignore_pragmas_follow_hadolints_grammar() {
+    for pragma in [
+        "# hadolint ignore=DL3003",
+        "#hadolint ignore=DL3003,DL3008",
+        "# hadolint   ignore = DL3003 , SC2086",
+        "# hadolint ignore=DL3003 # because",
+        "# drydock ignore=from-no-digest",
+    ] {
+        let text = format!("FROM debian:12\n{pragma}\nRUN cd /tmp\n");
+        fires("inline-ignore-pragma", &text);
+        let file = drydock_dockerfile::parse(&text).unwrap();
+        let config = Config {
+            all_rules: true,
+            ..Config::default()
+        };
+        let found = lint(&file, &config, "Dockerfile");
+        let at: Vec<usize> = found
+            .iter()
+            .filter(|f| f.rule == "inline-ignore-pragma")
+            .map(|f| f.line)
+            .collect();
+        assert_eq!(at, vec![2], "reported on the pragma's own line: {pragma}");
+    }
+    for other in [
+        "# hadolint global ignore=DL3003",
+        "# hadolint shell=powershell",
+        "# hadolint ignore=dl3003",
+        "# hadolint ignore=",
+        "# hadolintignore=DL3003",
+        "# foobar",
+    ] {
+        quiet(
+            "inline-ignore-pragma",
+            &format!("FROM debian:12\n{other}\nRUN cd /tmp\n"),
+        );
+    }
+    // A comment inside a continued RUN is not an instruction-level comment.
+    quiet(
+        "inline-ignore-pragma",
+        "FROM debian:12\nRUN cd /tmp && \\\n# hadolint ignore=DL3003\n    ls\n",
+    );
+}

@@ -91,8 +91,13 @@ fn perl_number(s: &str) -> i64 {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    let value = digits[..end].parse::<i64>().unwrap_or(if end == 0 { 0 } else { i64::MAX });
+    let end = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let value = digits[..end]
+        .parse::<i64>()
+        .unwrap_or(if end == 0 { 0 } else { i64::MAX });
     if negative { -value } else { value }
 }
 
@@ -167,7 +172,9 @@ mod tests {
     use super::*;
 
     fn lenient(a: &str, b: &str) -> Ordering {
-        DpkgVersion::parse_lenient(a).unwrap().cmp(&DpkgVersion::parse_lenient(b).unwrap())
+        DpkgVersion::parse_lenient(a)
+            .unwrap()
+            .cmp(&DpkgVersion::parse_lenient(b).unwrap())
     }
 
     #[test]
@@ -180,7 +187,10 @@ mod tests {
         assert_eq!(lenient("-1", "~-1"), Ordering::Greater);
         // Nothing after the colon: no epoch, the colon is part of the version.
         assert_eq!(lenient("1:", "1"), Ordering::Greater);
-        assert!(DpkgVersion::parse("a:1.0").is_err(), "the strict reader still refuses it");
+        assert!(
+            DpkgVersion::parse("a:1.0").is_err(),
+            "the strict reader still refuses it"
+        );
         assert!(DpkgVersion::parse_lenient(" ").is_err());
     }
 }

@@ -86,7 +86,8 @@ impl Scheme {
             // Ordering follows Dpkg::Version's unchecked comparison: a string dpkg would refuse
             // to install is still placed, as Debian's own tools place it.
             Scheme::Dpkg => Version::Dpkg(
-                dpkg::DpkgVersion::parse(input).or_else(|e| dpkg::DpkgVersion::parse_lenient(input).map_err(|_| e))?,
+                dpkg::DpkgVersion::parse(input)
+                    .or_else(|e| dpkg::DpkgVersion::parse_lenient(input).map_err(|_| e))?,
             ),
             Scheme::Apk => Version::Apk(apk::ApkVersion::parse(input)?),
             Scheme::Rpm => Version::Rpm(rpm::RpmVersion::parse(input)?),

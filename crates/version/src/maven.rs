@@ -323,7 +323,9 @@ mod tests {
     use super::*;
 
     fn cmp(a: &str, b: &str) -> Ordering {
-        MavenVersion::parse(a).unwrap().cmp(&MavenVersion::parse(b).unwrap())
+        MavenVersion::parse(a)
+            .unwrap()
+            .cmp(&MavenVersion::parse(b).unwrap())
     }
 
     #[test]

@@ -17,12 +17,7 @@ impl Checker<'_> {
             }) {
                 self.emit("apt-unpinned", line, format!("pin versions: {list}"));
             }
-            let quiet_two = c
-                .args
-                .iter()
-                .any(|a| a == "-q=2" || a == "--quiet=2" || a.starts_with("-qq"))
-                || c.flags().iter().filter(|f| *f == "q").count() >= 2;
-            if !c.has_any_flag(&["y", "yes", "assume-yes"]) && !quiet_two {
+            if !c.has_any_flag(&["y", "yes", "assume-yes"]) && apt_quiet_level(c) < 2 {
                 self.emit(
                     "apt-no-yes",
                     line,
@@ -153,14 +148,7 @@ impl Checker<'_> {
                 let unpinned: Vec<&str> = packages
                     .iter()
                     .copied()
-                    .filter(|p| {
-                        !(p.contains(['=', '<', '>', '@', '/'])
-                            || p.starts_with('.')
-                            || is_url(p)
-                            || p.ends_with(".whl")
-                            || is_archive(p)
-                            || p.ends_with(".zip"))
-                    })
+                    .filter(|p| !pip_requirement_pinned(p))
                     .collect();
                 if !unpinned.is_empty() {
                     self.emit(
@@ -460,4 +448,68 @@ fn unpinned<'p>(
 /// apt-get's subcommand, option values skipped.
 fn apt_subcommand(c: &Command) -> Option<&str> {
     c.args_no_flags().first().copied()
+}
+
+/// apt-get's quiet level: each `-q` (also inside `-yqq`) and `--quiet` adds one, `-q=N` and
+/// `--quiet=N` set it. Level 2 implies `--assume-yes` (apt-get(8)).
+fn apt_quiet_level(c: &Command) -> u32 {
+    let mut level = 0u32;
+    for a in c.args.iter().take_while(|a| *a != "--") {
+        if let Some(long) = a.strip_prefix("--") {
+            match long.split_once('=') {
+                Some(("quiet", n)) => level = n.parse().unwrap_or(level),
+                None if long == "quiet" => level += 1,
+                _ => {}
+            }
+        } else if let Some(short) = a.strip_prefix('-') {
+            let (cluster, value) = short.split_once('=').map_or((short, None), |(c, v)| (c, Some(v)));
+            level += cluster.matches('q').count() as u32;
+            if cluster.ends_with('q')
+                && let Some(n) = value.and_then(|v| v.parse::<u32>().ok())
+            {
+                level = level - 1 + n;
+            }
+        }
+    }
+    level
+}
+
+/// pip's VCS schemes, as `vcs+protocol://` or bare (pip's VCS support page).
+const PIP_VCS_SCHEMES: &[&str] = &[
+    "git+file",
+    "git+https",
+    "git+ssh",
+    "git+http",
+    "git+git",
+    "git",
+    "hg+file",
+    "hg+http",
+    "hg+https",
+    "hg+ssh",
+    "hg+static-http",
+    "svn",
+    "svn+svn",
+    "svn+http",
+    "svn+https",
+    "svn+ssh",
+    "bzr+http",
+    "bzr+https",
+    "bzr+ssh",
+    "bzr+sftp",
+    "bzr+ftp",
+    "bzr+lp",
+];
+
+/// Whether a pip requirement names a fixed version (Hadolint's DL3013): a version operator, a
+/// VCS URL with an `@revision`, a wheel or sdist file, or a path or URL that is not VCS. A VCS
+/// URL without `@` follows a moving branch, so it is not pinned.
+fn pip_requirement_pinned(p: &str) -> bool {
+    let vcs = PIP_VCS_SCHEMES.iter().any(|s| p.starts_with(s));
+    ["==", "!=", "~=", "<", ">"].iter().any(|op| p.contains(op))
+        || (vcs && p.contains('@'))
+        || p.ends_with(".whl")
+        || p.ends_with(".tar.gz")
+        || (!vcs && p.contains('/'))
+        || p.starts_with('.')
+        || (!vcs && (is_archive(p) || p.ends_with(".zip")))
 }
