@@ -1,8 +1,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use drydock_baseline::{Baseline, FailOn};
 use drydock_matcher::{Finding, Status};
-use drydock_report::scan::{DatabaseSource, DatabaseSummary, ScanDocument, Suppressed};
+use drydock_report::scan::{DatabaseSource, DatabaseSummary, ReportedFinding, ScanDocument, Suppressed};
 use drydock_vulndb::{Severity, Store};
 use serde::Deserialize;
 
@@ -16,6 +17,8 @@ pub enum ScanFormat {
     Json,
     Sarif,
     Cyclonedx,
+    /// GitLab's container-scanning report (schema 15.2.4)
+    Gitlab,
 }
 
 #[derive(Args)]
@@ -39,9 +42,17 @@ pub struct ScanArgs {
     /// Leave out findings that have no fixed version yet
     #[arg(long)]
     pub ignore_unfixed: bool,
-    /// Exit with code 1 when a finding at or above this severity remains
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<Severity>,
+    /// Exit with code 1 when a finding at or above this severity remains; `new:SEVERITY` counts
+    /// only findings the change brought in (against --baseline)
+    #[arg(long, value_name = "[new:]SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Compare against a baseline: a drydock JSON report or SBOM, a drydock SARIF report, or an
+    /// image (any SOURCE), typically what the target branch built
+    #[arg(long, value_name = "REF")]
+    pub baseline: Option<String>,
+    /// Report only findings that are new against the baseline
+    #[arg(long, requires = "baseline")]
+    pub only_new: bool,
     /// Suppression list (TOML, see docs/ignore-file.md)
     #[arg(long, default_value = ".drydockignore")]
     pub ignore_file: PathBuf,
@@ -160,7 +171,41 @@ fn suppression<'a>(
     None
 }
 
+/// A baseline REF: a JSON document drydock wrote (a regular file starting with `{`), else an
+/// image SOURCE.
+pub fn load_baseline(reference: &str, source: &SourceArgs) -> Result<Baseline, Failure> {
+    let path = Path::new(reference);
+    if path.is_file() {
+        let bytes = std::fs::read(path).map_err(|e| Failure::input(format!("{reference}: {e}")))?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            return drydock_baseline::load_document(&bytes, reference).map_err(Failure::input);
+        }
+    }
+    let args = SourceArgs {
+        source: reference.to_string(),
+        platform: source.platform.clone(),
+        quiet: true,
+        insecure: source.insecure,
+        username: None,
+        password_stdin: false,
+    };
+    let doc = inventory(&args)?;
+    Ok(Baseline {
+        distro: doc.image.os,
+        packages: doc.packages,
+        recorded: None,
+        kind: "image",
+    })
+}
+
+/// The findings a scan keeps after `--severity`, `--ignore-unfixed` and the ignore file.
+fn keep(f: &Finding, args: &ScanArgs) -> bool {
+    (args.severity.is_empty() || args.severity.contains(&f.severity))
+        && !(args.ignore_unfixed && f.status != Status::Fixed)
+}
+
 pub fn run(args: ScanArgs) -> Result<u8, Failure> {
+    let started = drydock_report::timestamp();
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
     let (store, database, mut warnings) = open_store(&args)?;
@@ -178,10 +223,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
     for f in report.findings {
-        if !args.severity.is_empty() && !args.severity.contains(&f.severity) {
-            continue;
-        }
-        if args.ignore_unfixed && f.status != Status::Fixed {
+        if !keep(&f, &args) {
             continue;
         }
         if let Some(e) = suppression(&f, &ignores, today, &mut warnings) {
@@ -195,34 +237,87 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         }
         findings.push(f);
     }
+    // The baseline's inventory is matched against today's database with the same filters, so a
+    // finding is "new" only when the change brought it in.
+    let baseline = match &args.baseline {
+        Some(reference) => {
+            let b = load_baseline(reference, &args.source)?;
+            let today_report =
+                drydock_matcher::match_inventory(&b.inventory(), &store).map_err(Failure::input)?;
+            let today: Vec<Finding> = today_report
+                .findings
+                .into_iter()
+                .filter(|f| keep(f, &args))
+                .collect();
+            let recorded: Option<Vec<Finding>> = b
+                .recorded
+                .as_ref()
+                .map(|r| r.iter().filter(|f| keep(f, &args)).cloned().collect());
+            Some((
+                reference.clone(),
+                b.kind,
+                drydock_baseline::compare(&findings, &today, recorded.as_deref()),
+            ))
+        }
+        None => None,
+    };
     warnings.sort();
     warnings.dedup();
     for w in warnings.iter().filter(|w| !sbom.warnings.contains(w)) {
         eprintln!("drydock: warning: {w}");
     }
+    let mut reported: Vec<ReportedFinding> = match &baseline {
+        Some((_, _, c)) => findings
+            .into_iter()
+            .zip(c.judgements.iter().cloned())
+            .map(|(f, j)| ReportedFinding::new(f, Some(j)))
+            .collect(),
+        None => findings
+            .into_iter()
+            .map(|f| ReportedFinding::new(f, None))
+            .collect(),
+    };
     let failing = args
         .fail_on
-        .map(|threshold| findings.iter().filter(|f| f.severity >= threshold).count())
+        .map(|gate| {
+            reported
+                .iter()
+                .filter(|f| gate.fails(f, f.baseline.as_ref()))
+                .count()
+        })
         .unwrap_or(0);
-    let doc = ScanDocument::new(
+    if args.only_new {
+        reported.retain(|f| {
+            f.baseline
+                .as_ref()
+                .is_some_and(|j| j.state == drydock_baseline::State::New)
+        });
+    }
+    let mut doc = ScanDocument::new(
         sbom.image.clone(),
-        sbom.packages.len(),
+        sbom.packages.clone(),
         database,
-        findings,
+        reported,
         suppressed,
         warnings,
     );
+    if let Some((reference, kind, comparison)) = baseline {
+        doc = doc.with_baseline(&reference, kind, comparison.absent);
+    }
     let text = match args.format {
         ScanFormat::Table => drydock_report::scan::table(&doc),
         ScanFormat::Json => drydock_report::scan::json(&doc),
         ScanFormat::Sarif => drydock_report::scan::sarif(&doc),
         ScanFormat::Cyclonedx => drydock_report::scan::cyclonedx(&doc, &sbom),
+        ScanFormat::Gitlab => drydock_report::scan::gitlab(&doc, &started),
     };
     write_output(&args.output, &text)?;
     if failing > 0 {
+        let gate = args.fail_on.expect("failing implies a gate");
         eprintln!(
-            "drydock: {failing} finding(s) at or above {} (--fail-on)",
-            args.fail_on.map(|s| s.as_str()).unwrap_or_default()
+            "drydock: {failing} {}finding(s) at or above {} (--fail-on)",
+            if gate.only_new { "new " } else { "" },
+            gate.severity.as_str()
         );
         return Ok(1);
     }

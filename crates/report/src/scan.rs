@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use drydock_baseline::{Fingerprint, Judgement, State};
+use drydock_catalog::Package;
 use drydock_matcher::{Finding, Status};
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,52 @@ pub struct DatabaseSource {
     pub imported_at: String,
 }
 
+/// A finding as reported: the matcher's finding, its stable fingerprint, and what the baseline
+/// says of it when the scan has one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportedFinding {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// `CVE/ecosystem/package`: the same vulnerability in the same package keeps it across
+    /// versions, layers and rebuilds.
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Judgement>,
+}
+
+impl std::ops::Deref for ReportedFinding {
+    type Target = Finding;
+    fn deref(&self) -> &Finding {
+        &self.finding
+    }
+}
+
+impl ReportedFinding {
+    pub fn new(finding: Finding, baseline: Option<Judgement>) -> Self {
+        ReportedFinding {
+            fingerprint: Fingerprint::of(&finding).key(),
+            finding,
+            baseline,
+        }
+    }
+}
+
+/// The baseline a scan was held against, and its totals.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// What was given: a file path or an image reference.
+    pub reference: String,
+    /// `scan report`, `SBOM`, `SARIF report` or `image`.
+    pub kind: String,
+    pub new: usize,
+    pub unchanged: usize,
+    pub updated: usize,
+    /// Of the unchanged and updated: in the baseline image too, but disclosed since it was taken.
+    pub newly_disclosed: usize,
+    /// Findings of the baseline the scanned image no longer has.
+    pub absent: Vec<Finding>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanDocument {
     pub schema_version: u32,
@@ -49,17 +97,22 @@ pub struct ScanDocument {
     pub packages_scanned: usize,
     pub database: DatabaseSummary,
     pub summary: Summary,
-    pub findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    pub findings: Vec<ReportedFinding>,
     pub suppressed: Vec<Suppressed>,
     pub warnings: Vec<String>,
+    /// The inventory that was matched, so this report can serve as a later scan's baseline.
+    #[serde(default)]
+    pub packages: Vec<Package>,
 }
 
 impl ScanDocument {
     pub fn new(
         image: ImageSummary,
-        packages_scanned: usize,
+        packages: Vec<Package>,
         database: DatabaseSummary,
-        findings: Vec<Finding>,
+        findings: Vec<ReportedFinding>,
         suppressed: Vec<Suppressed>,
         warnings: Vec<String>,
     ) -> Self {
@@ -84,13 +137,45 @@ impl ScanDocument {
                 version: TOOL_VERSION.into(),
             },
             image,
-            packages_scanned,
+            packages_scanned: packages.len(),
             database,
             summary,
+            baseline: None,
             findings,
             suppressed,
             warnings,
+            packages,
         }
+    }
+
+    /// Records the baseline totals from the findings' judgements.
+    pub fn with_baseline(mut self, reference: &str, kind: &str, absent: Vec<Finding>) -> Self {
+        let mut b = BaselineSummary {
+            reference: reference.to_string(),
+            kind: kind.to_string(),
+            absent,
+            ..Default::default()
+        };
+        for j in self.findings.iter().filter_map(|f| f.baseline.as_ref()) {
+            match j.state {
+                State::New => b.new += 1,
+                State::Unchanged => b.unchanged += 1,
+                State::Updated => b.updated += 1,
+            }
+            b.newly_disclosed += usize::from(j.newly_disclosed);
+        }
+        self.baseline = Some(b);
+        self
+    }
+}
+
+/// A finding's baseline state as a word for people: `new`, `unchanged`, `updated`, with
+/// `(disclosed since)` for what the baseline image already had.
+fn baseline_word(j: &Judgement) -> String {
+    if j.newly_disclosed {
+        format!("{} (newly disclosed)", j.state.as_str())
+    } else {
+        j.state.as_str().to_string()
     }
 }
 
@@ -143,7 +228,7 @@ pub fn table(doc: &ScanDocument) -> String {
     }
     out.push_str(&format!("Packages: {}\n", doc.packages_scanned));
     for sev in ORDER {
-        let group: Vec<&Finding> = doc.findings.iter().filter(|f| f.severity == sev).collect();
+        let group: Vec<&ReportedFinding> = doc.findings.iter().filter(|f| f.severity == sev).collect();
         if group.is_empty() {
             continue;
         }
@@ -151,14 +236,11 @@ pub fn table(doc: &ScanDocument) -> String {
         let mut t = Table::new();
         t.load_style(UTF8_BORDERS_ONLY)
             .set_content_arrangement(ContentArrangement::Dynamic);
-        t.set_header(vec![
-            "PACKAGE",
-            "INSTALLED",
-            "FIXED IN",
-            "STATUS",
-            "LAYER",
-            "ADVISORY",
-        ]);
+        let mut header = vec!["PACKAGE", "INSTALLED", "FIXED IN", "STATUS", "LAYER", "ADVISORY"];
+        if doc.baseline.is_some() {
+            header.push("BASELINE");
+        }
+        t.set_header(header);
         for f in group {
             let mut advisory = if f.cve() != f.id {
                 format!("{} ({})", f.id, f.cve())
@@ -168,14 +250,18 @@ pub fn table(doc: &ScanDocument) -> String {
             if f.advisories.len() > 1 {
                 advisory.push_str(&format!(" +{} folded", f.advisories.len() - 1));
             }
-            t.add_row(vec![
+            let mut row = vec![
                 f.package.name.clone(),
                 f.package.version.clone(),
                 f.fixed_version.clone().unwrap_or_default(),
                 f.status.as_str().to_string(),
                 f.layer.map(|l| l.to_string()).unwrap_or_default(),
                 advisory,
-            ]);
+            ];
+            if doc.baseline.is_some() {
+                row.push(f.baseline.as_ref().map(baseline_word).unwrap_or_default());
+            }
+            t.add_row(row);
         }
         out.push_str(&t.to_string());
         out.push('\n');
@@ -183,6 +269,18 @@ pub fn table(doc: &ScanDocument) -> String {
     out.push('\n');
     out.push_str(&summary_line(doc));
     out.push('\n');
+    if let Some(b) = &doc.baseline {
+        out.push_str(&format!(
+            "Against the baseline ({} {}): {} new, {} unchanged, {} updated; {} newly disclosed in what the baseline already had; {} fixed by the change\n",
+            b.kind,
+            b.reference,
+            b.new,
+            b.unchanged,
+            b.updated,
+            b.newly_disclosed,
+            b.absent.len()
+        ));
+    }
     out
 }
 
@@ -211,7 +309,16 @@ pub fn sarif(doc: &ScanDocument) -> String {
     let mut rules: Vec<serde_json::Value> = Vec::new();
     let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut results = Vec::new();
-    for f in &doc.findings {
+    let absent = doc
+        .baseline
+        .iter()
+        .flat_map(|b| b.absent.iter())
+        .map(|f| (f, Some("absent")));
+    let current = doc
+        .findings
+        .iter()
+        .map(|f| (&f.finding, f.baseline.as_ref().map(|j| j.state.as_str())));
+    for (f, state) in current.chain(absent) {
         let idx = *rule_index.entry(f.id.clone()).or_insert_with(|| {
             let text = f.summary.clone().unwrap_or_else(|| format!("{} in {}", f.cve(), f.package.name));
             rules.push(json!({
@@ -239,7 +346,7 @@ pub fn sarif(doc: &ScanDocument) -> String {
                 .map(|v| format!("; fixed in {v}"))
                 .unwrap_or_default()
         );
-        results.push(json!({
+        let mut result = json!({
             "ruleId": f.id,
             "ruleIndex": idx,
             "level": sarif_level(f.severity),
@@ -251,19 +358,107 @@ pub fn sarif(doc: &ScanDocument) -> String {
                 },
                 "message": {"text": location}
             }],
-            "partialFingerprints": {"drydock/v1": format!("{}:{}:{}", f.id, f.package.name, f.package.version)},
+            // No version, layer or line: the alert survives upgrades and rebuilds.
+            "partialFingerprints": {"drydock/v2": Fingerprint::of(f).key()},
             "properties": {"advisories": f.advisories, "aliases": f.aliases, "status": f.status.as_str(), "fixedVersion": f.fixed_version},
-        }));
+        });
+        if let Some(state) = state {
+            result["baselineState"] = json!(state);
+        }
+        results.push(result);
     }
+    let findings: Vec<&Finding> = doc.findings.iter().map(|f| &f.finding).collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": TOOL_NAME, "version": TOOL_VERSION, "informationUri": "https://github.com/drydock-scan/drydock", "rules": rules}},
             "results": results,
+            // What a later `scan --baseline report.sarif` needs: the inventory and the findings.
+            "properties": {"drydock": {"os": doc.image.os, "packages": doc.packages, "findings": findings}},
         }],
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// GitLab's container-scanning report (security report schema 15.2.4), for
+/// `artifacts:reports:container_scanning`.
+pub fn gitlab(doc: &ScanDocument, started: &str) -> String {
+    use serde_json::json;
+    let os = doc
+        .image
+        .os
+        .as_ref()
+        .map(|d| {
+            format!("{} {}", d.id, d.version_id.as_deref().unwrap_or(""))
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let severity = |s: Severity| match s {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Negligible => "Info",
+        Severity::Unknown => "Unknown",
+    };
+    let vulnerabilities: Vec<serde_json::Value> = doc
+        .findings
+        .iter()
+        .map(|f| {
+            let mut identifiers = vec![json!({
+                "type": if f.id.starts_with("CVE-") { "cve" } else { "drydock" },
+                "name": f.id,
+                "value": f.id,
+                "url": format!("https://osv.dev/vulnerability/{}", f.id),
+            })];
+            for a in &f.aliases {
+                identifiers.push(json!({
+                    "type": if a.starts_with("CVE-") { "cve" } else { "drydock" },
+                    "name": a,
+                    "value": a,
+                    "url": format!("https://osv.dev/vulnerability/{a}"),
+                }));
+            }
+            let mut v = json!({
+                // Stable across runs, so GitLab tracks the same vulnerability in the same package.
+                "id": f.fingerprint,
+                "name": format!("{} in {}", f.cve(), f.package.name),
+                "description": f.summary.clone().unwrap_or_else(|| format!("{} affects {} {}", f.id, f.package.name, f.package.version)),
+                "severity": severity(f.severity),
+                "identifiers": identifiers,
+                "location": {
+                    "dependency": {"package": {"name": f.package.name}, "version": f.package.version},
+                    "operating_system": os,
+                    "image": doc.image.name,
+                },
+                "links": [{"url": format!("https://osv.dev/vulnerability/{}", f.id)}],
+            });
+            if let Some(fixed) = &f.fixed_version {
+                v["solution"] = json!(format!("Upgrade {} to {fixed}", f.package.name));
+            }
+            v
+        })
+        .collect();
+    let finished = timestamp();
+    let clip = |t: &str| t.get(..19).unwrap_or(t).to_string();
+    let report = json!({
+        "version": "15.2.4",
+        "scan": {
+            "analyzer": {"id": "drydock", "name": "drydock", "version": TOOL_VERSION, "vendor": {"name": "drydock"}},
+            "scanner": {"id": "drydock", "name": "drydock", "version": TOOL_VERSION, "vendor": {"name": "drydock"}},
+            "type": "container_scanning",
+            "start_time": clip(started),
+            "end_time": clip(&finished),
+            "status": "success",
+        },
+        "vulnerabilities": vulnerabilities,
+        "remediations": [],
+    });
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
     out.push('\n');
     out
 }
