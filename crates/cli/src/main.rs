@@ -5,6 +5,7 @@
 //! 2 usage or input error (bad arguments, unreadable or invalid image, malformed database),
 //! 3 internal error.
 
+mod compare;
 mod db;
 mod lint_cmd;
 mod sbom;
@@ -34,6 +35,8 @@ enum Command {
     Sbom(sbom::SbomArgs),
     /// Find the known vulnerabilities of an image's packages
     Scan(scan::ScanArgs),
+    /// Compare two images: packages, vulnerabilities new and fixed, sizes, base layers
+    Compare(compare::CompareArgs),
     /// Manage the advisory database (import, update, status)
     Db(db::DbArgs),
     /// Version-scheme tools (compare versions as drydock's matcher does)
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),
         Command::Lint(args) => lint_cmd::lint(args),

@@ -89,27 +89,31 @@ fn load_ignores(path: &Path, explicit: bool) -> Result<Vec<IgnoreEntry>, Failure
     Ok(parsed.ignore)
 }
 
-fn open_store(args: &ScanArgs) -> Result<(Store, DatabaseSummary, Vec<String>), Failure> {
+pub fn open_store(
+    advisories: &[PathBuf],
+    db: &DbLocation,
+    max_db_age: u32,
+) -> Result<(Store, DatabaseSummary, Vec<String>), Failure> {
     let mut warnings = Vec::new();
-    let store = if args.advisories.is_empty() {
-        Store::open(&args.db.path()).map_err(Failure::input)?
+    let store = if advisories.is_empty() {
+        Store::open(&db.path()).map_err(Failure::input)?
     } else {
         let store = Store::in_memory().map_err(Failure::input)?;
-        for p in &args.advisories {
+        for p in advisories {
             drydock_vulndb::import_path(&store, p).map_err(Failure::input)?;
         }
         store
     };
     let sources = store.sources().map_err(Failure::input)?;
     let age = drydock_vulndb::oldest_import_age(&store).map_err(Failure::input)?;
-    if args.advisories.is_empty()
+    if advisories.is_empty()
         && let Some(a) = age
-        && a > i64::from(args.max_db_age) * 86400
+        && a > i64::from(max_db_age) * 86400
     {
         warnings.push(format!(
             "the advisory database is {} old (more than {} days); run `drydock db update`",
             human_age(a),
-            args.max_db_age
+            max_db_age
         ));
     }
     if sources.is_empty() {
@@ -208,7 +212,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let started = drydock_report::timestamp();
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
-    let (store, database, mut warnings) = open_store(&args)?;
+    let (store, database, mut warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
     let sbom = inventory(&args.source)?;
     let inv = drydock_catalog::Inventory {
         distro: sbom.image.os.clone(),

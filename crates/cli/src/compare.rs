@@ -1,0 +1,115 @@
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use drydock_baseline::FailOn;
+use drydock_report::compare::CompareDocument;
+
+use crate::Failure;
+use crate::db::DbLocation;
+use crate::sbom::{SourceArgs, inventory, write_output};
+use crate::scan::open_store;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Json,
+    /// For a pull-request comment
+    Markdown,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The image before the change (any SOURCE)
+    pub before: String,
+    /// The image after the change (any SOURCE)
+    pub after: String,
+    #[command(flatten)]
+    pub db: DbLocation,
+    /// Match against these advisory files or folders instead of the database
+    #[arg(long = "advisories", value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: CompareFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit with code 1 when the second image has a finding at or above this severity;
+    /// `new:SEVERITY` counts only the findings the first image did not have
+    #[arg(long, value_name = "[new:]SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Platform to pick from a multi-platform index
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    /// Registry: allow plain HTTP and unverified TLS
+    #[arg(long)]
+    pub insecure: bool,
+    /// Warn when the database is older than this many days
+    #[arg(long, default_value_t = 7)]
+    pub max_db_age: u32,
+}
+
+pub fn run(args: CompareArgs) -> Result<u8, Failure> {
+    let (store, _, warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
+    for w in &warnings {
+        eprintln!("drydock: warning: {w}");
+    }
+    let read = |source: &str| {
+        inventory(&SourceArgs {
+            source: source.to_string(),
+            platform: args.platform.clone(),
+            quiet: true,
+            insecure: args.insecure,
+            username: None,
+            password_stdin: false,
+        })
+    };
+    let (before, after) = (read(&args.before)?, read(&args.after)?);
+    let matched = |doc: &drydock_report::SbomDocument| {
+        drydock_matcher::match_inventory(
+            &drydock_catalog::Inventory {
+                distro: doc.image.os.clone(),
+                packages: doc.packages.clone(),
+                unscanned: Vec::new(),
+                warnings: Vec::new(),
+            },
+            &store,
+        )
+        .map_err(Failure::input)
+    };
+    let (found_before, found_after) = (matched(&before)?, matched(&after)?);
+    let mut seen = std::collections::BTreeSet::new();
+    for w in found_before.warnings.iter().chain(&found_after.warnings) {
+        if seen.insert(w) {
+            eprintln!("drydock: warning: {w}");
+        }
+    }
+    let comparison = drydock_baseline::compare(&found_after.findings, &found_before.findings, None);
+    let failing = args
+        .fail_on
+        .map(|gate| {
+            found_after
+                .findings
+                .iter()
+                .zip(&comparison.judgements)
+                .filter(|(f, j)| gate.fails(f, Some(j)))
+                .count()
+        })
+        .unwrap_or(0);
+    let doc = CompareDocument::new(
+        (before.image.clone(), &before.packages),
+        (after.image.clone(), &after.packages),
+        &found_after.findings,
+        comparison,
+    );
+    let text = match args.format {
+        CompareFormat::Table => drydock_report::compare::table(&doc),
+        CompareFormat::Json => drydock_report::compare::json(&doc),
+        CompareFormat::Markdown => drydock_report::compare::markdown(&doc),
+    };
+    write_output(&args.output, &text)?;
+    if failing > 0 {
+        eprintln!("drydock: {failing} finding(s) of {} fail --fail-on", args.after);
+        return Ok(1);
+    }
+    Ok(0)
+}
