@@ -2,9 +2,10 @@
 """Validates drydock's reports with the formats' official validators and exits 1 on any error:
 CycloneDX 1.6 against the official JSON schema (cyclonedx-python-lib), SPDX 2.3 with the SPDX
 project's validator (spdx-tools), SARIF 2.1.0 with Microsoft's SARIF multitool (schema errors
-and error-level rule results).
+and error-level rule results), GitLab container-scanning reports against GitLab's published
+JSON schema 15.2.4 (jsonschema, a dependency of the CycloneDX validator).
 
-usage: validate_sboms.py [--sarif-tool PATH] FILE...   (.cdx.json, .spdx.json, .sarif)"""
+usage: validate_sboms.py [--sarif-tool PATH] FILE...   (.cdx.json, .spdx.json, .sarif, .gitlab.json)"""
 import json
 import os
 import subprocess
@@ -37,6 +38,15 @@ for path in args:
         with open(path) as f:
             error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(f.read())
         errors = [str(error)] if error else []
+    elif path.endswith(".gitlab.json"):
+        import jsonschema
+        here = os.path.dirname(os.path.abspath(__file__))
+        schema_path = os.path.join(here, "..", "..", "shared", "testdata", "schemas", "gitlab-15.2.4",
+                                   "container-scanning-report-format.json")
+        with open(schema_path) as f:
+            validator = jsonschema.Draft7Validator(json.load(f))
+        with open(path) as f:
+            errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(json.load(f))]
     elif path.endswith(".sarif"):
         if not sarif_tool:
             sys.exit("a .sarif file needs --sarif-tool")

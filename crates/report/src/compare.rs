@@ -48,8 +48,8 @@ pub struct LayerDiff {
     pub shared: usize,
     pub before_bytes: u64,
     pub after_bytes: u64,
-    /// Whether the first image's layers are not all a prefix of the second's: the base changed
-    /// (or the images are unrelated).
+    /// No layer in common from the start: the base changed (or the images are unrelated). With
+    /// layers in common, which of them are the base is for base-image detection to tell.
     pub base_changed: bool,
 }
 
@@ -140,7 +140,7 @@ impl CompareDocument {
             shared,
             before_bytes: bytes(&before.0),
             after_bytes: bytes(&after.0),
-            base_changed: shared < lb.len(),
+            base_changed: shared == 0 && !lb.is_empty() && !la.is_empty(),
         };
         CompareDocument {
             schema_version: SCHEMA_VERSION,
@@ -309,7 +309,11 @@ pub fn markdown(doc: &CompareDocument) -> String {
     out.push_str(&format!(
         "| base layers | {} shared{} |\n",
         l.shared,
-        if l.base_changed { ", changed" } else { "" }
+        if l.base_changed {
+            ": none in common, the base changed"
+        } else {
+            ""
+        }
     ));
     let findings_table = |out: &mut String, title: &str, list: &[Finding]| {
         if list.is_empty() {
