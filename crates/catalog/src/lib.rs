@@ -72,6 +72,25 @@ pub fn wants() -> Wants {
     wants
 }
 
+/// Bumped when the ELF probe's summaries or the layer pass change what they record.
+const EXTRACTION_EPOCH: u32 = 1;
+
+/// The layer cache's analyzer version: it changes whenever what a layer pass extracts could
+/// change (the wanted files, the probe, drydock's version), so stale entries are never read.
+/// Detectors run on the merged result afterwards, so their own changes need no new version.
+pub fn analyzer_version() -> String {
+    let text = format!(
+        "{EXTRACTION_EPOCH}|{}|{}",
+        env!("CARGO_PKG_VERSION"),
+        wants().fingerprint()
+    );
+    drydock_source::digest::sha256_hex(text.as_bytes())
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(16)
+        .collect()
+}
+
 /// Runs the OS probe and every detector over a merged filesystem.
 pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
     catalog_with_env(fs, &[])

@@ -6,7 +6,7 @@ use drydock_report::compare::CompareDocument;
 
 use crate::Failure;
 use crate::db::DbLocation;
-use crate::sbom::{SourceArgs, inventory, write_output};
+use crate::sbom::{SourceArgs, inventory, layer_cache_root, write_output};
 use crate::scan::open_store;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -43,6 +43,12 @@ pub struct CompareArgs {
     /// Registry: allow plain HTTP and unverified TLS
     #[arg(long)]
     pub insecure: bool,
+    /// Read every layer even when the layer cache holds it
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Bound of the layer cache in MB
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub cache_max_size: u64,
     /// Warn when the database is older than this many days
     #[arg(long, default_value_t = 7)]
     pub max_db_age: u32,
@@ -53,15 +59,21 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
     for w in &warnings {
         eprintln!("drydock: warning: {w}");
     }
+    let cache_root = layer_cache_root(&args.db);
     let read = |source: &str| {
-        inventory(&SourceArgs {
-            source: source.to_string(),
-            platform: args.platform.clone(),
-            quiet: true,
-            insecure: args.insecure,
-            username: None,
-            password_stdin: false,
-        })
+        inventory(
+            &SourceArgs {
+                source: source.to_string(),
+                platform: args.platform.clone(),
+                quiet: true,
+                insecure: args.insecure,
+                username: None,
+                password_stdin: false,
+                no_cache: args.no_cache,
+                cache_max_size: args.cache_max_size,
+            },
+            &cache_root,
+        )
     };
     let (before, after) = (read(&args.before)?, read(&args.after)?);
     let matched = |doc: &drydock_report::SbomDocument| {

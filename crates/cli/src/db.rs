@@ -8,7 +8,7 @@ use crate::Failure;
 
 #[derive(Args, Clone)]
 pub struct DbLocation {
-    /// Cache directory holding the advisory database [default: $DRYDOCK_CACHE_DIR, else the XDG cache dir]
+    /// Cache directory holding the advisory database and the layer cache [default: $DRYDOCK_CACHE_DIR, else the XDG cache dir]
     #[arg(long, global = true)]
     pub cache_dir: Option<PathBuf>,
 }

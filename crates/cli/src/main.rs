@@ -5,6 +5,7 @@
 //! 2 usage or input error (bad arguments, unreadable or invalid image, malformed database),
 //! 3 internal error.
 
+mod cache_cmd;
 mod compare;
 mod db;
 mod lint_cmd;
@@ -37,6 +38,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Compare two images: packages, vulnerabilities new and fixed, sizes, base layers
     Compare(compare::CompareArgs),
+    /// The layer cache: status, clean
+    Cache(cache_cmd::CacheArgs),
     /// Manage the advisory database (import, update, status)
     Db(db::DbArgs),
     /// Version-scheme tools (compare versions as drydock's matcher does)
@@ -126,6 +129,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Cache(args) => cache_cmd::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),

@@ -35,6 +35,33 @@ pub struct SourceArgs {
     /// Read the registry password from standard input
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
+    /// Read every layer even when the layer cache holds it
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Bound of the layer cache in MB; least recently used layers go first
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub cache_max_size: u64,
+}
+
+impl SourceArgs {
+    /// The same options for another SOURCE (a baseline image, the other side of a compare).
+    pub fn for_source(&self, source: &str) -> SourceArgs {
+        SourceArgs {
+            source: source.to_string(),
+            platform: self.platform.clone(),
+            quiet: true,
+            insecure: self.insecure,
+            username: None,
+            password_stdin: false,
+            no_cache: self.no_cache,
+            cache_max_size: self.cache_max_size,
+        }
+    }
+}
+
+/// Where the layer cache lives: `layers/` in the cache directory.
+pub fn layer_cache_root(db: &crate::db::DbLocation) -> PathBuf {
+    drydock_vulndb::cache_dir(db.cache_dir.as_deref()).join("layers")
 }
 
 fn registry_options(args: &SourceArgs) -> Result<drydock_source::RegistryOptions, Failure> {
@@ -67,6 +94,8 @@ fn registry_options(args: &SourceArgs) -> Result<drydock_source::RegistryOptions
 pub struct SbomArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub db: crate::db::DbLocation,
     #[arg(long, short, value_enum, default_value = "table")]
     pub format: SbomFormat,
     /// Write the report to FILE instead of standard output
@@ -75,14 +104,21 @@ pub struct SbomArgs {
 }
 
 /// Reads the image and catalogs it; shared by every command that takes a SOURCE.
-pub fn inventory(args: &SourceArgs) -> Result<SbomDocument, Failure> {
+pub fn inventory(args: &SourceArgs, cache_root: &std::path::Path) -> Result<SbomDocument, Failure> {
     let spec = SourceSpec::parse(&args.source)?;
     let platform: Platform = args.platform.parse()?;
     let options = registry_options(args)?;
     let mut image = Image::open_with(&spec, &platform, &options)?;
     let bar = progress_bar(&image, args.quiet);
     let wants = drydock_catalog::wants();
-    let fs = image.scan(&wants, &|bytes| {
+    let cache = (!args.no_cache).then(|| {
+        drydock_source::LayerCache::new(
+            cache_root,
+            &drydock_catalog::analyzer_version(),
+            args.cache_max_size << 20,
+        )
+    });
+    let fs = image.scan_cached(&wants, cache.as_ref(), &|bytes| {
         if let Some(b) = &bar {
             b.inc(bytes);
         }
@@ -154,7 +190,7 @@ pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure>
 }
 
 pub fn run(args: SbomArgs) -> Result<u8, Failure> {
-    let doc = inventory(&args.source)?;
+    let doc = inventory(&args.source, &layer_cache_root(&args.db))?;
     let text = match args.format {
         SbomFormat::Table => drydock_report::table::render(&doc),
         SbomFormat::Json => drydock_report::json::render(&doc),

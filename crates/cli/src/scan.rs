@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::Failure;
 use crate::db::{DbLocation, human_age};
-use crate::sbom::{SourceArgs, inventory, write_output};
+use crate::sbom::{SourceArgs, inventory, layer_cache_root, write_output};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ScanFormat {
@@ -177,7 +177,7 @@ fn suppression<'a>(
 
 /// A baseline REF: a JSON document drydock wrote (a regular file starting with `{`), else an
 /// image SOURCE.
-pub fn load_baseline(reference: &str, source: &SourceArgs) -> Result<Baseline, Failure> {
+pub fn load_baseline(reference: &str, source: &SourceArgs, cache_root: &Path) -> Result<Baseline, Failure> {
     let path = Path::new(reference);
     if path.is_file() {
         let bytes = std::fs::read(path).map_err(|e| Failure::input(format!("{reference}: {e}")))?;
@@ -185,15 +185,7 @@ pub fn load_baseline(reference: &str, source: &SourceArgs) -> Result<Baseline, F
             return drydock_baseline::load_document(&bytes, reference).map_err(Failure::input);
         }
     }
-    let args = SourceArgs {
-        source: reference.to_string(),
-        platform: source.platform.clone(),
-        quiet: true,
-        insecure: source.insecure,
-        username: None,
-        password_stdin: false,
-    };
-    let doc = inventory(&args)?;
+    let doc = inventory(&source.for_source(reference), cache_root)?;
     Ok(Baseline {
         distro: doc.image.os,
         packages: doc.packages,
@@ -213,7 +205,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
     let (store, database, mut warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    let sbom = inventory(&args.source)?;
+    let sbom = inventory(&args.source, &layer_cache_root(&args.db))?;
     let inv = drydock_catalog::Inventory {
         distro: sbom.image.os.clone(),
         packages: sbom.packages.clone(),
@@ -245,7 +237,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     // finding is "new" only when the change brought it in.
     let baseline = match &args.baseline {
         Some(reference) => {
-            let b = load_baseline(reference, &args.source)?;
+            let b = load_baseline(reference, &args.source, &layer_cache_root(&args.db))?;
             let today_report =
                 drydock_matcher::match_inventory(&b.inventory(), &store).map_err(Failure::input)?;
             let today: Vec<Finding> = today_report

@@ -158,6 +158,9 @@ fn bearer_token_from_the_challenge_with_basic_credentials() {
     let fake = start();
     let out = Command::cargo_bin("drydock")
         .unwrap()
+        // Every read in these tests is a cold one: no layer cache to answer for the image.
+        .env_remove("DRYDOCK_CACHE_DIR")
+        .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
         .args([
             "sbom",
             &format!("127.0.0.1:{}/team/mini:v1", fake.port),
@@ -189,6 +192,9 @@ fn bearer_token_from_the_challenge_with_basic_credentials() {
     // Wrong password: the token service refuses, and the message says so without the secret.
     let out = Command::cargo_bin("drydock")
         .unwrap()
+        // Every read in these tests is a cold one: no layer cache to answer for the image.
+        .env_remove("DRYDOCK_CACHE_DIR")
+        .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
         .args([
             "sbom",
             &format!("127.0.0.1:{}/team/mini:v1", fake.port),

@@ -131,7 +131,11 @@ impl Drop for Registry {
 }
 
 fn drydock() -> Command {
-    Command::cargo_bin("drydock").unwrap()
+    Command::cargo_bin("drydock")
+        .unwrap()
+        // Every read in these tests is a cold one: no layer cache to answer for the image.
+        .env_remove("DRYDOCK_CACHE_DIR")
+        .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
 }
 
 fn packages(source: &str, extra: &[&str], stdin: Option<&str>) -> Result<serde_json::Value, (i32, String)> {

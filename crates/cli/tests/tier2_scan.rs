@@ -8,6 +8,9 @@ use drydock_testkit::{built_images, shared_testdata};
 fn scan_json(args: &[&str]) -> serde_json::Value {
     let out = Command::cargo_bin("drydock")
         .unwrap()
+        // Every read in these tests is a cold one: no layer cache to answer for the image.
+        .env_remove("DRYDOCK_CACHE_DIR")
+        .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
         .args(args)
         .output()
         .unwrap();

@@ -10,6 +10,7 @@ use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest}
 use rayon::prelude::*;
 use serde::Deserialize;
 
+use crate::cache::LayerCache;
 use crate::digest::{self, sha256_hex};
 use crate::error::{Error, Result};
 use crate::fs::Filesystem;
@@ -211,6 +212,17 @@ impl Image {
     /// Streams every layer once (in parallel), verifying digests, and merges them.
     /// `on_layer` is called with the compressed size of each finished layer.
     pub fn scan(&mut self, wants: &Wants, on_layer: &(dyn Fn(u64) + Sync)) -> Result<Filesystem> {
+        self.scan_cached(wants, None, on_layer)
+    }
+
+    /// As [`Image::scan`], taking each layer from `cache` when it holds it (the layer is then not
+    /// read at all) and storing each layer it reads.
+    pub fn scan_cached(
+        &mut self,
+        wants: &Wants,
+        cache: Option<&LayerCache>,
+        on_layer: &(dyn Fn(u64) + Sync),
+    ) -> Result<Filesystem> {
         let store = match &self.backing {
             Backing::RootFs(path) => {
                 let scan = rootfs::scan(path, wants)?;
@@ -226,7 +238,30 @@ impl Image {
             .par_iter()
             .with_max_len(1)
             .map(|layer| {
+                // The manifest's blob digest, else the config's diff_id: the same layer read from
+                // a docker archive and from an OCI layout shares its diff_id.
+                if let Some(cache) = cache {
+                    for key in [layer.digest.as_deref(), layer.diff_id.as_deref()]
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(scan) = cache.get(key, layer.index)
+                            && layer.diff_id.as_ref().is_none_or(|d| *d == scan.diff_id)
+                            && layer
+                                .digest
+                                .as_ref()
+                                .is_none_or(|d| *d == scan.digest || *d != key)
+                        {
+                            on_layer(scan.compressed_size);
+                            return Ok(scan);
+                        }
+                    }
+                }
                 let scan = scan_layer(store.as_ref(), layer, wants)?;
+                if let Some(cache) = cache {
+                    // Both digests were verified by the read.
+                    cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
+                }
                 on_layer(scan.compressed_size);
                 Ok(scan)
             })

@@ -20,6 +20,7 @@
 //! # Ok::<(), drydock_source::Error>(())
 //! ```
 
+pub mod cache;
 mod compression;
 pub mod digest;
 mod error;
@@ -33,6 +34,7 @@ mod spec;
 mod store;
 mod wants;
 
+pub use cache::{CacheStatus, LayerCache};
 pub use compression::Compression;
 pub use error::{Error, Result};
 pub use fs::{Filesystem, Node, Revision};

@@ -153,6 +153,18 @@ impl Wants {
         }
     }
 
+    /// What decides which files a layer pass keeps: part of the layer cache's analyzer version.
+    pub fn fingerprint(&self) -> String {
+        let mut text: Vec<&str> = self.patterns.iter().map(|p| p.text.as_str()).collect();
+        text.sort_unstable();
+        format!(
+            "{}|{}|{}",
+            text.join("\n"),
+            self.max_file_size,
+            self.probe.is_some()
+        )
+    }
+
     pub fn add(&mut self, pattern: &str) {
         if !self.patterns.iter().any(|p| p.text == pattern) {
             self.patterns.push(Pattern::new(pattern));
