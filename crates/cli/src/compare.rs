@@ -44,7 +44,7 @@ pub struct CompareArgs {
     #[arg(long)]
     pub insecure: bool,
     /// Read every layer even when the layer cache holds it
-    #[arg(long)]
+    #[arg(long, env = "DRYDOCK_NO_CACHE")]
     pub no_cache: bool,
     /// Bound of the layer cache in MB
     #[arg(long, value_name = "MB", default_value_t = 512)]

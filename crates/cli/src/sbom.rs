@@ -36,7 +36,7 @@ pub struct SourceArgs {
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
     /// Read every layer even when the layer cache holds it
-    #[arg(long)]
+    #[arg(long, env = "DRYDOCK_NO_CACHE")]
     pub no_cache: bool,
     /// Bound of the layer cache in MB; least recently used layers go first
     #[arg(long, value_name = "MB", default_value_t = 512)]

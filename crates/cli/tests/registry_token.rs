@@ -161,6 +161,7 @@ fn bearer_token_from_the_challenge_with_basic_credentials() {
         // Every read in these tests is a cold one: no layer cache to answer for the image.
         .env_remove("DRYDOCK_CACHE_DIR")
         .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
+        .env("DRYDOCK_NO_CACHE", "true")
         .args([
             "sbom",
             &format!("127.0.0.1:{}/team/mini:v1", fake.port),
@@ -195,6 +196,7 @@ fn bearer_token_from_the_challenge_with_basic_credentials() {
         // Every read in these tests is a cold one: no layer cache to answer for the image.
         .env_remove("DRYDOCK_CACHE_DIR")
         .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
+        .env("DRYDOCK_NO_CACHE", "true")
         .args([
             "sbom",
             &format!("127.0.0.1:{}/team/mini:v1", fake.port),

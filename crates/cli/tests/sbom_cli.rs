@@ -5,11 +5,12 @@ use assert_cmd::Command;
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, workspace_root};
 
 fn drydock() -> Command {
-    Command::cargo_bin("drydock")
-        .unwrap()
-        // Every read in these tests is a cold one: no layer cache to answer for the image.
-        .env_remove("DRYDOCK_CACHE_DIR")
+    let mut c = Command::cargo_bin("drydock").unwrap();
+    // Every read in these tests is a cold one: no layer cache to answer for the image.
+    c.env_remove("DRYDOCK_CACHE_DIR")
         .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
+        .env("DRYDOCK_NO_CACHE", "true");
+    c
 }
 
 fn example() -> String {

@@ -45,7 +45,8 @@ fn curl(dir: &Path) {
 fn drydock() -> Command {
     let mut c = Command::cargo_bin("drydock").unwrap();
     c.env_remove("DRYDOCK_CACHE_DIR")
-        .env("XDG_CACHE_HOME", "/nonexistent-drydock-test");
+        .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
+        .env("DRYDOCK_NO_CACHE", "true");
     c
 }
 

@@ -131,11 +131,12 @@ impl Drop for Registry {
 }
 
 fn drydock() -> Command {
-    Command::cargo_bin("drydock")
-        .unwrap()
-        // Every read in these tests is a cold one: no layer cache to answer for the image.
-        .env_remove("DRYDOCK_CACHE_DIR")
+    let mut c = Command::cargo_bin("drydock").unwrap();
+    // Every read in these tests is a cold one: no layer cache to answer for the image.
+    c.env_remove("DRYDOCK_CACHE_DIR")
         .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
+        .env("DRYDOCK_NO_CACHE", "true");
+    c
 }
 
 fn packages(source: &str, extra: &[&str], stdin: Option<&str>) -> Result<serde_json::Value, (i32, String)> {

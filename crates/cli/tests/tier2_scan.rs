@@ -11,6 +11,7 @@ fn scan_json(args: &[&str]) -> serde_json::Value {
         // Every read in these tests is a cold one: no layer cache to answer for the image.
         .env_remove("DRYDOCK_CACHE_DIR")
         .env("XDG_CACHE_HOME", "/nonexistent-drydock-test")
+        .env("DRYDOCK_NO_CACHE", "true")
         .args(args)
         .output()
         .unwrap();

@@ -215,14 +215,16 @@ fn without_epochs(a: &Affected) -> Affected {
     }
 }
 
-/// Matches every package of the inventory against the store.
+/// Matches every package of the inventory against the store, packages in parallel.
 pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchReport, Error> {
+    use rayon::prelude::*;
     let mut report = MatchReport::default();
     let distro = inventory.distro.as_ref();
     let mut unmatched_os = false;
     // Packages per ecosystem group the database has no records for at all.
     let mut uncovered: BTreeMap<String, usize> = BTreeMap::new();
     let mut coverage: std::collections::HashMap<Vec<String>, bool> = std::collections::HashMap::new();
+    let mut work: Vec<(&Package, Query)> = Vec::new();
     for p in &inventory.packages {
         // A language package an OS package installed (python3-pip's pip) gets the OS
         // package's advisories only: its fixes are backported under the OS version.
@@ -254,50 +256,25 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
             *uncovered.entry(q.ecosystems[0].clone()).or_default() += 1;
             continue;
         }
-        let installed = if q.epoch_unknown {
-            strip_epoch(&q.version)
-        } else {
-            q.version.clone()
-        };
-        let mut matched: Vec<Finding> = Vec::new();
-        for eco in &q.ecosystems {
-            for adv in store.lookup(eco, &q.name)? {
-                for a in adv.affected.iter().filter(|a| {
-                    (a.ecosystem == *eco
-                        || drydock_vulndb::model::ecosystem_aliases(&a.ecosystem).contains(eco))
-                        && same_name(eco, &a.name, &q.name)
-                }) {
-                    // A module stream's fix applies to that stream only, and a non-modular fix
-                    // not to a module's package.
-                    let package_stream = p
-                        .modularity_label
-                        .as_deref()
-                        .map(drydock_vulndb::model::module_stream);
-                    if p.ecosystem == Ecosystem::Rpm && a.module != package_stream {
-                        continue;
-                    }
-                    let affected = if q.epoch_unknown {
-                        without_epochs(&a.affected)
-                    } else {
-                        a.affected.clone()
-                    };
-                    let eval = match evaluate(q.scheme, &installed, &affected) {
-                        Ok(e) => e,
-                        Err(e) => {
-                            report
-                                .warnings
-                                .push(format!("{}: {} {}: {e}", adv.id, p.name, p.version));
-                            continue;
-                        }
-                    };
-                    if !eval.affected {
-                        continue;
-                    }
-                    matched.push(finding(p, &q, eco, &adv, a, eval.fixed));
-                }
-            }
+        work.push((p, q));
+    }
+    // One read view per chunk of packages: a transaction per look-up would cost more than
+    // the look-up.
+    let results: Vec<Result<Vec<(Vec<Finding>, Vec<String>)>, Error>> = work
+        .par_chunks(256)
+        .map(|chunk| {
+            let snapshot = store.snapshot()?;
+            chunk
+                .iter()
+                .map(|(p, q)| match_package(p, q, &snapshot))
+                .collect()
+        })
+        .collect();
+    for r in results {
+        for (findings, warnings) in r? {
+            report.findings.extend(findings);
+            report.warnings.extend(warnings);
         }
-        report.findings.extend(fold(matched, q.scheme));
     }
     for (eco, n) in &uncovered {
         report.warnings.push(format!(
@@ -320,6 +297,58 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
             .then_with(|| a.id.cmp(&b.id))
     });
     Ok(report)
+}
+
+/// One package's findings (folded) and warnings.
+fn match_package(
+    p: &Package,
+    q: &Query,
+    store: &drydock_vulndb::Snapshot,
+) -> Result<(Vec<Finding>, Vec<String>), Error> {
+    let mut warnings = Vec::new();
+    let installed = if q.epoch_unknown {
+        strip_epoch(&q.version)
+    } else {
+        q.version.clone()
+    };
+    // A module stream's fix applies to that stream only, and a non-modular fix not to a
+    // module's package.
+    let package_stream = p
+        .modularity_label
+        .as_deref()
+        .map(drydock_vulndb::model::module_stream);
+    let mut matched: Vec<Finding> = Vec::new();
+    for eco in &q.ecosystems {
+        for adv in store.lookup(eco, &q.name)? {
+            for a in adv.affected.iter().filter(|a| {
+                (a.ecosystem == *eco || drydock_vulndb::model::ecosystem_aliases(&a.ecosystem).contains(eco))
+                    && same_name(eco, &a.name, &q.name)
+            }) {
+                if p.ecosystem == Ecosystem::Rpm && a.module != package_stream {
+                    continue;
+                }
+                let stripped;
+                let affected = if q.epoch_unknown {
+                    stripped = without_epochs(&a.affected);
+                    &stripped
+                } else {
+                    &a.affected
+                };
+                let eval = match evaluate(q.scheme, &installed, affected) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        warnings.push(format!("{}: {} {}: {e}", adv.id, p.name, p.version));
+                        continue;
+                    }
+                };
+                if !eval.affected {
+                    continue;
+                }
+                matched.push(finding(p, q, eco, &adv, a, eval.fixed));
+            }
+        }
+    }
+    Ok((fold(matched, q.scheme), warnings))
 }
 
 fn same_name(eco: &str, a: &str, b: &str) -> bool {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub use import::{Imported, import_path};
 pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityInfo};
-pub use store::{SourceInfo, Store};
+pub use store::{Snapshot, SourceInfo, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -45,6 +45,31 @@ pub struct Store {
     db: Database,
 }
 
+/// A read view of the store (see [`Store::snapshot`]).
+pub struct Snapshot {
+    index: redb::ReadOnlyTable<&'static str, ()>,
+    records: redb::ReadOnlyTable<&'static str, &'static [u8]>,
+}
+
+impl Snapshot {
+    /// Advisories that name this package in this ecosystem (`Debian:12`, `PyPI`, ...).
+    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, Error> {
+        let prefix = index_key(ecosystem, name, "");
+        let mut out = Vec::new();
+        for entry in self.index.range(prefix.as_str()..).map_err(db_err)? {
+            let (key, _) = entry.map_err(db_err)?;
+            let key = key.value();
+            let Some(id) = key.strip_prefix(prefix.as_str()) else {
+                break;
+            };
+            if let Some(bytes) = self.records.get(id).map_err(db_err)? {
+                out.push(serde_json::from_slice(bytes.value()).map_err(db_err)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn db_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
@@ -238,22 +263,16 @@ impl Store {
 
     /// Advisories that name this package in this ecosystem (`Debian:12`, `PyPI`, ...).
     pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, Error> {
+        self.snapshot()?.lookup(ecosystem, name)
+    }
+
+    /// A consistent read view for many look-ups: one transaction instead of one per look-up.
+    pub fn snapshot(&self) -> Result<Snapshot, Error> {
         let tx = self.db.begin_read().map_err(db_err)?;
-        let index = tx.open_table(INDEX).map_err(db_err)?;
-        let records = tx.open_table(RECORDS).map_err(db_err)?;
-        let prefix = index_key(ecosystem, name, "");
-        let mut out = Vec::new();
-        for entry in index.range(prefix.as_str()..).map_err(db_err)? {
-            let (key, _) = entry.map_err(db_err)?;
-            let key = key.value();
-            let Some(id) = key.strip_prefix(prefix.as_str()) else {
-                break;
-            };
-            if let Some(bytes) = records.get(id).map_err(db_err)? {
-                out.push(serde_json::from_slice(bytes.value()).map_err(db_err)?);
-            }
-        }
-        Ok(out)
+        Ok(Snapshot {
+            index: tx.open_table(INDEX).map_err(db_err)?,
+            records: tx.open_table(RECORDS).map_err(db_err)?,
+        })
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Advisory>, Error> {
