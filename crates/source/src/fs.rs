@@ -1,7 +1,7 @@
 //! The merged view of all layers: which path exists in the final image, which layer last wrote
 //! it, and every revision of the files detectors asked for.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::layer::{LayerScan, NodeKind};
@@ -145,39 +145,48 @@ impl Filesystem {
     /// Follows symlinks in every component, as the kernel would inside a chroot: `..` at the
     /// root stays at the root, so nothing resolves outside the image.
     pub fn resolve(&self, path: &str) -> String {
-        let mut todo: VecDeque<String> = path.split('/').map(str::to_string).collect();
-        let mut current: Vec<String> = Vec::new();
+        // Components still to walk, next one last; the resolved prefix, with where each of its
+        // components starts so `..` and a symlink can take one back.
+        let mut todo: Vec<&str> = path.split('/').rev().collect();
+        let mut current = String::with_capacity(path.len());
+        let mut starts: Vec<usize> = Vec::new();
         let mut hops = 0;
-        while let Some(part) = todo.pop_front() {
-            match part.as_str() {
+        while let Some(part) = todo.pop() {
+            match part {
                 "" | "." => continue,
                 ".." => {
-                    current.pop();
+                    if let Some(start) = starts.pop() {
+                        current.truncate(start);
+                    }
                     continue;
                 }
                 _ => {}
             }
-            current.push(part);
-            let joined = current.join("/");
+            let start = current.len();
+            if !current.is_empty() {
+                current.push('/');
+            }
+            current.push_str(part);
+            starts.push(start);
             if let Some(Node {
                 kind: NodeKind::Symlink(target),
                 ..
-            }) = self.nodes.get(&joined)
+            }) = self.nodes.get(&current)
             {
                 hops += 1;
                 if hops > MAX_LINK_HOPS {
                     break;
                 }
-                current.pop();
+                current.truncate(start);
+                starts.pop();
                 if target.starts_with('/') {
                     current.clear();
+                    starts.clear();
                 }
-                for piece in target.split('/').rev() {
-                    todo.push_front(piece.to_string());
-                }
+                todo.extend(target.split('/').rev());
             }
         }
-        current.join("/")
+        current
     }
 
     /// The final content of a kept file (after following symlinks).
@@ -239,7 +248,7 @@ impl Filesystem {
             }
             None => {
                 for (path, node) in &self.nodes {
-                    if matches!(node.kind, NodeKind::File { .. }) && pattern.matches(path) {
+                    if matches!(node.kind, NodeKind::File { .. }) && pattern.matches_tail(path) && pattern.matches(path) {
                         out.push(path.clone());
                     }
                 }

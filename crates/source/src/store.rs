@@ -87,9 +87,22 @@ enum Member {
 
 fn index_tar<R: Read>(reader: R, place: &str) -> Result<HashMap<String, Member>> {
     let mut archive = tar::Archive::new(reader);
+    let bad = |e: io::Error| Error::NotAnImage(format!("{place}: not a readable tar archive: {e}"));
+    index_entries(archive.entries().map_err(bad)?, place)
+}
+
+/// As [`index_tar`] for a file: member data is skipped with a seek instead of being read, so a
+/// warm scan of a large archive costs its headers only.
+fn index_tar_seekable(file: File, place: &str) -> Result<HashMap<String, Member>> {
+    let mut archive = tar::Archive::new(file);
+    let bad = |e: io::Error| Error::NotAnImage(format!("{place}: not a readable tar archive: {e}"));
+    index_entries(archive.entries_with_seek().map_err(bad)?, place)
+}
+
+fn index_entries<R: Read>(entries: tar::Entries<'_, R>, place: &str) -> Result<HashMap<String, Member>> {
     let mut out = HashMap::new();
     let bad = |e: io::Error| Error::NotAnImage(format!("{place}: not a readable tar archive: {e}"));
-    for entry in archive.entries().map_err(bad)? {
+    for entry in entries {
         let entry = entry.map_err(bad)?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let name = paths::entry_name(&raw, place)?;
@@ -135,7 +148,7 @@ fn follow<'a, T>(
 impl TarStore {
     pub fn open_path(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let members = index_tar(BufReader::new(file), &path.display().to_string())?;
+        let members = index_tar_seekable(file, &path.display().to_string())?;
         let mut resolved = HashMap::new();
         for name in members.keys() {
             if let Some(Member::Data(off, len)) = follow(&members, name, |m| match m {

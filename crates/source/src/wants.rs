@@ -57,15 +57,14 @@ impl Pattern {
         match_segments(&self.segments, &parts)
     }
 
+    /// Whether the path's last components match the pattern's: necessary for a full match, and
+    /// cheap (no allocation), so it runs first on every path.
     pub fn matches_tail(&self, path: &str) -> bool {
-        let parts: Vec<&str> = path.rsplit('/').take(self.tail.len()).collect();
-        parts.len() == self.tail.len()
-            && self
-                .tail
-                .iter()
-                .rev()
-                .zip(parts)
-                .all(|(seg, part)| component_matches(seg, part))
+        let mut parts = path.rsplit('/');
+        self.tail
+            .iter()
+            .rev()
+            .all(|seg| parts.next().is_some_and(|part| component_matches(seg, part)))
     }
 }
 
