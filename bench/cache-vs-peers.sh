@@ -52,6 +52,12 @@ d=$(bench d_cold_arc "" "$D sbom docker-archive:$ARCHIVE -q -f cyclonedx -o /dev
 t=$(bench t_cold_arc "" "$TRIVY image --input $ARCHIVE --format cyclonedx --cache-backend memory --quiet --output /dev/null")
 s=$(bench s_cold_arc "" "$SYFT scan docker-archive:$ARCHIVE -o cyclonedx-json=/dev/null -q")
 row "cold sbom, docker archive" "$d" "$t" "$s" "$(rss_mb "$D" sbom "docker-archive:$ARCHIVE" -q -f cyclonedx -o /dev/null --no-cache)"
+# The opt-in ISA-L build (needs libisal-dev).
+if cargo build --release -q --manifest-path "$HERE/Cargo.toml" -p drydock --features isal --target-dir "$HERE/target/isal" 2>/dev/null; then
+  DI="$HERE/target/isal/release/drydock"
+  d=$(bench d_cold_isal "" "$DI sbom oci:$OCI -q -f cyclonedx -o /dev/null --no-cache")
+  row "cold sbom, OCI layout, built with --features isal" "$d" "$(median "$TMP/t_cold_oci.json")" "$(median "$TMP/s_cold_oci.json")" "$(rss_mb "$DI" sbom "oci:$OCI" -q -f cyclonedx -o /dev/null --no-cache)"
+fi
 
 # Warm: the same image again, each tool with its default on-disk cache already filled.
 "$D" sbom "oci:$OCI" -q -f cyclonedx -o /dev/null

@@ -52,12 +52,31 @@ impl Compression {
     ) -> Result<Box<dyn Read + Send + 'a>> {
         Ok(match self {
             Compression::None => Box::new(reader),
+            #[cfg(feature = "isal")]
+            Compression::Gzip => Box::new(IsalGzip(isal::read::GzipDecoder::new(reader))),
+            #[cfg(not(feature = "isal"))]
             Compression::Gzip => Box::new(GzipMembers::new(reader)),
             Compression::Zstd => Box::new(
                 zstd::stream::read::Decoder::new(reader)
                     .map_err(|e| Error::NotAnImage(format!("{place}: cannot start zstd decoder: {e}")))?,
             ),
         })
+    }
+}
+
+/// ISA-L's decoder, moved to the thread that inflates a layer.
+#[cfg(feature = "isal")]
+struct IsalGzip<R: Read>(isal::read::GzipDecoder<R>);
+
+// SAFETY: the decoder owns its inflate state (plain memory, raw pointers into its own buffers)
+// and ISA-L keeps no thread-local or global state; it is moved between threads, never shared.
+#[cfg(feature = "isal")]
+unsafe impl<R: Read + Send> Send for IsalGzip<R> {}
+
+#[cfg(feature = "isal")]
+impl<R: Read> Read for IsalGzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
     }
 }
 
@@ -134,5 +153,39 @@ impl<R: Read> Read for GzipMembers<R> {
             skip_header(&mut r)?;
             self.decoder = Some(flate2::bufread::DeflateDecoder::new(r));
         }
+    }
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use std::io::{Read, Write};
+
+    use super::Compression;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn decode(blob: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        Compression::Gzip
+            .decoder(blob, "test")
+            .unwrap()
+            .read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    /// pigz and some registries write several members; every decoder drydock builds with must
+    /// read them all, and a member cut short must be an error.
+    #[test]
+    fn concatenated_members_are_one_stream_and_truncation_is_an_error() {
+        let mut blob = gzip(b"first member, ");
+        blob.extend(gzip(b"second member"));
+        assert_eq!(decode(&blob).unwrap(), b"first member, second member");
+        let whole = gzip(&vec![7u8; 100_000]);
+        assert!(decode(&whole[..whole.len() - 4]).is_err(), "trailer cut");
+        assert!(decode(&whole[..whole.len() / 2]).is_err(), "data cut");
     }
 }

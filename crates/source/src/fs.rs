@@ -248,7 +248,10 @@ impl Filesystem {
             }
             None => {
                 for (path, node) in &self.nodes {
-                    if matches!(node.kind, NodeKind::File { .. }) && pattern.matches_tail(path) && pattern.matches(path) {
+                    if matches!(node.kind, NodeKind::File { .. })
+                        && pattern.matches_tail(path)
+                        && pattern.matches(path)
+                    {
                         out.push(path.clone());
                     }
                 }

@@ -1,0 +1,6 @@
+// isal-sys with `use-system-isal` leaves linking to the crate that uses it.
+fn main() {
+    if std::env::var_os("CARGO_FEATURE_ISAL").is_some() {
+        println!("cargo:rustc-link-lib=isal");
+    }
+}
