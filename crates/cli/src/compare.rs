@@ -15,6 +15,8 @@ pub enum CompareFormat {
     Json,
     /// For a pull-request comment
     Markdown,
+    /// One self-contained page (the JSON comparison inside, rendered offline)
+    Html,
 }
 
 #[derive(Args)]
@@ -117,6 +119,11 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
         CompareFormat::Table => drydock_report::compare::table(&doc),
         CompareFormat::Json => drydock_report::compare::json(&doc),
         CompareFormat::Markdown => drydock_report::compare::markdown(&doc),
+        CompareFormat::Html => drydock_report::html::render(
+            drydock_report::html::Kind::Compare,
+            &doc.after.name,
+            &drydock_report::compare::json(&doc),
+        ),
     };
     write_output(&args.output, &text)?;
     if failing > 0 {

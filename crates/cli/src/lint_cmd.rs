@@ -161,12 +161,18 @@ fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
 }
 
 pub fn lint(args: LintArgs) -> Result<u8, Failure> {
-    let format = Format::parse(&args.format).ok_or_else(|| {
-        Failure::input(format!(
-            "unknown format `{}` (tty, json, sarif, checkstyle, gitlab)",
-            args.format
-        ))
-    })?;
+    // html wraps the json document in drydock's report page.
+    let html = args.format == "html";
+    let format = if html {
+        Format::Json
+    } else {
+        Format::parse(&args.format).ok_or_else(|| {
+            Failure::input(format!(
+                "unknown format `{}` (tty, json, sarif, checkstyle, gitlab, html)",
+                args.format
+            ))
+        })?
+    };
     let mut config = load_config(args.config.as_deref())?;
     for id in &args.ignore {
         if drydock_lint::registry::rule(id).is_none() {
@@ -211,7 +217,10 @@ pub fn lint(args: LintArgs) -> Result<u8, Failure> {
             Err(()) => unparsable = true,
         }
     }
-    let report = render(format, &findings);
+    let mut report = render(format, &findings);
+    if html {
+        report = drydock_report::html::render(drydock_report::html::Kind::Lint, "Dockerfiles", &report);
+    }
     if format == Format::Tty && !findings.is_empty() {
         let count = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
         eprintln!(

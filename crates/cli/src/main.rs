@@ -16,11 +16,6 @@ mod version_cmd;
 use std::io::Write;
 use std::process::ExitCode;
 
-// Matching and cataloguing allocate many small strings on every core; mimalloc's per-thread
-// heaps make that cheaper than glibc's arenas.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -14,6 +14,8 @@ pub enum SbomFormat {
     Cyclonedx,
     #[value(name = "spdx-json")]
     SpdxJson,
+    /// One self-contained page (the JSON SBOM inside, rendered offline)
+    Html,
 }
 
 #[derive(Args)]
@@ -196,6 +198,11 @@ pub fn run(args: SbomArgs) -> Result<u8, Failure> {
         SbomFormat::Json => drydock_report::json::render(&doc),
         SbomFormat::Cyclonedx => drydock_report::cyclonedx::render(&doc),
         SbomFormat::SpdxJson => drydock_report::spdx::render(&doc),
+        SbomFormat::Html => drydock_report::html::render(
+            drydock_report::html::Kind::Sbom,
+            &doc.image.name,
+            &drydock_report::json::render(&doc),
+        ),
     };
     write_output(&args.output, &text)?;
     Ok(0)

@@ -19,6 +19,8 @@ pub enum ScanFormat {
     Cyclonedx,
     /// GitLab's container-scanning report (schema 15.2.4)
     Gitlab,
+    /// One self-contained page (the JSON report inside, rendered offline)
+    Html,
 }
 
 #[derive(Args)]
@@ -306,6 +308,11 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         ScanFormat::Sarif => drydock_report::scan::sarif(&doc),
         ScanFormat::Cyclonedx => drydock_report::scan::cyclonedx(&doc, &sbom),
         ScanFormat::Gitlab => drydock_report::scan::gitlab(&doc, &started),
+        ScanFormat::Html => drydock_report::html::render(
+            drydock_report::html::Kind::Scan,
+            &doc.image.name,
+            &drydock_report::scan::json(&doc),
+        ),
     };
     write_output(&args.output, &text)?;
     if failing > 0 {

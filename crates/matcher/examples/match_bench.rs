@@ -7,10 +7,6 @@
 
 use std::time::Instant;
 
-// As in the drydock binary.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
 use drydock_version::osv::{Affected, Event, Range};
 use drydock_vulndb::{Advisory, AffectedPackage, Severity, SeverityInfo, SourceInfo, Store};

@@ -14,6 +14,7 @@
 
 pub mod compare;
 pub mod cyclonedx;
+pub mod html;
 pub mod json;
 pub mod scan;
 pub mod spdx;
