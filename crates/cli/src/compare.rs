@@ -59,7 +59,7 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<u8, Failure> {
     let (store, _, warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
     for w in &warnings {
-        eprintln!("drydock: warning: {w}");
+        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
     let cache_root = layer_cache_root(&args.db);
     let read = |source: &str| {
@@ -94,7 +94,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
     let mut seen = std::collections::BTreeSet::new();
     for w in found_before.warnings.iter().chain(&found_after.warnings) {
         if seen.insert(w) {
-            eprintln!("drydock: warning: {w}");
+            eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
         }
     }
     let comparison = drydock_baseline::compare(&found_after.findings, &found_before.findings, None);
@@ -116,7 +116,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
         comparison,
     );
     let text = match args.format {
-        CompareFormat::Table => drydock_report::compare::table(&doc),
+        CompareFormat::Table => drydock_report::terminal_safe(&drydock_report::compare::table(&doc)),
         CompareFormat::Json => drydock_report::compare::json(&doc),
         CompareFormat::Markdown => drydock_report::compare::markdown(&doc),
         CompareFormat::Html => drydock_report::html::render(

@@ -75,7 +75,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
             .map_err(db_failure)?;
             if verbose {
                 for s in &skipped {
-                    eprintln!("skipped {s}");
+                    eprintln!("skipped {}", drydock_report::terminal_safe(s));
                 }
             } else if !skipped.is_empty() {
                 eprintln!(
@@ -87,7 +87,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                 crate::say!(
                     "imported {} records from {} ({} withdrawn skipped)",
                     i.records,
-                    i.name,
+                    drydock_report::terminal_safe(&i.name),
                     i.withdrawn
                 );
             }
@@ -161,11 +161,11 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                     .unwrap_or_else(|_| "unknown age".into());
                 crate::say!(
                     "  {:<28} {:>7} records  imported {} ({age} ago){}",
-                    s.name,
+                    drydock_report::terminal_safe(&s.name),
                     s.records,
-                    s.imported_at,
+                    drydock_report::terminal_safe(&s.imported_at),
                     s.newest_modified
-                        .map(|m| format!("  newest record {m}"))
+                        .map(|m| format!("  newest record {}", drydock_report::terminal_safe(&m)))
                         .unwrap_or_default()
                 );
             }

@@ -74,7 +74,10 @@ fn display_name(file: &str) -> &str {
 fn parse(file: &str) -> Result<Result<Dockerfile, ()>, Failure> {
     let text = read_source(file)?;
     Ok(drydock_dockerfile::parse(&text).map_err(|e| {
-        eprintln!("{}:{}: {}", display_name(file), e.line, e.message);
+        eprintln!(
+            "{}",
+            drydock_report::terminal_safe(&format!("{}:{}: {}", display_name(file), e.line, e.message))
+        );
     }))
 }
 
@@ -220,6 +223,8 @@ pub fn lint(args: LintArgs) -> Result<u8, Failure> {
     let mut report = render(format, &findings);
     if html {
         report = drydock_report::html::render(drydock_report::html::Kind::Lint, "Dockerfiles", &report);
+    } else if format == Format::Tty {
+        report = drydock_report::terminal_safe(&report);
     }
     if format == Format::Tty && !findings.is_empty() {
         let count = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();

@@ -140,7 +140,10 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             let _ = std::io::stdout().flush();
-            eprintln!("drydock: error: {}", f.message.replace('\n', " "));
+            eprintln!(
+                "drydock: error: {}",
+                drydock_report::terminal_safe(&f.message.replace('\n', " "))
+            );
             ExitCode::from(f.code)
         }
     }

@@ -131,7 +131,7 @@ pub fn inventory(args: &SourceArgs, cache_root: &std::path::Path) -> Result<Sbom
     let mut inventory = drydock_catalog::catalog_with_env(&fs, &image.env)?;
     inventory.warnings.splice(0..0, image.warnings.iter().cloned());
     for w in &inventory.warnings {
-        eprintln!("drydock: warning: {w}");
+        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
     Ok(SbomDocument::new(summary(&image), inventory))
 }
@@ -194,7 +194,7 @@ pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure>
 pub fn run(args: SbomArgs) -> Result<u8, Failure> {
     let doc = inventory(&args.source, &layer_cache_root(&args.db))?;
     let text = match args.format {
-        SbomFormat::Table => drydock_report::table::render(&doc),
+        SbomFormat::Table => drydock_report::terminal_safe(&drydock_report::table::render(&doc)),
         SbomFormat::Json => drydock_report::json::render(&doc),
         SbomFormat::Cyclonedx => drydock_report::cyclonedx::render(&doc),
         SbomFormat::SpdxJson => drydock_report::spdx::render(&doc),

@@ -262,7 +262,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     warnings.sort();
     warnings.dedup();
     for w in warnings.iter().filter(|w| !sbom.warnings.contains(w)) {
-        eprintln!("drydock: warning: {w}");
+        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
     let mut reported: Vec<ReportedFinding> = match &baseline {
         Some((_, _, c)) => findings
@@ -303,7 +303,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         doc = doc.with_baseline(&reference, kind, comparison.absent);
     }
     let text = match args.format {
-        ScanFormat::Table => drydock_report::scan::table(&doc),
+        ScanFormat::Table => drydock_report::terminal_safe(&drydock_report::scan::table(&doc)),
         ScanFormat::Json => drydock_report::scan::json(&doc),
         ScanFormat::Sarif => drydock_report::scan::sarif(&doc),
         ScanFormat::Cyclonedx => drydock_report::scan::cyclonedx(&doc, &sbom),

@@ -24,6 +24,22 @@ use drydock_catalog::model::Unscanned;
 use drydock_catalog::{Distro, Inventory, Package};
 use serde::{Deserialize, Serialize};
 
+/// Text from images and advisory data made safe for a terminal: control characters (ESC
+/// sequences that clear the screen or hide text, carriage returns that overwrite a line) and the
+/// Unicode bidirectional overrides become visible `\u{…}` escapes. Newlines and tabs stay.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Version of drydock's JSON format; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 pub const TOOL_NAME: &str = "drydock";

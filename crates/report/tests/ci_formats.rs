@@ -140,3 +140,15 @@ fn the_compare_comment_keeps_untrusted_names_inert() {
     assert!(md.contains("x\\|&lt;img src=x onerror=alert(1)&gt;"), "{md}");
     assert!(md.contains("| new vulnerabilities | **1** |"));
 }
+
+#[test]
+fn terminal_safe_shows_control_characters_and_bidi_overrides() {
+    assert_eq!(
+        drydock_report::terminal_safe("a\u{1b}[2Jb\tc\nd\re\u{202e}f\u{7f}"),
+        "a\\u{1b}[2Jb\tc\nd\\u{d}e\\u{202e}f\\u{7f}"
+    );
+    assert_eq!(
+        drydock_report::terminal_safe("plain — ünïcode"),
+        "plain — ünïcode"
+    );
+}
