@@ -70,13 +70,19 @@ fn display_name(file: &str) -> &str {
     if file == "-" { "<stdin>" } else { file }
 }
 
-/// Parses, or prints `FILE:LINE: message` (BuildKit's verdict) and yields exit code 2.
+/// Parses, or prints `drydock: error: FILE:LINE: message` (BuildKit's verdict) and yields exit
+/// code 2.
 fn parse(file: &str) -> Result<Result<Dockerfile, ()>, Failure> {
     let text = read_source(file)?;
     Ok(drydock_dockerfile::parse(&text).map_err(|e| {
         eprintln!(
             "{}",
-            drydock_report::terminal_safe(&format!("{}:{}: {}", display_name(file), e.line, e.message))
+            drydock_report::terminal_safe(&format!(
+                "drydock: error: {}:{}: {}",
+                display_name(file),
+                e.line,
+                e.message
+            ))
         );
     }))
 }
@@ -239,6 +245,11 @@ pub fn lint(args: LintArgs) -> Result<u8, Failure> {
             count(Severity::Info),
             count(Severity::Style),
         );
+    }
+    // A file BuildKit rejects makes the run an error: a machine-readable report of the others
+    // would read as a complete result, so none is written.
+    if unparsable && format != Format::Tty {
+        return Ok(2);
     }
     match &args.output {
         Some(path) => {

@@ -42,13 +42,22 @@ fn rejected_files_exit_2_with_file_and_line() {
         .args(["dockerfile", "dump", &file])
         .assert()
         .code(2)
-        .stderr(format!("{file}:3: ENV must have two arguments\n"));
+        .stderr(format!("drydock: error: {file}:3: ENV must have two arguments\n"));
     let heredoc = write(&dir, "Heredoc", "FROM busybox\nRUN <<EOF\necho never closed\n");
     drydock()
         .args(["lint", &heredoc])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(":2: unterminated heredoc"));
+    // Nothing that looks like a result on an error.
+    for format in ["json", "sarif", "checkstyle", "gitlab", "html"] {
+        drydock()
+            .args(["lint", "-f", format, &heredoc])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with("drydock: error: "));
+    }
     let empty = write(&dir, "Empty", "# only a comment\n");
     drydock()
         .args(["lint", &empty])

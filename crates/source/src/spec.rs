@@ -89,6 +89,23 @@ fn split_ref(rest: &str) -> (PathBuf, Option<String>) {
     }
 }
 
+/// Whether a SOURCE that names nothing on disk was meant as a path: a typo'd `build/image` must
+/// not quietly become the Docker Hub repository `build/image`. A bare reference is taken for a
+/// registry image only with a tag or digest, a registry host (`ghcr.io/…`, `localhost:5000/…`),
+/// or as a single name (`alpine`).
+fn looks_like_a_path(text: &str) -> bool {
+    const ARCHIVES: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci", ".docker"];
+    if ARCHIVES.iter().any(|ext| text.ends_with(ext)) {
+        return true;
+    }
+    let Some((first, rest)) = text.split_once('/') else {
+        return false;
+    };
+    let host = first.contains(['.', ':']) || first == "localhost";
+    let pinned = rest.contains('@') || rest.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    !host && !pinned
+}
+
 /// A bare path: an OCI layout or a root filesystem if it is a directory; an archive otherwise,
 /// told apart by its members once opened.
 fn detect(path: &Path) -> Result<SourceSpec> {
@@ -97,6 +114,14 @@ fn detect(path: &Path) -> Result<SourceSpec> {
         // Not a file here: a registry reference (`alpine:3.19`, `ghcr.io/org/app@sha256:…`).
         Err(e) => {
             let text = path.to_string_lossy();
+            if e.kind() == std::io::ErrorKind::NotFound
+                && crate::registry::Reference::looks_like(&text)
+                && looks_like_a_path(&text)
+            {
+                return Err(Error::Usage(format!(
+                    "{text}: no such file or directory (a registry image is written docker://{text} or with a tag)"
+                )));
+            }
             if e.kind() == std::io::ErrorKind::NotFound && crate::registry::Reference::looks_like(&text) {
                 return Ok(SourceSpec::Registry {
                     reference: crate::registry::Reference::parse(&text)?,
@@ -146,5 +171,35 @@ mod tests {
             SourceSpec::parse("/definitely/missing"),
             Err(Error::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error_not_a_docker_hub_reference() {
+        for path in [
+            "nonexistent-dir/image",
+            "build/app.tar",
+            "image.tar",
+            "out/layout.oci",
+        ] {
+            let err = SourceSpec::parse(path).unwrap_err().to_string();
+            assert!(
+                err.contains("no such file or directory") && err.contains("docker://"),
+                "{path}: {err}"
+            );
+        }
+        for reference in [
+            "alpine",
+            "alpine:3.19",
+            "library/alpine:3.19",
+            "ghcr.io/org/app",
+            "localhost:5000/app",
+            "org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "docker://org/app",
+        ] {
+            assert!(
+                matches!(SourceSpec::parse(reference), Ok(SourceSpec::Registry { .. })),
+                "{reference}"
+            );
+        }
     }
 }
