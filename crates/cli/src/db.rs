@@ -149,7 +149,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
             Ok(0)
         }
         DbCommand::Status => {
-            let store = Store::open(&path).map_err(db_failure)?;
+            let store = Store::open_read_only(&path).map_err(db_failure)?;
             crate::say!("database: {}", path.display());
             crate::say!("records:  {}", store.record_count().map_err(db_failure)?);
             let now = jiff::Timestamp::now();

@@ -98,7 +98,7 @@ pub fn open_store(
 ) -> Result<(Store, DatabaseSummary, Vec<String>), Failure> {
     let mut warnings = Vec::new();
     let store = if advisories.is_empty() {
-        Store::open(&db.path()).map_err(Failure::input)?
+        Store::open_read_only(&db.path()).map_err(Failure::input)?
     } else {
         let store = Store::in_memory().map_err(Failure::input)?;
         for p in advisories {

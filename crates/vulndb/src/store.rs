@@ -42,7 +42,37 @@ pub struct SourceInfo {
 }
 
 pub struct Store {
-    db: Database,
+    db: Handle,
+}
+
+/// A store opened for reading only needs no write access to its file (a database on a
+/// read-only mount, or shared by several scanners).
+enum Handle {
+    Write(Database),
+    Read(redb::ReadOnlyDatabase),
+}
+
+impl Handle {
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Handle::Write(d) => d.begin_read(),
+            Handle::Read(d) => d.begin_read(),
+        }
+    }
+
+    fn writer(&mut self) -> Result<&mut Database, Error> {
+        match self {
+            Handle::Write(d) => Ok(d),
+            Handle::Read(_) => Err(Error::Store("the database was opened read-only".into())),
+        }
+    }
+
+    fn begin_write(&self) -> Result<redb::WriteTransaction, Error> {
+        match self {
+            Handle::Write(d) => d.begin_write().map_err(db_err),
+            Handle::Read(_) => Err(Error::Store("the database was opened read-only".into())),
+        }
+    }
 }
 
 /// A read view of the store (see [`Store::snapshot`]).
@@ -95,7 +125,19 @@ impl Store {
             return Err(Error::Missing(path.to_path_buf()));
         }
         let db = Database::open(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
-        let store = Store { db };
+        Store::checked(Store { db: Handle::Write(db) }, path)
+    }
+
+    /// Opens an existing store for look-ups only: no write access to the file is needed.
+    pub fn open_read_only(path: &Path) -> Result<Store, Error> {
+        if !path.is_file() {
+            return Err(Error::Missing(path.to_path_buf()));
+        }
+        let db = redb::ReadOnlyDatabase::open(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
+        Store::checked(Store { db: Handle::Read(db) }, path)
+    }
+
+    fn checked(store: Store, path: &Path) -> Result<Store, Error> {
         let version = store.meta("schema_version")?;
         if version.as_deref() != Some(SCHEMA_VERSION) {
             return Err(Error::Store(format!(
@@ -111,6 +153,7 @@ impl Store {
         let db = Database::create(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
         Store::init(db)
     }
+
 
     /// A store that lives only in memory, for one-off scans against a folder of records.
     pub fn in_memory() -> Result<Store, Error> {
@@ -132,7 +175,7 @@ impl Store {
             }
         }
         tx.commit().map_err(db_err)?;
-        Ok(Store { db })
+        Ok(Store { db: Handle::Write(db) })
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, Error> {
@@ -153,7 +196,7 @@ impl Store {
     /// depend on import order. Re-importing a source first drops every entry it held, so ranges
     /// or records an updated dump no longer has do not linger.
     pub fn insert(&self, advisories: &[Advisory], source: &SourceInfo) -> Result<(), Error> {
-        let tx = self.db.begin_write().map_err(db_err)?;
+        let tx = self.db.begin_write()?;
         {
             let mut records = tx.open_table(RECORDS).map_err(db_err)?;
             let mut index = tx.open_table(INDEX).map_err(db_err)?;
@@ -312,7 +355,7 @@ impl Store {
 
     /// Shrinks the file after a large import.
     pub fn compact(&mut self) -> Result<(), Error> {
-        self.db.compact().map_err(db_err)?;
+        self.db.writer()?.compact().map_err(db_err)?;
         Ok(())
     }
 }
