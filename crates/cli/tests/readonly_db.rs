@@ -8,7 +8,9 @@ use drydock_testkit::workspace_root;
 
 #[test]
 fn a_database_on_a_read_only_mount_is_readable() {
-    let probe = Command::new("unshare").args(["--user", "--map-root-user", "--mount", "true"]).status();
+    let probe = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .status();
     if !probe.is_ok_and(|s| s.success()) {
         eprintln!("skipping: user and mount namespaces are not available here");
         return;
@@ -37,7 +39,11 @@ fn a_database_on_a_read_only_mount_is_readable() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("records:  6"), "{stdout}");
     let report = &stdout[stdout.find('{').unwrap()..];
     let v: serde_json::Value = serde_json::from_str(report).unwrap();

@@ -125,7 +125,12 @@ impl Store {
             return Err(Error::Missing(path.to_path_buf()));
         }
         let db = Database::open(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
-        Store::checked(Store { db: Handle::Write(db) }, path)
+        Store::checked(
+            Store {
+                db: Handle::Write(db),
+            },
+            path,
+        )
     }
 
     /// Opens an existing store for look-ups only: no write access to the file is needed.
@@ -133,7 +138,8 @@ impl Store {
         if !path.is_file() {
             return Err(Error::Missing(path.to_path_buf()));
         }
-        let db = redb::ReadOnlyDatabase::open(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
+        let db = redb::ReadOnlyDatabase::open(path)
+            .map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
         Store::checked(Store { db: Handle::Read(db) }, path)
     }
 
@@ -153,7 +159,6 @@ impl Store {
         let db = Database::create(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
         Store::init(db)
     }
-
 
     /// A store that lives only in memory, for one-off scans against a folder of records.
     pub fn in_memory() -> Result<Store, Error> {
@@ -175,7 +180,9 @@ impl Store {
             }
         }
         tx.commit().map_err(db_err)?;
-        Ok(Store { db: Handle::Write(db) })
+        Ok(Store {
+            db: Handle::Write(db),
+        })
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, Error> {

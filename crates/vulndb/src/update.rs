@@ -180,12 +180,31 @@ pub fn atomically<T>(path: &Path, work: impl FnOnce(&mut Store) -> Result<T, Err
         .parent()
         .ok_or_else(|| Error::Store(format!("{}: no parent directory", path.display())))?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&tmp);
+    // One writer at a time: two imports that both copied the old database would each rename
+    // their copy over it, and the first one's records would be lost. The lock is released when
+    // the file closes, also when the process is killed.
+    let lock_path = dir.join(".import.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))?;
+    lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Holding the lock, any temporary copy left here is a killed import's: remove it.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&format!(".{name}.")) && file.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     if path.is_file() {
         std::fs::copy(path, &tmp).map_err(|e| Error::io(&tmp, e))?;
     }
@@ -200,7 +219,7 @@ pub fn atomically<T>(path: &Path, work: impl FnOnce(&mut Store) -> Result<T, Err
         drop(store);
         Ok(value)
     })();
-    match result {
+    let outcome = match result {
         Ok(value) => {
             std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
             Ok(value)
@@ -209,5 +228,7 @@ pub fn atomically<T>(path: &Path, work: impl FnOnce(&mut Store) -> Result<T, Err
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
-    }
+    };
+    drop(lock);
+    outcome
 }
