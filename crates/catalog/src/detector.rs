@@ -66,7 +66,25 @@ pub fn distro_qualifier(distro: Option<&Distro>) -> String {
 
 /// RFC 822-style paragraphs separated by blank lines, as dpkg and apk write them.
 pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
-    text.split("\n\n")
-        .map(|p| p.trim_matches('\n'))
+    // An empty line ends a paragraph, with LF or CRLF endings: a status file written on the
+    // wrong platform must not fold all its packages into the first.
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']).is_empty() {
+            if let Some(s) = start.take() {
+                out.push(&text[s..at]);
+            }
+        } else if start.is_none() {
+            start = Some(at);
+        }
+        at += line.len();
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out.into_iter()
+        .map(|p| p.trim_end_matches(['\n', '\r']))
         .filter(|p| !p.trim().is_empty())
 }

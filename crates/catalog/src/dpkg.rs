@@ -246,6 +246,19 @@ mod tests {
     }
 
     #[test]
+    fn crlf_status_files_keep_every_package() {
+        let lf = "Package: a\nStatus: install ok installed\nVersion: 1\nDescription: x\n .\n more\n\nPackage: b\nStatus: install ok installed\nVersion: 2\n\n\nPackage: c\nStatus: install ok installed\nVersion: 3\n";
+        let crlf = lf.replace('\n', "\r\n");
+        for text in [lf.to_string(), crlf] {
+            let names: Vec<String> = crate::detector::paragraphs(&text)
+                .filter_map(parse_paragraph)
+                .map(|p| format!("{} {}", p.package, p.version))
+                .collect();
+            assert_eq!(names, ["a 1", "b 2", "c 3"], "{text:?}");
+        }
+    }
+
+    #[test]
     fn config_files_only_is_not_installed() {
         let p = parse_paragraph("Package: e2fsprogs\nStatus: deinstall ok config-files\nVersion: 1.47.0-2\n")
             .unwrap();
