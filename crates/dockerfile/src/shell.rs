@@ -124,6 +124,17 @@ fn err(msg: impl Into<String>) -> LexError {
     LexError(msg.into())
 }
 
+/// Largest expansion of one word: BuildKit's own line limit. Variables that double each other
+/// (`ARG B=$A$A`, `ARG C=$B$B`, …) would otherwise grow without end from a few bytes of input.
+pub const MAX_EXPANSION: usize = 64 << 10;
+
+fn check_size(buffer: &str) -> Result<(), LexError> {
+    if buffer.len() > MAX_EXPANSION {
+        return Err(err(format!("expansion larger than {} KiB", MAX_EXPANSION >> 10)));
+    }
+    Ok(())
+}
+
 impl ShellWord<'_> {
     fn peek(&self) -> Option<char> {
         self.chars.get(self.pos).copied()
@@ -147,6 +158,7 @@ impl ShellWord<'_> {
         let mut words = Words::default();
         let raw_escapes = raw_escapes || self.lex.raw_escapes;
         while let Some(ch) = self.peek() {
+            check_size(&result)?;
             if stops.contains(&ch) {
                 self.next();
                 return Ok((result, words.finish()));
@@ -225,6 +237,7 @@ impl ShellWord<'_> {
             result.push(open);
         }
         loop {
+            check_size(&result)?;
             match self.peek() {
                 None => {
                     return Err(err(

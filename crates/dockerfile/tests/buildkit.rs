@@ -195,3 +195,25 @@ fn shell_word_vectors() {
     }
     assert!(checked > 150, "{checked}");
 }
+
+/// ARGs that double each other grow exponentially; expansion stops at BuildKit's line limit.
+#[test]
+fn doubling_args_are_bounded() {
+    let mut text = String::from("ARG A0=xxxxxxxxxxxxxxxx\n");
+    for i in 1..40 {
+        text.push_str(&format!("ARG A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    text.push_str("FROM busybox:${A39}\nRUN true\n");
+    let file = drydock_dockerfile::parse(&text).unwrap();
+    let defaults = drydock_dockerfile::stages::global_arg_defaults(&file);
+    let longest = defaults
+        .iter()
+        .filter_map(|(_, v)| v.as_ref())
+        .map(String::len)
+        .max()
+        .unwrap();
+    assert!(
+        longest <= 2 * drydock_dockerfile::shell::MAX_EXPANSION,
+        "{longest}"
+    );
+}

@@ -833,7 +833,14 @@ impl<'a> Checker<'a> {
             self.emit(
                 "from-arg-invalid-default",
                 line,
-                format!("without --build-arg, FROM {base} is `{expanded}`, not a valid image reference"),
+                format!(
+                    "without --build-arg, FROM {base} is `{}`, not a valid image reference",
+                    if expanded.chars().count() > 200 {
+                        format!("{}…", expanded.chars().take(200).collect::<String>())
+                    } else {
+                        expanded.clone()
+                    }
+                ),
             );
         }
     }
