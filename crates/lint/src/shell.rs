@@ -236,6 +236,13 @@ pub struct Script {
 
 impl Script {
     pub fn parse(text: &str) -> Script {
+        // The shell parser recurses once per nesting level: a body nested thousands deep would
+        // overflow the stack, so such a body is read by the flat splitter instead.
+        if nesting_depth(text) > MAX_NESTING {
+            let mut script = fallback(text);
+            script.scan_references(text);
+            return script;
+        }
         let options = brush_parser::ParserOptions::default();
         let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options);
         let mut script = match parser.parse_program() {
@@ -495,6 +502,36 @@ pub fn unquote(word: &str) -> String {
 
 /// A forgiving reading for bodies brush rejects: split on control operators outside quotes,
 /// then on blanks.
+/// Deepest nesting the shell parser is given; real RUN bodies stay in single digits.
+const MAX_NESTING: usize = 128;
+
+/// An upper estimate of how deeply a shell text nests: brackets, `$(`, and the compound
+/// keywords, each counted as one level until its closer.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for word in text.split(|c: char| c.is_whitespace() || c == ';') {
+        for c in word.chars() {
+            match c {
+                '{' | '(' | '[' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                '}' | ')' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        match word {
+            "if" | "while" | "until" | "for" | "case" | "select" => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            "fi" | "done" | "esac" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn fallback(text: &str) -> Script {
     let mut script = Script {
         fallback: true,
@@ -581,6 +618,31 @@ mod tests {
         let c = &s.commands[0];
         assert!(c.has_flag("index-url") && c.has_flag("q"));
         assert_eq!(c.operands(), ["install", "foo==1"]);
+    }
+
+    #[test]
+    fn bodies_nested_thousands_deep_are_read_without_recursion() {
+        let braces = format!("{}echo deep{}", "{ ".repeat(3000), "; }".repeat(3000));
+        let ifs = format!(
+            "{}echo deep{}",
+            "if true; then ".repeat(3000),
+            "; fi".repeat(3000)
+        );
+        let subs = format!("echo {}x{}", "$(".repeat(10_000), ")".repeat(10_000));
+        for body in [braces, ifs, subs] {
+            let s = Script::parse(&body);
+            assert!(s.fallback);
+            // The flat reader still sees the words (it does not know `{` or `if` as syntax).
+            assert!(
+                s.commands
+                    .iter()
+                    .any(|c| c.name == "echo" || c.args.iter().any(|a| a == "echo")),
+                "{} commands",
+                s.commands.len()
+            );
+        }
+        // Ordinary nesting still goes to the real parser.
+        assert!(!Script::parse("if true; then { (echo a); }; fi").fallback);
     }
 
     #[test]
