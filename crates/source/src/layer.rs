@@ -203,6 +203,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
     let mut archive = tar::Archive::new(reader);
     let mut scan = LayerScan::default();
     let mut kept_here: HashMap<String, Arc<[u8]>> = HashMap::new();
+    // The size of each file met so far, for hard links to it: a look-up, not a scan back through
+    // the entries (80,000 links made that quadratic).
+    let mut file_sizes: HashMap<String, u64> = HashMap::new();
     let broken = |e: io::Error| ctx.fail(format!("truncated or malformed tar stream: {e}"));
     for entry in archive.entries().map_err(broken)? {
         let mut entry = entry.map_err(broken)?;
@@ -249,16 +252,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let target = paths::entry_name(&target_raw, &format!("layer {} ({})", ctx.index, ctx.label))?;
-            let size = scan
-                .entries
-                .iter()
-                .rev()
-                .find(|e| e.path == target)
-                .and_then(|e| match e.kind {
-                    NodeKind::File { size, .. } => Some(size),
-                    _ => None,
-                })
-                .unwrap_or(0);
+            let size = file_sizes.get(&target).copied().unwrap_or(0);
             if ctx.wants.keeps(&path, size) || ctx.extra.contains(&path) {
                 match kept_here.get(&target) {
                     Some(data) => {
@@ -291,6 +285,14 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         } else {
             NodeKind::Other
         };
+        match node {
+            NodeKind::File { size, .. } => {
+                file_sizes.insert(path.clone(), size);
+            }
+            _ => {
+                file_sizes.remove(&path);
+            }
+        }
         scan.entries.push(Entry { path, kind: node });
     }
     Ok(scan)
