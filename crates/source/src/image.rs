@@ -292,7 +292,16 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
         strict_links: true,
         extra: &no_extra,
     };
-    let mut scan = scan_blob(store.open(&layer.blob)?, &ctx, layer.media_type.as_deref())?;
+    // The descriptor's size bounds the read: a blob longer than declared is not read to its end
+    // (a 5 GB blob claiming a few MB), and any difference is an error, as containers/image makes it.
+    let reader: crate::store::BlobReader<'_> = match layer.size {
+        Some(declared) => Box::new(Bounded {
+            inner: store.open(&layer.blob)?,
+            left: declared,
+        }),
+        None => store.open(&layer.blob)?,
+    };
+    let mut scan = scan_blob(reader, &ctx, layer.media_type.as_deref())?;
     if let Some(expected) = &layer.digest
         && *expected != scan.digest
     {
@@ -312,6 +321,18 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
             ),
             expected: expected.clone(),
             actual: scan.diff_id,
+        });
+    }
+    if let Some(declared) = layer.size
+        && declared != scan.compressed_size
+    {
+        return Err(Error::Layer {
+            index: layer.index,
+            digest: label.clone(),
+            detail: format!(
+                "blob is {} bytes, the manifest says {declared}",
+                scan.compressed_size
+            ),
         });
     }
     if !scan.pending_links.is_empty() {
@@ -879,4 +900,30 @@ fn open_registry(
     };
     apply_config(&mut image, &config);
     Ok(image)
+}
+
+/// A blob reader that refuses to go past the size its descriptor declares.
+struct Bounded<'a> {
+    inner: crate::store::BlobReader<'a>,
+    left: u64,
+}
+
+impl std::io::Read for Bounded<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // One byte more than declared is enough to know.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the blob is longer than the manifest says",
+                )),
+            };
+        }
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }

@@ -60,7 +60,25 @@ impl Store for DirStore {
     fn open(&self, name: &str) -> Result<BlobReader<'_>> {
         let clean = paths::entry_name(name, &self.describe())?;
         let path = self.root.join(&clean);
-        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        // A blob is a regular file inside the layout: a symlink out of it (to a host file, to
+        // /dev/zero) or a FIFO would read the host or never end.
+        let real = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+        let root = self.root.canonicalize().map_err(|e| Error::io(&self.root, e))?;
+        if !real.starts_with(&root) {
+            return Err(Error::HostilePath {
+                place: self.describe(),
+                path: clean,
+                why: "blob is a link out of the layout",
+            });
+        }
+        let meta = std::fs::metadata(&real).map_err(|e| Error::io(&path, e))?;
+        if !meta.is_file() {
+            return Err(Error::NotAnImage(format!(
+                "{}: {clean} is not a regular file",
+                self.describe()
+            )));
+        }
+        let file = File::open(&real).map_err(|e| Error::io(&path, e))?;
         Ok(Box::new(BufReader::with_capacity(256 << 10, file)))
     }
 }

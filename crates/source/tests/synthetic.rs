@@ -340,3 +340,72 @@ fn eighty_thousand_hard_links() {
         })
     );
 }
+
+fn single_layer_layout(dir: &Path) -> std::path::PathBuf {
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .finish();
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "ADD x /")
+        .write_oci_dir(dir);
+    // The layer blob: the one that is not JSON.
+    std::fs::read_dir(dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read(p).unwrap().starts_with(&[0x1f, 0x8b]))
+        .unwrap()
+}
+
+/// Layout blobs are regular files inside the layout, read no further than their descriptor says.
+#[test]
+fn blobs_that_point_out_of_the_layout_or_never_end_are_refused() {
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), b"SECRET-HOST-CONTENT").unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+        (
+            "link out of the layout",
+            Box::new(|blob: &Path| {
+                std::fs::remove_file(blob).unwrap();
+                std::os::unix::fs::symlink(secret.path(), blob).unwrap();
+            }),
+        ),
+        (
+            "link to /dev/zero",
+            Box::new(|blob: &Path| {
+                std::fs::remove_file(blob).unwrap();
+                std::os::unix::fs::symlink("/dev/zero", blob).unwrap();
+            }),
+        ),
+        (
+            "FIFO",
+            Box::new(|blob: &Path| {
+                std::fs::remove_file(blob).unwrap();
+                let status = std::process::Command::new("mkfifo").arg(blob).status().unwrap();
+                assert!(status.success());
+            }),
+        ),
+        (
+            "longer than declared",
+            Box::new(|blob: &Path| {
+                let mut bytes = std::fs::read(blob).unwrap();
+                bytes.extend(std::iter::repeat_n(0u8, 1 << 20));
+                std::fs::write(blob, bytes).unwrap();
+            }),
+        ),
+    ];
+    for (what, damage) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let blob = single_layer_layout(dir.path());
+        damage(&blob);
+        let err = scan(&format!("oci:{}", dir.path().display()))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("SECRET-HOST-CONTENT"), "{what}: {err}");
+        assert!(
+            err.contains("link out of the layout")
+                || err.contains("not a regular file")
+                || err.contains("longer than the manifest says"),
+            "{what}: {err}"
+        );
+    }
+}
