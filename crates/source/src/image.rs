@@ -289,7 +289,6 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
         index: layer.index,
         label: &label,
         wants,
-        strict_links: true,
         extra: &no_extra,
     };
     // The descriptor's size bounds the read: a blob longer than declared is not read to its end
@@ -344,7 +343,6 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
             index: layer.index,
             label: &label,
             wants: &none,
-            strict_links: true,
             extra: &targets,
         };
         let again = scan_blob(store.open(&layer.blob)?, &ctx, layer.media_type.as_deref())?;

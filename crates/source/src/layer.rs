@@ -48,8 +48,6 @@ pub(crate) struct LayerContext<'a> {
     pub index: usize,
     pub label: &'a str,
     pub wants: &'a Wants,
-    /// Reject symlinks that climb above the root (tar layers) rather than clamp them (rootfs).
-    pub strict_links: bool,
     /// Exact paths to keep in addition to the wants (hard link targets on a second pass).
     pub extra: &'a HashSet<String>,
 }
@@ -238,13 +236,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 .link_name_bytes()
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            if ctx.strict_links && paths::join_link(&path, &target).is_none() {
-                return Err(Error::HostilePath {
-                    place: format!("layer {} ({})", ctx.index, ctx.label),
-                    path: format!("{path} -> {target}"),
-                    why: "symlink escapes the image root",
-                });
-            }
+            // A target that climbs above the root is kept as written: the merged view resolves
+            // it as container runtimes do, clamped at the root (`/..` is `/`), and nothing is
+            // ever written through it. Real images carry such links.
             NodeKind::Symlink(target)
         } else if kind.is_hard_link() {
             let target_raw = entry
@@ -329,7 +323,6 @@ mod tests {
             index: 0,
             label: "t",
             wants: &wants,
-            strict_links: true,
             extra: &extra,
         };
         let scan = scan_blob(&data[..], &ctx, None).unwrap();

@@ -238,10 +238,11 @@ fn hostile_paths_are_refused() {
     let cases = [
         LayerBuilder::new().raw_file("../../etc/passwd", b"x").finish(),
         LayerBuilder::new().raw_file("/etc/passwd", b"x").finish(),
-        LayerBuilder::new()
-            .symlink("etc/evil", "../../../../etc/shadow")
-            .finish(),
         LayerBuilder::new().raw_file("a/../../b", b"x").finish(),
+        LayerBuilder::new()
+            .file("etc/passwd", b"x")
+            .hardlink("etc/evil", "../../../etc/shadow")
+            .finish(),
     ];
     for tar in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -408,4 +409,28 @@ fn blobs_that_point_out_of_the_layout_or_never_end_are_refused() {
             "{what}: {err}"
         );
     }
+}
+
+/// A symlink whose target climbs above the root resolves as container runtimes resolve it:
+/// clamped at the root, never outside the image.
+#[test]
+fn symlinks_climbing_above_the_root_are_clamped_at_it() {
+    let layer = LayerBuilder::new()
+        .file("usr/lib/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .symlink("etc/os-release", "../../../../../usr/lib/os-release")
+        .file("etc/shadow", b"root:*:")
+        .symlink("etc/evil", "../../../../etc/shadow")
+        .symlink("etc/abs", "/../../etc/shadow")
+        .finish();
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "x")
+        .write_oci_dir(dir.path());
+    let (_, fs) = scan(&format!("oci:{}", dir.path().display())).unwrap();
+    assert_eq!(fs.resolve("etc/evil"), "etc/shadow");
+    assert_eq!(fs.resolve("etc/abs"), "etc/shadow");
+    assert_eq!(
+        fs.read("etc/os-release"),
+        Some(&b"ID=debian\nVERSION_ID=12\n"[..])
+    );
 }
