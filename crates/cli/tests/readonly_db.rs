@@ -8,14 +8,19 @@ use drydock_testkit::workspace_root;
 
 #[test]
 fn a_database_on_a_read_only_mount_is_readable() {
+    let cache = tempfile::tempdir().unwrap();
+    // What the test needs of the kernel: a read-only bind mount inside a user namespace.
+    let dir = cache.path().display().to_string();
     let probe = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "true"])
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(format!(
+            "mount --bind {dir} {dir} && mount -o remount,ro,bind {dir} {dir}"
+        ))
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("skipping: user and mount namespaces are not available here");
+        eprintln!("skipping: read-only bind mounts in a user namespace are not available here");
         return;
     }
-    let cache = tempfile::tempdir().unwrap();
     let drydock = assert_cmd::cargo::cargo_bin("drydock");
     let root = workspace_root();
     let import = Command::new(&drydock)
@@ -25,7 +30,6 @@ fn a_database_on_a_read_only_mount_is_readable() {
         .output()
         .unwrap();
     assert!(import.status.success());
-    let dir = cache.path().display().to_string();
     let script = format!(
         "mount --bind {dir} {dir} && mount -o remount,ro,bind {dir} && \
          if touch {dir}/probe 2>/dev/null; then echo not-read-only; exit 9; fi && \
