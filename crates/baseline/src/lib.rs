@@ -15,7 +15,7 @@
 
 pub mod load;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use drydock_catalog::Ecosystem;
 use drydock_matcher::Finding;
@@ -83,8 +83,7 @@ impl Fingerprint {
             .iter()
             .find(|i| i.starts_with("CVE-"))
             .or_else(|| ids.iter().next())
-            .cloned()
-            .unwrap_or_else(|| f.id.clone());
+            .map_or_else(|| f.id.clone(), |id| id.to_string());
         Fingerprint {
             vulnerability,
             ecosystem: f.package.ecosystem,
@@ -103,12 +102,39 @@ impl Fingerprint {
     }
 }
 
-fn ids(f: &Finding) -> BTreeSet<String> {
+fn ids(f: &Finding) -> BTreeSet<&str> {
     std::iter::once(&f.id)
         .chain(&f.aliases)
         .chain(&f.advisories)
-        .cloned()
+        .map(String::as_str)
         .collect()
+}
+
+/// Findings by package, each with its ids, so matching a finding is a look-up of its package
+/// and a check of a few id sets, not a scan of every finding with sets rebuilt each time.
+struct ByPackage<'a> {
+    map: HashMap<(Ecosystem, &'a str), Vec<(&'a Finding, BTreeSet<&'a str>)>>,
+}
+
+impl<'a> ByPackage<'a> {
+    fn new(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
+        let mut map: HashMap<(Ecosystem, &'a str), Vec<(&'a Finding, BTreeSet<&'a str>)>> = HashMap::new();
+        for f in findings {
+            map.entry((f.package.ecosystem, f.package.name.as_str()))
+                .or_default()
+                .push((f, ids(f)));
+        }
+        ByPackage { map }
+    }
+
+    /// The first finding that is the same vulnerability in the same package as `f` (see [`same`]).
+    fn find(&self, f: &Finding, f_ids: &BTreeSet<&str>) -> Option<&'a Finding> {
+        self.map
+            .get(&(f.package.ecosystem, f.package.name.as_str()))?
+            .iter()
+            .find(|(_, other)| !other.is_disjoint(f_ids))
+            .map(|(b, _)| *b)
+    }
 }
 
 /// Whether two findings describe the same vulnerability in the same package: same ecosystem and
@@ -138,18 +164,20 @@ pub fn compare(
     baseline_today: &[Finding],
     baseline_recorded: Option<&[Finding]>,
 ) -> Comparison {
+    let today_index = ByPackage::new(baseline_today);
+    let recorded_index = baseline_recorded.map(ByPackage::new);
     let judgements = current
         .iter()
         .map(|f| {
-            let Some(today) = baseline_today.iter().find(|b| same(f, b)) else {
+            let f_ids = ids(f);
+            let Some(today) = today_index.find(f, &f_ids) else {
                 return Judgement {
                     state: State::New,
                     newly_disclosed: false,
                     previous: None,
                 };
             };
-            let recorded = baseline_recorded.map(|r| r.iter().find(|b| same(f, b)));
-            let (before, newly_disclosed) = match recorded {
+            let (before, newly_disclosed) = match recorded_index.as_ref().map(|r| r.find(f, &f_ids)) {
                 Some(Some(b)) => (b, false),
                 Some(None) => (today, true),
                 None => (today, false),
@@ -169,9 +197,11 @@ pub fn compare(
             }
         })
         .collect();
+    let current_index = ByPackage::new(current);
     let mut absent: Vec<Finding> = Vec::new();
     for b in baseline_today.iter().chain(baseline_recorded.unwrap_or_default()) {
-        if !current.iter().any(|f| same(f, b)) && !absent.iter().any(|a| same(a, b)) {
+        let b_ids = ids(b);
+        if current_index.find(b, &b_ids).is_none() && !absent.iter().any(|a| same(a, b)) {
             absent.push(b.clone());
         }
     }

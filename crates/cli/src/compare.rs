@@ -6,7 +6,7 @@ use drydock_report::compare::CompareDocument;
 
 use crate::Failure;
 use crate::db::DbLocation;
-use crate::sbom::{SourceArgs, inventory, layer_cache_root, write_output};
+use crate::sbom::{ReadOptions, inventory, layer_cache_root, write_output};
 use crate::scan::open_store;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -39,18 +39,8 @@ pub struct CompareArgs {
     /// `new:SEVERITY` counts only the findings the first image did not have
     #[arg(long, value_name = "[new:]SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Platform to pick from a multi-platform index
-    #[arg(long, default_value = "linux/amd64")]
-    pub platform: String,
-    /// Registry: allow plain HTTP and unverified TLS
-    #[arg(long)]
-    pub insecure: bool,
-    /// Read every layer even when the layer cache holds it
-    #[arg(long, env = "DRYDOCK_NO_CACHE")]
-    pub no_cache: bool,
-    /// Bound of the layer cache in MB
-    #[arg(long, value_name = "MB", default_value_t = 512)]
-    pub cache_max_size: u64,
+    #[command(flatten)]
+    pub read: ReadOptions,
     /// Warn when the database is older than this many days
     #[arg(long, default_value_t = 7)]
     pub max_db_age: u32,
@@ -62,22 +52,11 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
         eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
     let cache_root = layer_cache_root(&args.db);
-    let read = |source: &str| {
-        inventory(
-            &SourceArgs {
-                source: source.to_string(),
-                platform: args.platform.clone(),
-                quiet: true,
-                insecure: args.insecure,
-                username: None,
-                password_stdin: false,
-                no_cache: args.no_cache,
-                cache_max_size: args.cache_max_size,
-            },
-            &cache_root,
-        )
-    };
-    let (before, after) = (read(&args.before)?, read(&args.after)?);
+    // Standard input gives the password once: the second image reads with the rest.
+    let (before, after) = (
+        inventory(&args.before, &args.read, &cache_root)?,
+        inventory(&args.after, &args.read.for_another_image(), &cache_root)?,
+    );
     let matched = |doc: &drydock_report::SbomDocument| {
         drydock_matcher::match_inventory(
             &drydock_catalog::Inventory {

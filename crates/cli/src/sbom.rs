@@ -22,6 +22,13 @@ pub enum SbomFormat {
 pub struct SourceArgs {
     /// Image to read: docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, or a bare path
     pub source: String,
+    #[command(flatten)]
+    pub read: ReadOptions,
+}
+
+/// How images are read: shared by every command that reads one or more images.
+#[derive(Args, Clone)]
+pub struct ReadOptions {
     /// Platform to pick from a multi-platform index
     #[arg(long, default_value = "linux/amd64")]
     pub platform: String,
@@ -45,18 +52,14 @@ pub struct SourceArgs {
     pub cache_max_size: u64,
 }
 
-impl SourceArgs {
-    /// The same options for another SOURCE (a baseline image, the other side of a compare).
-    pub fn for_source(&self, source: &str) -> SourceArgs {
-        SourceArgs {
-            source: source.to_string(),
-            platform: self.platform.clone(),
-            quiet: true,
-            insecure: self.insecure,
+impl ReadOptions {
+    /// The options for a further image of the same run (a baseline, the other side of a
+    /// compare): without the password, which standard input gives only once.
+    pub fn for_another_image(&self) -> ReadOptions {
+        ReadOptions {
             username: None,
             password_stdin: false,
-            no_cache: self.no_cache,
-            cache_max_size: self.cache_max_size,
+            ..self.clone()
         }
     }
 }
@@ -66,7 +69,7 @@ pub fn layer_cache_root(db: &crate::db::DbLocation) -> PathBuf {
     drydock_vulndb::cache_dir(db.cache_dir.as_deref()).join("layers")
 }
 
-fn registry_options(args: &SourceArgs) -> Result<drydock_source::RegistryOptions, Failure> {
+fn registry_options(args: &ReadOptions) -> Result<drydock_source::RegistryOptions, Failure> {
     let credentials = match &args.username {
         Some(user) => {
             let mut secret = String::new();
@@ -106,8 +109,12 @@ pub struct SbomArgs {
 }
 
 /// Reads the image and catalogs it; shared by every command that takes a SOURCE.
-pub fn inventory(args: &SourceArgs, cache_root: &std::path::Path) -> Result<SbomDocument, Failure> {
-    let spec = SourceSpec::parse(&args.source)?;
+pub fn inventory(
+    source: &str,
+    args: &ReadOptions,
+    cache_root: &std::path::Path,
+) -> Result<SbomDocument, Failure> {
+    let spec = SourceSpec::parse(source)?;
     let platform: Platform = args.platform.parse()?;
     let options = registry_options(args)?;
     let mut image = Image::open_with(&spec, &platform, &options)?;
@@ -192,7 +199,11 @@ pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure>
 }
 
 pub fn run(args: SbomArgs) -> Result<u8, Failure> {
-    let doc = inventory(&args.source, &layer_cache_root(&args.db))?;
+    let doc = inventory(
+        &args.source.source,
+        &args.source.read,
+        &layer_cache_root(&args.db),
+    )?;
     let text = match args.format {
         SbomFormat::Table => drydock_report::terminal_safe(&drydock_report::table::render(&doc)),
         SbomFormat::Json => drydock_report::json::render(&doc),

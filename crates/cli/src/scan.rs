@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::Failure;
 use crate::db::{DbLocation, human_age};
-use crate::sbom::{SourceArgs, inventory, layer_cache_root, write_output};
+use crate::sbom::{ReadOptions, SourceArgs, inventory, layer_cache_root, write_output};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ScanFormat {
@@ -179,15 +179,33 @@ fn suppression<'a>(
 
 /// A baseline REF: a JSON document drydock wrote (a regular file starting with `{`), else an
 /// image SOURCE.
-pub fn load_baseline(reference: &str, source: &SourceArgs, cache_root: &Path) -> Result<Baseline, Failure> {
+pub fn load_baseline(reference: &str, read: &ReadOptions, cache_root: &Path) -> Result<Baseline, Failure> {
+    // A report of a large image is tens of MB; a baseline file far past that is not one.
+    const MAX_DOCUMENT: u64 = 512 << 20;
     let path = Path::new(reference);
     if path.is_file() {
-        let bytes = std::fs::read(path).map_err(|e| Failure::input(format!("{reference}: {e}")))?;
+        use std::io::Read as _;
+        let failed = |e: std::io::Error| Failure::input(format!("{reference}: {e}"));
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .map_err(failed)?
+            .take(MAX_DOCUMENT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(failed)?;
+        if bytes.len() as u64 > MAX_DOCUMENT {
+            return Err(Failure::input(format!(
+                "{reference}: larger than {} MiB, not a drydock report",
+                MAX_DOCUMENT >> 20
+            )));
+        }
         if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
             return drydock_baseline::load_document(&bytes, reference).map_err(Failure::input);
         }
+    } else if [".json", ".sarif"].iter().any(|ext| reference.ends_with(ext)) {
+        // Not a registry reference either: say so instead of trying to pull it.
+        return Err(Failure::input(format!("{reference}: no such baseline file")));
     }
-    let doc = inventory(&source.for_source(reference), cache_root)?;
+    let doc = inventory(reference, &read.for_another_image(), cache_root)?;
     Ok(Baseline {
         distro: doc.image.os,
         packages: doc.packages,
@@ -207,7 +225,11 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
     let (store, database, mut warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    let sbom = inventory(&args.source, &layer_cache_root(&args.db))?;
+    let sbom = inventory(
+        &args.source.source,
+        &args.source.read,
+        &layer_cache_root(&args.db),
+    )?;
     let inv = drydock_catalog::Inventory {
         distro: sbom.image.os.clone(),
         packages: sbom.packages.clone(),
@@ -239,7 +261,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     // finding is "new" only when the change brought it in.
     let baseline = match &args.baseline {
         Some(reference) => {
-            let b = load_baseline(reference, &args.source, &layer_cache_root(&args.db))?;
+            let b = load_baseline(reference, &args.source.read, &layer_cache_root(&args.db))?;
             let today_report =
                 drydock_matcher::match_inventory(&b.inventory(), &store).map_err(Failure::input)?;
             let today: Vec<Finding> = today_report
@@ -275,15 +297,13 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             .map(|f| ReportedFinding::new(f, None))
             .collect(),
     };
-    let failing = args
-        .fail_on
-        .map(|gate| {
-            reported
-                .iter()
-                .filter(|f| gate.fails(f, f.baseline.as_ref()))
-                .count()
-        })
-        .unwrap_or(0);
+    let failing = args.fail_on.map(|gate| {
+        let n = reported
+            .iter()
+            .filter(|f| gate.fails(f, f.baseline.as_ref()))
+            .count();
+        (gate, n)
+    });
     if args.only_new {
         reported.retain(|f| {
             f.baseline
@@ -315,10 +335,11 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         ),
     };
     write_output(&args.output, &text)?;
-    if failing > 0 {
-        let gate = args.fail_on.expect("failing implies a gate");
+    if let Some((gate, n)) = failing
+        && n > 0
+    {
         eprintln!(
-            "drydock: {failing} {}finding(s) at or above {} (--fail-on)",
+            "drydock: {n} {}finding(s) at or above {} (--fail-on)",
             if gate.only_new { "new " } else { "" },
             gate.severity.as_str()
         );

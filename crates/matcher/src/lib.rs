@@ -451,13 +451,21 @@ fn fold_group(mut group: Vec<Finding>, scheme: Scheme) -> Finding {
             .position(|f| f.fixed_version.is_none() && f.status == status)
             .unwrap_or(0)
     } else {
+        // Each fixed version parsed once; one that does not parse never wins over one that does.
+        let parsed: Vec<Option<drydock_version::Version>> = group
+            .iter()
+            .map(|f| f.fixed_version.as_deref().and_then(|v| scheme.parse(v).ok()))
+            .collect();
         let mut best = 0;
-        for (i, f) in group.iter().enumerate().skip(1) {
-            let (Some(candidate), Some(current)) = (&f.fixed_version, &group[best].fixed_version) else {
-                continue;
+        for i in 1..group.len() {
+            let higher = match (&parsed[i], &parsed[best]) {
+                (Some(candidate), Some(current)) => {
+                    candidate.cmp_same(current) == std::cmp::Ordering::Greater
+                }
+                (Some(_), None) => true,
+                (None, _) => false,
             };
-            // An unparsable fixed version never wins over a parsable one.
-            if scheme.compare(candidate, current) == Ok(std::cmp::Ordering::Greater) {
+            if higher {
                 best = i;
             }
         }
@@ -492,4 +500,49 @@ fn fold_group(mut group: Vec<Finding>, scheme: Scheme) -> Finding {
     result.score = score;
     result.advisories = advisories;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &str, fixed: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            aliases: vec!["CVE-2099-0300".into()],
+            advisories: vec![id.into()],
+            summary: None,
+            package: PackageRef {
+                name: "demo".into(),
+                version: "1.0".into(),
+                ecosystem: Ecosystem::Pypi,
+                purl: "pkg:pypi/demo@1.0".into(),
+            },
+            severity: Severity::High,
+            score: None,
+            status: Status::Fixed,
+            fixed_version: Some(fixed.into()),
+            layer: None,
+            matched: MatchedOn {
+                ecosystem: "PyPI".into(),
+                name: "demo".into(),
+                version: "1.0".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn an_unparsable_fixed_version_never_hides_a_real_one() {
+        // The lowest id, looked at first, carries a fixed version PEP 440 cannot read.
+        for order in [["A-1", "B-2"], ["B-2", "A-1"]] {
+            let group: Vec<Finding> = order
+                .iter()
+                .map(|id| finding(id, if *id == "A-1" { "1.0.0-.x!" } else { "2.5" }))
+                .collect();
+            let folded = fold(group, Scheme::Pep440);
+            assert_eq!(folded.len(), 1);
+            assert_eq!(folded[0].fixed_version.as_deref(), Some("2.5"));
+            assert_eq!(folded[0].id, "B-2");
+        }
+    }
 }

@@ -92,6 +92,11 @@ impl LayerCache {
     /// The stored extraction of the layer with this digest, as layer `index`.
     pub(crate) fn get(&self, key: &str, index: usize) -> Option<LayerScan> {
         let path = self.path(key)?;
+        // No entry is larger than the whole cache may be.
+        if std::fs::metadata(&path).ok()?.len() > self.max_bytes {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
         let bytes = std::fs::read(&path).ok()?;
         match decode(&bytes) {
             Some(mut scan) => {
@@ -133,11 +138,11 @@ impl LayerCache {
                 let _ = std::fs::remove_file(&tmp);
             }
         }
-        self.evict();
     }
 
     /// Removes least recently used entries until the cache fits `max_bytes`, and temporary files
-    /// a killed writer left behind.
+    /// a killed writer left behind. It lists the whole cache, so a scan calls it once, after it
+    /// stored what it read.
     pub fn evict(&self) {
         let Some(root) = self.dir.parent() else { return };
         let mut all = files(root, false);

@@ -232,6 +232,7 @@ impl Image {
             Backing::Store(store) => store,
         };
         // Largest layers first, one task each, so the longest decompression starts at once.
+        let stored = std::sync::atomic::AtomicBool::new(false);
         let mut order: Vec<&LayerInfo> = self.layers.iter().collect();
         order.sort_by_key(|l| std::cmp::Reverse(l.size.unwrap_or(0)));
         let mut scans: Vec<LayerScan> = order
@@ -261,11 +262,17 @@ impl Image {
                 if let Some(cache) = cache {
                     // Both digests were verified by the read.
                     cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
+                    stored.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
                 on_layer(scan.compressed_size);
                 Ok(scan)
             })
             .collect::<Result<_>>()?;
+        if let Some(cache) = cache
+            && stored.into_inner()
+        {
+            cache.evict();
+        }
         scans.sort_by_key(|s| s.index);
         for (info, scan) in self.layers.iter_mut().zip(&scans) {
             if info.digest.is_none() {
@@ -282,6 +289,20 @@ impl Image {
     }
 }
 
+/// A layer's blob, never read past the size its descriptor declares: a blob longer than declared
+/// is not read to its end (a 5 GB blob claiming a few MB), and the difference is an error, as
+/// containers/image makes it.
+fn open_layer<'a>(store: &'a dyn Store, layer: &LayerInfo) -> Result<crate::store::BlobReader<'a>> {
+    let inner = store.open(&layer.blob)?;
+    Ok(match layer.size {
+        Some(declared) => Box::new(Bounded {
+            inner,
+            left: declared,
+        }),
+        None => inner,
+    })
+}
+
 fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<LayerScan> {
     let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
     let no_extra = HashSet::new();
@@ -291,16 +312,7 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
         wants,
         extra: &no_extra,
     };
-    // The descriptor's size bounds the read: a blob longer than declared is not read to its end
-    // (a 5 GB blob claiming a few MB), and any difference is an error, as containers/image makes it.
-    let reader: crate::store::BlobReader<'_> = match layer.size {
-        Some(declared) => Box::new(Bounded {
-            inner: store.open(&layer.blob)?,
-            left: declared,
-        }),
-        None => store.open(&layer.blob)?,
-    };
-    let mut scan = scan_blob(reader, &ctx, layer.media_type.as_deref())?;
+    let mut scan = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
     if let Some(expected) = &layer.digest
         && *expected != scan.digest
     {
@@ -345,7 +357,7 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
             wants: &none,
             extra: &targets,
         };
-        let again = scan_blob(store.open(&layer.blob)?, &ctx, layer.media_type.as_deref())?;
+        let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
         for (link, target) in std::mem::take(&mut scan.pending_links) {
             if let Some((_, data)) = again.kept.iter().find(|(p, _)| *p == target) {
                 scan.kept.push((link, data.clone()));

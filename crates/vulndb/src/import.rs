@@ -126,12 +126,17 @@ fn looks_like_osv(bytes: &[u8], yaml: bool) -> bool {
             .lines()
             .any(|l| l.starts_with("id:") || l.starts_with("\"id\":"))
     } else {
-        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        /// Only the top-level `id`, in one pass that skips everything else.
+        #[derive(serde::Deserialize)]
+        struct TopLevel {
+            id: Option<serde::de::IgnoredAny>,
+        }
+        match serde_json::from_slice::<TopLevel>(bytes) {
+            Ok(top) => top.id.is_some(),
+            // Valid JSON of another shape (an array, a string) is not a record.
+            Err(e) if e.classify() == serde_json::error::Category::Data => false,
             // Broken JSON is reported by the record parser, with its position.
             Err(_) => true,
-            Ok(_) => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
-                .map(|m| m.contains_key("id"))
-                .unwrap_or(false),
         }
     }
 }
