@@ -438,7 +438,10 @@ fn fold(findings: Vec<Finding>, scheme: Scheme) -> Vec<Finding> {
 fn fold_group(mut group: Vec<Finding>, scheme: Scheme) -> Finding {
     group.sort_by(|a, b| a.id.cmp(&b.id));
     let unfixed = group.iter().any(|f| f.fixed_version.is_none());
-    let primary = if unfixed {
+    // Most packages' findings stand alone: nothing to choose, nothing to parse.
+    let primary = if group.len() == 1 {
+        0
+    } else if unfixed {
         // Affected sorts before the distribution's dispositions: one plain "no fix yet" decides.
         let status = group
             .iter()
