@@ -27,6 +27,71 @@ pub struct DbArgs {
     command: DbCommand,
 }
 
+/// Where distribution archives are fetched from: the user names them (an air-gapped mirror
+/// or the one the build uses); drydock has no built-in host.
+#[derive(Args)]
+struct ArchiveMirrors {
+    /// Debian archive root (the URL a sources.list names for `bookworm`)
+    #[arg(long, value_name = "URL")]
+    debian_mirror: Option<String>,
+    /// Debian security archive root (for `bookworm-security`) [default: `debian-security`
+    /// beside --debian-mirror]
+    #[arg(long, value_name = "URL")]
+    debian_security_mirror: Option<String>,
+    /// Ubuntu archive root (all pockets)
+    #[arg(long, value_name = "URL")]
+    ubuntu_mirror: Option<String>,
+    /// Alpine mirror root (serving vX.Y/REPOSITORY/ARCH/APKINDEX.tar.gz)
+    #[arg(long, value_name = "URL")]
+    alpine_mirror: Option<String>,
+    /// Architecture whose indexes are fetched
+    #[arg(long, default_value = "amd64")]
+    arch: String,
+    /// Debian/Ubuntu components fetched
+    #[arg(long = "component", default_values_t = vec!["main".to_string()])]
+    components: Vec<String>,
+}
+
+impl ArchiveMirrors {
+    fn plan(&self, distros: &[String]) -> Result<Vec<drydock_vulndb::archive::Fetch>, Failure> {
+        let mut plan = Vec::new();
+        for d in distros {
+            let (id, version) = d
+                .split_once(':')
+                .ok_or_else(|| Failure::input(format!("--distro {d}: expected ID:VERSION, e.g. debian:12")))?;
+            let suites = drydock_vulndb::archive::suites_for(id, version).map_err(Failure::input)?;
+            let missing = |flag: &str| Failure::input(format!("--distro {d} needs {flag} URL (drydock has no built-in mirror)"));
+            for suite in suites {
+                let mirror = match id {
+                    "debian" => {
+                        let main = self.debian_mirror.clone().ok_or_else(|| missing("--debian-mirror"))?;
+                        if suite.ends_with("-security") {
+                            self.debian_security_mirror.clone().unwrap_or_else(|| {
+                                let root = main.trim_end_matches('/');
+                                let parent = root.rsplit_once('/').map_or(root, |(p, _)| p);
+                                format!("{parent}/debian-security")
+                            })
+                        } else {
+                            main
+                        }
+                    }
+                    "ubuntu" => self.ubuntu_mirror.clone().ok_or_else(|| missing("--ubuntu-mirror"))?,
+                    _ => self.alpine_mirror.clone().ok_or_else(|| missing("--alpine-mirror"))?,
+                };
+                if !(mirror.starts_with("https://") || mirror.starts_with("http://")) {
+                    return Err(Failure::input(format!("{mirror}: a mirror is an http:// or https:// URL")));
+                }
+                plan.push(drydock_vulndb::archive::Fetch {
+                    distro: id.to_string(),
+                    suite,
+                    mirror,
+                });
+            }
+        }
+        Ok(plan)
+    }
+}
+
 #[derive(Subcommand)]
 enum DbCommand {
     /// Import OSV records (an all.zip, a directory of JSON/YAML records, one record), RustSec
@@ -38,11 +103,18 @@ enum DbCommand {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Download osv.dev's per-ecosystem dumps (or a mirror's) and swap them in atomically
+    /// Download osv.dev's per-ecosystem dumps (or a mirror's) and swap them in atomically;
+    /// with --distro, download distribution archive indexes instead
     Update {
-        /// Ecosystems to fetch (default: every one drydock matches)
+        /// Ecosystems to fetch (default: every one drydock matches, unless --distro is given)
         #[arg(long = "ecosystem", value_name = "E")]
         ecosystems: Vec<String>,
+        /// Fetch the archive indexes of this release (debian:12, ubuntu:22.04, alpine:3.19): its
+        /// suite, updates and security pockets, to tell which fixes a rebuild picks up
+        #[arg(long = "distro", value_name = "ID:VERSION")]
+        distros: Vec<String>,
+        #[command(flatten)]
+        archive: ArchiveMirrors,
         /// Base URL serving ECOSYSTEM/all.zip (for air-gapped mirrors)
         #[arg(long, default_value = update::DEFAULT_BASE)]
         mirror: String,
@@ -62,17 +134,22 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
     let path = args.location.path();
     match args.command {
         DbCommand::Import { paths, verbose } => {
-            let (infos, skipped) = update::atomically(&path, |store| {
+            let (infos, skipped, archives) = update::atomically(&path, |store| {
                 let mut all = Vec::new();
                 let mut skipped = Vec::new();
+                let mut archives = Vec::new();
                 for p in &paths {
                     let imported = drydock_vulndb::import_path(store, p)?;
                     all.extend(imported.sources);
                     skipped.extend(imported.skipped);
+                    archives.extend(imported.archives);
                 }
-                Ok((all, skipped))
+                Ok((all, skipped, archives))
             })
             .map_err(db_failure)?;
+            for a in &archives {
+                crate::say!("imported {}", archive_line(a));
+            }
             if verbose {
                 for s in &skipped {
                     eprintln!("skipped {}", drydock_report::terminal_safe(s));
@@ -95,9 +172,42 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
         }
         DbCommand::Update {
             ecosystems,
+            distros,
+            archive,
             mirror,
             quiet,
         } => {
+            if !distros.is_empty() {
+                let plan = archive.plan(&distros)?;
+                let agent = drydock_vulndb::archive::agent();
+                let lines = update::atomically(&path, |store| {
+                    let mut lines = Vec::new();
+                    for fetch in &plan {
+                        if !quiet {
+                            eprintln!("fetching {}:{} from {}", fetch.distro, fetch.suite, fetch.mirror);
+                        }
+                        for part in
+                            drydock_vulndb::archive::download(&agent, fetch, &archive.arch, &archive.components, store)?
+                        {
+                            match part {
+                                Some(p) => {
+                                    store.insert_archive(&p)?;
+                                    lines.push(archive_line(&p.info));
+                                }
+                                None => lines.push(format!("{}:{}: not modified", fetch.distro, fetch.suite)),
+                            }
+                        }
+                    }
+                    Ok(lines)
+                })
+                .map_err(db_failure)?;
+                for l in lines {
+                    crate::say!("{}", drydock_report::terminal_safe(&l));
+                }
+                if ecosystems.is_empty() {
+                    return Ok(0);
+                }
+            }
             let ecosystems: Vec<String> = if ecosystems.is_empty() {
                 update::DEFAULT_ECOSYSTEMS.iter().map(|s| s.to_string()).collect()
             } else {
@@ -169,9 +279,27 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                         .unwrap_or_default()
                 );
             }
+            let archives = store.archive_parts().map_err(db_failure)?;
+            if !archives.is_empty() {
+                crate::say!("archive indexes:");
+                for a in &archives {
+                    crate::say!("  {}", archive_line(a));
+                }
+            }
             Ok(0)
         }
     }
+}
+
+fn archive_line(a: &drydock_vulndb::archive::SuiteInfo) -> String {
+    drydock_report::terminal_safe(&format!(
+        "{}:{} {}: {} packages{}",
+        a.distro,
+        a.suite,
+        a.part,
+        a.packages,
+        a.date.as_deref().map(|d| format!(", published {d}")).unwrap_or_default()
+    ))
 }
 
 pub fn human_age(seconds: i64) -> String {

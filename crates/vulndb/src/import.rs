@@ -115,6 +115,8 @@ pub struct Imported {
     /// `path: why` for each file in a directory that is not an advisory (a CI workflow, a
     /// README), listed by `db import --verbose`.
     pub skipped: Vec<String>,
+    /// Distribution archive index parts (Debian/Ubuntu `Packages`, Alpine `APKINDEX`).
+    pub archives: Vec<crate::archive::SuiteInfo>,
 }
 
 /// Whether a `.json`/`.yaml` file is meant as an OSV record: it has a top-level `id`. Other
@@ -236,6 +238,27 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
         return Ok(Imported {
             sources: infos,
             skipped,
+            archives: Vec::new(),
+        });
+    }
+    let head = {
+        use std::io::Read as _;
+        let mut head = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(64).read_to_end(&mut head))
+            .map_err(|e| Error::io(path, e))?;
+        head
+    };
+    if crate::archive::is_archive_index(path, &head) {
+        let mut archives = Vec::new();
+        for part in crate::archive::read_local(path)? {
+            store.insert_archive(&part)?;
+            archives.push(part.info);
+        }
+        return Ok(Imported {
+            sources: Vec::new(),
+            skipped: Vec::new(),
+            archives,
         });
     }
     let bytes = read_file(path)?;
@@ -265,12 +288,14 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
         return Ok(Imported {
             sources: vec![info],
             skipped: Vec::new(),
+            archives: Vec::new(),
         });
     }
     if looks_like_secdb(&bytes) {
         return Ok(Imported {
             sources: import_secdb(store, path, &bytes)?,
             skipped: Vec::new(),
+            archives: Vec::new(),
         });
     }
     let source = format!(
@@ -286,6 +311,7 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
     Ok(Imported {
         sources: vec![info],
         skipped: Vec::new(),
+        archives: Vec::new(),
     })
 }
 

@@ -16,6 +16,7 @@
 //! # Ok::<(), drydock_vulndb::Error>(())
 //! ```
 
+pub mod archive;
 pub mod import;
 pub mod model;
 pub mod osv;

@@ -8,6 +8,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::archive::{IndexPart, SuiteInfo};
 use crate::model::{Advisory, ecosystem_aliases, normalize_name};
 
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
@@ -16,6 +17,10 @@ const INDEX: TableDefinition<&str, ()> = TableDefinition::new("index");
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 /// `source \0 id` → (): the records each import source contributed entries to.
 const BY_SOURCE: TableDefinition<&str, ()> = TableDefinition::new("by_source");
+/// `distro \0 suite \0 part` → [`SuiteInfo`] JSON: the archive index parts imported.
+const ARCHIVE_PARTS: TableDefinition<&str, &[u8]> = TableDefinition::new("archive_parts");
+/// `distro \0 suite \0 package \0 part` → the newest version that part publishes.
+const ARCHIVE_PACKAGES: TableDefinition<&str, &str> = TableDefinition::new("archive_packages");
 
 /// 2: the store lists the ecosystems it holds records for.
 /// 3: records merge per (id, source): affected entries carry their source.
@@ -314,6 +319,86 @@ impl Store {
     /// Advisories that name this package in this ecosystem (`Debian:12`, `PyPI`, ...).
     pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, Error> {
         self.snapshot()?.lookup(ecosystem, name)
+    }
+
+    /// Replaces what one archive index part held with `part`.
+    pub fn insert_archive(&self, part: &IndexPart) -> Result<(), Error> {
+        let info = &part.info;
+        let suite_prefix = format!("{}\0{}\0", info.distro, info.suite);
+        let part_suffix = format!("\0{}", info.part);
+        let tx = self.db.begin_write()?;
+        {
+            let mut parts = tx.open_table(ARCHIVE_PARTS).map_err(db_err)?;
+            let mut packages = tx.open_table(ARCHIVE_PACKAGES).map_err(db_err)?;
+            let stale: Vec<String> = packages
+                .range(suite_prefix.as_str()..)
+                .map_err(db_err)?
+                .map_while(|e| match e {
+                    Ok((k, _)) => k
+                        .value()
+                        .starts_with(suite_prefix.as_str())
+                        .then(|| Ok(k.value().to_string())),
+                    Err(e) => Some(Err(db_err(e))),
+                })
+                .filter(|k| k.as_ref().map_or(true, |k| k.ends_with(part_suffix.as_str())))
+                .collect::<Result<_, _>>()?;
+            for key in stale {
+                packages.remove(key.as_str()).map_err(db_err)?;
+            }
+            for (name, version) in &part.packages {
+                let key = format!("{suite_prefix}{name}{part_suffix}");
+                packages.insert(key.as_str(), version.as_str()).map_err(db_err)?;
+            }
+            let key = format!("{suite_prefix}{}", info.part);
+            let json = serde_json::to_vec(info).map_err(db_err)?;
+            parts.insert(key.as_str(), json.as_slice()).map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// Every archive index part imported, sorted by distribution, suite and part.
+    pub fn archive_parts(&self) -> Result<Vec<SuiteInfo>, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = match tx.open_table(ARCHIVE_PARTS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(db_err(e)),
+        };
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (_, v) = entry.map_err(db_err)?;
+            out.push(serde_json::from_slice(v.value()).map_err(db_err)?);
+        }
+        Ok(out)
+    }
+
+    /// The part recorded for (distro, suite, part), for conditional downloads.
+    pub fn archive_part(&self, distro: &str, suite: &str, part: &str) -> Result<Option<SuiteInfo>, Error> {
+        Ok(self
+            .archive_parts()?
+            .into_iter()
+            .find(|p| p.distro == distro && p.suite == suite && p.part == part))
+    }
+
+    /// The versions of binary package `name` that the parts of `suite` publish, with the part
+    /// each comes from.
+    pub fn archive_versions(&self, distro: &str, suite: &str, name: &str) -> Result<Vec<(String, String)>, Error> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = match tx.open_table(ARCHIVE_PACKAGES) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(db_err(e)),
+        };
+        let prefix = format!("{distro}\0{suite}\0{name}\0");
+        let mut out = Vec::new();
+        for entry in table.range(prefix.as_str()..).map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let Some(part) = k.value().strip_prefix(prefix.as_str()) else {
+                break;
+            };
+            out.push((part.to_string(), v.value().to_string()));
+        }
+        Ok(out)
     }
 
     /// A consistent read view for many look-ups: one transaction instead of one per look-up.
