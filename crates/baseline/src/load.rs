@@ -22,8 +22,7 @@ impl Baseline {
         Inventory {
             distro: self.distro.clone(),
             packages: self.packages.clone(),
-            unscanned: Vec::new(),
-            warnings: Vec::new(),
+            ..Default::default()
         }
     }
 }

@@ -107,6 +107,7 @@ impl Detector for Apk {
                     files: e.files,
                     owner: None,
                     dev: false,
+                    introduced_by: None,
                 });
             }
             if skipped > 0 {

@@ -229,6 +229,7 @@ fn package(
         licenses: Vec::new(),
         owner: None,
         dev: false,
+        introduced_by: None,
     }
 }
 

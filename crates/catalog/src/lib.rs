@@ -30,9 +30,12 @@ pub mod npm;
 pub mod os;
 pub mod python;
 pub mod rpm;
+pub mod sources;
 
 pub use detector::{Context, Detector, Found, purl};
-pub use model::{Distro, Ecosystem, Inventory, Package};
+pub use model::{
+    Confidence, Distro, DockerfileLocation, Ecosystem, IntroducedBy, Inventory, Package, PackageSource,
+};
 
 use drydock_source::{Filesystem, Wants};
 
@@ -60,7 +63,7 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
 /// The files the OS probe and every detector need from the image.
 pub fn wants() -> Wants {
     let mut wants = Wants::new();
-    for f in os::OS_FILES {
+    for f in os::OS_FILES.iter().chain(sources::FILES) {
         wants.add(f);
     }
     for d in detectors() {
@@ -132,6 +135,7 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
             .warnings
             .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
+    inventory.package_sources = sources::read(fs);
     mark_owners(fs, &mut inventory.packages);
     inventory.unscanned = unscanned(fs, &inventory.packages);
     inventory.packages.sort_by(|a, b| {

@@ -84,6 +84,70 @@ pub struct Package {
     /// A development dependency, from a lock file that says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
+    /// The build step that brought the package in (filled in by attribution, after catalog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced_by: Option<IntroducedBy>,
+}
+
+/// Which build step added a layer: the image history's entry for it, and the Dockerfile line
+/// when one is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroducedBy {
+    pub layer: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// The history entry's `created_by`, with the builder's wrapping taken off
+    /// (`RUN apt-get install …`, `COPY app /app`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Whether the layer came with the base image: `None` when nothing tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<DockerfileLocation>,
+    pub confidence: Confidence,
+}
+
+/// How the layer's origin was established, from most to least exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// BuildKit's provenance attestation names the Dockerfile range.
+    Provenance,
+    /// The Dockerfile's instructions were aligned with the image history.
+    Aligned,
+    /// Only the image history's `created_by` is known.
+    History,
+    /// Only the layer is known (no usable history).
+    Layer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DockerfileLocation {
+    pub path: String,
+    /// 1-based, first line of the instruction.
+    pub line: usize,
+    /// Last line, for continuation lines and heredocs.
+    pub end_line: usize,
+    /// The instruction as written, continuation lines joined.
+    pub instruction: String,
+    /// For `COPY --from=STAGE`: the stage the files came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_stage: Option<String>,
+}
+
+/// An archive the image installs packages from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageSource {
+    /// `apt` or `apk`.
+    pub kind: String,
+    pub uri: String,
+    /// `bookworm-security`; for apk `v3.19/main`.
+    pub suite: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// The file that names it.
+    pub file: String,
 }
 
 /// An ELF file no package database or detector accounts for.
@@ -122,6 +186,7 @@ impl Package {
             licenses: Vec::new(),
             owner: None,
             dev: false,
+            introduced_by: None,
         }
     }
 }
@@ -133,4 +198,7 @@ pub struct Inventory {
     #[serde(default)]
     pub unscanned: Vec<Unscanned>,
     pub warnings: Vec<String>,
+    /// The archives the image's package managers install from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package_sources: Vec<PackageSource>,
 }

@@ -62,8 +62,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
             &drydock_catalog::Inventory {
                 distro: doc.image.os.clone(),
                 packages: doc.packages.clone(),
-                unscanned: Vec::new(),
-                warnings: Vec::new(),
+                ..Default::default()
             },
             &store,
         )

@@ -230,12 +230,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         &args.source.read,
         &layer_cache_root(&args.db),
     )?;
-    let inv = drydock_catalog::Inventory {
-        distro: sbom.image.os.clone(),
-        packages: sbom.packages.clone(),
-        unscanned: sbom.unscanned.clone(),
-        warnings: sbom.warnings.clone(),
-    };
+    let inv = sbom.inventory();
     let report = drydock_matcher::match_inventory(&inv, &store).map_err(Failure::input)?;
     warnings.extend(sbom.warnings.iter().cloned());
     warnings.extend(report.warnings);

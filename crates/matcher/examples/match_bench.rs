@@ -132,11 +132,13 @@ fn main() {
                     licenses: vec![],
                     owner: None,
                     dev: false,
+                    introduced_by: None,
                 }
             })
             .collect(),
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let mut best = f64::MAX;
     let mut found = 0;

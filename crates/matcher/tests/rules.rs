@@ -27,6 +27,7 @@ fn pkg(
         licenses: vec![],
         owner: None,
         dev: false,
+        introduced_by: None,
     }
 }
 
@@ -74,6 +75,7 @@ fn debian_matches_by_source_package_and_source_version() {
         )],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();
     let ids: Vec<(&str, Status)> = r.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
@@ -114,6 +116,7 @@ fn debian_matches_by_source_package_and_source_version() {
         )],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let r = match_inventory(&fixed, &store).unwrap();
     assert!(r.findings.iter().all(|f| f.cve() != "CVE-2099-0001"));
@@ -150,6 +153,7 @@ fn alpine_matches_by_origin() {
         ],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();
     let got: Vec<(&str, &str)> = r
@@ -169,6 +173,7 @@ fn rpm_epochs_absent_is_unknown_not_zero() {
         packages: vec![pkg("openssl", version, Ecosystem::Rpm, None, epoch)],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     // No EPOCH tag: compared without epochs, 3.0.7-20 is past the fix.
     assert!(
@@ -214,6 +219,7 @@ fn unknown_os_says_so() {
         )],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();
     assert!(r.findings.is_empty());
@@ -243,6 +249,7 @@ fn rpm_module_streams_must_agree() {
         packages: vec![p],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let ids: Vec<String> = match_inventory(&inv, &store)
         .unwrap()
@@ -261,6 +268,7 @@ fn rpm_module_streams_must_agree() {
         packages: vec![plain_pkg],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let ids: Vec<String> = match_inventory(&inv, &store)
         .unwrap()
@@ -300,6 +308,7 @@ fn packages_of_an_ecosystem_the_database_lacks_are_a_warning_not_a_clean_result(
         ],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     let r = match_inventory(&inv, &store).unwrap();
     assert_eq!(
@@ -333,6 +342,7 @@ fn chromium_at(version: &str) -> Inventory {
         packages: vec![pkg("chromium", version, Ecosystem::Deb, None, None)],
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     }
 }
 

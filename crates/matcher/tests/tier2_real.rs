@@ -40,6 +40,7 @@ fn alpine_310_packages_against_secdb() {
                 licenses: vec![],
                 owner: None,
                 dev: false,
+                introduced_by: None,
             }
         })
         .collect();
@@ -53,6 +54,7 @@ fn alpine_310_packages_against_secdb() {
         packages,
         unscanned: vec![],
         warnings: vec![],
+        package_sources: vec![],
     };
     // The v3.11 secdb repeats the same ALPINE-CVE ids with v3.11's fixes: importing it, before
     // or after v3.10, must change nothing for a 3.10 image.
@@ -148,9 +150,11 @@ fn distro_queries_agree_with_osv_dev() {
                 licenses: vec![],
                 owner: None,
                 dev: false,
+                introduced_by: None,
             }],
             unscanned: vec![],
             warnings: vec![],
+            package_sources: vec![],
         };
         let report = match_inventory(&inv, &store).unwrap();
         let got: BTreeSet<String> = report

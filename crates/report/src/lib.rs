@@ -21,7 +21,7 @@ pub mod spdx;
 pub mod table;
 
 use drydock_catalog::model::Unscanned;
-use drydock_catalog::{Distro, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageSource};
 use serde::{Deserialize, Serialize};
 
 /// Text from images and advisory data made safe for a terminal: control characters (ESC
@@ -81,6 +81,9 @@ pub struct SbomDocument {
     /// ELF executables and shared libraries no package accounts for.
     #[serde(default)]
     pub unscanned: Vec<Unscanned>,
+    /// The archives the image's package managers install from (apt sources, apk repositories).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package_sources: Vec<PackageSource>,
     pub warnings: Vec<String>,
 }
 
@@ -102,7 +105,19 @@ impl SbomDocument {
             image,
             packages: inventory.packages,
             unscanned: inventory.unscanned,
+            package_sources: inventory.package_sources,
             warnings: inventory.warnings,
+        }
+    }
+
+    /// The inventory again, for matching.
+    pub fn inventory(&self) -> Inventory {
+        Inventory {
+            distro: self.image.os.clone(),
+            packages: self.packages.clone(),
+            unscanned: self.unscanned.clone(),
+            warnings: self.warnings.clone(),
+            package_sources: self.package_sources.clone(),
         }
     }
 }

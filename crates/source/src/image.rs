@@ -624,10 +624,21 @@ fn apply_config(image: &mut Image, config: &ImageConfiguration) {
         image.env = c.env().clone().unwrap_or_default();
         image.user = c.user().clone().filter(|u| !u.is_empty());
     }
+    let history = config.history().clone().unwrap_or_default();
+    // Entries pair with layers in order, skipping `empty_layer` ones. When the counts differ the
+    // pairing is unknowable: shifting entries would blame the wrong step for every package.
+    let producing = history.iter().filter(|h| !h.empty_layer().unwrap_or(false)).count();
+    let usable = producing == image.layers.len();
+    if !history.is_empty() && !usable {
+        image.warnings.push(format!(
+            "the image history lists {producing} layer-creating step(s) for {} layer(s): it is not used to attribute layers",
+            image.layers.len()
+        ));
+    }
     let mut next_layer = 0;
-    for h in config.history().clone().unwrap_or_default() {
+    for h in history {
         let empty = h.empty_layer().unwrap_or(false);
-        let layer = (!empty && next_layer < image.layers.len()).then_some(next_layer);
+        let layer = (usable && !empty).then_some(next_layer);
         if let Some(i) = layer {
             image.layers[i].created_by = h.created_by().clone();
             next_layer += 1;

@@ -145,6 +145,7 @@ impl Detector for Rpm {
                     licenses: h.license.into_iter().collect(),
                     owner: None,
                     dev: false,
+                    introduced_by: None,
                 });
             }
         }
