@@ -44,7 +44,7 @@ pub struct SuiteInfo {
     pub etag: Option<String>,
 }
 
-/// One parsed index part: binary package name → newest version in it.
+/// One parsed index part: binary package name → newest version in it (see [`Published`]).
 #[derive(Debug, Clone)]
 pub struct IndexPart {
     pub info: SuiteInfo,
@@ -129,16 +129,27 @@ pub fn parse_packages(text: &str, into: &mut BTreeMap<String, String>) -> Result
     for (n, stanza) in text.split("\n\n").enumerate() {
         let mut name = None;
         let mut version = None;
+        let mut source_version = None;
         for line in stanza.lines() {
             if let Some(v) = line.strip_prefix("Package:") {
                 name = Some(v.trim());
             } else if let Some(v) = line.strip_prefix("Version:") {
                 version = Some(v.trim());
+            } else if let Some(v) = line.strip_prefix("Source:") {
+                // `Source: openssl (3.0.15-1~deb12u1)` when the binary's version differs.
+                source_version = v
+                    .split_once('(')
+                    .and_then(|(_, rest)| rest.split_once(')'))
+                    .map(|(v, _)| v.trim());
             }
         }
         match (name, version) {
             (Some(name), Some(version)) if !name.is_empty() && !version.is_empty() => {
-                keep_newest(into, name, version, Scheme::Dpkg);
+                let value = match source_version {
+                    Some(sv) if sv != version => format!("{version}\t{sv}"),
+                    _ => version.to_string(),
+                };
+                keep_newest(into, name, &value, Scheme::Dpkg);
                 count += 1;
             }
             (None, None) if stanza.trim().is_empty() => {}
@@ -148,11 +159,35 @@ pub fn parse_packages(text: &str, into: &mut BTreeMap<String, String>) -> Result
     Ok(count)
 }
 
-fn keep_newest(into: &mut BTreeMap<String, String>, name: &str, version: &str, scheme: Scheme) {
+/// A published binary package: its version, and its source package's when that differs
+/// (stored as `VERSION` or `VERSION\tSOURCE_VERSION`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub version: String,
+    pub source_version: String,
+}
+
+impl Published {
+    pub fn decode(value: &str) -> Published {
+        match value.split_once('\t') {
+            Some((v, sv)) => Published {
+                version: v.to_string(),
+                source_version: sv.to_string(),
+            },
+            None => Published {
+                version: value.to_string(),
+                source_version: value.to_string(),
+            },
+        }
+    }
+}
+
+fn keep_newest(into: &mut BTreeMap<String, String>, name: &str, value: &str, scheme: Scheme) {
+    let version = |v: &str| v.split('\t').next().unwrap_or(v).to_string();
     match into.get(name) {
-        Some(old) if scheme.compare(old, version).is_ok_and(|o| o.is_ge()) => {}
+        Some(old) if scheme.compare(&version(old), &version(value)).is_ok_and(|o| o.is_ge()) => {}
         _ => {
-            into.insert(name.to_string(), version.to_string());
+            into.insert(name.to_string(), value.to_string());
         }
     }
 }
