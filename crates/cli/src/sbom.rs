@@ -24,6 +24,9 @@ pub struct SourceArgs {
     pub source: String,
     #[command(flatten)]
     pub read: ReadOptions,
+    /// The Dockerfile that built the image: each package is traced to its instruction and line
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
 }
 
 /// How images are read: shared by every command that reads one or more images.
@@ -114,6 +117,25 @@ pub fn inventory(
     args: &ReadOptions,
     cache_root: &std::path::Path,
 ) -> Result<SbomDocument, Failure> {
+    inventory_with(source, args, cache_root, None)
+}
+
+/// [`inventory`], with each package traced to its build step (and Dockerfile line, given one).
+pub fn inventory_with(
+    source: &str,
+    args: &ReadOptions,
+    cache_root: &std::path::Path,
+    dockerfile: Option<&std::path::Path>,
+) -> Result<SbomDocument, Failure> {
+    let dockerfile = dockerfile
+        .map(|path| -> Result<(String, drydock_dockerfile::Dockerfile), Failure> {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{shown}: {e}")))?;
+            let file = drydock_dockerfile::parse(&text)
+                .map_err(|e| Failure::input(format!("{shown}:{}: {}", e.line, e.message)))?;
+            Ok((shown, file))
+        })
+        .transpose()?;
     let spec = SourceSpec::parse(source)?;
     let platform: Platform = args.platform.parse()?;
     let options = registry_options(args)?;
@@ -137,10 +159,22 @@ pub fn inventory(
     }
     let mut inventory = drydock_catalog::catalog_with_env(&fs, &image.env)?;
     inventory.warnings.splice(0..0, image.warnings.iter().cloned());
+    let diff_ids: Vec<Option<String>> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
+    let input = dockerfile
+        .as_ref()
+        .map(|(path, file)| drydock_attribution::DockerfileInput { path, file });
+    let attribution = drydock_attribution::attribute(&diff_ids, &image.history, input.as_ref());
+    drydock_attribution::apply(&mut inventory.packages, &attribution);
+    inventory.warnings.extend(attribution.warnings.iter().cloned());
     for w in &inventory.warnings {
         eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
-    Ok(SbomDocument::new(summary(&image), inventory))
+    let mut image_summary = summary(&image);
+    for (layer, origin) in image_summary.layers.iter_mut().zip(&attribution.layers) {
+        layer.base_image = origin.base_image;
+        layer.dockerfile = origin.dockerfile.clone();
+    }
+    Ok(SbomDocument::new(image_summary, inventory))
 }
 
 fn progress_bar(image: &Image, quiet: bool) -> Option<indicatif::ProgressBar> {
@@ -177,6 +211,7 @@ pub fn summary(image: &Image) -> ImageSummary {
                 media_type: l.media_type.clone(),
                 size: l.size,
                 created_by: l.created_by.clone(),
+                ..Default::default()
             })
             .collect(),
     }
@@ -199,10 +234,11 @@ pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure>
 }
 
 pub fn run(args: SbomArgs) -> Result<u8, Failure> {
-    let doc = inventory(
+    let doc = inventory_with(
         &args.source.source,
         &args.source.read,
         &layer_cache_root(&args.db),
+        args.source.dockerfile.as_deref(),
     )?;
     let text = match args.format {
         SbomFormat::Table => drydock_report::terminal_safe(&drydock_report::table::render(&doc)),

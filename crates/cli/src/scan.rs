@@ -44,6 +44,10 @@ pub struct ScanArgs {
     /// Leave out findings that have no fixed version yet
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Only report findings of these fix classes (comma-separated: rebuild, base-image,
+    /// upgrade, no-fix, unknown); --fail-on then counts only those
+    #[arg(long, value_delimiter = ',', value_name = "CLASS")]
+    pub fix_class: Vec<drydock_advise::FixClass>,
     /// Exit with code 1 when a finding at or above this severity remains; `new:SEVERITY` counts
     /// only findings the change brought in (against --baseline)
     #[arg(long, value_name = "[new:]SEVERITY")]
@@ -225,10 +229,11 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
     let (store, database, mut warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    let sbom = inventory(
+    let sbom = crate::sbom::inventory_with(
         &args.source.source,
         &args.source.read,
         &layer_cache_root(&args.db),
+        args.source.dockerfile.as_deref(),
     )?;
     let inv = sbom.inventory();
     let report = drydock_matcher::match_inventory(&inv, &store).map_err(Failure::input)?;
@@ -276,22 +281,47 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         }
         None => None,
     };
+    let advice = drydock_advise::advise(
+        &findings,
+        &drydock_advise::Image {
+            distro: sbom.image.os.as_ref(),
+            packages: &sbom.packages,
+            package_sources: &sbom.package_sources,
+        },
+        &store,
+    );
+    let with_fixes = !findings.is_empty();
+    if with_fixes {
+        warnings.extend(advice.warnings);
+    }
+    let origins: std::collections::HashMap<&str, &drydock_catalog::IntroducedBy> = sbom
+        .packages
+        .iter()
+        .filter_map(|p| Some((p.purl.as_str(), p.introduced_by.as_ref()?)))
+        .collect();
+    let mut fixes = advice.fixes.into_iter();
     warnings.sort();
     warnings.dedup();
     for w in warnings.iter().filter(|w| !sbom.warnings.contains(w)) {
         eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
-    let mut reported: Vec<ReportedFinding> = match &baseline {
-        Some((_, _, c)) => findings
-            .into_iter()
-            .zip(c.judgements.iter().cloned())
-            .map(|(f, j)| ReportedFinding::new(f, Some(j)))
-            .collect(),
-        None => findings
-            .into_iter()
-            .map(|f| ReportedFinding::new(f, None))
-            .collect(),
+    let judgements: Vec<Option<drydock_baseline::Judgement>> = match &baseline {
+        Some((_, _, c)) => c.judgements.iter().cloned().map(Some).collect(),
+        None => vec![None; findings.len()],
     };
+    let mut reported: Vec<ReportedFinding> = findings
+        .into_iter()
+        .zip(judgements)
+        .map(|(f, j)| {
+            let mut r = ReportedFinding::new(f, j);
+            r.introduced_by = origins.get(r.package.purl.as_str()).map(|i| (*i).clone());
+            r.fix = fixes.next();
+            r
+        })
+        .collect();
+    if !args.fix_class.is_empty() {
+        reported.retain(|f| f.fix.as_ref().is_some_and(|x| args.fix_class.contains(&x.class)));
+    }
     let failing = args.fail_on.map(|gate| {
         let n = reported
             .iter()

@@ -55,6 +55,12 @@ pub struct LayerSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     pub created_by: Option<String>,
+    /// Whether the layer came with the base image, when that is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<bool>,
+    /// The Dockerfile instruction that made it, when `--dockerfile` was aligned with the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<drydock_catalog::DockerfileLocation>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

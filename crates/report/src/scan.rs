@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use drydock_baseline::{Fingerprint, Judgement, State};
-use drydock_catalog::Package;
+use drydock_advise::Fix;
+use drydock_catalog::{IntroducedBy, Package};
 use drydock_matcher::{Finding, Status};
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,9 @@ pub struct Summary {
     pub by_severity: BTreeMap<String, usize>,
     pub fixable: usize,
     pub suppressed: usize,
+    /// Findings per fix class (`rebuild`, `base-image`, …), when fixes were worked out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_fix_class: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,6 +58,12 @@ pub struct ReportedFinding {
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Judgement>,
+    /// The build step that brought the package in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced_by: Option<IntroducedBy>,
+    /// The cheapest fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
 }
 
 impl std::ops::Deref for ReportedFinding {
@@ -69,8 +79,39 @@ impl ReportedFinding {
             fingerprint: Fingerprint::of(&finding).key(),
             finding,
             baseline,
+            introduced_by: None,
+            fix: None,
         }
     }
+
+    /// The Dockerfile line, else the history step, else the layer, for people.
+    pub fn origin(&self) -> String {
+        let Some(i) = &self.introduced_by else {
+            return self.layer.map(|l| format!("layer {l}")).unwrap_or_default();
+        };
+        match (&i.dockerfile, &i.created_by) {
+            (Some(d), _) => format!("{}:{} {}", file_name(&d.path), d.line, shorten(&d.instruction, 40)),
+            (None, Some(c)) => format!("layer {}: {}", i.layer, shorten(&collapse(c), 40)),
+            (None, None) => format!("layer {}", i.layer),
+        }
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
 }
 
 /// The baseline a scan was held against, and its totals.
@@ -128,6 +169,9 @@ impl ScanDocument {
                 .or_default() += 1;
             if f.status == Status::Fixed {
                 summary.fixable += 1;
+            }
+            if let Some(fix) = &f.fix {
+                *summary.by_fix_class.entry(fix.class.as_str().to_string()).or_default() += 1;
             }
         }
         ScanDocument {
@@ -236,7 +280,19 @@ pub fn table(doc: &ScanDocument) -> String {
         let mut t = Table::new();
         t.load_style(UTF8_BORDERS_ONLY)
             .set_content_arrangement(ContentArrangement::Dynamic);
-        let mut header = vec!["PACKAGE", "INSTALLED", "FIXED IN", "STATUS", "LAYER", "ADVISORY"];
+        let attributed = doc.findings.iter().any(|f| f.introduced_by.is_some());
+        let fixes = doc.findings.iter().any(|f| f.fix.is_some());
+        let mut header = vec![
+            "PACKAGE",
+            "INSTALLED",
+            "FIXED IN",
+            "STATUS",
+            if attributed { "INTRODUCED BY" } else { "LAYER" },
+            "ADVISORY",
+        ];
+        if fixes {
+            header.push("FIX");
+        }
         if doc.baseline.is_some() {
             header.push("BASELINE");
         }
@@ -255,9 +311,16 @@ pub fn table(doc: &ScanDocument) -> String {
                 f.package.version.clone(),
                 f.fixed_version.clone().unwrap_or_default(),
                 f.status.as_str().to_string(),
-                f.layer.map(|l| l.to_string()).unwrap_or_default(),
+                if attributed {
+                    f.origin()
+                } else {
+                    f.layer.map(|l| l.to_string()).unwrap_or_default()
+                },
                 advisory,
             ];
+            if fixes {
+                row.push(f.fix.as_ref().map(fix_word).unwrap_or_default());
+            }
             if doc.baseline.is_some() {
                 row.push(f.baseline.as_ref().map(baseline_word).unwrap_or_default());
             }
@@ -269,6 +332,11 @@ pub fn table(doc: &ScanDocument) -> String {
     out.push('\n');
     out.push_str(&summary_line(doc));
     out.push('\n');
+    let fixes: Vec<Fix> = doc.findings.iter().filter_map(|f| f.fix.clone()).collect();
+    if let Some(line) = drydock_advise::summary(&fixes) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     if let Some(b) = &doc.baseline {
         out.push_str(&format!(
             "Against the baseline ({} {}): {} new, {} unchanged, {} updated; {} newly disclosed in what the baseline already had; {} fixed by the change\n",
@@ -282,6 +350,16 @@ pub fn table(doc: &ScanDocument) -> String {
         ));
     }
     out
+}
+
+/// The class, with the version a rebuild or upgrade gets.
+fn fix_word(fix: &Fix) -> String {
+    match (&fix.version, fix.class) {
+        (Some(v), drydock_advise::FixClass::Rebuild | drydock_advise::FixClass::Upgrade) => {
+            format!("{} → {v}", fix.class.as_str())
+        }
+        _ => fix.class.as_str().to_string(),
+    }
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -313,12 +391,12 @@ pub fn sarif(doc: &ScanDocument) -> String {
         .baseline
         .iter()
         .flat_map(|b| b.absent.iter())
-        .map(|f| (f, Some("absent")));
+        .map(|f| (f, Some("absent"), None));
     let current = doc
         .findings
         .iter()
-        .map(|f| (&f.finding, f.baseline.as_ref().map(|j| j.state.as_str())));
-    for (f, state) in current.chain(absent) {
+        .map(|f| (&f.finding, f.baseline.as_ref().map(|j| j.state.as_str()), Some(f)));
+    for (f, state, extra) in current.chain(absent) {
         let idx = *rule_index.entry(f.id.clone()).or_insert_with(|| {
             let text = f.summary.clone().unwrap_or_else(|| format!("{} in {}", f.cve(), f.package.name));
             rules.push(json!({
@@ -346,24 +424,53 @@ pub fn sarif(doc: &ScanDocument) -> String {
                 .map(|v| format!("; fixed in {v}"))
                 .unwrap_or_default()
         );
+        let image_location = json!({
+            "physicalLocation": {
+                "artifactLocation": {"uri": doc.image.name.replace(':', "/").trim_start_matches('/').to_string()},
+                "region": {"startLine": 1, "startColumn": 1}
+            },
+            "message": {"text": location}
+        });
+        // The Dockerfile line first: code scanning annotates it in the pull request.
+        let dockerfile = extra
+            .and_then(|r| r.introduced_by.as_ref())
+            .and_then(|i| i.dockerfile.as_ref());
+        let locations = match dockerfile {
+            Some(d) => json!([{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": d.path.trim_start_matches("./")},
+                    "region": {"startLine": d.line, "endLine": d.end_line, "startColumn": 1}
+                },
+                "message": {"text": format!("{} installs {}", shorten(&d.instruction, 80), f.package.name)}
+            }, image_location]),
+            None => json!([image_location]),
+        };
+        let message = match extra.and_then(|r| r.fix.as_ref()) {
+            Some(fix) => format!("{message}. Fix ({}): {}", fix.class.as_str(), fix.action),
+            None => message,
+        };
         let mut result = json!({
             "ruleId": f.id,
             "ruleIndex": idx,
             "level": sarif_level(f.severity),
             "message": {"text": message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": doc.image.name.replace(':', "/").trim_start_matches('/').to_string()},
-                    "region": {"startLine": 1, "startColumn": 1}
-                },
-                "message": {"text": location}
-            }],
+            "locations": locations,
             // No version, layer or line: the alert survives upgrades and rebuilds.
             "partialFingerprints": {"drydock/v2": Fingerprint::of(f).key()},
             "properties": {"advisories": f.advisories, "aliases": f.aliases, "status": f.status.as_str(), "fixedVersion": f.fixed_version},
         });
         if let Some(state) = state {
             result["baselineState"] = json!(state);
+        }
+        result["properties"]["image"] = json!(doc.image.name);
+        result["properties"]["layer"] = json!(f.layer);
+        if let Some(r) = extra {
+            if let Some(i) = &r.introduced_by {
+                result["properties"]["introducedBy"] = json!(i);
+            }
+            if let Some(fix) = &r.fix {
+                result["properties"]["fix"] = json!(fix);
+            }
         }
         results.push(result);
     }
@@ -437,8 +544,10 @@ pub fn gitlab(doc: &ScanDocument, started: &str) -> String {
                 },
                 "links": [{"url": format!("https://osv.dev/vulnerability/{}", f.id)}],
             });
-            if let Some(fixed) = &f.fixed_version {
-                v["solution"] = json!(format!("Upgrade {} to {fixed}", f.package.name));
+            match (&f.fix, &f.fixed_version) {
+                (Some(fix), _) => v["solution"] = json!(fix.action),
+                (None, Some(fixed)) => v["solution"] = json!(format!("Upgrade {} to {fixed}", f.package.name)),
+                (None, None) => {}
             }
             v
         })
@@ -490,8 +599,22 @@ pub fn cyclonedx(doc: &ScanDocument, sbom: &crate::SbomDocument) -> String {
             if let Some(score) = f.score {
                 v["ratings"][0]["score"] = serde_json::json!(score);
             }
-            if let Some(fixed) = &f.fixed_version {
-                v["recommendation"] = serde_json::json!(format!("Upgrade {} to {fixed}", f.package.name));
+            match (&f.fix, &f.fixed_version) {
+                (Some(fix), _) => {
+                    v["recommendation"] = serde_json::json!(format!("{}: {}", fix.class.as_str(), fix.action));
+                    if let Some(props) = v["properties"].as_array_mut() {
+                        props.push(serde_json::json!({"name": "drydock:fix-class", "value": fix.class.as_str()}));
+                    }
+                }
+                (None, Some(fixed)) => {
+                    v["recommendation"] = serde_json::json!(format!("Upgrade {} to {fixed}", f.package.name));
+                }
+                (None, None) => {}
+            }
+            if let Some(d) = f.introduced_by.as_ref().and_then(|i| i.dockerfile.as_ref())
+                && let Some(props) = v["properties"].as_array_mut()
+            {
+                props.push(serde_json::json!({"name": "drydock:dockerfile", "value": format!("{}:{}", d.path, d.line)}));
             }
             if !f.aliases.is_empty() {
                 v["references"] = serde_json::Value::Array(
