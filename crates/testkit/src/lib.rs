@@ -46,6 +46,15 @@ pub fn built_images() -> Option<PathBuf> {
     require_or_skip("built images ($DRYDOCK_IMAGES)", found)
 }
 
+/// The attribution example built by `examples/attribution/build.sh`, through
+/// `$DRYDOCK_ATTRIBUTION_IMAGE` (its output folder: `oci/` and `facts.env`).
+pub fn attribution_image() -> Option<PathBuf> {
+    let found = std::env::var_os("DRYDOCK_ATTRIBUTION_IMAGE")
+        .map(PathBuf::from)
+        .filter(|p| p.join("facts.env").is_file() && p.join("oci/index.json").is_file());
+    require_or_skip("the attribution example image ($DRYDOCK_ATTRIBUTION_IMAGE)", found)
+}
+
 pub fn sha256(data: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(data)))
 }
