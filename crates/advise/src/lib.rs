@@ -274,7 +274,7 @@ fn classify(finding: &Finding, package: Option<&Package>, archive: &ArchiveView,
         missing.insert(what);
         return Fix {
             class: FixClass::Unknown,
-            action: format!("no archive data to tell whether a rebuild fixes {name}; fixed in {fixed}"),
+            action: format!("upgrade {name} to {fixed}; no archive data tells whether a rebuild gets it"),
             version: Some(fixed),
             suite: None,
         };

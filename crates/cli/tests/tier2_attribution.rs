@@ -205,7 +205,13 @@ fn findings_carry_their_fix_class() {
     let rebuild = by_id("TEST-REBUILD-1");
     assert_eq!(rebuild["package"]["name"], f["REBUILD_PKG"].as_str());
     assert_eq!(rebuild["fix"]["class"], "rebuild");
-    assert_eq!(rebuild["fix"]["version"], f["REBUILD_SECURITY_VERSION"].as_str());
+    // What a rebuild gets today: at least the build that was newer when the image was made.
+    let gets = rebuild["fix"]["version"].as_str().unwrap();
+    let ge = std::process::Command::new("dpkg")
+        .args(["--compare-versions", gets, "ge", &f["REBUILD_SECURITY_VERSION"]])
+        .status()
+        .unwrap();
+    assert!(ge.success(), "a rebuild gets {gets}");
     assert_eq!(rebuild["fix"]["suite"], "debian:bookworm-security");
     assert_eq!(rebuild["introduced_by"]["dockerfile"]["line"].as_u64(), Some(lines_of("RUN grep -v -- -security").0));
 
@@ -242,7 +248,7 @@ fn findings_carry_their_fix_class() {
     // CycloneDX: the recommendation is the fix.
     let bom = json_of(&drydock(c, &["scan", &image, "--dockerfile", &df, "-f", "cyclonedx", "-q"]));
     let v = bom["vulnerabilities"].as_array().unwrap().iter().find(|v| v["id"] == "TEST-REBUILD-1").unwrap();
-    assert!(v["recommendation"].as_str().unwrap().starts_with("rebuild: rebuild without cache"), "{}", v["recommendation"]);
+    assert!(v["recommendation"].as_str().unwrap().starts_with("Rebuild without cache"), "{}", v["recommendation"]);
 
     // Table: the columns and the summary line.
     let out = drydock(c, &["scan", &image, "--dockerfile", &df, "-q"]);

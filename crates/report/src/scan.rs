@@ -352,6 +352,15 @@ pub fn table(doc: &ScanDocument) -> String {
     out
 }
 
+/// The action as a sentence: capitalised.
+fn sentence(action: &str) -> String {
+    let mut chars = action.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The class, with the version a rebuild or upgrade gets.
 fn fix_word(fix: &Fix) -> String {
     match (&fix.version, fix.class) {
@@ -545,7 +554,7 @@ pub fn gitlab(doc: &ScanDocument, started: &str) -> String {
                 "links": [{"url": format!("https://osv.dev/vulnerability/{}", f.id)}],
             });
             match (&f.fix, &f.fixed_version) {
-                (Some(fix), _) => v["solution"] = json!(fix.action),
+                (Some(fix), _) => v["solution"] = json!(sentence(&fix.action)),
                 (None, Some(fixed)) => v["solution"] = json!(format!("Upgrade {} to {fixed}", f.package.name)),
                 (None, None) => {}
             }
@@ -601,7 +610,7 @@ pub fn cyclonedx(doc: &ScanDocument, sbom: &crate::SbomDocument) -> String {
             }
             match (&f.fix, &f.fixed_version) {
                 (Some(fix), _) => {
-                    v["recommendation"] = serde_json::json!(format!("{}: {}", fix.class.as_str(), fix.action));
+                    v["recommendation"] = serde_json::json!(sentence(&fix.action));
                     if let Some(props) = v["properties"].as_array_mut() {
                         props.push(serde_json::json!({"name": "drydock:fix-class", "value": fix.class.as_str()}));
                     }

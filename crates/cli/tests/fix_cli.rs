@@ -1,0 +1,145 @@
+//! `--dockerfile` and fix classes end to end on a synthetic image: a Debian base layer, a RUN
+//! that installs a Debian package, a RUN that pins a PyPI package; an archive index of the
+//! security suite that publishes the Debian package's fix.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use drydock_testkit::{Comp, ImageBuilder, LayerBuilder};
+
+const SOURCES: &str = "deb http://deb.example/debian bookworm main\ndeb http://deb.example/debian-security bookworm-security main\n";
+
+fn status(packages: &[(&str, &str)]) -> String {
+    packages
+        .iter()
+        .map(|(n, v)| format!("Package: {n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: {v}\nDescription: test\n\n"))
+        .collect()
+}
+
+const DOCKERFILE: &str = "FROM debian:12
+ARG EXTRA=yes
+RUN apt-get update \\
+ && apt-get install -y own-pkg
+RUN pip install jinja2==2.11.2
+CMD [\"sh\"]
+";
+
+fn build(dir: &Path) -> String {
+    let base = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n")
+        .file("etc/apt/sources.list", SOURCES.as_bytes())
+        .file("var/lib/dpkg/status", status(&[("base-pkg", "1.0-1")]).as_bytes())
+        .finish();
+    let apt = LayerBuilder::new()
+        .file("var/lib/dpkg/status", status(&[("base-pkg", "1.0-1"), ("own-pkg", "2.0-1")]).as_bytes())
+        .finish();
+    let pip = LayerBuilder::new()
+        .file(
+            "usr/local/lib/python3.11/dist-packages/Jinja2-2.11.2.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.11.2\n",
+        )
+        .finish();
+    let image = ImageBuilder::new()
+        .layer(base, Comp::Gzip, "/bin/sh -c #(nop) ADD file:0123 in / ")
+        .layer(apt, Comp::Gzip, "|1 EXTRA=yes /bin/sh -c apt-get update  && apt-get install -y own-pkg")
+        .layer(pip, Comp::Gzip, "|1 EXTRA=yes /bin/sh -c pip install jinja2==2.11.2");
+    let layout = dir.join("image");
+    image.write_oci_dir(&layout);
+    std::fs::write(dir.join("Dockerfile"), DOCKERFILE).unwrap();
+
+    let records = dir.join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    let osv = |id: &str, eco: &str, name: &str, fixed: Option<&str>| {
+        let mut events = vec![serde_json::json!({"introduced": "0"})];
+        if let Some(f) = fixed {
+            events.push(serde_json::json!({"fixed": f}));
+        }
+        let r = serde_json::json!({"id": id, "modified": "2026-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": eco, "name": name}, "ranges": [{"type": "ECOSYSTEM", "events": events}]}]});
+        std::fs::write(records.join(format!("{id}.json")), r.to_string()).unwrap();
+    };
+    osv("TEST-OWN", "Debian:12", "own-pkg", Some("2.0-1+deb12u1"));
+    osv("TEST-OWN-LATER", "Debian:12", "own-pkg", Some("2.0-1+deb12u9"));
+    osv("TEST-BASE", "Debian:12", "base-pkg", Some("1.0-1+deb12u1"));
+    osv("TEST-JINJA", "PyPI", "jinja2", Some("2.11.3"));
+    osv("TEST-NOFIX", "Debian:12", "base-pkg", None);
+
+    let suite = dir.join("mirror/dists/bookworm-security");
+    std::fs::create_dir_all(suite.join("main/binary-amd64")).unwrap();
+    std::fs::write(
+        suite.join("Release"),
+        "Origin: Debian\nSuite: oldstable-security\nCodename: bookworm-security\nVersion: 12\nDate: Sat, 28 Nov 2026 02:53:00 UTC\nArchitectures: amd64\nComponents: main\n",
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("main/binary-amd64/Packages"),
+        "Package: own-pkg\nVersion: 2.0-1+deb12u1\nArchitecture: amd64\n\nPackage: base-pkg\nVersion: 1.0-1+deb12u1\nArchitecture: amd64\n",
+    )
+    .unwrap();
+    format!("oci:{}", layout.display())
+}
+
+fn drydock(cache: &Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("drydock")
+        .unwrap()
+        .env("DRYDOCK_CACHE_DIR", cache)
+        .env("DRYDOCK_NO_CACHE", "true")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn findings_are_traced_and_classed() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = build(dir.path());
+    let cache = dir.path().join("cache");
+    let df = dir.path().join("Dockerfile").display().to_string();
+    for p in ["records", "mirror/dists/bookworm-security/Release"] {
+        let out = drydock(&cache, &["db", "import", &dir.path().join(p).display().to_string()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = drydock(&cache, &["scan", &image, "--dockerfile", &df, "-f", "json", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // bookworm itself was not imported: said, not guessed.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no archive index for debian:bookworm"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fix = |id: &str| {
+        let f = doc["findings"].as_array().unwrap().iter().find(|f| f["id"] == id).unwrap_or_else(|| panic!("{id}"));
+        (f["fix"]["class"].as_str().unwrap().to_string(), f["fix"]["version"].as_str().map(str::to_string), f["introduced_by"]["dockerfile"]["line"].as_u64())
+    };
+    assert_eq!(fix("TEST-OWN"), ("rebuild".into(), Some("2.0-1+deb12u1".into()), Some(3)));
+    // A later fix than the archive has: no fix a rebuild could get yet.
+    assert_eq!(fix("TEST-OWN-LATER").0, "no-fix");
+    assert_eq!(fix("TEST-BASE"), ("base-image".into(), Some("1.0-1+deb12u1".into()), None));
+    assert_eq!(fix("TEST-JINJA"), ("upgrade".into(), Some("2.11.3".into()), Some(5)));
+    assert_eq!(fix("TEST-NOFIX").0, "no-fix");
+    let own = doc["findings"].as_array().unwrap().iter().find(|f| f["id"] == "TEST-OWN").unwrap();
+    assert_eq!(own["introduced_by"]["dockerfile"]["end_line"].as_u64(), Some(4));
+    assert_eq!(own["introduced_by"]["base_image"], false);
+    assert_eq!(doc["summary"]["by_fix_class"]["no-fix"].as_u64(), Some(2));
+
+    let out = drydock(&cache, &["scan", &image, "--dockerfile", &df, "-q", "--fix-class", "rebuild,upgrade"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("Of 2 findings: 1 is fixed by a rebuild; 1 needs an upgrade."), "{table}");
+    assert!(!table.contains("TEST-BASE"), "{table}");
+
+    let out = drydock(&cache, &["scan", &image, "-q", "--fix-class", "later"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // Without --dockerfile: the history only, and no base boundary.
+    let out = drydock(&cache, &["sbom", &image, "-f", "json", "-q"]);
+    let sbom: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let own = sbom["packages"].as_array().unwrap().iter().find(|p| p["name"] == "own-pkg").unwrap();
+    assert_eq!(own["introduced_by"]["confidence"], "history");
+    assert_eq!(own["introduced_by"]["created_by"], "RUN apt-get update  && apt-get install -y own-pkg");
+    assert!(own["introduced_by"]["base_image"].is_null());
+    assert_eq!(sbom["package_sources"].as_array().unwrap().len(), 2);
+
+    // A Dockerfile that does not parse is an input error naming its line.
+    std::fs::write(dir.path().join("Bad"), "FROM debian:12\nRUN <<EOF\necho\n").unwrap();
+    let out = drydock(&cache, &["sbom", &image, "--dockerfile", &dir.path().join("Bad").display().to_string(), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Bad:"), "{}", String::from_utf8_lossy(&out.stderr));
+}
