@@ -115,7 +115,12 @@ pub fn advise(findings: &[Finding], image: &Image, store: &Store) -> Advice {
         .collect();
     let warnings = missing
         .into_iter()
-        .map(|m: String| format!("no archive index for {m}: fix classes of its packages are unknown; {}", archive.hint()))
+        .map(|m: String| {
+            format!(
+                "no archive index for {m}: fix classes of its packages are unknown; {}",
+                archive.hint()
+            )
+        })
         .collect();
     Advice { fixes, warnings }
 }
@@ -171,7 +176,11 @@ impl<'a> ArchiveView<'a> {
         let distro = self.distro.as_deref()?;
         let mut best: Option<(String, Published)> = None;
         for suite in self.suites.iter().filter(|s| self.known.contains(*s)) {
-            for (_, value) in self.store.archive_versions(distro, suite, name).unwrap_or_default() {
+            for (_, value) in self
+                .store
+                .archive_versions(distro, suite, name)
+                .unwrap_or_default()
+            {
                 let published = Published::decode(&value);
                 let newer = match &best {
                     None => true,
@@ -197,7 +206,12 @@ fn os_scheme(e: Ecosystem) -> Option<Scheme> {
     }
 }
 
-fn classify(finding: &Finding, package: Option<&Package>, archive: &ArchiveView, missing: &mut BTreeSet<String>) -> Fix {
+fn classify(
+    finding: &Finding,
+    package: Option<&Package>,
+    archive: &ArchiveView,
+    missing: &mut BTreeSet<String>,
+) -> Fix {
     let name = &finding.package.name;
     let introduced = package.and_then(|p| p.introduced_by.as_ref());
     let fixed = match (&finding.status, &finding.fixed_version) {
@@ -229,7 +243,12 @@ fn classify(finding: &Finding, package: Option<&Package>, archive: &ArchiveView,
     }
     let line = introduced.and_then(dockerfile_line);
     let instruction = introduced
-        .and_then(|i| i.dockerfile.as_ref().map(|d| d.instruction.clone()).or(i.created_by.clone()))
+        .and_then(|i| {
+            i.dockerfile
+                .as_ref()
+                .map(|d| d.instruction.clone())
+                .or(i.created_by.clone())
+        })
         .unwrap_or_default();
     let Some(scheme) = os_scheme(finding.package.ecosystem) else {
         let pin = find_pin(&instruction, name, &finding.package.version);
@@ -255,7 +274,9 @@ fn classify(finding: &Finding, package: Option<&Package>, archive: &ArchiveView,
         return Fix {
             class: FixClass::Upgrade,
             action: match &line {
-                Some(line) => format!("{name} is pinned by `{pin}` at {line}: change the pin to {fixed} or later"),
+                Some(line) => {
+                    format!("{name} is pinned by `{pin}` at {line}: change the pin to {fixed} or later")
+                }
                 None => format!("{name} is pinned by `{pin}`: change the pin to {fixed} or later"),
             },
             version: Some(fixed),
@@ -279,7 +300,11 @@ fn classify(finding: &Finding, package: Option<&Package>, archive: &ArchiveView,
             suite: None,
         };
     }
-    let partial: Vec<&String> = archive.suites.iter().filter(|s| !archive.known.contains(*s)).collect();
+    let partial: Vec<&String> = archive
+        .suites
+        .iter()
+        .filter(|s| !archive.known.contains(*s))
+        .collect();
     if !partial.is_empty() {
         missing.insert(format!(
             "{distro}:{}",
@@ -339,11 +364,16 @@ pub fn find_pin(instruction: &str, name: &str, version: &str) -> Option<String> 
     for word in instruction.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|') {
         let word = word.trim_matches(|c| c == '"' || c == '\'');
         for sep in ["==", "===", "@", "="] {
-            let Some((n, v)) = word.rsplit_once(sep) else { continue };
+            let Some((n, v)) = word.rsplit_once(sep) else {
+                continue;
+            };
             let n = n.trim_end_matches('=');
             // `name[extra]==v` for pip.
             let n = n.split('[').next().unwrap_or(n);
-            if (n.eq_ignore_ascii_case(&lower) || normalized(n) == normalized(name)) && !v.is_empty() && v == version {
+            if (n.eq_ignore_ascii_case(&lower) || normalized(n) == normalized(name))
+                && !v.is_empty()
+                && v == version
+            {
                 return Some(word.to_string());
             }
         }
@@ -371,7 +401,9 @@ pub fn summary(fixes: &[Fix]) -> Option<String> {
         let Some(&n) = counts.get(&class) else { continue };
         let phrase = match class {
             FixClass::Rebuild => format!("{n} {} fixed by a rebuild", if n == 1 { "is" } else { "are" }),
-            FixClass::BaseImage => format!("{n} {} a newer base image", if n == 1 { "needs" } else { "need" }),
+            FixClass::BaseImage => {
+                format!("{n} {} a newer base image", if n == 1 { "needs" } else { "need" })
+            }
             FixClass::Upgrade => format!("{n} {} an upgrade", if n == 1 { "needs" } else { "need" }),
             FixClass::NoFix => format!("{n} {} no fix yet", if n == 1 { "has" } else { "have" }),
             FixClass::Unknown => format!("{n} cannot be classed without archive data"),

@@ -10,7 +10,12 @@
 //!   the first aligned instruction is the base image. A Dockerfile that does not fit the image
 //!   is reported, and attribution falls back to the history alone.
 //!
+//! * [`provenance`] reads BuildKit's provenance attestation, which names the step behind each
+//!   layer exactly; where the image carries one it wins over the alignment.
+//!
 //! The result is one [`IntroducedBy`] per layer, which [`apply`] copies onto the packages.
+
+pub mod provenance;
 
 use drydock_catalog::{Confidence, DockerfileLocation, IntroducedBy, Package};
 use drydock_dockerfile::{Dockerfile, Instruction};
@@ -18,8 +23,24 @@ use drydock_source::HistoryEntry;
 
 /// Dockerfile keywords, for telling `COPY x /y` from a bare shell command in a history entry.
 const KEYWORDS: &[&str] = &[
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
-    "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
 ];
 
 /// The history entry as the instruction that made it: `RUN apt-get install -y curl`,
@@ -100,15 +121,32 @@ pub struct Attribution {
     pub base_layers: Option<usize>,
 }
 
-/// Works out each layer's origin from the history and, when given, the Dockerfile.
-pub fn attribute(diff_ids: &[Option<String>], history: &[HistoryEntry], dockerfile: Option<&DockerfileInput>) -> Attribution {
+/// What attribution needs of one layer.
+#[derive(Debug, Clone, Default)]
+pub struct LayerRef {
+    /// The blob digest the manifest names (what provenance refers to).
+    pub digest: Option<String>,
+    pub diff_id: Option<String>,
+}
+
+/// What attribution reads of the image.
+pub struct ImageFacts<'a> {
+    pub layers: &'a [LayerRef],
+    pub history: &'a [HistoryEntry],
+    /// The in-toto statement of a provenance attestation.
+    pub provenance: Option<&'a [u8]>,
+}
+
+/// Works out each layer's origin from provenance, the history and, when given, the Dockerfile.
+pub fn attribute(image: &ImageFacts, dockerfile: Option<&DockerfileInput>) -> Attribution {
+    let (diff_ids, history) = (image.layers, image.history);
     let mut out = Attribution::default();
     let mut layers: Vec<IntroducedBy> = diff_ids
         .iter()
         .enumerate()
         .map(|(i, d)| IntroducedBy {
             layer: i,
-            diff_id: d.clone(),
+            diff_id: d.diff_id.clone(),
             created_by: None,
             base_image: None,
             dockerfile: None,
@@ -151,8 +189,45 @@ pub fn attribute(diff_ids: &[Option<String>], history: &[HistoryEntry], dockerfi
             }
         }
     }
+    if let Some(statement) = image.provenance {
+        match provenance::parse(statement) {
+            Ok(p) => apply_provenance(&mut layers, image.layers, &p, &mut out),
+            Err(why) => out
+                .warnings
+                .push(format!("the image's provenance attestation is not used: {why}")),
+        }
+    }
     out.layers = layers;
     out
+}
+
+/// Layers the provenance names get their exact step; a `FROM` step's layers and the layers
+/// before the build's first own one are the base image's.
+fn apply_provenance(
+    layers: &mut [IntroducedBy],
+    refs: &[LayerRef],
+    p: &provenance::Provenance,
+    out: &mut Attribution,
+) {
+    let located: Vec<Option<&DockerfileLocation>> = refs
+        .iter()
+        .map(|r| r.digest.as_ref().and_then(|d| p.layers.get(d)))
+        .collect();
+    let is_from = |l: &DockerfileLocation| keyword(&l.instruction) == Some("FROM");
+    let first_own = located.iter().position(|l| l.is_some_and(|l| !is_from(l)));
+    for (i, (layer, location)) in layers.iter_mut().zip(&located).enumerate() {
+        match location {
+            Some(l) => {
+                layer.base_image = Some(is_from(l));
+                layer.dockerfile = Some((*l).clone());
+                layer.confidence = Confidence::Provenance;
+            }
+            None => layer.base_image = first_own.map(|f| i < f).or(layer.base_image),
+        }
+    }
+    if let Some(f) = first_own {
+        out.base_layers = Some(f);
+    }
 }
 
 struct Alignment {
@@ -163,7 +238,9 @@ struct Alignment {
 
 /// The instructions that build the final image, in order: the final stage's, after those of
 /// the stages it is built `FROM`.
-fn build_chain<'a>(file: &'a Dockerfile) -> Result<(Vec<&'a Instruction>, Vec<drydock_dockerfile::stages::Stage>), String> {
+fn build_chain<'a>(
+    file: &'a Dockerfile,
+) -> Result<(Vec<&'a Instruction>, Vec<drydock_dockerfile::stages::Stage>), String> {
     let stages = drydock_dockerfile::stages::stages(file);
     let Some(last) = stages.last() else {
         return Err("it has no FROM".into());
@@ -230,7 +307,12 @@ fn align(history: &[HistoryEntry], df: &DockerfileInput) -> Result<Alignment, St
     let (instructions, stages) = build_chain(df.file)?;
     let steps: Vec<(Option<usize>, String)> = history
         .iter()
-        .map(|h| (h.layer, h.created_by.as_deref().map(normalize).unwrap_or_default()))
+        .map(|h| {
+            (
+                h.layer,
+                h.created_by.as_deref().map(normalize).unwrap_or_default(),
+            )
+        })
         .collect();
     let mut located = Vec::new();
     let (mut i, mut j) = (steps.len(), instructions.len());
@@ -271,7 +353,11 @@ fn align(history: &[HistoryEntry], df: &DockerfileInput) -> Result<Alignment, St
     Ok(Alignment { base_layers, located })
 }
 
-fn location(path: &str, ins: &Instruction, stages: &[drydock_dockerfile::stages::Stage]) -> DockerfileLocation {
+fn location(
+    path: &str,
+    ins: &Instruction,
+    stages: &[drydock_dockerfile::stages::Stage],
+) -> DockerfileLocation {
     let from_stage = ins.flag("from").filter(|_| ins.is("copy")).map(|from| {
         let lower = from.to_lowercase();
         match stages.iter().find(|s| s.name.as_deref() == Some(lower.as_str())) {

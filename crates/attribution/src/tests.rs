@@ -27,11 +27,23 @@ fn normalizes_every_builders_wrapping() {
         ("/bin/sh -c #(nop) ARG PYREQ", "ARG PYREQ"),
         ("COPY hello / # buildkit", "COPY hello /"),
         ("RUN /bin/sh -c apt-get update # buildkit", "RUN apt-get update"),
-        ("RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION # buildkit", "RUN echo $VERSION"),
+        (
+            "RUN |1 VERSION=1.2 /bin/sh -c echo $VERSION # buildkit",
+            "RUN echo $VERSION",
+        ),
         (r#"CMD ["/hello"]"#, r#"CMD ["/hello"]"#),
-        ("RUN apk add --update     libc6-compat", "RUN apk add --update     libc6-compat"),
-        ("COPY --from=builder-dev /app/dist /app/dist", "COPY --from=builder-dev /app/dist /app/dist"),
-        ("/bin/ash -c #(nop)  VOLUME [/mnt/foo /mnt/bar]", "VOLUME [/mnt/foo /mnt/bar]"),
+        (
+            "RUN apk add --update     libc6-compat",
+            "RUN apk add --update     libc6-compat",
+        ),
+        (
+            "COPY --from=builder-dev /app/dist /app/dist",
+            "COPY --from=builder-dev /app/dist /app/dist",
+        ),
+        (
+            "/bin/ash -c #(nop)  VOLUME [/mnt/foo /mnt/bar]",
+            "VOLUME [/mnt/foo /mnt/bar]",
+        ),
         // Not a builder's wrapping: left alone.
         ("bazel build ...", "bazel build ..."),
         ("|x not an arg prefix", "|x not an arg prefix"),
@@ -54,7 +66,10 @@ fn entry(created_by: &str, layer: Option<usize>) -> HistoryEntry {
 /// The history buildah 1.28 wrote for `DOCKERFILE` on top of a two-layer base.
 fn buildah_history() -> Vec<HistoryEntry> {
     vec![
-        entry("/bin/sh -c #(nop) ADD file:mmdebstrap-minbase-bookworm.tar in / ", Some(0)),
+        entry(
+            "/bin/sh -c #(nop) ADD file:mmdebstrap-minbase-bookworm.tar in / ",
+            Some(0),
+        ),
         entry("/bin/sh -c apt-get update && apt-get install -y python3", Some(1)),
         entry("/bin/sh -c #(nop) ARG PYREQ", None),
         entry("/bin/sh -c #(nop) ENV APP_HOME=/app", None),
@@ -63,9 +78,18 @@ fn buildah_history() -> Vec<HistoryEntry> {
             "|1 PYREQ=jinja2==2.11.2 /bin/sh -c apt-get update  && apt-get install -y --no-install-recommends libyaml-0-2  && rm -rf /var/lib/apt/lists/*",
             Some(2),
         ),
-        entry("/bin/sh -c #(nop) COPY file:87c795a1e3e18049905e07b82affce1af157e2b015ba04257306df836f66869b in /app/hello.txt ", Some(3)),
-        entry("/bin/sh -c #(nop) COPY file:ec725a48ac822d9c348a43eae372ade3ed28c509388104b983556c8bca20834a in /app/built.txt ", Some(4)),
-        entry("|1 PYREQ=jinja2==2.11.2 /bin/sh -c pip install --no-cache-dir \"$PYREQ\"", Some(5)),
+        entry(
+            "/bin/sh -c #(nop) COPY file:87c795a1e3e18049905e07b82affce1af157e2b015ba04257306df836f66869b in /app/hello.txt ",
+            Some(3),
+        ),
+        entry(
+            "/bin/sh -c #(nop) COPY file:ec725a48ac822d9c348a43eae372ade3ed28c509388104b983556c8bca20834a in /app/built.txt ",
+            Some(4),
+        ),
+        entry(
+            "|1 PYREQ=jinja2==2.11.2 /bin/sh -c pip install --no-cache-dir \"$PYREQ\"",
+            Some(5),
+        ),
         entry("/bin/sh -c #(nop) USER nobody", None),
         entry("/bin/sh -c #(nop) CMD [\"python3\"]", None),
     ]
@@ -95,8 +119,20 @@ fn attribute_text(history: &[HistoryEntry], text: &str, layers: usize) -> Attrib
         path: "Dockerfile",
         file: &file,
     };
-    let diff_ids: Vec<Option<String>> = (0..layers).map(|i| Some(format!("sha256:{i}"))).collect();
-    attribute(&diff_ids, history, Some(&input))
+    let refs: Vec<LayerRef> = (0..layers)
+        .map(|i| LayerRef {
+            digest: Some(format!("sha256:blob{i}")),
+            diff_id: Some(format!("sha256:{i}")),
+        })
+        .collect();
+    attribute(
+        &ImageFacts {
+            layers: &refs,
+            history,
+            provenance: None,
+        },
+        Some(&input),
+    )
 }
 
 #[test]
@@ -111,7 +147,14 @@ fn aligns_each_layer_with_its_line() {
         .collect();
     assert_eq!(
         lines,
-        [None, None, Some((9, 11)), Some((12, 12)), Some((13, 13)), Some((14, 14))]
+        [
+            None,
+            None,
+            Some((9, 11)),
+            Some((12, 12)),
+            Some((13, 13)),
+            Some((14, 14))
+        ]
     );
     assert_eq!(a.layers[0].base_image, Some(true));
     assert_eq!(a.layers[2].base_image, Some(false));
@@ -145,7 +188,11 @@ fn a_dockerfile_that_does_not_match_says_so_and_falls_back() {
     let a = attribute_text(&buildah_history(), &changed, 6);
     assert_eq!(a.warnings.len(), 1, "{:?}", a.warnings);
     assert!(a.warnings[0].contains("line 14"), "{}", a.warnings[0]);
-    assert!(a.layers.iter().all(|l| l.dockerfile.is_none() && l.base_image.is_none()));
+    assert!(
+        a.layers
+            .iter()
+            .all(|l| l.dockerfile.is_none() && l.base_image.is_none())
+    );
     assert_eq!(a.layers[5].confidence, Confidence::History);
     assert_eq!(
         a.layers[5].created_by.as_deref(),
@@ -163,9 +210,15 @@ fn buildkit_history_with_heredoc_and_build_args() {
         entry("/bin/sh -c #(nop) ADD file:abc in / ", Some(0)),
         entry("/bin/sh -c #(nop)  CMD [\"bash\"]", None),
         entry("WORKDIR /src", None),
-        entry("RUN |1 VERSION=1.2 /bin/sh -c <<EOF (set -e...) # buildkit", Some(1)),
+        entry(
+            "RUN |1 VERSION=1.2 /bin/sh -c <<EOF (set -e...) # buildkit",
+            Some(1),
+        ),
         entry("COPY . . # buildkit", Some(2)),
-        entry("RUN |1 VERSION=1.2 /bin/sh -c make VERSION=$VERSION # buildkit", Some(3)),
+        entry(
+            "RUN |1 VERSION=1.2 /bin/sh -c make VERSION=$VERSION # buildkit",
+            Some(3),
+        ),
     ];
     let text = "FROM debian:12\nWORKDIR /src\nARG VERSION=1.2\nRUN <<EOF\nset -e\napt-get update\nEOF\nCOPY . .\nRUN make VERSION=$VERSION\n";
     let a = attribute_text(&history, text, 4);
@@ -184,7 +237,137 @@ fn unpaired_history_keeps_layers_only() {
         path: "Dockerfile",
         file: &file,
     };
-    let a = attribute(&[Some("sha256:0".into()), Some("sha256:1".into())], &history, Some(&input));
+    let refs = [LayerRef::default(), LayerRef::default()];
+    let a = attribute(
+        &ImageFacts {
+            layers: &refs,
+            history: &history,
+            provenance: None,
+        },
+        Some(&input),
+    );
     assert_eq!(a.warnings.len(), 1);
     assert!(a.layers.iter().all(|l| l.confidence == Confidence::Layer));
+}
+
+/// A BuildKit SLSA v0.2 statement (mode=max) as its documented types lay it out: `layers` maps
+/// `stepN:0` to layer chains, `source.locations` maps `stepN` to Dockerfile ranges.
+fn statement(dockerfile: &str, steps: &[(&str, &[&str], usize, usize)], v1: bool) -> Vec<u8> {
+    use base64::Engine as _;
+    let mut layers = serde_json::Map::new();
+    let mut locations = serde_json::Map::new();
+    for (step, chain, start, end) in steps {
+        let chain: Vec<serde_json::Value> = chain
+            .iter()
+            .map(|d| serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": 1}))
+            .collect();
+        layers.insert(format!("{step}:0"), serde_json::json!([chain]));
+        locations.insert(
+            step.to_string(),
+            serde_json::json!({"locations": [{"ranges": [{"start": {"line": start}, "end": {"line": end}}]}]}),
+        );
+    }
+    let metadata = serde_json::json!({
+        "https://mobyproject.org/buildkit@v1#metadata": {
+            "source": {
+                "locations": locations,
+                "infos": [{"filename": "build/Dockerfile", "language": "Dockerfile",
+                           "data": base64::engine::general_purpose::STANDARD.encode(dockerfile)}]
+            },
+            "layers": layers
+        }
+    });
+    let predicate = if v1 {
+        serde_json::json!({"buildDefinition": {}, "runDetails": {"metadata": metadata}})
+    } else {
+        serde_json::json!({"buildType": "https://mobyproject.org/buildkit@v1", "metadata": metadata})
+    };
+    serde_json::to_vec(&serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://slsa.dev/provenance/v0.2",
+        "predicate": predicate
+    }))
+    .unwrap()
+}
+
+#[test]
+fn provenance_names_each_layers_step_exactly() {
+    let dockerfile = "FROM debian:12\nRUN apt-get update \\\n && apt-get install -y curl\nCOPY app /app\n";
+    for v1 in [false, true] {
+        let stmt = statement(
+            dockerfile,
+            &[
+                ("step0", &["sha256:base0", "sha256:base1"], 1, 1),
+                ("step1", &["sha256:base0", "sha256:base1", "sha256:own2"], 2, 3),
+                (
+                    "step2",
+                    &["sha256:base0", "sha256:base1", "sha256:own2", "sha256:own3"],
+                    4,
+                    4,
+                ),
+            ],
+            v1,
+        );
+        let refs: Vec<LayerRef> = ["base0", "base1", "own2", "own3"]
+            .iter()
+            .map(|d| LayerRef {
+                digest: Some(format!("sha256:{d}")),
+                diff_id: None,
+            })
+            .collect();
+        // The history is unusable here: provenance alone decides.
+        let a = attribute(
+            &ImageFacts {
+                layers: &refs,
+                history: &[],
+                provenance: Some(&stmt),
+            },
+            None,
+        );
+        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        assert_eq!(a.base_layers, Some(2));
+        let got: Vec<(Option<bool>, Option<(usize, usize)>, Confidence)> = a
+            .layers
+            .iter()
+            .map(|l| {
+                (
+                    l.base_image,
+                    l.dockerfile.as_ref().map(|d| (d.line, d.end_line)),
+                    l.confidence,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(true), None, Confidence::Layer),
+                (Some(true), Some((1, 1)), Confidence::Provenance),
+                (Some(false), Some((2, 3)), Confidence::Provenance),
+                (Some(false), Some((4, 4)), Confidence::Provenance),
+            ]
+        );
+        let run = a.layers[2].dockerfile.as_ref().unwrap();
+        assert_eq!(run.path, "build/Dockerfile");
+        assert_eq!(run.instruction, "RUN apt-get update && apt-get install -y curl");
+    }
+}
+
+#[test]
+fn unusable_provenance_is_a_warning() {
+    let refs = [LayerRef::default()];
+    for (stmt, why) in [
+        (b"{".to_vec(), "not JSON"),
+        (br#"{"predicate":{"metadata":{}}}"#.to_vec(), "mode=min"),
+    ] {
+        let a = attribute(
+            &ImageFacts {
+                layers: &refs,
+                history: &[],
+                provenance: Some(&stmt),
+            },
+            None,
+        );
+        assert_eq!(a.warnings.len(), 1);
+        assert!(a.warnings[0].contains(why), "{}", a.warnings[0]);
+    }
 }

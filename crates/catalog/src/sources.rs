@@ -88,7 +88,10 @@ pub fn deb822(text: &str, file: &str) -> Vec<PackageSource> {
         if !field("Types").iter().any(|t| t == "deb") {
             continue;
         }
-        if field("Enabled").first().is_some_and(|e| e.eq_ignore_ascii_case("no")) {
+        if field("Enabled")
+            .first()
+            .is_some_and(|e| e.eq_ignore_ascii_case("no"))
+        {
             continue;
         }
         let components = field("Components");
@@ -164,7 +167,10 @@ mod tests {
         let got = deb822(text, "/etc/apt/sources.list.d/debian.sources");
         let suites: Vec<&str> = got.iter().map(|s| s.suite.as_str()).collect();
         assert_eq!(suites, ["bookworm", "bookworm-updates"]);
-        assert!(got.iter().all(|s| s.uri == "http://deb.example/debian" && s.components == ["main"]));
+        assert!(
+            got.iter()
+                .all(|s| s.uri == "http://deb.example/debian" && s.components == ["main"])
+        );
     }
 
     #[test]

@@ -56,15 +56,22 @@ impl ArchiveMirrors {
     fn plan(&self, distros: &[String]) -> Result<Vec<drydock_vulndb::archive::Fetch>, Failure> {
         let mut plan = Vec::new();
         for d in distros {
-            let (id, version) = d
-                .split_once(':')
-                .ok_or_else(|| Failure::input(format!("--distro {d}: expected ID:VERSION, e.g. debian:12")))?;
+            let (id, version) = d.split_once(':').ok_or_else(|| {
+                Failure::input(format!("--distro {d}: expected ID:VERSION, e.g. debian:12"))
+            })?;
             let suites = drydock_vulndb::archive::suites_for(id, version).map_err(Failure::input)?;
-            let missing = |flag: &str| Failure::input(format!("--distro {d} needs {flag} URL (drydock has no built-in mirror)"));
+            let missing = |flag: &str| {
+                Failure::input(format!(
+                    "--distro {d} needs {flag} URL (drydock has no built-in mirror)"
+                ))
+            };
             for suite in suites {
                 let mirror = match id {
                     "debian" => {
-                        let main = self.debian_mirror.clone().ok_or_else(|| missing("--debian-mirror"))?;
+                        let main = self
+                            .debian_mirror
+                            .clone()
+                            .ok_or_else(|| missing("--debian-mirror"))?;
                         if suite.ends_with("-security") {
                             self.debian_security_mirror.clone().unwrap_or_else(|| {
                                 let root = main.trim_end_matches('/');
@@ -75,11 +82,19 @@ impl ArchiveMirrors {
                             main
                         }
                     }
-                    "ubuntu" => self.ubuntu_mirror.clone().ok_or_else(|| missing("--ubuntu-mirror"))?,
-                    _ => self.alpine_mirror.clone().ok_or_else(|| missing("--alpine-mirror"))?,
+                    "ubuntu" => self
+                        .ubuntu_mirror
+                        .clone()
+                        .ok_or_else(|| missing("--ubuntu-mirror"))?,
+                    _ => self
+                        .alpine_mirror
+                        .clone()
+                        .ok_or_else(|| missing("--alpine-mirror"))?,
                 };
                 if !(mirror.starts_with("https://") || mirror.starts_with("http://")) {
-                    return Err(Failure::input(format!("{mirror}: a mirror is an http:// or https:// URL")));
+                    return Err(Failure::input(format!(
+                        "{mirror}: a mirror is an http:// or https:// URL"
+                    )));
                 }
                 plan.push(drydock_vulndb::archive::Fetch {
                     distro: id.to_string(),
@@ -186,9 +201,13 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                         if !quiet {
                             eprintln!("fetching {}:{} from {}", fetch.distro, fetch.suite, fetch.mirror);
                         }
-                        for part in
-                            drydock_vulndb::archive::download(&agent, fetch, &archive.arch, &archive.components, store)?
-                        {
+                        for part in drydock_vulndb::archive::download(
+                            &agent,
+                            fetch,
+                            &archive.arch,
+                            &archive.components,
+                            store,
+                        )? {
                             match part {
                                 Some(p) => {
                                     store.insert_archive(&p)?;
@@ -298,7 +317,10 @@ fn archive_line(a: &drydock_vulndb::archive::SuiteInfo) -> String {
         a.suite,
         a.part,
         a.packages,
-        a.date.as_deref().map(|d| format!(", published {d}")).unwrap_or_default()
+        a.date
+            .as_deref()
+            .map(|d| format!(", published {d}"))
+            .unwrap_or_default()
     ))
 }
 

@@ -128,13 +128,16 @@ pub fn inventory_with(
     dockerfile: Option<&std::path::Path>,
 ) -> Result<SbomDocument, Failure> {
     let dockerfile = dockerfile
-        .map(|path| -> Result<(String, drydock_dockerfile::Dockerfile), Failure> {
-            let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{shown}: {e}")))?;
-            let file = drydock_dockerfile::parse(&text)
-                .map_err(|e| Failure::input(format!("{shown}:{}: {}", e.line, e.message)))?;
-            Ok((shown, file))
-        })
+        .map(
+            |path| -> Result<(String, drydock_dockerfile::Dockerfile), Failure> {
+                let shown = path.display().to_string();
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{shown}: {e}")))?;
+                let file = drydock_dockerfile::parse(&text)
+                    .map_err(|e| Failure::input(format!("{shown}:{}: {}", e.line, e.message)))?;
+                Ok((shown, file))
+            },
+        )
         .transpose()?;
     let spec = SourceSpec::parse(source)?;
     let platform: Platform = args.platform.parse()?;
@@ -159,11 +162,25 @@ pub fn inventory_with(
     }
     let mut inventory = drydock_catalog::catalog_with_env(&fs, &image.env)?;
     inventory.warnings.splice(0..0, image.warnings.iter().cloned());
-    let diff_ids: Vec<Option<String>> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
+    let layer_refs: Vec<drydock_attribution::LayerRef> = image
+        .layers
+        .iter()
+        .map(|l| drydock_attribution::LayerRef {
+            digest: l.digest.clone(),
+            diff_id: l.diff_id.clone(),
+        })
+        .collect();
     let input = dockerfile
         .as_ref()
         .map(|(path, file)| drydock_attribution::DockerfileInput { path, file });
-    let attribution = drydock_attribution::attribute(&diff_ids, &image.history, input.as_ref());
+    let attribution = drydock_attribution::attribute(
+        &drydock_attribution::ImageFacts {
+            layers: &layer_refs,
+            history: &image.history,
+            provenance: image.provenance.as_deref(),
+        },
+        input.as_ref(),
+    );
     drydock_attribution::apply(&mut inventory.packages, &attribution);
     inventory.warnings.extend(attribution.warnings.iter().cloned());
     for w in &inventory.warnings {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
-use drydock_baseline::{Fingerprint, Judgement, State};
 use drydock_advise::Fix;
+use drydock_baseline::{Fingerprint, Judgement, State};
 use drydock_catalog::{IntroducedBy, Package};
 use drydock_matcher::{Finding, Status};
 use drydock_vulndb::Severity;
@@ -90,7 +90,12 @@ impl ReportedFinding {
             return self.layer.map(|l| format!("layer {l}")).unwrap_or_default();
         };
         match (&i.dockerfile, &i.created_by) {
-            (Some(d), _) => format!("{}:{} {}", file_name(&d.path), d.line, shorten(&d.instruction, 40)),
+            (Some(d), _) => format!(
+                "{}:{} {}",
+                file_name(&d.path),
+                d.line,
+                shorten(&d.instruction, 40)
+            ),
             (None, Some(c)) => format!("layer {}: {}", i.layer, shorten(&collapse(c), 40)),
             (None, None) => format!("layer {}", i.layer),
         }
@@ -171,7 +176,10 @@ impl ScanDocument {
                 summary.fixable += 1;
             }
             if let Some(fix) = &f.fix {
-                *summary.by_fix_class.entry(fix.class.as_str().to_string()).or_default() += 1;
+                *summary
+                    .by_fix_class
+                    .entry(fix.class.as_str().to_string())
+                    .or_default() += 1;
             }
         }
         ScanDocument {

@@ -106,6 +106,9 @@ pub struct Image {
     pub repo_tags: Vec<String>,
     pub layers: Vec<LayerInfo>,
     pub history: Vec<HistoryEntry>,
+    /// The in-toto statement of a BuildKit SLSA provenance attestation for this image, when
+    /// its index carries one (`vnd.docker.reference.type: attestation-manifest`).
+    pub provenance: Option<Vec<u8>>,
     /// Oddities that did not stop the read but that a user should hear about.
     pub warnings: Vec<String>,
     backing: Backing,
@@ -470,7 +473,7 @@ fn open_oci(
             store.describe()
         )));
     }
-    let (manifest_desc, manifest) = pick_manifest(store.as_ref(), candidates, platform, 0)?;
+    let (manifest_desc, manifest, attestation) = pick_manifest(store.as_ref(), candidates, platform, 0)?;
     let manifest_digest = manifest_desc.digest().to_string();
     let config_digest = manifest.config().digest().to_string();
     let config_raw = read_verified(
@@ -496,11 +499,85 @@ fn open_oci(
         repo_tags: Vec::new(),
         layers,
         history: Vec::new(),
+        provenance: None,
         warnings: Vec::new(),
         backing: Backing::Store(store),
     };
     apply_config(&mut image, &config);
+    if let Some(att) = attestation {
+        let digest = att.digest().to_string();
+        let manifest = match &image.backing {
+            Backing::Store(store) => read_verified(
+                store.as_ref(),
+                &blob_name(&digest),
+                &digest,
+                "attestation manifest",
+            ),
+            Backing::RootFs(_) => return Ok(image),
+        };
+        read_provenance(&mut image, manifest);
+    }
     Ok(image)
+}
+
+const REFERENCE_TYPE: &str = "vnd.docker.reference.type";
+const REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
+const PREDICATE_TYPE: &str = "in-toto.io/predicate-type";
+/// The largest provenance statement read (BuildKit's mode=max ones are tens of KB to a few MB).
+const MAX_PROVENANCE: u64 = 16 << 20;
+
+/// The attestation manifest BuildKit stored for `manifest_digest` beside it in the index.
+fn attestation_for(descriptors: &[Descriptor], manifest_digest: &str) -> Option<Descriptor> {
+    descriptors
+        .iter()
+        .find(|d| {
+            d.annotations().as_ref().is_some_and(|a| {
+                a.get(REFERENCE_TYPE).map(String::as_str) == Some("attestation-manifest")
+                    && a.get(REFERENCE_DIGEST).map(String::as_str) == Some(manifest_digest)
+            })
+        })
+        .cloned()
+}
+
+/// Reads the SLSA provenance statement an attestation manifest lists. Provenance only refines
+/// attribution: when it cannot be read the image is still scanned, with a warning.
+fn read_provenance(image: &mut Image, manifest: Result<Vec<u8>>) {
+    let result = manifest.and_then(|raw| {
+        let manifest: ImageManifest =
+            serde_json::from_slice(&raw).map_err(|e| Error::json("attestation manifest", e))?;
+        let Some(layer) = manifest.layers().iter().find(|l| {
+            l.annotations()
+                .as_ref()
+                .and_then(|a| a.get(PREDICATE_TYPE))
+                .is_some_and(|t| t.starts_with("https://slsa.dev/provenance/"))
+        }) else {
+            return Ok(None);
+        };
+        if layer.size() > MAX_PROVENANCE {
+            return Err(Error::NotAnImage(format!(
+                "provenance attestation of {} bytes (more than {} MiB)",
+                layer.size(),
+                MAX_PROVENANCE >> 20
+            )));
+        }
+        let digest = layer.digest().to_string();
+        match &image.backing {
+            Backing::Store(store) => read_verified(
+                store.as_ref(),
+                &blob_name(&digest),
+                &digest,
+                "provenance attestation",
+            )
+            .map(Some),
+            Backing::RootFs(_) => Ok(None),
+        }
+    });
+    match result {
+        Ok(p) => image.provenance = p,
+        Err(e) => image
+            .warnings
+            .push(format!("the image's provenance attestation is not usable: {e}")),
+    }
 }
 
 /// Walks an index (and nested indexes) down to one image manifest for the platform.
@@ -538,12 +615,13 @@ fn manifest_layers(
         .collect())
 }
 
+/// The chosen manifest, and the attestation manifest the index keeps for it, if any.
 fn pick_manifest(
     store: &dyn Store,
     candidates: Vec<Descriptor>,
     platform: &Platform,
     depth: usize,
-) -> Result<(Descriptor, ImageManifest)> {
+) -> Result<(Descriptor, ImageManifest, Option<Descriptor>)> {
     if depth > 4 {
         return Err(Error::NotAnImage(format!(
             "{}: image indexes nested too deeply",
@@ -551,6 +629,7 @@ fn pick_manifest(
         )));
     }
     let mut images: Vec<(Descriptor, Option<Platform>)> = Vec::new();
+    let all = candidates.clone();
     for d in candidates {
         let media_type = d.media_type().to_string();
         if INDEX_MEDIA_TYPES.contains(&media_type.as_str()) {
@@ -607,7 +686,8 @@ fn pick_manifest(
     let raw = read_verified(store, &blob_name(&digest), &digest, "image manifest")?;
     let manifest: ImageManifest =
         serde_json::from_slice(&raw).map_err(|e| Error::json(format!("image manifest {digest}"), e))?;
-    Ok((chosen, manifest))
+    let attestation = attestation_for(&all, &digest);
+    Ok((chosen, manifest, attestation))
 }
 
 fn parse_config(raw: &[u8], place: &str) -> Result<ImageConfiguration> {
@@ -627,7 +707,10 @@ fn apply_config(image: &mut Image, config: &ImageConfiguration) {
     let history = config.history().clone().unwrap_or_default();
     // Entries pair with layers in order, skipping `empty_layer` ones. When the counts differ the
     // pairing is unknowable: shifting entries would blame the wrong step for every package.
-    let producing = history.iter().filter(|h| !h.empty_layer().unwrap_or(false)).count();
+    let producing = history
+        .iter()
+        .filter(|h| !h.empty_layer().unwrap_or(false))
+        .count();
     let usable = producing == image.layers.len();
     if !history.is_empty() && !usable {
         image.warnings.push(format!(
@@ -764,6 +847,7 @@ fn open_docker_archive(store: Box<dyn Store>, path: &Path, reference: Option<&st
         repo_tags: entry.repo_tags.unwrap_or_default(),
         layers,
         history: Vec::new(),
+        provenance: None,
         warnings,
         backing: Backing::Store(store),
     };
@@ -815,6 +899,7 @@ fn open_rootfs(path: &Path) -> Result<Image> {
             blob: String::new(),
         }],
         history: Vec::new(),
+        provenance: None,
         warnings: Vec::new(),
         backing: Backing::RootFs(path.to_path_buf()),
     })
@@ -838,12 +923,14 @@ fn open_registry(
             actual: digest,
         });
     }
+    let mut attestation = None;
     for _ in 0..4 {
         if !INDEX_MEDIA_TYPES.contains(&media_type.as_str()) {
             break;
         }
         let index: ImageIndex =
             serde_json::from_slice(&bytes).map_err(|e| Error::json(format!("{place}: image index"), e))?;
+        let all = index.manifests().clone();
         let mut images: Vec<(Descriptor, Option<Platform>)> = index
             .manifests()
             .iter()
@@ -881,6 +968,7 @@ fn open_registry(
                 actual: got,
             });
         }
+        attestation = attestation_for(&all, &got);
         bytes = b;
         media_type = mt;
         digest = got;
@@ -892,6 +980,21 @@ fn open_registry(
     }
     let manifest: ImageManifest =
         serde_json::from_slice(&bytes).map_err(|e| Error::json(format!("{place}: image manifest"), e))?;
+    let attestation_manifest = attestation.map(|att| {
+        let want = att.digest().to_string();
+        registry.manifest(&want).and_then(|(b, _)| {
+            let got = sha256_hex(&b);
+            if got == want {
+                Ok(b)
+            } else {
+                Err(Error::DigestMismatch {
+                    what: format!("attestation manifest of {place}"),
+                    expected: want,
+                    actual: got,
+                })
+            }
+        })
+    });
     let config_digest = manifest.config().digest().to_string();
     let config_raw = read_verified(
         &registry,
@@ -916,10 +1019,14 @@ fn open_registry(
             .collect(),
         layers,
         history: Vec::new(),
+        provenance: None,
         warnings: Vec::new(),
         backing: Backing::Store(Box::new(registry)),
     };
     apply_config(&mut image, &config);
+    if let Some(manifest) = attestation_manifest {
+        read_provenance(&mut image, manifest);
+    }
     Ok(image)
 }
 

@@ -52,7 +52,10 @@ pub fn attribution_image() -> Option<PathBuf> {
     let found = std::env::var_os("DRYDOCK_ATTRIBUTION_IMAGE")
         .map(PathBuf::from)
         .filter(|p| p.join("facts.env").is_file() && p.join("oci/index.json").is_file());
-    require_or_skip("the attribution example image ($DRYDOCK_ATTRIBUTION_IMAGE)", found)
+    require_or_skip(
+        "the attribution example image ($DRYDOCK_ATTRIBUTION_IMAGE)",
+        found,
+    )
 }
 
 pub fn sha256(data: &[u8]) -> String {

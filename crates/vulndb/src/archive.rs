@@ -185,7 +185,10 @@ impl Published {
 fn keep_newest(into: &mut BTreeMap<String, String>, name: &str, value: &str, scheme: Scheme) {
     let version = |v: &str| v.split('\t').next().unwrap_or(v).to_string();
     match into.get(name) {
-        Some(old) if scheme.compare(&version(old), &version(value)).is_ok_and(|o| o.is_ge()) => {}
+        Some(old)
+            if scheme
+                .compare(&version(old), &version(value))
+                .is_ok_and(|o| o.is_ge()) => {}
         _ => {
             into.insert(name.to_string(), value.to_string());
         }
@@ -310,7 +313,10 @@ fn suite_name(release: &Release) -> String {
 /// file inside `dists/SUITE/` (the suite's `Release` two folders up names it), or an Alpine
 /// `APKINDEX.tar.gz` inside `BRANCH/REPOSITORY/ARCH/`.
 pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let origin = path.display().to_string();
     if name == "APKINDEX.tar.gz" {
         let bytes = read_capped(path)?;
@@ -322,7 +328,10 @@ pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         let [arch, repo, branch] = parts.as_slice() else {
-            return Err(malformed(path, "expected BRANCH/REPOSITORY/ARCH/APKINDEX.tar.gz (v3.19/main/x86_64)"));
+            return Err(malformed(
+                path,
+                "expected BRANCH/REPOSITORY/ARCH/APKINDEX.tar.gz (v3.19/main/x86_64)",
+            ));
         };
         return Ok(vec![IndexPart {
             info: SuiteInfo {
@@ -342,8 +351,12 @@ pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
     if name.starts_with("Packages") {
         // dists/SUITE/COMPONENT/binary-ARCH/Packages.xz
         let binary_dir = path.parent().ok_or_else(|| malformed(path, "no parent folder"))?;
-        let component_dir = binary_dir.parent().ok_or_else(|| malformed(path, "no parent folder"))?;
-        let suite_dir = component_dir.parent().ok_or_else(|| malformed(path, "no parent folder"))?;
+        let component_dir = binary_dir
+            .parent()
+            .ok_or_else(|| malformed(path, "no parent folder"))?;
+        let suite_dir = component_dir
+            .parent()
+            .ok_or_else(|| malformed(path, "no parent folder"))?;
         let release = read_release_in(suite_dir).ok_or_else(|| {
             malformed(
                 path,
@@ -372,7 +385,11 @@ pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
                 .map(|n| folder.join(n))
                 .find(|p| p.is_file())
             {
-                parts.push(packages_part(&release, &file, &format!("{component}/binary-{arch}"))?);
+                parts.push(packages_part(
+                    &release,
+                    &file,
+                    &format!("{component}/binary-{arch}"),
+                )?);
             }
         }
     }
@@ -390,14 +407,19 @@ fn read_release_in(dir: &Path) -> Option<Result<Release, Error>> {
         .iter()
         .map(|n| dir.join(n))
         .find(|p| p.is_file())?;
-    Some(read_capped(&file).and_then(|b| {
-        parse_release(&String::from_utf8_lossy(&b)).map_err(|d| malformed(&file, d))
-    }))
+    Some(
+        read_capped(&file)
+            .and_then(|b| parse_release(&String::from_utf8_lossy(&b)).map_err(|d| malformed(&file, d))),
+    )
 }
 
 fn packages_part(release: &Release, file: &Path, part: &str) -> Result<IndexPart, Error> {
     let bytes = read_capped(file)?;
-    let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = file
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     packages_from_bytes(release, &name, &bytes, part, &file.display().to_string(), None)
         .map_err(|d| malformed(file, d))
 }
@@ -435,8 +457,12 @@ pub fn packages_from_bytes(
 
 /// Suites fetched for a release: the release itself, its updates and its security pocket.
 pub fn suites_for(distro: &str, version: &str) -> Result<Vec<String>, String> {
-    let codename = codename(distro, version)
-        .ok_or_else(|| format!("{distro}:{version}: unknown release (known: {})", known_releases()))?;
+    let codename = codename(distro, version).ok_or_else(|| {
+        format!(
+            "{distro}:{version}: unknown release (known: {})",
+            known_releases()
+        )
+    })?;
     Ok(match distro {
         "alpine" => vec![format!("{codename}/main"), format!("{codename}/community")],
         _ => vec![
@@ -551,7 +577,11 @@ pub fn download(
                         distro: "alpine".into(),
                         suite: fetch.suite.clone(),
                         part: apk_arch.to_string(),
-                        version: fetch.suite.split('/').next().map(|b| b.trim_start_matches('v').to_string()),
+                        version: fetch
+                            .suite
+                            .split('/')
+                            .next()
+                            .map(|b| b.trim_start_matches('v').to_string()),
                         date,
                         origin: url,
                         imported_at: now(),
@@ -566,10 +596,11 @@ pub fn download(
     }
     let release_url = format!("{base}/dists/{}/Release", fetch.suite);
     let (release_bytes, _) = get(agent, &release_url, None)?.unwrap_or_default();
-    let release = parse_release(&String::from_utf8_lossy(&release_bytes)).map_err(|detail| Error::Malformed {
-        what: release_url.clone(),
-        detail,
-    })?;
+    let release =
+        parse_release(&String::from_utf8_lossy(&release_bytes)).map_err(|detail| Error::Malformed {
+            what: release_url.clone(),
+            detail,
+        })?;
     for component in components {
         let part = format!("{component}/binary-{deb_arch}");
         let url = format!("{base}/dists/{}/{part}/Packages.xz", fetch.suite);
@@ -577,12 +608,12 @@ pub fn download(
         match get(agent, &url, previous.as_ref())? {
             None => out.push(None),
             Some((bytes, etag)) => out.push(Some(
-                packages_from_bytes(&release, "Packages.xz", &bytes, &part, &url, etag).map_err(|detail| {
-                    Error::Malformed {
+                packages_from_bytes(&release, "Packages.xz", &bytes, &part, &url, etag).map_err(
+                    |detail| Error::Malformed {
                         what: url.clone(),
                         detail,
-                    }
-                })?,
+                    },
+                )?,
             )),
         }
     }

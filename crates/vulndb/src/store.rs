@@ -382,7 +382,12 @@ impl Store {
 
     /// The versions of binary package `name` that the parts of `suite` publish, with the part
     /// each comes from.
-    pub fn archive_versions(&self, distro: &str, suite: &str, name: &str) -> Result<Vec<(String, String)>, Error> {
+    pub fn archive_versions(
+        &self,
+        distro: &str,
+        suite: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String)>, Error> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = match tx.open_table(ARCHIVE_PACKAGES) {
             Ok(t) => t,

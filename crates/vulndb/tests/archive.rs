@@ -62,7 +62,10 @@ fn packages_keep_the_newest_build_and_its_source_version() {
     assert_eq!(archive::parse_packages(PACKAGES, &mut into).unwrap(), 3);
     assert_eq!(Published::decode(&into["libssl3"]).version, "3.0.17-1~deb12u3");
     let python = Published::decode(&into["python3"]);
-    assert_eq!((python.version.as_str(), python.source_version.as_str()), ("3.11.2-1+b1", "3.11.2-1"));
+    assert_eq!(
+        (python.version.as_str(), python.source_version.as_str()),
+        ("3.11.2-1+b1", "3.11.2-1")
+    );
     let err = archive::parse_packages("Package: x\nArchitecture: all\n", &mut into).unwrap_err();
     assert!(err.contains("stanza 1"), "{err}");
 }
@@ -110,10 +113,25 @@ fn a_release_with_its_packages_imports_every_part_and_reimport_replaces_one() {
     assert_eq!(versions.len(), 2, "{versions:?}");
 
     // One Packages file alone: its suite's Release two folders up names it; the other part stays.
-    std::fs::write(suite.join("contrib/binary-amd64/Packages"), "Package: other\nVersion: 2\n").unwrap();
+    std::fs::write(
+        suite.join("contrib/binary-amd64/Packages"),
+        "Package: other\nVersion: 2\n",
+    )
+    .unwrap();
     drydock_vulndb::import_path(&store, &suite.join("contrib/binary-amd64/Packages")).unwrap();
-    assert!(store.archive_versions("debian", "bookworm", "contrib-only").unwrap().is_empty());
-    assert_eq!(store.archive_versions("debian", "bookworm", "other").unwrap().len(), 1);
+    assert!(
+        store
+            .archive_versions("debian", "bookworm", "contrib-only")
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .archive_versions("debian", "bookworm", "other")
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         store.archive_versions("debian", "bookworm", "libssl3").unwrap(),
         [("main/binary-amd64".to_string(), "3.0.17-1~deb12u3".to_string())]
@@ -128,7 +146,9 @@ fn a_lone_packages_file_without_its_release_is_refused() {
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join("Packages"), PACKAGES).unwrap();
     let store = Store::in_memory().unwrap();
-    let err = drydock_vulndb::import_path(&store, &folder.join("Packages")).unwrap_err().to_string();
+    let err = drydock_vulndb::import_path(&store, &folder.join("Packages"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("Release file is not beside it"), "{err}");
 }
 
@@ -165,6 +185,9 @@ fn releases_map_to_their_suites() {
         archive::suites_for("ubuntu", "22.04").unwrap(),
         ["jammy", "jammy-updates", "jammy-security"]
     );
-    assert_eq!(archive::suites_for("alpine", "3.19.1").unwrap(), ["v3.19/main", "v3.19/community"]);
+    assert_eq!(
+        archive::suites_for("alpine", "3.19.1").unwrap(),
+        ["v3.19/main", "v3.19/community"]
+    );
     assert!(archive::suites_for("debian", "99").is_err());
 }
