@@ -238,9 +238,9 @@ struct Alignment {
 
 /// The instructions that build the final image, in order: the final stage's, after those of
 /// the stages it is built `FROM`.
-fn build_chain<'a>(
-    file: &'a Dockerfile,
-) -> Result<(Vec<&'a Instruction>, Vec<drydock_dockerfile::stages::Stage>), String> {
+fn build_chain(
+    file: &Dockerfile,
+) -> Result<(Vec<&Instruction>, Vec<drydock_dockerfile::stages::Stage>), String> {
     let stages = drydock_dockerfile::stages::stages(file);
     let Some(last) = stages.last() else {
         return Err("it has no FROM".into());

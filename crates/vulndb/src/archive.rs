@@ -620,12 +620,11 @@ pub fn download(
     Ok(out)
 }
 
+/// A downloaded index and its ETag.
+type Body = (Vec<u8>, Option<String>);
+
 /// `None` when the server answers 304 Not Modified.
-fn get(
-    agent: &ureq::Agent,
-    url: &str,
-    previous: Option<&SuiteInfo>,
-) -> Result<Option<(Vec<u8>, Option<String>)>, Error> {
+fn get(agent: &ureq::Agent, url: &str, previous: Option<&SuiteInfo>) -> Result<Option<Body>, Error> {
     let previous = previous.map(|p| crate::SourceInfo {
         etag: p.etag.clone(),
         ..Default::default()
