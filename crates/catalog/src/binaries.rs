@@ -333,9 +333,10 @@ pub fn file_facts(summary: &[u8]) -> Option<FileFacts> {
 pub struct FileProbe;
 
 impl drydock_source::Probe for FileProbe {
-    fn accepts(&self, path: &str, head: &[u8; 4]) -> bool {
-        head == b"\x7fELF"
-            || (head == b"PK\x03\x04" && (crate::java::is_archive(path) || path.ends_with(".egg")))
+    fn accepts(&self, path: &str, size: u64, head: &[u8]) -> bool {
+        size >= 64
+            && (head == b"\x7fELF"
+                || (head == b"PK\x03\x04" && (crate::java::is_archive(path) || path.ends_with(".egg"))))
     }
 
     fn probe(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<u8>> {

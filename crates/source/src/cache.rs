@@ -28,7 +28,8 @@ use crate::layer::{Entry, LayerScan, NodeKind};
 
 const MAGIC: &[u8] = b"drydock-layer\n";
 /// Bumped whenever the entry layout changes.
-const FORMAT: u32 = 1;
+/// 2: entries say whether they are hard links; content probe results are kept.
+const FORMAT: u32 = 2;
 
 /// The layer cache in one directory.
 #[derive(Debug, Clone)]
@@ -219,7 +220,7 @@ fn encode(scan: &LayerScan) -> Vec<u8> {
         put_str(&mut out, &e.path);
         match &e.kind {
             NodeKind::File { size, mode } => {
-                out.push(0);
+                out.push(if e.hardlink { 4 } else { 0 });
                 out.extend_from_slice(&size.to_le_bytes());
                 out.extend_from_slice(&mode.to_le_bytes());
             }
@@ -237,7 +238,7 @@ fn encode(scan: &LayerScan) -> Vec<u8> {
             put_str(&mut out, p);
         }
     }
-    for list in [&scan.kept, &scan.probed] {
+    for list in [&scan.kept, &scan.probed, &scan.content] {
         out.extend_from_slice(&(list.len() as u64).to_le_bytes());
         for (p, data) in list {
             put_str(&mut out, p);
@@ -306,8 +307,9 @@ fn decode(bytes: &[u8]) -> Option<LayerScan> {
     scan.entries.reserve(n);
     for _ in 0..n {
         let path = r.string()?;
-        let kind = match r.u8()? {
-            0 => NodeKind::File {
+        let tag = r.u8()?;
+        let kind = match tag {
+            0 | 4 => NodeKind::File {
                 size: r.u64()?,
                 mode: r.u32()?,
             },
@@ -316,7 +318,11 @@ fn decode(bytes: &[u8]) -> Option<LayerScan> {
             3 => NodeKind::Other,
             _ => return None,
         };
-        scan.entries.push(Entry { path, kind });
+        scan.entries.push(Entry {
+            path,
+            kind,
+            hardlink: tag == 4,
+        });
     }
     for list in [&mut scan.whiteouts, &mut scan.opaque] {
         let n = r.count()?;
@@ -324,7 +330,7 @@ fn decode(bytes: &[u8]) -> Option<LayerScan> {
             list.push(r.string()?);
         }
     }
-    for list in [&mut scan.kept, &mut scan.probed] {
+    for list in [&mut scan.kept, &mut scan.probed, &mut scan.content] {
         let n = r.count()?;
         for _ in 0..n {
             let path = r.string()?;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::layer::{LayerScan, NodeKind};
+use crate::layer::{Entry, LayerScan, NodeKind};
 use crate::wants::Pattern;
 
 #[derive(Debug, Clone)]
@@ -27,6 +27,22 @@ pub struct Filesystem {
     kept: HashMap<String, Vec<Revision>>,
     probes: HashMap<String, (usize, Arc<[u8]>)>,
     layer_count: usize,
+    listings: Vec<LayerListing>,
+}
+
+/// One layer's own changes as its tar lists them, kept when [`crate::Wants::listings`] asks:
+/// audits look at what every layer shipped, including what later layers hid.
+#[derive(Debug, Clone, Default)]
+pub struct LayerListing {
+    pub index: usize,
+    /// Uncompressed tar size.
+    pub size: u64,
+    pub entries: Vec<Entry>,
+    /// Paths the layer's whiteouts delete, and folders its opaque markers empty.
+    pub whiteouts: Vec<String>,
+    pub opaque: Vec<String>,
+    /// The content probe's result per file, for this layer's files.
+    pub content: Vec<(String, Arc<[u8]>)>,
 }
 
 const MAX_LINK_HOPS: usize = 40;
@@ -35,12 +51,27 @@ impl Filesystem {
     /// Applies layers in order: first the layer's whiteouts and opaque markers (they hide what
     /// lower layers put there), then its entries.
     pub fn merge(layers: Vec<LayerScan>) -> Self {
+        Filesystem::merge_keeping(layers, false)
+    }
+
+    /// [`Filesystem::merge`], keeping each layer's listing when `listings` is set.
+    pub fn merge_keeping(layers: Vec<LayerScan>, listings: bool) -> Self {
         let mut fs = Filesystem {
             layer_count: layers.len(),
             ..Default::default()
         };
-        for layer in layers {
+        for mut layer in layers {
             let index = layer.index;
+            if listings {
+                fs.listings.push(LayerListing {
+                    index,
+                    size: layer.size,
+                    entries: layer.entries.clone(),
+                    whiteouts: layer.whiteouts.clone(),
+                    opaque: layer.opaque.clone(),
+                    content: std::mem::take(&mut layer.content),
+                });
+            }
             for dir in &layer.opaque {
                 fs.remove_under(dir, index);
             }
@@ -123,6 +154,11 @@ impl Filesystem {
         {
             revs.push(Revision { layer, data: None });
         }
+    }
+
+    /// Each layer's own listing, oldest first (empty unless the scan asked to keep them).
+    pub fn listings(&self) -> &[LayerListing] {
+        &self.listings
     }
 
     /// Probe summaries of the ELF files present in the final image: (path, layer, summary).

@@ -103,6 +103,11 @@ pub struct Image {
     pub platform: Option<Platform>,
     pub env: Vec<String>,
     pub user: Option<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub volumes: Vec<String>,
+    pub exposed_ports: Vec<String>,
+    /// Docker's `Healthcheck.Test` (not part of the OCI config); `None` when the image has none.
+    pub healthcheck: Option<Vec<String>>,
     pub repo_tags: Vec<String>,
     pub layers: Vec<LayerInfo>,
     pub history: Vec<HistoryEntry>,
@@ -230,7 +235,7 @@ impl Image {
             Backing::RootFs(path) => {
                 let scan = rootfs::scan(path, wants)?;
                 on_layer(scan.size);
-                return Ok(Filesystem::merge(vec![scan]));
+                return Ok(Filesystem::merge_keeping(vec![scan], wants.listings));
             }
             Backing::Store(store) => store,
         };
@@ -288,7 +293,7 @@ impl Image {
                 info.size = Some(scan.compressed_size);
             }
         }
-        Ok(Filesystem::merge(scans))
+        Ok(Filesystem::merge_keeping(scans, wants.listings))
     }
 }
 
@@ -496,6 +501,10 @@ fn open_oci(
         platform: None,
         env: Vec::new(),
         user: None,
+        labels: Default::default(),
+        volumes: Vec::new(),
+        exposed_ports: Vec::new(),
+        healthcheck: None,
         repo_tags: Vec::new(),
         layers,
         history: Vec::new(),
@@ -504,6 +513,7 @@ fn open_oci(
         backing: Backing::Store(store),
     };
     apply_config(&mut image, &config);
+    apply_docker_config(&mut image, &config_raw);
     if let Some(att) = attestation {
         let digest = att.digest().to_string();
         let manifest = match &image.backing {
@@ -703,6 +713,9 @@ fn apply_config(image: &mut Image, config: &ImageConfiguration) {
     if let Some(c) = config.config() {
         image.env = c.env().clone().unwrap_or_default();
         image.user = c.user().clone().filter(|u| !u.is_empty());
+        image.labels = c.labels().clone().unwrap_or_default().into_iter().collect();
+        image.volumes = c.volumes().clone().unwrap_or_default();
+        image.exposed_ports = c.exposed_ports().clone().unwrap_or_default();
     }
     let history = config.history().clone().unwrap_or_default();
     // Entries pair with layers in order, skipping `empty_layer` ones. When the counts differ the
@@ -731,6 +744,31 @@ fn apply_config(image: &mut Image, config: &ImageConfiguration) {
             empty_layer: empty,
             layer,
         });
+    }
+}
+
+/// What Docker keeps in the config beyond the OCI fields: the health check.
+fn apply_docker_config(image: &mut Image, raw: &[u8]) {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        config: Option<RawConfig>,
+    }
+    #[derive(serde::Deserialize)]
+    struct RawConfig {
+        #[serde(rename = "Healthcheck", default)]
+        healthcheck: Option<RawHealthcheck>,
+    }
+    #[derive(serde::Deserialize)]
+    struct RawHealthcheck {
+        #[serde(rename = "Test", default)]
+        test: Option<Vec<String>>,
+    }
+    if let Ok(raw) = serde_json::from_slice::<Raw>(raw) {
+        image.healthcheck = raw
+            .config
+            .and_then(|c| c.healthcheck)
+            .map(|h| h.test.unwrap_or_default());
     }
 }
 
@@ -844,6 +882,10 @@ fn open_docker_archive(store: Box<dyn Store>, path: &Path, reference: Option<&st
         platform: None,
         env: Vec::new(),
         user: None,
+        labels: Default::default(),
+        volumes: Vec::new(),
+        exposed_ports: Vec::new(),
+        healthcheck: None,
         repo_tags: entry.repo_tags.unwrap_or_default(),
         layers,
         history: Vec::new(),
@@ -852,6 +894,7 @@ fn open_docker_archive(store: Box<dyn Store>, path: &Path, reference: Option<&st
         backing: Backing::Store(store),
     };
     apply_config(&mut image, &config);
+    apply_docker_config(&mut image, &config_raw);
     Ok(image)
 }
 
@@ -888,6 +931,10 @@ fn open_rootfs(path: &Path) -> Result<Image> {
         platform: None,
         env: Vec::new(),
         user: None,
+        labels: Default::default(),
+        volumes: Vec::new(),
+        exposed_ports: Vec::new(),
+        healthcheck: None,
         repo_tags: Vec::new(),
         layers: vec![LayerInfo {
             index: 0,
@@ -1012,6 +1059,10 @@ fn open_registry(
         platform: None,
         env: Vec::new(),
         user: None,
+        labels: Default::default(),
+        volumes: Vec::new(),
+        exposed_ports: Vec::new(),
+        healthcheck: None,
         repo_tags: reference
             .tag
             .iter()
@@ -1024,6 +1075,7 @@ fn open_registry(
         backing: Backing::Store(Box::new(registry)),
     };
     apply_config(&mut image, &config);
+    apply_docker_config(&mut image, &config_raw);
     if let Some(manifest) = attestation_manifest {
         read_provenance(&mut image, manifest);
     }

@@ -20,10 +20,12 @@ pub enum NodeKind {
     Other,
 }
 
-#[derive(Debug)]
-pub(crate) struct Entry {
+#[derive(Debug, Clone)]
+pub struct Entry {
     pub path: String,
     pub kind: NodeKind,
+    /// A hard link (its tar header carries no size; `kind` has its target's).
+    pub hardlink: bool,
 }
 
 /// What a layer holds, reduced to what the merge and the detectors need.
@@ -40,6 +42,8 @@ pub struct LayerScan {
     pub(crate) kept: Vec<(String, Arc<[u8]>)>,
     /// Summaries of ELF files from the probe.
     pub(crate) probed: Vec<(String, Arc<[u8]>)>,
+    /// Results of the content probe, per file.
+    pub(crate) content: Vec<(String, Arc<[u8]>)>,
     /// Hard links to wanted files whose target was not kept by name: (link, target).
     pub(crate) pending_links: Vec<(String, String)>,
 }
@@ -266,13 +270,23 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 let data: Arc<[u8]> = data.into();
                 kept_here.insert(path.clone(), data.clone());
                 scan.kept.push((path.clone(), data));
-            } else if let Some(probe) = ctx.wants.probe.as_ref().filter(|_| size >= 64) {
+            } else if size > 0 && (ctx.wants.probe.is_some() || ctx.wants.content_probe.is_some()) {
                 let mut head = [0u8; 4];
-                entry.read_exact(&mut head).map_err(broken)?;
-                if probe.accepts(&path, &head) {
+                let n = size.min(4) as usize;
+                entry.read_exact(&mut head[..n]).map_err(broken)?;
+                let head = &head[..n];
+                if let Some(probe) = ctx.wants.probe.as_ref().filter(|p| p.accepts(&path, size, head)) {
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
                     let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
                     scan.probed.push((path.clone(), summary.into()));
+                } else if let Some((_, probe)) =
+                    ctx.wants.content_probe.as_ref().filter(|(_, p)| p.accepts(&path, size, head))
+                {
+                    let mut stream = std::io::Cursor::new(head).chain(&mut entry);
+                    let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
+                    if !summary.is_empty() {
+                        scan.content.push((path.clone(), summary.into()));
+                    }
                 }
             }
             NodeKind::File { size, mode }
@@ -287,7 +301,11 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 file_sizes.remove(&path);
             }
         }
-        scan.entries.push(Entry { path, kind: node });
+        scan.entries.push(Entry {
+            path,
+            kind: node,
+            hardlink: kind.is_hard_link(),
+        });
     }
     Ok(scan)
 }

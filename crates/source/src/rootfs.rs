@@ -55,18 +55,30 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                     let data = fs::read(&full).map_err(|e| Error::io(&full, e))?;
                     scan.size += data.len() as u64;
                     scan.kept.push((path.clone(), Arc::from(data)));
-                } else if let Some(probe) = wants.probe.as_ref().filter(|_| size >= 64) {
+                } else if size > 0 && (wants.probe.is_some() || wants.content_probe.is_some()) {
                     use std::io::Read;
                     let mut file = fs::File::open(&full).map_err(|e| Error::io(&full, e))?;
                     let mut head = [0u8; 4];
-                    file.read_exact(&mut head).map_err(|e| Error::io(&full, e))?;
-                    if probe.accepts(&path, &head) {
-                        let mut stream = std::io::Cursor::new(head).chain(std::io::BufReader::new(file));
+                    let n = size.min(4) as usize;
+                    file.read_exact(&mut head[..n]).map_err(|e| Error::io(&full, e))?;
+                    let head = &head[..n];
+                    let mut stream = std::io::Cursor::new(head).chain(std::io::BufReader::new(file));
+                    if let Some(probe) = wants.probe.as_ref().filter(|p| p.accepts(&path, size, head)) {
                         let summary = probe
                             .probe(&path, size, &mut stream)
                             .map_err(|e| Error::io(&full, e))?;
                         scan.size += size;
                         scan.probed.push((path.clone(), Arc::from(summary)));
+                    } else if let Some((_, probe)) =
+                        wants.content_probe.as_ref().filter(|(_, p)| p.accepts(&path, size, head))
+                    {
+                        let summary = probe
+                            .probe(&path, size, &mut stream)
+                            .map_err(|e| Error::io(&full, e))?;
+                        scan.size += size;
+                        if !summary.is_empty() {
+                            scan.content.push((path.clone(), Arc::from(summary)));
+                        }
                     }
                 }
                 NodeKind::File {
@@ -76,7 +88,11 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
             } else {
                 NodeKind::Other
             };
-            scan.entries.push(Entry { path, kind });
+            scan.entries.push(Entry {
+                path,
+                kind,
+                hardlink: false,
+            });
         }
     }
     Ok(scan)

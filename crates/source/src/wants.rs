@@ -117,9 +117,10 @@ pub fn component_matches(pattern: &str, text: &str) -> bool {
 /// large, so they are summarised, not kept): the probe reads the whole file once and returns a
 /// small summary that the merged filesystem keeps per path.
 pub trait Probe: Send + Sync {
-    /// Whether to look inside this file, given its path and first four bytes (ELF by default).
-    fn accepts(&self, _path: &str, head: &[u8; 4]) -> bool {
-        head == b"\x7fELF"
+    /// Whether to look inside this file, given its path, size and first bytes (up to four;
+    /// fewer for a smaller file). ELF files of 64 bytes or more by default.
+    fn accepts(&self, _path: &str, size: u64, head: &[u8]) -> bool {
+        size >= 64 && head == b"\x7fELF"
     }
     fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>>;
 }
@@ -132,6 +133,11 @@ pub struct Wants {
     pub max_file_size: u64,
     /// Called for every file no pattern keeps that the probe accepts (ELF files by default).
     pub probe: Option<std::sync::Arc<dyn Probe>>,
+    /// A second probe, over the files neither a pattern nor `probe` took (content checks such as
+    /// secret rules); its results stay per layer, in [`crate::Filesystem::listings`].
+    pub content_probe: Option<(String, std::sync::Arc<dyn Probe>)>,
+    /// Keep each layer's own listing after the merge (audits look at every layer).
+    pub listings: bool,
 }
 
 impl std::fmt::Debug for Wants {
@@ -149,6 +155,8 @@ impl Wants {
             patterns: Vec::new(),
             max_file_size: 512 << 20,
             probe: None,
+            content_probe: None,
+            listings: false,
         }
     }
 
@@ -157,10 +165,11 @@ impl Wants {
         let mut text: Vec<&str> = self.patterns.iter().map(|p| p.text.as_str()).collect();
         text.sort_unstable();
         format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{}",
             text.join("\n"),
             self.max_file_size,
-            self.probe.is_some()
+            self.probe.is_some(),
+            self.content_probe.as_ref().map_or("", |(id, _)| id.as_str())
         )
     }
 
