@@ -5,6 +5,7 @@
 //! 2 usage or input error (bad arguments, unreadable or invalid image, malformed database),
 //! 3 internal error.
 
+mod audit_cmd;
 mod cache_cmd;
 mod compare;
 mod db;
@@ -36,6 +37,8 @@ enum Command {
     Sbom(sbom::SbomArgs),
     /// Find the known vulnerabilities of an image's packages
     Scan(scan::ScanArgs),
+    /// Audit the built image: configuration, files, secrets in every layer, build tools, wasted bytes
+    Audit(audit_cmd::AuditArgs),
     /// Compare two images: packages, vulnerabilities new and fixed, sizes, base layers
     Compare(compare::CompareArgs),
     /// The layer cache: status, clean
@@ -130,6 +133,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Cache(args) => cache_cmd::run(args),
+        Command::Audit(args) => audit_cmd::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),

@@ -127,6 +127,28 @@ pub fn inventory_with(
     cache_root: &std::path::Path,
     dockerfile: Option<&std::path::Path>,
 ) -> Result<SbomDocument, Failure> {
+    Ok(read_image(source, args, cache_root, dockerfile, drydock_catalog::wants())?.doc)
+}
+
+/// Everything one pass over an image gives: the SBOM, the merged filesystem, the image's
+/// metadata and each layer's origin.
+pub struct ImageRead {
+    pub doc: SbomDocument,
+    pub fs: drydock_source::Filesystem,
+    pub image: Image,
+    pub origins: Vec<drydock_catalog::IntroducedBy>,
+    /// The final stage's base image, when a Dockerfile was given.
+    pub base: Option<String>,
+}
+
+/// Reads the image once with `wants` (the catalog's, or more) and catalogs it.
+pub fn read_image(
+    source: &str,
+    args: &ReadOptions,
+    cache_root: &std::path::Path,
+    dockerfile: Option<&std::path::Path>,
+    wants: drydock_source::Wants,
+) -> Result<ImageRead, Failure> {
     let dockerfile = dockerfile
         .map(
             |path| -> Result<(String, drydock_dockerfile::Dockerfile), Failure> {
@@ -144,7 +166,6 @@ pub fn inventory_with(
     let options = registry_options(args)?;
     let mut image = Image::open_with(&spec, &platform, &options)?;
     let bar = progress_bar(&image, args.quiet);
-    let wants = drydock_catalog::wants();
     let cache = (!args.no_cache).then(|| {
         drydock_source::LayerCache::new(
             cache_root,
@@ -191,7 +212,21 @@ pub fn inventory_with(
         layer.base_image = origin.base_image;
         layer.dockerfile = origin.dockerfile.clone();
     }
-    Ok(SbomDocument::new(image_summary, inventory))
+    let base = dockerfile.as_ref().and_then(|(_, file)| {
+        let stages = drydock_dockerfile::stages::stages(file);
+        let mut stage = stages.last()?;
+        while let Some(p) = stage.parent {
+            stage = stages.get(p).filter(|s| s.index < stage.index)?;
+        }
+        Some(stage.base.clone())
+    });
+    Ok(ImageRead {
+        doc: SbomDocument::new(image_summary, inventory),
+        fs,
+        image,
+        origins: attribution.layers,
+        base,
+    })
 }
 
 fn progress_bar(image: &Image, quiet: bool) -> Option<indicatif::ProgressBar> {

@@ -57,6 +57,9 @@ pub struct Config {
     /// Turn every rule on, opt-in ones included (used to compare rule by rule).
     #[serde(skip)]
     pub all_rules: bool,
+    /// `drydock audit`'s table, read by that command.
+    #[serde(default, rename = "audit")]
+    pub _audit: Option<toml::Table>,
 }
 
 impl Config {

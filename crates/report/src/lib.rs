@@ -12,6 +12,7 @@
 //! assert!(json.contains("\"schema_version\": 1"));
 //! ```
 
+pub mod audit;
 pub mod compare;
 pub mod cyclonedx;
 pub mod html;

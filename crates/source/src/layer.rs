@@ -279,8 +279,11 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
                     let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
                     scan.probed.push((path.clone(), summary.into()));
-                } else if let Some((_, probe)) =
-                    ctx.wants.content_probe.as_ref().filter(|(_, p)| p.accepts(&path, size, head))
+                } else if let Some((_, probe)) = ctx
+                    .wants
+                    .content_probe
+                    .as_ref()
+                    .filter(|(_, p)| p.accepts(&path, size, head))
                 {
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
                     let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;

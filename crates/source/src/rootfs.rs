@@ -69,8 +69,10 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                             .map_err(|e| Error::io(&full, e))?;
                         scan.size += size;
                         scan.probed.push((path.clone(), Arc::from(summary)));
-                    } else if let Some((_, probe)) =
-                        wants.content_probe.as_ref().filter(|(_, p)| p.accepts(&path, size, head))
+                    } else if let Some((_, probe)) = wants
+                        .content_probe
+                        .as_ref()
+                        .filter(|(_, p)| p.accepts(&path, size, head))
                     {
                         let summary = probe
                             .probe(&path, size, &mut stream)

@@ -94,6 +94,13 @@ impl LayerBuilder {
         self
     }
 
+    /// A regular file with the given permission bits (setuid, world-writable, …).
+    pub fn file_mode(mut self, path: &str, data: &[u8], mode: u32) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, data.len() as u64, mode);
+        self.b().append_data(&mut h, path, data).unwrap();
+        self
+    }
+
     pub fn dir(mut self, path: &str) -> Self {
         let mut h = Self::header(tar::EntryType::Directory, 0, 0o755);
         self.b().append_data(&mut h, path, &[][..]).unwrap();
