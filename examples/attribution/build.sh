@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the attribution example with buildah (no daemon) on top of the Debian
-# image `deb-extras` that the shared image builder makes, into an OCI layout:
+# Builds the attribution and audit examples with buildah (no daemon) on top of
+# the Debian image `deb-extras` that the shared image builder makes, into OCI
+# layouts (OUTDIR/oci, OUTDIR/audit-oci with tags final and single):
 #   build.sh IMAGES_DIR OUTDIR
 # Needs root, buildah, skopeo, python3 and the Debian mirror the host's apt
 # uses (for the image's own apt-get and for picking REBUILD_PKG).
@@ -83,5 +84,16 @@ CA=()
   -f "$HERE/Dockerfile" -t localhost/test/attribution:latest "$HERE/context"
 rm -rf "$OUT/oci"
 "${BH[@]}" push -q localhost/test/attribution:latest "oci:$OUT/oci:latest"
-"${BH[@]}" rmi -a -f >/dev/null || true
 echo "built $OUT/oci"
+
+# The audit example: the multi-stage image and its single-stage `single` target.
+AUDIT="$(cd "$HERE/../audit" && pwd)"
+"${BH[@]}" bud --isolation chroot --layers --pull=false "${CA[@]}" \
+  -f "$AUDIT/Dockerfile" -t localhost/test/audit:latest "$AUDIT/context"
+"${BH[@]}" bud --isolation chroot --layers --pull=false "${CA[@]}" --target single \
+  -f "$AUDIT/Dockerfile" -t localhost/test/audit-single:latest "$AUDIT/context"
+rm -rf "$OUT/audit-oci"
+"${BH[@]}" push -q localhost/test/audit:latest "oci:$OUT/audit-oci:final"
+"${BH[@]}" push -q localhost/test/audit-single:latest "oci:$OUT/audit-oci:single"
+"${BH[@]}" rmi -a -f >/dev/null || true
+echo "built $OUT/audit-oci (final, single)"
