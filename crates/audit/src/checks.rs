@@ -247,7 +247,7 @@ const HOME_CACHES: &[(&str, &str)] = &[
     (".cache/", "user cache"),
 ];
 
-pub fn files(input: &Input, out: &mut Vec<Finding>) {
+pub fn files(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
     let fs = input.fs;
     let mut caches: BTreeMap<String, (&str, u64, usize, usize)> = BTreeMap::new();
     for (path, node) in fs.nodes() {
@@ -259,7 +259,7 @@ pub fn files(input: &Input, out: &mut Vec<Finding>) {
             f.path = Some(format!("/{path}"));
             f.layer = Some(node.layer);
             f.introduced_by = input.layers.get(node.layer).cloned();
-            f.package = owner(input, path);
+            f.package = owners.get(path);
             f
         };
         if mode & 0o6000 != 0 {
@@ -323,13 +323,26 @@ pub fn files(input: &Input, out: &mut Vec<Finding>) {
     users(input, out);
 }
 
-fn owner(input: &Input, path: &str) -> Option<String> {
-    let absolute = format!("/{path}");
-    input
-        .packages
-        .iter()
-        .find(|p| p.files.iter().any(|f| *f == absolute))
-        .map(|p| format!("{}:{}", p.ecosystem.as_str(), p.name))
+/// Which package owns each file, by the file's real path in the image: packages list
+/// `/bin/mount` where merged `/usr` puts it at `/usr/bin/mount`.
+pub struct Owners(HashMap<String, String>);
+
+impl Owners {
+    pub fn of(input: &Input) -> Owners {
+        let mut map = HashMap::new();
+        for p in input.packages {
+            for f in &p.files {
+                let real = input.fs.resolve(f.trim_start_matches('/'));
+                map.entry(real)
+                    .or_insert_with(|| format!("{}:{}", p.ecosystem.as_str(), p.name));
+            }
+        }
+        Owners(map)
+    }
+
+    pub fn get(&self, path: &str) -> Option<String> {
+        self.0.get(path).cloned()
+    }
 }
 
 /// Empty passwords and duplicate ids in the account databases.
@@ -429,7 +442,7 @@ const TOOL_DIRS: &[&str] = &[
 ];
 
 /// Build tools in a production image: build in one stage, ship another.
-pub fn build_tools(input: &Input, out: &mut Vec<Finding>) {
+pub fn build_tools(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
     let mut reported: BTreeMap<String, Finding> = BTreeMap::new();
     let origin = |layer: Option<usize>| layer.and_then(|l| input.layers.get(l).cloned());
     for p in input.packages {
@@ -482,7 +495,7 @@ pub fn build_tools(input: &Input, out: &mut Vec<Finding>) {
         let is_tool = TOOL_DIRS
             .iter()
             .any(|d| path.strip_prefix(d).is_some_and(|name| TOOLS.contains(&name)));
-        if !is_tool || owner(input, path).is_some() {
+        if !is_tool || owners.get(path).is_some() {
             continue;
         }
         let mut f = finding(

@@ -140,8 +140,9 @@ pub fn audit(input: &Input, thresholds: &Thresholds) -> Report {
     let mut findings = Vec::new();
     checks::configuration(input, &mut findings);
     checks::history(input, &mut findings);
-    checks::files(input, &mut findings);
-    checks::build_tools(input, &mut findings);
+    let owners = checks::Owners::of(input);
+    checks::files(input, &owners, &mut findings);
+    checks::build_tools(input, &owners, &mut findings);
     for s in secrets::find(input.fs) {
         findings.push(Finding {
             id: format!("DD-SECRET/{}", s.rule),

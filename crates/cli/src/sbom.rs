@@ -48,7 +48,7 @@ pub struct ReadOptions {
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
     /// Read every layer even when the layer cache holds it
-    #[arg(long, env = "DRYDOCK_NO_CACHE")]
+    #[arg(long, env = "DRYDOCK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_cache: bool,
     /// Bound of the layer cache in MB; least recently used layers go first
     #[arg(long, value_name = "MB", default_value_t = 512)]
