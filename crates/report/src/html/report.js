@@ -148,6 +148,8 @@
       { title: "status", key: function (f) { return f.status; } },
       { title: "layer", key: function (f) { return f.layer == null ? -1 : f.layer; } }
     ];
+    var fixes = findings.some(function (f) { return f.fix; });
+    if (fixes) cols.push({ title: "fix", key: function (f) { return f.fix ? f.fix.class : ""; } });
     if (base) cols.push({ title: "baseline", key: function (f) { return f.baseline ? f.baseline.state : ""; } });
     var fields = [
       { name: "q", label: "search" },
@@ -156,6 +158,7 @@
       { name: "status", label: "status", options: uniq(findings.map(function (f) { return f.status; })) },
       { name: "layer", label: "layer", options: uniq(findings.map(function (f) { return f.layer == null ? "" : String(f.layer); })) }
     ];
+    if (fixes) fields.push({ name: "fix", label: "fix", options: uniq(findings.map(function (f) { return f.fix ? f.fix.class : ""; })) });
     if (base) fields.push({ name: "baseline", label: "baseline", options: uniq(findings.map(function (f) { return f.baseline ? f.baseline.state : ""; })) });
     function matches(f, v) {
       if (v.severity && f.severity !== v.severity) return false;
@@ -163,6 +166,7 @@
       if (v.status && f.status !== v.status) return false;
       if (v.layer && String(f.layer) !== v.layer) return false;
       if (v.baseline && !(f.baseline && f.baseline.state === v.baseline)) return false;
+      if (v.fix && !(f.fix && f.fix.class === v.fix)) return false;
       if (v.q) {
         var hay = [f.id, f.package.name, f.package.version, f.summary || "", (f.aliases || []).join(" "), f.package.purl].join(" ").toLowerCase();
         if (hay.indexOf(v.q.toLowerCase()) < 0) return false;
@@ -186,7 +190,12 @@
         case "installed": return el("code", { text: f.package.version });
         case "fixed in": return f.fixed_version ? el("code", { text: f.fixed_version }) : el("span", { cls: "empty", text: "no fix yet" });
         case "status": return f.status;
-        case "layer": return f.layer == null ? "" : String(f.layer);
+        case "layer": {
+          var d = f.introduced_by && f.introduced_by.dockerfile;
+          if (d) return el("span", { title: d.instruction, text: d.path.split("/").pop() + ":" + d.line });
+          return f.layer == null ? "" : String(f.layer);
+        }
+        case "fix": return f.fix ? el("span", { title: f.fix.action, text: f.fix.class + (f.fix.version ? " → " + f.fix.version : "") }) : "";
         case "baseline": return f.baseline ? el("span", { cls: f.baseline.state === "new" ? "new" : "", text: f.baseline.state + (f.baseline.newly_disclosed ? " (newly disclosed)" : "") }) : "";
       }
     }, "findings");
