@@ -10,6 +10,7 @@ use crate::sbom::{SourceArgs, layer_cache_root, read_image, write_output};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum AuditFormat {
+    #[value(alias = "tty")]
     Table,
     Json,
     Sarif,

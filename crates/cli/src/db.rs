@@ -128,6 +128,10 @@ enum DbCommand {
         /// suite, updates and security pockets, to tell which fixes a rebuild picks up
         #[arg(long = "distro", value_name = "ID:VERSION")]
         distros: Vec<String>,
+        /// Fetch the archive indexes of the suites this image's own apt sources or apk
+        /// repositories name, from the URLs they name
+        #[arg(long, value_name = "SOURCE")]
+        from_image: Option<String>,
         #[command(flatten)]
         archive: ArchiveMirrors,
         /// Base URL serving ECOSYSTEM/all.zip (for air-gapped mirrors)
@@ -188,26 +192,29 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
         DbCommand::Update {
             ecosystems,
             distros,
+            from_image,
             archive,
             mirror,
             quiet,
         } => {
-            if !distros.is_empty() {
-                let plan = archive.plan(&distros)?;
+            if !distros.is_empty() || from_image.is_some() {
+                let mut plan: Vec<(drydock_vulndb::archive::Fetch, Vec<String>, String)> = archive
+                    .plan(&distros)?
+                    .into_iter()
+                    .map(|f| (f, archive.components.clone(), archive.arch.clone()))
+                    .collect();
+                if let Some(source) = &from_image {
+                    plan.extend(plan_from_image(source, &args.location)?);
+                }
                 let agent = drydock_vulndb::archive::agent();
                 let lines = update::atomically(&path, |store| {
                     let mut lines = Vec::new();
-                    for fetch in &plan {
+                    for (fetch, components, arch) in &plan {
                         if !quiet {
                             eprintln!("fetching {}:{} from {}", fetch.distro, fetch.suite, fetch.mirror);
                         }
-                        for part in drydock_vulndb::archive::download(
-                            &agent,
-                            fetch,
-                            &archive.arch,
-                            &archive.components,
-                            store,
-                        )? {
+                        for part in drydock_vulndb::archive::download(&agent, fetch, arch, components, store)?
+                        {
                             match part {
                                 Some(p) => {
                                     store.insert_archive(&p)?;
@@ -308,6 +315,61 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
             Ok(0)
         }
     }
+}
+
+/// The suites an image installs from, as fetches: its own apt sources and apk repositories,
+/// for its own architecture.
+fn plan_from_image(
+    source: &str,
+    location: &DbLocation,
+) -> Result<Vec<(drydock_vulndb::archive::Fetch, Vec<String>, String)>, Failure> {
+    let read = crate::sbom::ReadOptions {
+        platform: "linux/amd64".into(),
+        quiet: true,
+        insecure: false,
+        username: None,
+        password_stdin: false,
+        no_cache: false,
+        cache_max_size: 512,
+    };
+    let doc = crate::sbom::inventory(source, &read, &crate::sbom::layer_cache_root(location))?;
+    let distro = doc
+        .image
+        .os
+        .as_ref()
+        .map(|d| d.id.clone())
+        .ok_or_else(|| Failure::input(format!("{source}: no OS identified, so no archive to fetch")))?;
+    let arch = doc
+        .image
+        .platform
+        .as_deref()
+        .and_then(|p| p.split('/').nth(1))
+        .unwrap_or("amd64")
+        .to_string();
+    if doc.package_sources.is_empty() {
+        return Err(Failure::input(format!(
+            "{source}: the image names no apt sources or apk repositories"
+        )));
+    }
+    Ok(doc
+        .package_sources
+        .iter()
+        .map(|s| {
+            (
+                drydock_vulndb::archive::Fetch {
+                    distro: distro.clone(),
+                    suite: s.suite.clone(),
+                    mirror: s.uri.clone(),
+                },
+                if s.components.is_empty() {
+                    vec!["main".to_string()]
+                } else {
+                    s.components.clone()
+                },
+                arch.clone(),
+            )
+        })
+        .collect())
 }
 
 fn archive_line(a: &drydock_vulndb::archive::SuiteInfo) -> String {

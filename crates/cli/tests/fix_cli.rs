@@ -318,3 +318,137 @@ fn provenance_attestation_in_the_index_attributes_layers() {
         "{stderr}"
     );
 }
+
+/// A one-thread HTTP server on 127.0.0.1 answering GETs from `files` (404 otherwise), for as
+/// long as the test holds it.
+fn serve(files: Vec<(String, Vec<u8>)>) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = stop.clone();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                continue;
+            };
+            stream.set_nonblocking(false).unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            reader.read_line(&mut request).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut stream = stream;
+            match files.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => {
+                    write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .unwrap();
+                    stream.write_all(body).unwrap();
+                }
+                None => write!(
+                    stream,
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap(),
+            }
+        }
+    });
+    (port, stop)
+}
+
+/// `db update --from-image` fetches exactly what the image's own sources name, from where they
+/// name it (here a mirror that has only gzip indexes).
+#[test]
+fn archive_indexes_come_from_the_images_own_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let release = "Origin: Debian\nSuite: oldstable-security\nCodename: bookworm-security\nVersion: 12\nDate: Sat, 28 Nov 2026 02:53:00 UTC\nArchitectures: amd64\nComponents: main\n";
+    let packages = drydock_testkit::compress(
+        b"Package: own-pkg\nVersion: 2.0-1+deb12u1\nArchitecture: amd64\n",
+        drydock_testkit::Comp::Gzip,
+    );
+    let (port, stop) = serve(vec![
+        (
+            "/debian-security/dists/bookworm-security/Release".into(),
+            release.as_bytes().to_vec(),
+        ),
+        (
+            "/debian-security/dists/bookworm-security/main/binary-amd64/Packages.gz".into(),
+            packages,
+        ),
+    ]);
+    let sources = format!("deb http://127.0.0.1:{port}/debian-security bookworm-security main\n");
+    let base = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+        .file("etc/apt/sources.list", sources.as_bytes())
+        .file("var/lib/dpkg/status", status(&[("own-pkg", "2.0-1")]).as_bytes())
+        .finish();
+    let layout = dir.path().join("image");
+    ImageBuilder::new()
+        .layer(base, Comp::Gzip, "/bin/sh -c apt-get install -y own-pkg")
+        .write_oci_dir(&layout);
+    let image = format!("oci:{}", layout.display());
+    let cache = dir.path().join("cache");
+    let out = drydock(&cache, &["db", "update", "-q", "--from-image", &image]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("debian:bookworm-security main/binary-amd64: 1 packages"),
+        "{said}"
+    );
+
+    let records = dir.path().join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    std::fs::write(
+        records.join("T.json"),
+        r#"{"id":"TEST-1","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Debian:12","name":"own-pkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0-1+deb12u1"}]}]}]}"#,
+    )
+    .unwrap();
+    assert!(
+        drydock(&cache, &["db", "import", &records.display().to_string()])
+            .status
+            .success()
+    );
+    let out = drydock(&cache, &["scan", &image, "-f", "json", "-q"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["findings"][0]["fix"]["class"],
+        "rebuild",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(doc["findings"][0]["fix"]["suite"], "debian:bookworm-security");
+
+    // An image that names no archive is told so.
+    let bare = dir.path().join("bare");
+    ImageBuilder::new()
+        .layer(
+            LayerBuilder::new()
+                .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+                .finish(),
+            Comp::Gzip,
+            "ADD",
+        )
+        .write_oci_dir(&bare);
+    let out = drydock(
+        &cache,
+        &[
+            "db",
+            "update",
+            "-q",
+            "--from-image",
+            &format!("oci:{}", bare.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names no apt sources"));
+}

@@ -603,18 +603,35 @@ pub fn download(
         })?;
     for component in components {
         let part = format!("{component}/binary-{deb_arch}");
-        let url = format!("{base}/dists/{}/{part}/Packages.xz", fetch.suite);
         let previous = store.archive_part(&fetch.distro, &suite_name(&release), &part)?;
-        match get(agent, &url, previous.as_ref())? {
-            None => out.push(None),
-            Some((bytes, etag)) => out.push(Some(
-                packages_from_bytes(&release, "Packages.xz", &bytes, &part, &url, etag).map_err(
-                    |detail| Error::Malformed {
+        // Archives publish xz; small mirrors and local copies may hold only gzip or plain.
+        let mut fetched = None;
+        for name in ["Packages.xz", "Packages.gz", "Packages"] {
+            let url = format!("{base}/dists/{}/{part}/{name}", fetch.suite);
+            match get(agent, &url, previous.as_ref()) {
+                Err(Error::Download { detail, .. }) if detail == "HTTP 404" && name != "Packages" => continue,
+                result => {
+                    fetched = Some((name, url, result?));
+                    break;
+                }
+            }
+        }
+        match fetched {
+            Some((_, _, None)) => out.push(None),
+            Some((name, url, Some((bytes, etag)))) => out.push(Some(
+                packages_from_bytes(&release, name, &bytes, &part, &url, etag).map_err(|detail| {
+                    Error::Malformed {
                         what: url.clone(),
                         detail,
-                    },
-                )?,
+                    }
+                })?,
             )),
+            None => {
+                return Err(Error::Download {
+                    url: format!("{base}/dists/{}/{part}/", fetch.suite),
+                    detail: "no Packages index".into(),
+                });
+            }
         }
     }
     Ok(out)
