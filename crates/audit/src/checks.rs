@@ -177,7 +177,7 @@ pub fn history(input: &Input, out: &mut Vec<Finding>) {
             ("dnf", "install"),
         ];
         for (tool, install) in managers {
-            if has(tool, "update") && !w.iter().any(|x| *x == install) {
+            if has(tool, "update") && !w.contains(&install) {
                 out.push(at(finding(
                     "CIS-DI-0007",
                     Level::Fatal,

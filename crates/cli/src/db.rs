@@ -133,7 +133,7 @@ enum DbCommand {
         #[arg(long, value_name = "SOURCE")]
         from_image: Option<String>,
         #[command(flatten)]
-        archive: ArchiveMirrors,
+        archive: Box<ArchiveMirrors>,
         /// Base URL serving ECOSYSTEM/all.zip (for air-gapped mirrors)
         #[arg(long, default_value = update::DEFAULT_BASE)]
         mirror: String,

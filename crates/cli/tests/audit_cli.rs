@@ -63,10 +63,7 @@ fn audit_reports_gates_and_suppresses() {
     assert_eq!(secret["path"], "/app/settings.py");
     assert!(!secret["detail"].as_str().unwrap().contains("ZXCVBNMASDFGHJKL"));
     assert_eq!(doc["summary"]["FATAL"], 1);
-    assert_eq!(
-        doc["size"]["layers"][1]["reclaimable_bytes"].as_u64().unwrap() > 0,
-        true
-    );
+    assert!(doc["size"]["layers"][1]["reclaimable_bytes"].as_u64().unwrap() > 0);
 
     // The gate: a FATAL finding fails --fail-on fatal; nothing at all fails --fail-on info.
     let out = drydock(d, &["audit", &img, "-q", "--fail-on", "fatal"]);
