@@ -566,3 +566,20 @@ fn hand_copied_python_is_recognised_and_dpkg_python_is_not_doubled() {
             .any(|p| p.ecosystem == drydock_catalog::Ecosystem::Generic && p.name == "python")
     );
 }
+
+/// A real BerkeleyDB rpmdb cut on a page boundary passes every size check but its metadata
+/// page's count: it must be an error naming the database, never fewer packages.
+#[test]
+fn a_bdb_rpmdb_cut_on_a_page_boundary_is_an_error() {
+    let Some(data) = shared_testdata() else { return };
+    let whole = std::fs::read(data.join("pkgdb/rpm/syft-bdb-dive/var/lib/rpm/Packages")).unwrap();
+    let page_size = u32::from_le_bytes(whole[20..24].try_into().unwrap()) as usize;
+    assert!(
+        whole.len() / page_size >= 2,
+        "the real database has more than one page"
+    );
+    assert!(drydock_catalog::rpm::bdb::values(&whole).is_ok());
+    let cut = &whole[..whole.len() - page_size];
+    let err = drydock_catalog::rpm::bdb::values(cut).unwrap_err();
+    assert!(err.contains("truncated"), "{err}");
+}

@@ -331,6 +331,7 @@ fn plan_from_image(
         password_stdin: false,
         no_cache: false,
         cache_max_size: 512,
+        timeout: 60,
     };
     let doc = crate::sbom::inventory(source, &read, &crate::sbom::layer_cache_root(location))?;
     let distro = doc

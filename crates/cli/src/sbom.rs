@@ -53,6 +53,10 @@ pub struct ReadOptions {
     /// Bound of the layer cache in MB; least recently used layers go first
     #[arg(long, value_name = "MB", default_value_t = 512)]
     pub cache_max_size: u64,
+    /// Registry deadline in seconds: to connect, for the first byte of each answer, for each
+    /// manifest and token; a layer gets this plus one second per 32 KiB it declares
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
 }
 
 impl ReadOptions {
@@ -95,6 +99,7 @@ fn registry_options(args: &ReadOptions) -> Result<drydock_source::RegistryOption
     Ok(drydock_source::RegistryOptions {
         insecure: args.insecure,
         credentials,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
     })
 }
 

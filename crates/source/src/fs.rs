@@ -28,6 +28,9 @@ pub struct Filesystem {
     probes: HashMap<String, (usize, Arc<[u8]>)>,
     layer_count: usize,
     listings: Vec<LayerListing>,
+    /// Entries written through a symlink an earlier layer made (`evil/status` with
+    /// `evil -> /var/lib/dpkg`): (layer, path in the tar, real path).
+    redirected: Vec<(usize, String, String)>,
 }
 
 /// One layer's own changes as its tar lists them, kept when [`crate::Wants::listings`] asks:
@@ -72,18 +75,48 @@ impl Filesystem {
                     content: std::mem::take(&mut layer.content),
                 });
             }
+            // Runtimes apply a layer inside the root, following the symlinks the layers below
+            // made: a path under such a link lands where the link points.
             for dir in &layer.opaque {
-                fs.remove_under(dir, index);
+                let real = fs.real_entry_path(dir);
+                fs.remove_under(&real, index);
             }
             for path in &layer.whiteouts {
-                fs.remove_under(path, index);
-                fs.remove_exact(path, index);
+                let real = fs.real_entry_path(path);
+                fs.remove_under(&real, index);
+                fs.remove_exact(&real, index);
             }
             let kept: HashMap<&str, &Arc<[u8]>> = layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
             let probed: HashMap<&str, &Arc<[u8]>> =
                 layer.probed.iter().map(|(p, d)| (p.as_str(), d)).collect();
-            for entry in layer.entries {
-                match probed.get(entry.path.as_str()) {
+            // Entries come grouped by folder: the last folder's resolution serves its files.
+            let mut memo: Option<(String, String)> = None;
+            for mut entry in layer.entries {
+                let literal = std::mem::take(&mut entry.path);
+                entry.path = match (&memo, literal.rsplit_once('/')) {
+                    (Some((parent, real)), Some((p, name))) if p == parent => {
+                        if real == parent {
+                            literal.clone()
+                        } else {
+                            format!("{real}/{name}")
+                        }
+                    }
+                    (_, Some((p, _))) => {
+                        let path = fs.real_entry_path(&literal);
+                        let real_parent = path.rsplit_once('/').map_or("", |(rp, _)| rp).to_string();
+                        memo = Some((p.to_string(), real_parent));
+                        path
+                    }
+                    (_, None) => literal.clone(),
+                };
+                if !matches!(entry.kind, NodeKind::File { .. }) {
+                    memo = None;
+                }
+                if entry.path != literal {
+                    fs.redirected.push((index, literal.clone(), entry.path.clone()));
+                }
+                let entry_path = literal.as_str();
+                match probed.get(entry_path) {
                     Some(summary) => {
                         fs.probes.insert(entry.path.clone(), (index, (*summary).clone()));
                     }
@@ -94,7 +127,7 @@ impl Filesystem {
                 if entry.kind != NodeKind::Dir {
                     fs.remove_under(&entry.path, index);
                 }
-                match kept.get(entry.path.as_str()) {
+                match kept.get(entry_path) {
                     Some(data) => fs.kept.entry(entry.path.clone()).or_default().push(Revision {
                         layer: index,
                         data: Some((*data).clone()),
@@ -120,6 +153,101 @@ impl Filesystem {
             }
         }
         fs
+    }
+
+    /// Where an entry of a layer lands: its folder resolved through the symlinks already in
+    /// place (only the folder: the entry itself replaces whatever is at its name).
+    fn real_entry_path(&self, path: &str) -> String {
+        let Some((parent, name)) = path.rsplit_once('/') else {
+            return path.to_string();
+        };
+        if matches!(
+            self.nodes.get(parent),
+            Some(Node {
+                kind: NodeKind::Dir,
+                ..
+            })
+        ) {
+            return path.to_string();
+        }
+        let real = self.resolve(parent);
+        if real == parent {
+            path.to_string()
+        } else if real.is_empty() {
+            name.to_string()
+        } else {
+            format!("{real}/{name}")
+        }
+    }
+
+    /// Wanted files whose bytes the layer pass could not know it wanted: an entry written
+    /// through an earlier layer's symlink onto a wanted path, or a wanted path that is a
+    /// symlink to a file of another name. Each is (layer, path in that layer's tar, real path).
+    pub fn unread_wanted(&self, wants: &crate::Wants) -> Vec<(usize, String, String)> {
+        let mut out = Vec::new();
+        for (layer, literal, real) in &self.redirected {
+            let Some(Node {
+                kind: NodeKind::File { size, .. },
+                layer: at,
+            }) = self.nodes.get(real)
+            else {
+                continue;
+            };
+            if *at == *layer && wants.keeps(real, *size) && self.data_at(real, *layer).is_none() {
+                out.push((*layer, literal.clone(), real.clone()));
+            }
+        }
+        for (path, node) in &self.nodes {
+            if !matches!(node.kind, NodeKind::Symlink(_)) || !wants.keeps(path, 0) {
+                continue;
+            }
+            let real = self.resolve(path);
+            let Some(Node {
+                kind: NodeKind::File { size, .. },
+                layer,
+            }) = self.nodes.get(&real)
+            else {
+                continue;
+            };
+            if *size <= wants.max_file_size && self.data_at(&real, *layer).is_none() {
+                let literal = self
+                    .redirected
+                    .iter()
+                    .find(|(l, _, r)| l == layer && *r == real)
+                    .map(|(_, lit, _)| lit.clone())
+                    .unwrap_or_else(|| real.clone());
+                out.push((*layer, literal, real));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn data_at(&self, path: &str, layer: usize) -> Option<&Arc<[u8]>> {
+        self.kept
+            .get(path)?
+            .iter()
+            .find(|r| r.layer == layer)
+            .and_then(|r| r.data.as_ref())
+    }
+
+    /// Gives a file the bytes a second read of its layer found.
+    pub fn supply(&mut self, path: &str, layer: usize, data: Arc<[u8]>) {
+        let revs = self.kept.entry(path.to_string()).or_default();
+        match revs.iter_mut().find(|r| r.layer == layer) {
+            Some(r) => r.data = Some(data),
+            None => {
+                let at = revs.partition_point(|r| r.layer < layer);
+                revs.insert(
+                    at,
+                    Revision {
+                        layer,
+                        data: Some(data),
+                    },
+                );
+            }
+        }
     }
 
     fn remove_exact(&mut self, path: &str, layer: usize) {

@@ -293,7 +293,40 @@ impl Image {
                 info.size = Some(scan.compressed_size);
             }
         }
-        Ok(Filesystem::merge_keeping(scans, wants.listings))
+        let mut fs = Filesystem::merge_keeping(scans, wants.listings);
+        self.read_unread_wanted(store.as_ref(), wants, &mut fs)?;
+        Ok(fs)
+    }
+
+    /// Wanted files the first pass could not recognise by name (written through a symlink, or
+    /// reached through one): their layers are read again for just those files.
+    fn read_unread_wanted(&self, store: &dyn Store, wants: &Wants, fs: &mut Filesystem) -> Result<()> {
+        let needs = fs.unread_wanted(wants);
+        let mut by_layer: std::collections::BTreeMap<usize, Vec<(String, String)>> = Default::default();
+        for (layer, literal, real) in needs {
+            by_layer.entry(layer).or_default().push((literal, real));
+        }
+        for (index, files) in by_layer {
+            let Some(layer) = self.layers.get(index) else {
+                continue;
+            };
+            let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
+            let extra: HashSet<String> = files.iter().map(|(l, _)| l.clone()).collect();
+            let none = Wants::new();
+            let ctx = LayerContext {
+                index,
+                label: &label,
+                wants: &none,
+                extra: &extra,
+            };
+            let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
+            for (literal, real) in files {
+                if let Some((_, data)) = again.kept.iter().find(|(p, _)| *p == literal) {
+                    fs.supply(&real, index, data.clone());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -301,7 +334,10 @@ impl Image {
 /// is not read to its end (a 5 GB blob claiming a few MB), and the difference is an error, as
 /// containers/image makes it.
 fn open_layer<'a>(store: &'a dyn Store, layer: &LayerInfo) -> Result<crate::store::BlobReader<'a>> {
-    let inner = store.open(&layer.blob)?;
+    let inner = match layer.size {
+        Some(size) => store.open_sized(&layer.blob, size)?,
+        None => store.open(&layer.blob)?,
+    };
     Ok(match layer.size {
         Some(declared) => Box::new(Bounded {
             inner,

@@ -66,6 +66,9 @@ impl LayerContext<'_> {
     }
 }
 
+/// Bytes gathered before the compression is sniffed.
+const SNIFF_BYTES: usize = 512;
+
 /// Reads a layer blob: verifies it, decompresses it and walks its tar stream.
 ///
 /// An uncompressed blob is its own tar, so one hash serves as both digest and diff_id. A
@@ -76,14 +79,26 @@ pub(crate) fn scan_blob<R: Read + Send>(
     ctx: &LayerContext<'_>,
     media_type: Option<&str>,
 ) -> Result<LayerScan> {
-    let mut buffered = BufReader::with_capacity(256 << 10, raw);
-    let head = buffered
-        .fill_buf()
-        .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+    let mut raw = BufReader::with_capacity(256 << 10, raw);
+    // A network read may hand over a single byte first: gather enough to tell the compression
+    // (zstd's magic is four bytes, tar's `ustar` sits at 257) before deciding.
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    while head.len() < SNIFF_BYTES {
+        let available = raw
+            .fill_buf()
+            .map_err(|e| ctx.fail(format!("cannot read blob: {e}")))?;
+        if available.is_empty() {
+            break;
+        }
+        let n = available.len().min(SNIFF_BYTES - head.len());
+        head.extend_from_slice(&available[..n]);
+        raw.consume(n);
+    }
     if head.is_empty() {
         return Err(ctx.fail("layer blob is empty"));
     }
-    let compression = sniff(head);
+    let compression = sniff(&head);
+    let buffered = io::Cursor::new(head).chain(raw);
     if let Some(declared) = media_type.and_then(crate::compression::from_media_type)
         && declared != Compression::None
         && declared != compression
@@ -351,6 +366,48 @@ mod tests {
         assert_eq!(&*scan.kept[0].1, b"ID=debian\n");
         assert_eq!(scan.whiteouts, vec!["etc/passwd".to_string()]);
         assert_eq!(scan.opaque, vec!["usr".to_string()]);
+        assert_eq!(scan.diff_id, crate::digest::sha256_hex(&data));
+    }
+
+    /// A reader that hands over one byte per read, as a slow network may.
+    struct Dribble<'a>(&'a [u8]);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn compression_is_told_even_when_the_first_read_is_one_byte() {
+        let mut wants = Wants::new();
+        wants.add("etc/os-release");
+        let data = tar_with(&[("etc/os-release", b"ID=debian\n")]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &data).unwrap();
+        let gz = gz.finish().unwrap();
+        let extra = HashSet::new();
+        let ctx = LayerContext {
+            index: 0,
+            label: "t",
+            wants: &wants,
+            extra: &extra,
+        };
+        let scan = scan_blob(
+            Dribble(&gz),
+            &ctx,
+            Some("application/vnd.oci.image.layer.v1.tar+gzip"),
+        )
+        .unwrap();
+        assert_eq!(scan.kept.len(), 1);
+        assert_eq!(scan.digest, crate::digest::sha256_hex(&gz));
         assert_eq!(scan.diff_id, crate::digest::sha256_hex(&data));
     }
 }

@@ -138,12 +138,32 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// Allow plain HTTP and unverified TLS.
     pub insecure: bool,
     pub credentials: Option<Credentials>,
+    /// Deadline for connecting, for the first byte of an answer, and for a whole manifest or
+    /// token; blobs get it plus the time their declared size takes at [`SLOWEST_BLOB_RATE`].
+    pub timeout: Duration,
 }
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions {
+            insecure: false,
+            credentials: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// What `--timeout` defaults to.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The slowest transfer a blob may take (bytes per second) before it is abandoned: a registry
+/// that trickles data cannot hold a CI job for ever.
+pub const SLOWEST_BLOB_RATE: u64 = 32 << 10;
 
 /// Credentials for a registry from `$DOCKER_CONFIG/config.json` (default `~/.docker`): a
 /// credential helper for the host, the default store, or the `auths` entry.
@@ -231,6 +251,7 @@ fn credential_helper(helper: &str, server: &str) -> Option<Credentials> {
 
 pub struct Registry {
     agent: ureq::Agent,
+    timeout: Duration,
     base: String,
     reference: Reference,
     credentials: Option<Credentials>,
@@ -286,8 +307,9 @@ impl Registry {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .tls_config(tls)
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_connect(Some(options.timeout))
+            .timeout_recv_response(Some(options.timeout))
+            .timeout_recv_body(Some(options.timeout))
             .build()
             .into();
         let credentials = options
@@ -296,6 +318,7 @@ impl Registry {
             .or_else(|| docker_credentials(&reference.registry));
         let mut registry = Registry {
             agent,
+            timeout: options.timeout,
             base: format!("https://{}", reference.registry),
             reference: reference.clone(),
             credentials,
@@ -406,12 +429,26 @@ impl Registry {
 
     /// GET with authentication, retries on 5xx and connection errors, and `Retry-After` on 429.
     fn get(&self, path: &str, accept: Option<&str>, what: &str) -> Result<ureq::http::Response<ureq::Body>> {
+        self.get_within(path, accept, what, None)
+    }
+
+    /// [`Registry::get`] with its own deadline for the body (blobs: by their size).
+    fn get_within(
+        &self,
+        path: &str,
+        accept: Option<&str>,
+        what: &str,
+        body_deadline: Option<Duration>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
         let url = format!("{}{path}", self.base);
         let mut answered = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut req = self.agent.get(&url);
+            let mut req = match body_deadline {
+                Some(d) => self.agent.get(&url).config().timeout_recv_body(Some(d)).build(),
+                None => self.agent.get(&url),
+            };
             if let Some(a) = accept {
                 req = req.header("Accept", a);
             }
@@ -508,23 +545,62 @@ impl Registry {
             Some(MANIFEST_ACCEPT),
             "manifest",
         )?;
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or(s).trim().to_string())
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type")
+            .map(|s| s.split(';').next().unwrap_or(&s).trim().to_string())
             .unwrap_or_default();
+        let declared = header("docker-content-digest");
         let bytes = resp
             .into_body()
             .with_config()
-            .limit(16 << 20)
+            .limit(MAX_MANIFEST)
             .read_to_vec()
             .map_err(|e| self.fail("manifest", e))?;
+        // A pull by tag has no digest of its own to check the body against: the registry's
+        // `Docker-Content-Digest` is that digest (a pull by digest is checked by the caller).
+        if let Some(declared) = declared
+            && declared.starts_with("sha256:")
+            && !target.starts_with("sha256:")
+        {
+            let actual = crate::digest::sha256_hex(&bytes);
+            if actual != declared {
+                return Err(Error::DigestMismatch {
+                    what: format!("manifest of docker://{} (Docker-Content-Digest)", self.reference),
+                    expected: declared,
+                    actual,
+                });
+            }
+        }
         let media_type = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|v| v.get("mediaType").and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or(content_type);
         Ok((bytes, media_type))
+    }
+}
+
+/// The largest manifest or index accepted (real ones are a few KB; big indexes a few hundred).
+const MAX_MANIFEST: u64 = 4 << 20;
+
+impl Registry {
+    /// Streams a blob; with its declared size, the transfer must end within the timeout plus
+    /// the time that size takes at the slowest accepted rate.
+    fn open_blob(&self, digest: &str, size: Option<u64>) -> Result<BlobReader<'_>> {
+        let deadline = size.map(|s| self.timeout + Duration::from_secs(s / SLOWEST_BLOB_RATE));
+        let resp = self.get_within(
+            &format!("/v2/{}/blobs/{digest}", self.reference.repository),
+            None,
+            "blob",
+            // Without a declared size (a config read through `open`), the usual body deadline.
+            deadline.or(Some(self.timeout)),
+        )?;
+        let reader = resp.into_body().into_reader();
+        Ok(Box::new(std::io::BufReader::with_capacity(256 << 10, reader)) as Box<dyn Read + Send>)
     }
 }
 
@@ -545,13 +621,16 @@ impl Store for Registry {
             .and_then(|r| r.split_once('/'))
             .map(|(algo, hex)| format!("{algo}:{hex}"))
             .ok_or_else(|| self.fail("blob", format!("unexpected blob name {name}")))?;
-        let resp = self.get(
-            &format!("/v2/{}/blobs/{digest}", self.reference.repository),
-            None,
-            "blob",
-        )?;
-        let reader = resp.into_body().into_reader();
-        Ok(Box::new(std::io::BufReader::with_capacity(256 << 10, reader)) as Box<dyn Read + Send>)
+        self.open_blob(&digest, None)
+    }
+
+    fn open_sized(&self, name: &str, size: u64) -> Result<BlobReader<'_>> {
+        let digest = name
+            .strip_prefix("blobs/")
+            .and_then(|r| r.split_once('/'))
+            .map(|(algo, hex)| format!("{algo}:{hex}"))
+            .ok_or_else(|| self.fail("blob", format!("unexpected blob name {name}")))?;
+        self.open_blob(&digest, Some(size))
     }
 }
 

@@ -434,3 +434,72 @@ fn symlinks_climbing_above_the_root_are_clamped_at_it() {
         Some(&b"ID=debian\nVERSION_ID=12\n"[..])
     );
 }
+
+/// Runtimes apply a layer inside the root, following the symlinks earlier layers made: a layer
+/// that writes `evil/status` through `evil -> /var/lib/dpkg` replaces the dpkg status. And a
+/// wanted path that is itself a symlink to a file of another name is read through it.
+#[test]
+fn writes_through_earlier_symlinks_and_wanted_symlinks_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = LayerBuilder::new()
+        .dir("var")
+        .dir("var/lib")
+        .dir("var/lib/dpkg")
+        .file("var/lib/dpkg/status", b"Package: old\nVersion: 1\n")
+        .finish();
+    let link = LayerBuilder::new().symlink("evil", "/var/lib/dpkg").finish();
+    let write = LayerBuilder::new()
+        .file("evil/status", b"Package: new\nVersion: 2\n")
+        .finish();
+    let path = dir.path().join("through");
+    ImageBuilder::new()
+        .layer(base, Comp::Gzip, "ADD")
+        .layer(link, Comp::Gzip, "RUN ln -s /var/lib/dpkg /evil")
+        .layer(write, Comp::Zstd, "COPY status /evil/status")
+        .write_oci_dir(&path);
+    let (_, fs) = scan(&format!("oci:{}", path.display())).unwrap();
+    assert_eq!(
+        fs.read("var/lib/dpkg/status").unwrap(),
+        b"Package: new\nVersion: 2\n"
+    );
+    assert_eq!(fs.node("var/lib/dpkg/status").unwrap().layer, 2);
+    assert!(
+        fs.node("evil/status").is_none(),
+        "nothing lands under the link itself"
+    );
+    let revs: Vec<(usize, bool)> = fs
+        .history("var/lib/dpkg/status")
+        .iter()
+        .map(|r| (r.layer, r.data.is_some()))
+        .collect();
+    assert_eq!(revs, [(0, true), (2, true)]);
+
+    // A whiteout through the link deletes the real file.
+    let gone = LayerBuilder::new().whiteout("evil/status").finish();
+    let path = dir.path().join("deleted");
+    let base = LayerBuilder::new()
+        .file("var/lib/dpkg/status", b"Package: old\nVersion: 1\n")
+        .symlink("evil", "var/lib/dpkg")
+        .finish();
+    ImageBuilder::new()
+        .layer(base, Comp::Gzip, "ADD")
+        .layer(gone, Comp::Gzip, "RUN rm /evil/status")
+        .write_oci_dir(&path);
+    let (_, fs) = scan(&format!("oci:{}", path.display())).unwrap();
+    assert!(fs.read("var/lib/dpkg/status").is_none());
+
+    // The status is a symlink to a file of another name.
+    let path = dir.path().join("symlinked");
+    let layer = LayerBuilder::new()
+        .file("var/lib/dpkg/status.real", b"Package: real\nVersion: 3\n")
+        .symlink("var/lib/dpkg/status", "status.real")
+        .finish();
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "ADD")
+        .write_oci_dir(&path);
+    let (_, fs) = scan(&format!("oci:{}", path.display())).unwrap();
+    assert_eq!(
+        fs.read("var/lib/dpkg/status").unwrap(),
+        b"Package: real\nVersion: 3\n"
+    );
+}

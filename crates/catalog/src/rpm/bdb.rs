@@ -104,7 +104,16 @@ pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         ));
     }
     let last = db.u32(bytes, 32).ok_or("truncated metadata page")? as usize;
-    let pages = (bytes.len() / page_size).min(last + 1);
+    // A file cut on a page boundary passes the size check above; the metadata page still
+    // knows how many pages there were.
+    if bytes.len() / page_size < last + 1 {
+        return Err(format!(
+            "the metadata page counts {} pages but the file holds {}: truncated",
+            last + 1,
+            bytes.len() / page_size
+        ));
+    }
+    let pages = last + 1;
     let mut out = Vec::new();
     for pgno in 1..pages as u32 {
         let Some(page) = db.page(pgno) else { break };
