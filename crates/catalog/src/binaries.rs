@@ -320,7 +320,7 @@ fn version_after(buf: &[u8], at: usize) -> Option<String> {
 pub enum FileFacts {
     Elf(ElfFacts),
     /// The artifacts of a Java archive, or why it could not be read.
-    Java(Result<Vec<crate::java::Artifact>, String>),
+    Java(Result<crate::java::JavaArchive, String>),
     /// A zipped Python egg: name and version from its `EGG-INFO/PKG-INFO`, if it has one.
     Egg(Result<Option<(String, String)>, String>),
 }

@@ -12,6 +12,36 @@ use crate::model::{Ecosystem, Package};
 /// Archives larger than this are reported as not read rather than held in memory.
 pub const MAX_ARCHIVE: u64 = 256 << 20;
 const MAX_DEPTH: usize = 4;
+/// What the archives nested in one file may expand to, all levels together, and how many
+/// entries may be looked at: a small jar of jars must not cost gigabytes or minutes.
+const MAX_EXPANDED: u64 = 256 << 20;
+const MAX_ENTRIES: u64 = 200_000;
+
+/// What reading one archive may still spend.
+pub struct Budget {
+    bytes: u64,
+    entries: u64,
+    /// Why reading stopped early, if it did.
+    pub exhausted: Option<String>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            bytes: MAX_EXPANDED,
+            entries: MAX_ENTRIES,
+            exhausted: None,
+        }
+    }
+}
+
+/// A Java archive's artifacts, and why some were not read (a budget ran out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JavaArchive {
+    pub artifacts: Vec<Artifact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artifact {
@@ -81,6 +111,7 @@ pub fn read_archive(
     name: &str,
     inner: &str,
     depth: usize,
+    budget: &mut Budget,
     out: &mut Vec<Artifact>,
 ) -> io::Result<()> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
@@ -89,6 +120,11 @@ pub fn read_archive(
     let mut mf = Vec::new();
     let mut nested = Vec::new();
     for i in 0..zip.len() {
+        if budget.entries == 0 {
+            budget.exhausted = Some(format!("more than {MAX_ENTRIES} entries in nested archives"));
+            break;
+        }
+        budget.entries -= 1;
         let Ok(mut entry) = zip.by_index(i) else { continue };
         let entry_name = entry.name().map(|n| n.to_string()).unwrap_or_default();
         if entry_name.starts_with("META-INF/maven/") && entry_name.ends_with("/pom.properties") {
@@ -109,10 +145,20 @@ pub fn read_archive(
             let mut text = String::new();
             entry.by_ref().take(1 << 20).read_to_string(&mut text).ok();
             mf = manifest(&text);
-        } else if depth < MAX_DEPTH && is_archive(&entry_name) && entry.size() <= MAX_ARCHIVE {
-            let mut data = Vec::with_capacity(entry.size() as usize);
-            if entry.read_to_end(&mut data).is_ok() {
-                nested.push((entry_name, data));
+        } else if depth < MAX_DEPTH && is_archive(&entry_name) {
+            // The declared size may lie: read no more than the budget allows.
+            let cap = budget.bytes.min(MAX_ARCHIVE);
+            let mut data = Vec::new();
+            match entry.by_ref().take(cap + 1).read_to_end(&mut data) {
+                Ok(n) if n as u64 <= cap => {
+                    budget.bytes -= n as u64;
+                    nested.push((entry_name, data));
+                }
+                Ok(_) => {
+                    budget.exhausted =
+                        Some(format!("nested archives expand past {} MiB", MAX_EXPANDED >> 20));
+                }
+                Err(_) => {}
             }
         }
     }
@@ -153,12 +199,12 @@ pub fn read_archive(
     for (entry_name, data) in nested {
         let path = format!("{inner}!/{entry_name}");
         // A nested archive that does not open is skipped, not fatal for its parent.
-        let _ = read_archive(&data, &entry_name, &path, depth + 1, out);
+        let _ = read_archive(&data, &entry_name, &path, depth + 1, budget, out);
     }
     Ok(())
 }
 
-pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<Artifact>> {
+pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result<JavaArchive> {
     if size > MAX_ARCHIVE {
         io::copy(reader, &mut io::sink())?;
         return Err(io::Error::other("archive too large to read"));
@@ -166,8 +212,12 @@ pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result
     let mut bytes = Vec::with_capacity(size as usize);
     reader.read_to_end(&mut bytes)?;
     let mut out = Vec::new();
-    read_archive(&bytes, path, "", 0, &mut out)?;
-    Ok(out)
+    let mut budget = Budget::default();
+    read_archive(&bytes, path, "", 0, &mut budget, &mut out)?;
+    Ok(JavaArchive {
+        artifacts: out,
+        incomplete: budget.exhausted,
+    })
 }
 
 pub struct Java;
@@ -188,7 +238,14 @@ impl Detector for Java {
                 continue;
             };
             let artifacts = match result {
-                Ok(a) => a,
+                Ok(a) => {
+                    if let Some(why) = a.incomplete {
+                        found
+                            .warnings
+                            .push(format!("/{path}: Java archive only partly read: {why}"));
+                    }
+                    a.artifacts
+                }
                 Err(e) => {
                     found
                         .warnings
@@ -245,5 +302,75 @@ mod tests {
         );
         assert_eq!(get(&p, "artifactId"), Some("jackson-core"));
         assert_eq!(get(&p, "version"), Some("2.15.2"));
+    }
+
+    fn jar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            std::io::Write::write_all(&mut w, data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn pom(artifact: &str) -> Vec<u8> {
+        format!("groupId=org.example\nartifactId={artifact}\nversion=1.0\n").into_bytes()
+    }
+
+    /// A small jar of jars cannot make the reader spend more than its budget: what is read
+    /// before it runs out is kept, and the archive says it was cut short.
+    #[test]
+    fn nested_archives_stop_at_the_budget_and_say_so() {
+        let padding = vec![0u8; 600 << 10];
+        let inner = jar(&[
+            ("META-INF/maven/org.example/inner/pom.properties", &pom("inner")),
+            ("data.bin", &padding),
+        ]);
+        let outer = jar(&[
+            ("META-INF/maven/org.example/outer/pom.properties", &pom("outer")),
+            ("lib/a.jar", &inner),
+            ("lib/b.jar", &inner),
+            ("lib/c.jar", &inner),
+        ]);
+        // Deflated, each inner jar is small in the outer one, but expands to its full size.
+        assert!(outer.len() < 64 << 10, "{}", outer.len());
+        let mut budget = Budget {
+            bytes: inner.len() as u64 * 2,
+            entries: 1000,
+            exhausted: None,
+        };
+        let mut out = Vec::new();
+        read_archive(&outer, "app.jar", "", 0, &mut budget, &mut out).unwrap();
+        let names: Vec<(&str, &str)> = out
+            .iter()
+            .map(|a| (a.artifact.as_str(), a.inner.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("outer", ""), ("inner", "!/lib/a.jar"), ("inner", "!/lib/b.jar")]
+        );
+        assert!(budget.exhausted.as_deref().unwrap().contains("expand past"));
+
+        let mut few = Budget {
+            bytes: 1 << 30,
+            entries: 3,
+            exhausted: None,
+        };
+        let mut out = Vec::new();
+        read_archive(&outer, "app.jar", "", 0, &mut few, &mut out).unwrap();
+        assert!(
+            few.exhausted.as_deref().unwrap().contains("entries"),
+            "{:?}",
+            few.exhausted
+        );
+
+        // With the default budget everything is read.
+        let mut all = Budget::default();
+        let mut out = Vec::new();
+        read_archive(&outer, "app.jar", "", 0, &mut all, &mut out).unwrap();
+        assert_eq!(out.len(), 4);
+        assert!(all.exhausted.is_none());
     }
 }

@@ -76,7 +76,8 @@ pub fn wants() -> Wants {
 }
 
 /// Bumped when the ELF probe's summaries or the layer pass change what they record.
-const EXTRACTION_EPOCH: u32 = 1;
+/// 2: Java archive facts say when a budget cut the reading short.
+const EXTRACTION_EPOCH: u32 = 2;
 
 /// The layer cache's analyzer version: it changes whenever what a layer pass extracts could
 /// change (the wanted files, the probe, drydock's version), so stale entries are never read.

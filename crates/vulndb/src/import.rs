@@ -79,7 +79,63 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Reads every advisory of an OSV zip (`all.zip`).
+/// Records parsed and held before they are written: memory stays flat in the dump's size.
+const BATCH: usize = 5_000;
+
+/// What a streamed import counted.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Counted {
+    pub records: u64,
+    pub withdrawn: u64,
+    pub newest_modified: Option<String>,
+}
+
+/// Imports every advisory of an OSV zip (`all.zip`) into `store` as source `source`, in
+/// batches, replacing what that source held. The caller records the source with the counts.
+pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Result<Counted, Error> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Malformed {
+        what: label.to_string(),
+        detail: format!("not a zip archive: {e}"),
+    })?;
+    store.begin_source(source)?;
+    let mut counted = Counted::default();
+    let mut batch = Batch::default();
+    let flush = |batch: &mut Batch, counted: &mut Counted| -> Result<(), Error> {
+        counted.records += batch.advisories.len() as u64;
+        counted.withdrawn += batch.withdrawn;
+        let newest = batch.advisories.iter().filter_map(|a| a.modified.clone()).max();
+        counted.newest_modified = counted.newest_modified.take().max(newest);
+        store.add_batch(&batch.advisories, source)?;
+        *batch = Batch::default();
+        Ok(())
+    };
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| Error::Malformed {
+            what: label.to_string(),
+            detail: e.to_string(),
+        })?;
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        if !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")) {
+            continue;
+        }
+        let mut buf = Vec::with_capacity(entry.size().min(MAX_FILE) as usize);
+        (&mut entry)
+            .take(MAX_FILE)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Malformed {
+                what: format!("{label}:{name}"),
+                detail: e.to_string(),
+            })?;
+        batch.push(parse_record(&buf, &format!("{label}:{name}"), source)?);
+        if batch.advisories.len() >= BATCH {
+            flush(&mut batch, &mut counted)?;
+        }
+    }
+    flush(&mut batch, &mut counted)?;
+    Ok(counted)
+}
+
+/// Reads every advisory of an OSV zip (`all.zip`) into memory.
 pub fn read_zip(bytes: &[u8], label: &str, source: &str) -> Result<(Vec<Advisory>, u64), Error> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Malformed {
         what: label.to_string(),
@@ -278,13 +334,18 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
         } else {
             format!("osv:{stem}")
         };
-        let (advisories, withdrawn) = read_zip(&bytes, &label, &source)?;
-        let batch = Batch {
-            advisories,
-            withdrawn,
+        let counted = import_zip(store, &bytes, &label, &source)?;
+        let info = SourceInfo {
+            name: source,
+            origin: path.display().to_string(),
+            imported_at: now(),
+            records: counted.records,
+            withdrawn: counted.withdrawn,
+            newest_modified: counted.newest_modified,
+            etag: None,
+            last_modified: None,
         };
-        let info = info(source, path, &batch);
-        store.insert(&batch.advisories, &info)?;
+        store.finish_source(&info)?;
         return Ok(Imported {
             sources: vec![info],
             skipped: Vec::new(),

@@ -208,12 +208,21 @@ impl Store {
     /// depend on import order. Re-importing a source first drops every entry it held, so ranges
     /// or records an updated dump no longer has do not linger.
     pub fn insert(&self, advisories: &[Advisory], source: &SourceInfo) -> Result<(), Error> {
+        self.begin_source(&source.name)?;
+        self.add_batch(advisories, &source.name)?;
+        self.finish_source(source)
+    }
+
+    /// Drops every entry `label` held: the first step of re-importing a source. Records are then
+    /// added in batches ([`Store::add_batch`]) so an import's memory does not grow with its size,
+    /// and [`Store::finish_source`] records the source. The file-level swap of
+    /// [`crate::update::atomically`] keeps the three steps atomic for readers.
+    pub fn begin_source(&self, label: &str) -> Result<(), Error> {
         let tx = self.db.begin_write()?;
         {
             let mut records = tx.open_table(RECORDS).map_err(db_err)?;
             let mut index = tx.open_table(INDEX).map_err(db_err)?;
             let mut by_source = tx.open_table(BY_SOURCE).map_err(db_err)?;
-            let label = source.name.as_str();
             let prefix = format!("{label}\0");
             let held: Vec<String> = by_source
                 .range(prefix.as_str()..)
@@ -267,6 +276,18 @@ impl Store {
                     records.insert(id.as_str(), bytes.as_slice()).map_err(db_err)?;
                 }
             }
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// Merges a batch of records of source `label` into the store.
+    pub fn add_batch(&self, advisories: &[Advisory], label: &str) -> Result<(), Error> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut records = tx.open_table(RECORDS).map_err(db_err)?;
+            let mut index = tx.open_table(INDEX).map_err(db_err)?;
+            let mut by_source = tx.open_table(BY_SOURCE).map_err(db_err)?;
+            let prefix = format!("{label}\0");
             let mut ecosystems = std::collections::BTreeSet::new();
             for adv in advisories {
                 let mut adv = adv.clone();
@@ -309,6 +330,15 @@ impl Store {
                 meta.insert(format!("ecosystem:{eco}").as_str(), "")
                     .map_err(db_err)?;
             }
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// Records the source's figures once all its batches are in.
+    pub fn finish_source(&self, source: &SourceInfo) -> Result<(), Error> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut meta = tx.open_table(META).map_err(db_err)?;
             let info = serde_json::to_string(source).map_err(db_err)?;
             meta.insert(format!("source:{}", source.name).as_str(), info.as_str())
                 .map_err(db_err)?;

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::Error;
-use crate::import::read_zip;
+use crate::import::import_zip;
 use crate::store::{SourceInfo, Store};
 
 pub const DEFAULT_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -151,18 +151,18 @@ pub fn update(
                 etag,
                 last_modified,
             } => {
-                let (advisories, withdrawn) = read_zip(&bytes, &url, &source)?;
+                let counted = import_zip(store, &bytes, &url, &source)?;
                 let info = SourceInfo {
                     name: source,
                     origin: url,
                     imported_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                    records: advisories.len() as u64,
-                    withdrawn,
-                    newest_modified: advisories.iter().filter_map(|a| a.modified.clone()).max(),
+                    records: counted.records,
+                    withdrawn: counted.withdrawn,
+                    newest_modified: counted.newest_modified,
                     etag,
                     last_modified,
                 };
-                store.insert(&advisories, &info)?;
+                store.finish_source(&info)?;
                 out.push(Outcome {
                     ecosystem: eco.clone(),
                     records: Some(info.records),
