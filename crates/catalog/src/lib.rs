@@ -43,6 +43,8 @@ use drydock_source::{Filesystem, Wants};
 pub enum Error {
     #[error("{path}: malformed package database: {detail}")]
     Database { path: String, detail: String },
+    #[error("{path}: package database not read ({size} bytes): {why}")]
+    TooLarge { path: String, size: u64, why: String },
 }
 
 /// Every registered detector, OS package managers first.
@@ -71,9 +73,27 @@ pub fn wants() -> Wants {
             wants.add(p);
         }
     }
+    for (pattern, cap) in OS_DATABASES {
+        wants.add_capped(pattern, *cap, true);
+    }
     wants.probe = Some(std::sync::Arc::new(binaries::FileProbe));
     wants
 }
+
+/// The OS package databases and the most drydock reads of each: real ones are a few MB (an
+/// rpmdb of a full distribution, a few hundred). One larger than that is an error, never an
+/// image with "no packages".
+const OS_DATABASES: &[(&str, u64)] = &[
+    ("var/lib/dpkg/status", 64 << 20),
+    ("lib/apk/db/installed", 64 << 20),
+    ("usr/lib/apk/db/installed", 64 << 20),
+    ("var/lib/rpm/Packages", 384 << 20),
+    ("var/lib/rpm/Packages.db", 384 << 20),
+    ("var/lib/rpm/rpmdb.sqlite", 384 << 20),
+    ("usr/lib/sysimage/rpm/Packages", 384 << 20),
+    ("usr/lib/sysimage/rpm/Packages.db", 384 << 20),
+    ("usr/lib/sysimage/rpm/rpmdb.sqlite", 384 << 20),
+];
 
 /// Bumped when the ELF probe's summaries or the layer pass change what they record.
 /// 2: Java archive facts say when a budget cut the reading short.
@@ -103,6 +123,17 @@ pub fn catalog(fs: &Filesystem) -> Result<Inventory, Error> {
 /// As [`catalog`], with the image config's environment (`NODE_VERSION=…`), which names the
 /// version of runtimes official images install by hand.
 pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Error> {
+    let mut skipped = Vec::new();
+    for s in fs.skipped() {
+        if s.os_database {
+            return Err(Error::TooLarge {
+                path: format!("/{}", s.path),
+                size: s.size,
+                why: s.why.clone(),
+            });
+        }
+        skipped.push(format!("/{} ({} bytes) was not read: {}", s.path, s.size, s.why));
+    }
     let distro = os::detect(fs);
     let cx = Context {
         fs,
@@ -137,6 +168,7 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
             .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
     inventory.package_sources = sources::read(fs);
+    inventory.warnings.extend(skipped);
     mark_owners(fs, &mut inventory.packages);
     inventory.unscanned = unscanned(fs, &inventory.packages);
     inventory.packages.sort_by(|a, b| {

@@ -427,3 +427,57 @@ fn fake_elf(e_type: u8) -> Vec<u8> {
     elf.resize(4096, 0);
     elf
 }
+
+/// Files past what drydock reads for their kind: a language manifest is a warning naming it,
+/// the OS package database an error, never an image with "no packages".
+#[test]
+fn files_too_large_to_read_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge_metadata = vec![b' '; 17 << 20];
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\n",
+        )
+        .file(
+            "usr/lib/python3/dist-packages/big-1.0.dist-info/METADATA",
+            &huge_metadata,
+        )
+        .finish();
+    let path = dir.path().join("warned");
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "ADD")
+        .write_oci_dir(&path);
+    let out = drydock()
+        .args(["sbom", &format!("oci:{}", path.display()), "-q", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "/usr/lib/python3/dist-packages/big-1.0.dist-info/METADATA (17825792 bytes) was not read"
+        ),
+        "{stderr}"
+    );
+
+    let huge_status = vec![b'\n'; 65 << 20];
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+        .file("var/lib/dpkg/status", &huge_status)
+        .finish();
+    let path = dir.path().join("refused");
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "ADD")
+        .write_oci_dir(&path);
+    let out = drydock()
+        .args(["sbom", &format!("oci:{}", path.display()), "-q", "-f", "json"])
+        .output()
+        .unwrap();
+    one_line_error(
+        &out,
+        2,
+        "/var/lib/dpkg/status: package database not read (68157440 bytes)",
+    );
+}

@@ -29,7 +29,8 @@ use crate::layer::{Entry, LayerScan, NodeKind};
 const MAGIC: &[u8] = b"drydock-layer\n";
 /// Bumped whenever the entry layout changes.
 /// 2: entries say whether they are hard links; content probe results are kept.
-const FORMAT: u32 = 2;
+/// 3: wanted files not kept, and why.
+const FORMAT: u32 = 3;
 
 /// The layer cache in one directory.
 #[derive(Debug, Clone)]
@@ -245,6 +246,13 @@ fn encode(scan: &LayerScan) -> Vec<u8> {
             put_bytes(&mut out, data);
         }
     }
+    out.extend_from_slice(&(scan.skipped.len() as u64).to_le_bytes());
+    for s in &scan.skipped {
+        put_str(&mut out, &s.path);
+        out.extend_from_slice(&s.size.to_le_bytes());
+        put_str(&mut out, &s.why);
+        out.push(u8::from(s.os_database));
+    }
     let sum = Sha256::digest(&out);
     out.extend_from_slice(&sum);
     out
@@ -336,6 +344,16 @@ fn decode(bytes: &[u8]) -> Option<LayerScan> {
             let path = r.string()?;
             list.push((path, Arc::from(r.bytes()?)));
         }
+    }
+    let n = r.count()?;
+    for _ in 0..n {
+        scan.skipped.push(crate::wants::Skipped {
+            path: r.string()?,
+            layer: 0,
+            size: r.u64()?,
+            why: r.string()?,
+            os_database: r.u8()? != 0,
+        });
     }
     (r.at == body.len()).then_some(scan)
 }

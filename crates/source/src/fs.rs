@@ -31,6 +31,7 @@ pub struct Filesystem {
     /// Entries written through a symlink an earlier layer made (`evil/status` with
     /// `evil -> /var/lib/dpkg`): (layer, path in the tar, real path).
     redirected: Vec<(usize, String, String)>,
+    skipped: Vec<crate::wants::Skipped>,
 }
 
 /// One layer's own changes as its tar lists them, kept when [`crate::Wants::listings`] asks:
@@ -65,6 +66,11 @@ impl Filesystem {
         };
         for mut layer in layers {
             let index = layer.index;
+            for mut s in std::mem::take(&mut layer.skipped) {
+                // The layer index is not part of a cached layer's record.
+                s.layer = index;
+                fs.skipped.push(s);
+            }
             if listings {
                 fs.listings.push(LayerListing {
                     index,
@@ -282,6 +288,19 @@ impl Filesystem {
         {
             revs.push(Revision { layer, data: None });
         }
+    }
+
+    /// Wanted files the layer pass did not keep that the final image still shows: too large
+    /// for their kind, or past the scan's budget.
+    pub fn skipped(&self) -> Vec<&crate::wants::Skipped> {
+        self.skipped
+            .iter()
+            .filter(|s| {
+                let real = self.resolve(&s.path);
+                self.nodes.get(&real).is_some_and(|n| n.layer == s.layer)
+                    && self.data_at(&real, s.layer).is_none()
+            })
+            .collect()
     }
 
     /// Each layer's own listing, oldest first (empty unless the scan asked to keep them).

@@ -241,6 +241,7 @@ impl Image {
         };
         // Largest layers first, one task each, so the longest decompression starts at once.
         let stored = std::sync::atomic::AtomicBool::new(false);
+        let budget = std::sync::atomic::AtomicU64::new(wants.budget);
         let mut order: Vec<&LayerInfo> = self.layers.iter().collect();
         order.sort_by_key(|l| std::cmp::Reverse(l.size.unwrap_or(0)));
         let mut scans: Vec<LayerScan> = order
@@ -266,7 +267,7 @@ impl Image {
                         }
                     }
                 }
-                let scan = scan_layer(store.as_ref(), layer, wants)?;
+                let scan = scan_layer(store.as_ref(), layer, wants, &budget)?;
                 if let Some(cache) = cache {
                     // Both digests were verified by the read.
                     cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
@@ -318,6 +319,7 @@ impl Image {
                 label: &label,
                 wants: &none,
                 extra: &extra,
+                budget: None,
             };
             let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
             for (literal, real) in files {
@@ -347,7 +349,12 @@ fn open_layer<'a>(store: &'a dyn Store, layer: &LayerInfo) -> Result<crate::stor
     })
 }
 
-fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<LayerScan> {
+fn scan_layer(
+    store: &dyn Store,
+    layer: &LayerInfo,
+    wants: &Wants,
+    budget: &std::sync::atomic::AtomicU64,
+) -> Result<LayerScan> {
     let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
     let no_extra = HashSet::new();
     let ctx = LayerContext {
@@ -355,6 +362,7 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
         label: &label,
         wants,
         extra: &no_extra,
+        budget: Some(budget),
     };
     let mut scan = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
     if let Some(expected) = &layer.digest
@@ -400,6 +408,7 @@ fn scan_layer(store: &dyn Store, layer: &LayerInfo, wants: &Wants) -> Result<Lay
             label: &label,
             wants: &none,
             extra: &targets,
+            budget: None,
         };
         let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
         for (link, target) in std::mem::take(&mut scan.pending_links) {

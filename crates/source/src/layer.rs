@@ -10,7 +10,7 @@ use crate::compression::{Compression, sniff};
 use crate::digest::HashingReader;
 use crate::error::{Error, Result};
 use crate::paths;
-use crate::wants::Wants;
+use crate::wants::{Skipped, Wants};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
@@ -44,6 +44,8 @@ pub struct LayerScan {
     pub(crate) probed: Vec<(String, Arc<[u8]>)>,
     /// Results of the content probe, per file.
     pub(crate) content: Vec<(String, Arc<[u8]>)>,
+    /// Wanted files not kept: too large for their kind, or past the scan's budget.
+    pub(crate) skipped: Vec<Skipped>,
     /// Hard links to wanted files whose target was not kept by name: (link, target).
     pub(crate) pending_links: Vec<(String, String)>,
 }
@@ -54,6 +56,51 @@ pub(crate) struct LayerContext<'a> {
     pub wants: &'a Wants,
     /// Exact paths to keep in addition to the wants (hard link targets on a second pass).
     pub extra: &'a HashSet<String>,
+    /// What the whole scan may still keep, in bytes, shared by the layers read in parallel.
+    pub budget: Option<&'a std::sync::atomic::AtomicU64>,
+}
+
+impl LayerContext<'_> {
+    /// Takes `size` bytes from the scan's budget, or says it is spent.
+    fn spend(&self, size: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        let Some(budget) = self.budget else { return true };
+        budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(size)
+            })
+            .is_ok()
+    }
+
+    /// Whether to keep a file, recording why a wanted one is not kept.
+    fn keep(&self, path: &str, size: u64, skipped: &mut Vec<Skipped>) -> bool {
+        let wanted = if self.extra.contains(path) {
+            Some((self.wants.max_file_size, false))
+        } else {
+            self.wants.wanted(path)
+        };
+        let Some((cap, os_database)) = wanted else {
+            return false;
+        };
+        let why = if size > cap {
+            format!("larger than the {} MiB drydock reads for such a file", cap >> 20)
+        } else if self.spend(size) {
+            return true;
+        } else {
+            format!(
+                "the scan's budget of {} MiB for the files it reads is spent",
+                self.wants.budget >> 20
+            )
+        };
+        skipped.push(Skipped {
+            path: path.to_string(),
+            layer: self.index,
+            size,
+            why,
+            os_database,
+        });
+        false
+    }
 }
 
 impl LayerContext<'_> {
@@ -266,7 +313,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 .unwrap_or_default();
             let target = paths::entry_name(&target_raw, &format!("layer {} ({})", ctx.index, ctx.label))?;
             let size = file_sizes.get(&target).copied().unwrap_or(0);
-            if ctx.wants.keeps(&path, size) || ctx.extra.contains(&path) {
+            if ctx.keep(&path, size, &mut scan.skipped) {
                 match kept_here.get(&target) {
                     Some(data) => {
                         let data = data.clone();
@@ -279,7 +326,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             NodeKind::File { size, mode }
         } else if kind.is_file() || kind == tar::EntryType::Continuous || kind == tar::EntryType::GNUSparse {
             let size = entry.size();
-            if ctx.wants.keeps(&path, size) || ctx.extra.contains(&path) {
+            if ctx.keep(&path, size, &mut scan.skipped) {
                 let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
                 entry.read_to_end(&mut data).map_err(broken)?;
                 let data: Arc<[u8]> = data.into();
@@ -360,6 +407,7 @@ mod tests {
             label: "t",
             wants: &wants,
             extra: &extra,
+            budget: None,
         };
         let scan = scan_blob(&data[..], &ctx, None).unwrap();
         assert_eq!(scan.kept.len(), 1);
@@ -399,6 +447,7 @@ mod tests {
             label: "t",
             wants: &wants,
             extra: &extra,
+            budget: None,
         };
         let scan = scan_blob(
             Dribble(&gz),

@@ -42,4 +42,4 @@ pub use image::{HistoryEntry, Image, LayerInfo, Platform};
 pub use layer::{Entry, NodeKind};
 pub use registry::{Credentials, Reference, RegistryOptions};
 pub use spec::SourceSpec;
-pub use wants::{Pattern, Probe, Wants};
+pub use wants::{Keep, Pattern, Probe, Skipped, Wants};

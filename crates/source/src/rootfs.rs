@@ -51,7 +51,17 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
             } else if ft.is_file() {
                 use std::os::unix::fs::PermissionsExt;
                 let size = meta.len();
-                if wants.keeps(&path, size) {
+                let decision = wants.decide(&path, size);
+                if let crate::wants::Keep::TooLarge { cap, os_database } = decision {
+                    scan.skipped.push(crate::wants::Skipped {
+                        path: path.clone(),
+                        layer: 0,
+                        size,
+                        why: format!("larger than the {} MiB drydock reads for such a file", cap >> 20),
+                        os_database,
+                    });
+                }
+                if decision == crate::wants::Keep::Yes {
                     let data = fs::read(&full).map_err(|e| Error::io(&full, e))?;
                     scan.size += data.len() as u64;
                     scan.kept.push((path.clone(), Arc::from(data)));

@@ -12,6 +12,10 @@ pub struct Pattern {
     text: String,
     segments: Vec<String>,
     tail: Vec<String>,
+    /// The largest file of this kind that is kept.
+    cap: u64,
+    /// An OS package database: one too large to keep is an error, not a warning.
+    os_database: bool,
 }
 
 impl Pattern {
@@ -32,6 +36,8 @@ impl Pattern {
             text: text.to_string(),
             segments,
             tail,
+            cap: DEFAULT_CAP,
+            os_database: false,
         }
     }
 
@@ -125,6 +131,35 @@ pub trait Probe: Send + Sync {
     fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>>;
 }
 
+/// The cap of a wanted file unless its pattern says otherwise: manifests and metadata files are
+/// kilobytes, a few megabytes at most.
+pub const DEFAULT_CAP: u64 = 16 << 20;
+/// What all the files kept by one scan may weigh together.
+pub const DEFAULT_BUDGET: u64 = 512 << 20;
+
+/// What the layer pass does with a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    No,
+    Yes,
+    /// Wanted, but larger than its pattern's cap.
+    TooLarge {
+        cap: u64,
+        os_database: bool,
+    },
+}
+
+/// A wanted file the layer pass did not keep: too large for its kind, or past the scan's
+/// budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub layer: usize,
+    pub size: u64,
+    pub why: String,
+    pub os_database: bool,
+}
+
 /// The union of what every detector asked for.
 #[derive(Clone, Default)]
 pub struct Wants {
@@ -138,6 +173,8 @@ pub struct Wants {
     pub content_probe: Option<(String, std::sync::Arc<dyn Probe>)>,
     /// Keep each layer's own listing after the merge (audits look at every layer).
     pub listings: bool,
+    /// What all kept files of one scan may weigh together.
+    pub budget: u64,
 }
 
 impl std::fmt::Debug for Wants {
@@ -157,6 +194,7 @@ impl Wants {
             probe: None,
             content_probe: None,
             listings: false,
+            budget: DEFAULT_BUDGET,
         }
     }
 
@@ -164,9 +202,16 @@ impl Wants {
     pub fn fingerprint(&self) -> String {
         let mut text: Vec<&str> = self.patterns.iter().map(|p| p.text.as_str()).collect();
         text.sort_unstable();
+        let caps: Vec<String> = self
+            .patterns
+            .iter()
+            .filter(|p| p.cap != DEFAULT_CAP || p.os_database)
+            .map(|p| format!("{}={}{}", p.text, p.cap, if p.os_database { "!" } else { "" }))
+            .collect();
         format!(
-            "{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}",
             text.join("\n"),
+            caps.join(","),
             self.max_file_size,
             self.probe.is_some(),
             self.content_probe.as_ref().map_or("", |(id, _)| id.as_str())
@@ -174,8 +219,23 @@ impl Wants {
     }
 
     pub fn add(&mut self, pattern: &str) {
-        if !self.patterns.iter().any(|p| p.text == pattern) {
-            self.patterns.push(Pattern::new(pattern));
+        self.add_capped(pattern, DEFAULT_CAP, false);
+    }
+
+    /// A pattern whose files may weigh up to `cap`; `os_database` marks the package
+    /// databases, which must be read.
+    pub fn add_capped(&mut self, pattern: &str, cap: u64, os_database: bool) {
+        match self.patterns.iter_mut().find(|p| p.text == pattern) {
+            Some(p) => {
+                p.cap = p.cap.max(cap);
+                p.os_database |= os_database;
+            }
+            None => {
+                let mut p = Pattern::new(pattern);
+                p.cap = cap;
+                p.os_database = os_database;
+                self.patterns.push(p);
+            }
         }
     }
 
@@ -184,7 +244,26 @@ impl Wants {
     }
 
     pub fn keeps(&self, path: &str, size: u64) -> bool {
-        size <= self.max_file_size && self.patterns.iter().any(|p| p.matches_tail(path))
+        self.decide(path, size) == Keep::Yes
+    }
+
+    /// For a wanted file, its cap and whether it is an OS package database.
+    pub fn wanted(&self, path: &str) -> Option<(u64, bool)> {
+        let mut wanted: Option<(u64, bool)> = None;
+        for p in self.patterns.iter().filter(|p| p.matches_tail(path)) {
+            let (cap, os) = wanted.unwrap_or((0, false));
+            wanted = Some((cap.max(p.cap).min(self.max_file_size), os || p.os_database));
+        }
+        wanted
+    }
+
+    /// Whether the layer pass keeps this file, and if it is wanted but too large, why not.
+    pub fn decide(&self, path: &str, size: u64) -> Keep {
+        match self.wanted(path) {
+            None => Keep::No,
+            Some((cap, _)) if size <= cap => Keep::Yes,
+            Some((cap, os_database)) => Keep::TooLarge { cap, os_database },
+        }
     }
 }
 

@@ -503,3 +503,69 @@ fn writes_through_earlier_symlinks_and_wanted_symlinks_are_followed() {
         b"Package: real\nVersion: 3\n"
     );
 }
+
+/// A wanted file larger than its kind's cap, or past the scan's budget, is not read, and the
+/// filesystem says which and why (the catalog turns that into a warning, or an error for an OS
+/// package database).
+#[test]
+fn caps_and_the_scan_budget_bound_what_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = vec![b'x'; 3 << 20];
+    let layer = LayerBuilder::new()
+        .file("usr/lib/python3/dist-packages/huge-1.0.dist-info/METADATA", &big)
+        .file("var/lib/dpkg/status", b"Package: a\nVersion: 1\n")
+        .file(
+            "usr/lib/python3/dist-packages/one-1.0.dist-info/METADATA",
+            &[b'a'; 600 << 10],
+        )
+        .file(
+            "usr/lib/python3/dist-packages/two-1.0.dist-info/METADATA",
+            &[b'b'; 600 << 10],
+        )
+        .finish();
+    let path = dir.path().join("capped");
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "ADD")
+        .write_oci_dir(&path);
+    let spec = SourceSpec::parse(&format!("oci:{}", path.display())).unwrap();
+    let mut image = Image::open(&spec, &Platform::default()).unwrap();
+    let mut w = Wants::new();
+    w.add_capped("**/*.dist-info/METADATA", 2 << 20, false);
+    w.add_capped("var/lib/dpkg/status", 1 << 20, true);
+    w.budget = 1 << 20;
+    let fs = image.scan(&w, &|_| {}).unwrap();
+    let skipped: Vec<(String, bool, bool)> = fs
+        .skipped()
+        .iter()
+        .map(|s| {
+            (
+                s.path.clone(),
+                s.why.contains("larger than the 2 MiB"),
+                s.why.contains("budget"),
+            )
+        })
+        .collect();
+    assert!(
+        skipped.contains(&(
+            "usr/lib/python3/dist-packages/huge-1.0.dist-info/METADATA".into(),
+            true,
+            false
+        )),
+        "{skipped:?}"
+    );
+    // The status and the first small METADATA fit the 1 MiB budget; the second does not.
+    assert!(fs.read("var/lib/dpkg/status").is_some());
+    assert!(
+        fs.read("usr/lib/python3/dist-packages/one-1.0.dist-info/METADATA")
+            .is_some()
+    );
+    assert!(
+        skipped.contains(&(
+            "usr/lib/python3/dist-packages/two-1.0.dist-info/METADATA".into(),
+            false,
+            true
+        )),
+        "{skipped:?}"
+    );
+    assert_eq!(skipped.len(), 2);
+}
