@@ -32,7 +32,7 @@ pub mod python;
 pub mod rpm;
 pub mod sources;
 
-pub use detector::{Context, Detector, Found, purl};
+pub use detector::{Context, Detector, Found, paragraphs, purl};
 pub use model::{
     Confidence, Distro, DockerfileLocation, Ecosystem, IntroducedBy, Inventory, Package, PackageSource,
 };

@@ -481,3 +481,23 @@ fn files_too_large_to_read_are_named() {
         "/var/lib/dpkg/status: package database not read (68157440 bytes)",
     );
 }
+
+/// A package database that is a hard link to a file the layer does not hold cannot be read:
+/// an error, not an image with no packages.
+#[test]
+fn a_database_hard_linked_to_nothing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+        .hardlink("var/lib/dpkg/status", "var/lib/dpkg/status-gone")
+        .finish();
+    let path = dir.path().join("linked");
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "ADD")
+        .write_oci_dir(&path);
+    let out = drydock()
+        .args(["sbom", &format!("oci:{}", path.display()), "-q", "-f", "json"])
+        .output()
+        .unwrap();
+    one_line_error(&out, 2, "hard link to /var/lib/dpkg/status-gone");
+}

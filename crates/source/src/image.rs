@@ -412,8 +412,16 @@ fn scan_layer(
         };
         let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
         for (link, target) in std::mem::take(&mut scan.pending_links) {
-            if let Some((_, data)) = again.kept.iter().find(|(p, _)| *p == target) {
-                scan.kept.push((link, data.clone()));
+            match again.kept.iter().find(|(p, _)| *p == target) {
+                Some((_, data)) => scan.kept.push((link, data.clone())),
+                // A link to a file the layer never holds: what the link stands for is unknown.
+                None => scan.skipped.push(crate::wants::Skipped {
+                    os_database: wants.wanted(&link).is_some_and(|(_, os)| os),
+                    path: link,
+                    layer: layer.index,
+                    size: 0,
+                    why: format!("it is a hard link to /{target}, which the layer does not hold"),
+                }),
             }
         }
     }

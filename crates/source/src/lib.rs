@@ -43,3 +43,20 @@ pub use layer::{Entry, NodeKind};
 pub use registry::{Credentials, Reference, RegistryOptions};
 pub use spec::SourceSpec;
 pub use wants::{Keep, Pattern, Probe, Skipped, Wants};
+
+/// Reads one layer blob held in memory (gzip, zstd or plain tar) as a one-layer image: the
+/// whole layer pass — decompression, tar walking, whiteouts, kept files, probes — without an
+/// image around it. For tests and fuzzing.
+pub fn scan_layer_bytes(blob: &[u8], wants: &Wants) -> Result<Filesystem> {
+    let extra = std::collections::HashSet::new();
+    let budget = std::sync::atomic::AtomicU64::new(wants.budget);
+    let ctx = layer::LayerContext {
+        index: 0,
+        label: "layer",
+        wants,
+        extra: &extra,
+        budget: Some(&budget),
+    };
+    let scan = layer::scan_blob(blob, &ctx, None)?;
+    Ok(Filesystem::merge_keeping(vec![scan], wants.listings))
+}
