@@ -428,3 +428,107 @@ fn db_update_from_a_mirror_is_conditional_and_atomic() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The expiry boundary as documented (an entry suppresses through the day it names, and stops
+/// the day after), a future date, and a package named by its purl.
+#[test]
+fn ignore_entries_expire_the_day_after_and_match_purls() {
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore.toml");
+    let today = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date();
+    let yesterday = today.yesterday().unwrap();
+    let next_year = today.checked_add(jiff::Span::new().years(1)).unwrap();
+    std::fs::write(
+        &ignore,
+        format!(
+            r#"
+[[ignore]]
+id = "GHSA-q2q7-5pp4-w6pg"
+expires = {today}
+reason = "last day today"
+
+[[ignore]]
+id = "GHSA-9wx4-h78v-vm56"
+package = "pkg:pypi/requests@2.25.1"
+expires = {next_year}
+reason = "by purl, until next year"
+
+[[ignore]]
+id = "GHSA-j8r2-6x86-q33q"
+expires = {yesterday}
+reason = "expired yesterday"
+
+[[ignore]]
+id = "GHSA-34jh-p97f-mpxf"
+package = "pkg:pypi/requests@2.25.1"
+reason = "a purl of another package does not match"
+"#
+        ),
+    )
+    .unwrap();
+    let out = drydock()
+        .args([
+            "scan",
+            &example(),
+            "--advisories",
+            &advisories(),
+            "-f",
+            "json",
+            "--ignore-file",
+        ])
+        .arg(&ignore)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut suppressed = ids(&doc, "suppressed");
+    suppressed.sort();
+    assert_eq!(suppressed, ["GHSA-9wx4-h78v-vm56", "GHSA-q2q7-5pp4-w6pg"]);
+    let findings = ids(&doc, "findings");
+    assert!(findings.contains(&"GHSA-j8r2-6x86-q33q".to_string()));
+    assert!(findings.contains(&"GHSA-34jh-p97f-mpxf".to_string()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("expired on {yesterday}")), "{stderr}");
+    assert!(!stderr.contains(&format!("expired on {today}")), "{stderr}");
+}
+
+/// A database older than `--max-db-age` days is a warning in every scan.
+#[test]
+fn an_old_database_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drydock()
+        .env("DRYDOCK_CACHE_DIR", dir.path())
+        .args(["db", "import", &advisories()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let scan = |age: &str| {
+        drydock()
+            .env("DRYDOCK_CACHE_DIR", dir.path())
+            .args(["scan", &example(), "-q", "-f", "json", "--max-db-age", age])
+            .output()
+            .unwrap()
+    };
+    let fresh = scan("7");
+    assert!(
+        !String::from_utf8_lossy(&fresh.stderr).contains("old"),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    // Age 0: anything imported before this second is older than allowed.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let old = scan("0");
+    let stderr = String::from_utf8_lossy(&old.stderr);
+    assert!(
+        stderr.contains("the advisory database is") && stderr.contains("more than 0 days"),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
+    assert!(
+        doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("more than 0 days"))
+    );
+}
