@@ -348,14 +348,25 @@ fn apk_databases_parse_with_origins_and_files() {
     let dir = data.join("pkgdb/apk");
     for case in std::fs::read_dir(&dir).unwrap() {
         let case = case.unwrap().path();
-        let raw = std::fs::read_to_string(case.join("lib/apk/db/installed")).unwrap_or_default();
-        // An independent count: paragraphs with both P: and V: lines.
-        let expected = raw
+        // Every case holds a database: a missing one must fail here, not compare 0 with 0.
+        let raw = std::fs::read_to_string(case.join("lib/apk/db/installed")).unwrap();
+        // Independently of drydock's parser: the (P:, V:) pair of each paragraph that has both.
+        let expected: std::collections::BTreeSet<(String, String)> = raw
             .split("\n\n")
-            .filter(|p| p.lines().any(|l| l.starts_with("P:")) && p.lines().any(|l| l.starts_with("V:")))
-            .count();
+            .filter_map(|p| {
+                let field = |k: &str| p.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string);
+                Some((field("P:")?, field("V:")?))
+            })
+            .collect();
+        assert!(!expected.is_empty(), "{}", case.display());
         let (_, inv) = inventory(&format!("dir:{}", case.display()));
-        assert_eq!(inv.packages.len(), expected, "{}", case.display());
+        let got: std::collections::BTreeSet<(String, String)> = inv
+            .packages
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        assert_eq!(got, expected, "{}", case.display());
+        assert_eq!(inv.packages.len(), expected.len(), "{}", case.display());
         for p in &inv.packages {
             assert!(
                 p.source_name.is_some(),
@@ -395,6 +406,7 @@ fn alpine_os_release_matches_claircore() {
 #[test]
 fn dpkg_databases_classic_and_distroless() {
     let Some(data) = shared_testdata() else { return };
+    let mut checked = 0;
     for entry in std::fs::read_dir(data.join("pkgdb/dpkg")).unwrap() {
         let case = entry.unwrap().path();
         let mut texts = Vec::new();
@@ -414,26 +426,36 @@ fn dpkg_databases_classic_and_distroless() {
         if texts.is_empty() {
             continue;
         }
-        let expected: usize = texts
+        checked += 1;
+        // Independently of drydock's parser: the (Package, Version) of each installed paragraph.
+        let expected: std::collections::BTreeSet<(String, String)> = texts
             .iter()
             .flat_map(|t| t.split("\n\n"))
-            .filter(|p| {
-                let has = |k: &str| p.lines().any(|l| l.starts_with(k));
-                let installed = p
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Status:"))
-                    .is_none_or(|s| s.split_whitespace().nth(2) == Some("installed"));
-                has("Package:") && has("Version:") && installed
+            .filter_map(|p| {
+                let field = |k: &str| {
+                    p.lines()
+                        .find_map(|l| l.strip_prefix(k))
+                        .map(|v| v.trim().to_string())
+                };
+                let installed =
+                    field("Status:").is_none_or(|s| s.split_whitespace().nth(2) == Some("installed"));
+                installed.then_some((field("Package:")?, field("Version:")?))
             })
-            .count();
+            .collect();
         let (_, inv) = inventory(&format!("dir:{}", case.display()));
-        let debs = inv
+        let debs: std::collections::BTreeSet<(String, String)> = inv
             .packages
             .iter()
             .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Deb)
-            .count();
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
         assert_eq!(debs, expected, "{}", case.display());
     }
+    // Every case but the empty ones holds a database; none may be passed over silently.
+    assert_eq!(
+        checked, 13,
+        "dpkg cases checked: 13 of the 15 cases hold a database"
+    );
     let (_, inv) = inventory(&format!(
         "dir:{}",
         data.join("pkgdb/dpkg/syft-status.d-libpam-runtime").display()
