@@ -605,3 +605,59 @@ fn a_bdb_rpmdb_cut_on_a_page_boundary_is_an_error() {
     let err = drydock_catalog::rpm::bdb::values(cut).unwrap_err();
     assert!(err.contains("truncated"), "{err}");
 }
+
+/// claircore's os-release cases that state the parsed distribution (`Distribution`): Alpine,
+/// Ubuntu, Debian (distroless included), RHEL/UBI, openSUSE and Fedora. Each `os-release` is laid at
+/// `etc/os-release` of a root filesystem and read as an image; the id and version must be
+/// claircore's, the pretty name and codename the ones claircore parsed.
+#[test]
+fn os_release_matches_claircores_distributions() {
+    let Some(data) = shared_testdata() else { return };
+    let mut checked = Vec::new();
+    for entry in std::fs::read_dir(data.join("pkgdb/os-release")).unwrap() {
+        let dir = entry.unwrap().path();
+        let (Ok(release), Ok(want)) = (
+            std::fs::read(dir.join("os-release")),
+            std::fs::read(dir.join("Distribution")),
+        ) else {
+            continue;
+        };
+        let want: serde_json::Value = serde_json::from_slice(&want).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("etc")).unwrap();
+        std::fs::write(root.path().join("etc/os-release"), &release).unwrap();
+        let (_, inv) = inventory(&format!("dir:{}", root.path().display()));
+        let d = inv
+            .distro
+            .unwrap_or_else(|| panic!("{}: no distro", dir.display()));
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        // claircore's `Distribution` maps some releases onto its own table (Fedora's pretty
+        // name becomes "Fedora"); the os-release fields themselves are in its `Parsed`.
+        let parsed: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("Parsed")).unwrap()).unwrap();
+        assert_eq!(d.id, want["did"].as_str().unwrap(), "{name}");
+        assert_eq!(d.version_id.as_deref(), want["version_id"].as_str(), "{name}");
+        assert_eq!(d.pretty_name.as_deref(), parsed["PRETTY_NAME"].as_str(), "{name}");
+        assert_eq!(
+            d.version_codename.as_deref(),
+            parsed["VERSION_CODENAME"].as_str().filter(|c| !c.is_empty()),
+            "{name}"
+        );
+        checked.push(name);
+    }
+    checked.sort();
+    assert_eq!(
+        checked,
+        [
+            "claircore-Alpine",
+            "claircore-Bionic",
+            "claircore-Buster",
+            "claircore-DistrolessCorrupt",
+            "claircore-EmptyKey",
+            "claircore-OpenSUSe",
+            "claircore-Silverblue",
+            "claircore-Toolbox",
+            "claircore-Ubi8"
+        ]
+    );
+}
