@@ -17,7 +17,8 @@ fn strategy(scheme: Scheme) -> BoxedStrategy<String> {
             "([0-9]!)?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}((a|b|rc)[0-9])?(\\.post[0-9])?(\\.dev[0-9])?(\\+[a-z0-9]{1,3})?"
         }
         Scheme::Semver => {
-            "[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-(alpha|beta|rc|[0-9]{1,2})(\\.[0-9a-z]{1,3}){0,2})?"
+            // Numeric identifiers have no leading zeros in semver.
+            "(0|[1-9][0-9]?)\\.(0|[1-9][0-9]?)\\.(0|[1-9][0-9]?)(-(alpha|beta|rc|0|[1-9][0-9]?)(\\.([a-z][0-9a-z]{0,2}|0|[1-9][0-9]?)){0,2})?"
         }
         Scheme::Maven => {
             "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}([.-](alpha|beta|rc|cr|snapshot|final|ga|sp|m|foo)[0-9]{0,2}){0,2}(-[0-9]{1,2})?"
@@ -27,10 +28,37 @@ fn strategy(scheme: Scheme) -> BoxedStrategy<String> {
     proptest::string::string_regex(pattern).unwrap().boxed()
 }
 
-fn laws(scheme: Scheme, a: &str, b: &str, c: &str) -> Result<(), TestCaseError> {
-    let (Ok(va), Ok(vb), Ok(vc)) = (scheme.parse(a), scheme.parse(b), scheme.parse(c)) else {
-        return Ok(());
+/// The same version with its leading number (after any epoch) one higher: it must sort after.
+/// A comparator that answers "equal" to everything fails on this.
+fn bump(scheme: Scheme, v: &str) -> String {
+    let start = match scheme {
+        Scheme::Dpkg | Scheme::Rpm => v.find(':').map_or(0, |i| i + 1),
+        Scheme::Pep440 => v.find('!').map_or(0, |i| i + 1),
+        _ => 0,
     };
+    let digits = v[start..].bytes().take_while(u8::is_ascii_digit).count();
+    let n: u64 = v[start..start + digits].parse().unwrap();
+    format!("{}{}{}", &v[..start], n + 1, &v[start + digits..])
+}
+
+fn laws(scheme: Scheme, a: &str, b: &str, c: &str) -> Result<(), TestCaseError> {
+    // The generators produce valid versions only: every one must parse, or the laws below
+    // would be checked on nothing.
+    let parse = |v: &str| {
+        scheme
+            .parse(v)
+            .map_err(|e| TestCaseError::fail(format!("{scheme} {v}: {e:?}")))
+    };
+    let (va, vb, vc) = (parse(a)?, parse(b)?, parse(c)?);
+    let higher = bump(scheme, a);
+    prop_assert_eq!(
+        va.cmp_same(&parse(&higher)?),
+        Ordering::Less,
+        "{} leading number: {} < {}",
+        scheme,
+        a,
+        higher
+    );
     prop_assert_eq!(va.cmp_same(&va), Ordering::Equal, "{} reflexive: {}", scheme, a);
     prop_assert_eq!(
         va.cmp_same(&vb),
