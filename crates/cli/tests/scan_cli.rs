@@ -532,3 +532,110 @@ fn an_old_database_is_a_warning() {
             .any(|w| w.as_str().unwrap().contains("more than 0 days"))
     );
 }
+
+/// An update whose first ecosystem was already written into the working copy when the second
+/// fails: the database keeps the old records, and no copy is left behind.
+#[test]
+fn an_update_failing_after_part_of_it_was_written_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().display().to_string();
+    let (base, server) = serve(zip_of_examples(), 1);
+    let out = drydock()
+        .args([
+            "db",
+            "update",
+            "--ecosystem",
+            "PyPI",
+            "--mirror",
+            &base,
+            "--cache-dir",
+            &cache,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    server.join().unwrap();
+    let status = || {
+        String::from_utf8_lossy(
+            &drydock()
+                .args(["db", "status", "--cache-dir", &cache])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .into_owned()
+    };
+    let before = status();
+
+    // A new PyPI dump with one record (written first), then an ecosystem whose dump is corrupt.
+    let mut one = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut one);
+        z.start_file("X-1.json", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(br#"{"id":"X-1","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"x"}}]}"#)
+            .unwrap();
+        z.finish().unwrap();
+    }
+    let one = one.into_inner();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let server = std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let mut s = stream.unwrap();
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap();
+            let line = String::from_utf8_lossy(&buf[..n])
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let body: Vec<u8> = if line.contains("/PyPI/") {
+                one.clone()
+            } else {
+                b"PK\x03\x04 not a zip at all".to_vec()
+            };
+            let mut r = format!(
+                "HTTP/1.1 200 OK\r\netag: \"v2\"\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            r.extend_from_slice(&body);
+            let _ = s.write_all(&r);
+        }
+    });
+    let out = drydock()
+        .args([
+            "db",
+            "update",
+            "--ecosystem",
+            "PyPI",
+            "--ecosystem",
+            "Corrupt",
+            "--mirror",
+            &base,
+            "--cache-dir",
+            &cache,
+        ])
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Corrupt"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(status(), before, "the database changed");
+    let left: Vec<String> = std::fs::read_dir(dir.path().join("db"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "advisories.redb" && n != ".import.lock")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
