@@ -174,3 +174,42 @@ fn statuses_have_their_documented_names() {
     .collect();
     assert_eq!(names, ["fixed", "affected", "will_not_fix", "unimportant"]);
 }
+
+/// Folded advisories without a fix: the finding is "affected" when one of them is plainly
+/// unfixed, and that one is the primary id, even when a "will not fix" one sorts first.
+#[test]
+fn an_unfixed_fold_reports_the_plain_unfixed_advisory() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = |id: &str, state: Option<&str>| {
+        let mut affected = serde_json::json!({"package": {"ecosystem": "Debian:12", "name": "zlib"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]});
+        if let Some(s) = state {
+            affected["ecosystem_specific"] = serde_json::json!({"urgency": s});
+        }
+        serde_json::json!({"id": id, "aliases": ["CVE-2099-0042"], "modified": "2026-01-01T00:00:00Z",
+                           "affected": [affected]})
+    };
+    std::fs::write(
+        dir.path().join("a.json"),
+        record("AAA-1", Some("will not fix")).to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("z.json"), record("ZZZ-1", None).to_string()).unwrap();
+    let store = Store::in_memory().unwrap();
+    import_path(&store, dir.path()).unwrap();
+    let inv = Inventory {
+        distro: Some(Distro {
+            id: "debian".into(),
+            version_id: Some("12".into()),
+            source: "etc/os-release".into(),
+            ..Default::default()
+        }),
+        packages: vec![package("zlib", "1.0", Ecosystem::Deb, None)],
+        ..Default::default()
+    };
+    let report = match_inventory(&inv, &store).unwrap();
+    assert_eq!(report.findings.len(), 1);
+    let f = &report.findings[0];
+    assert_eq!(f.advisories, ["AAA-1", "ZZZ-1"]);
+    assert_eq!((f.id.as_str(), f.status), ("ZZZ-1", Status::Affected));
+}
