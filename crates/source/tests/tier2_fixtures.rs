@@ -57,9 +57,19 @@ fn archives_with_several_images_need_a_choice() {
     assert!(open(&format!("docker-archive:{bundle}:@1")).is_ok());
     // Layers given as symlinks inside the archive resolve to their targets.
     let link = images(&data, "ggcr-docker-archive/test_link/test_link.tar");
-    for choice in ["@0", "@1"] {
-        open(&format!("docker-archive:{link}:{choice}")).unwrap_or_else(|e| panic!("{choice}: {e}"));
+    // `@N` is the N-th entry of manifest.json, counted from 0: test_image_1 (one layer), then
+    // test_image_3 (two).
+    for (choice, tag, layers) in [
+        ("@0", "bazel/v1/tarball:test_image_1", 1),
+        ("@1", "bazel/v1/tarball:test_image_3", 2),
+    ] {
+        let (image, _) =
+            open(&format!("docker-archive:{link}:{choice}")).unwrap_or_else(|e| panic!("{choice}: {e}"));
+        assert_eq!(image.repo_tags, [tag], "{choice}");
+        assert_eq!(image.layers.len(), layers, "{choice}");
     }
+    let err = open(&format!("docker-archive:{link}:@2")).unwrap_err();
+    assert!(err.to_string().contains("holds 2 images, no @2"), "{err}");
 }
 
 #[test]
