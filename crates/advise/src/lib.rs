@@ -145,6 +145,8 @@ impl<'a> ArchiveView<'a> {
                 suites.push(s.suite.clone());
             }
         }
+        // An unreadable index table reads as "no index": every class that needs one says
+        // `unknown` and the warning names the release, so nothing is silently wrong.
         let parts = store.archive_parts().unwrap_or_default();
         let known = parts
             .iter()

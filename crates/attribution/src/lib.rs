@@ -245,12 +245,10 @@ fn build_chain(
     let Some(last) = stages.last() else {
         return Err("it has no FROM".into());
     };
+    // A stage can only build on an earlier one, so the walk ends, in as many steps as stages.
     let mut chain = vec![last.index];
     let mut current = last;
-    while let Some(p) = current.parent {
-        if chain.contains(&p) {
-            break;
-        }
+    while let Some(p) = current.parent.filter(|&p| p < current.index) {
         chain.push(p);
         current = &stages[p];
     }

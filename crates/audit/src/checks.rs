@@ -355,8 +355,8 @@ fn users(input: &Input, out: &mut Vec<Finding>) {
     };
     let shadow = read("etc/shadow");
     let passwd = read("etc/passwd");
-    if let Some(shadow) = &shadow {
-        for line in shadow.lines() {
+    for (path, text) in [("etc/shadow", &shadow), ("etc/passwd", &passwd)] {
+        for line in text.iter().flat_map(|t| t.lines()) {
             let fields: Vec<&str> = line.split(':').collect();
             if fields.len() >= 2 && !fields[0].is_empty() && fields[1].is_empty() {
                 out.push(at(
@@ -364,25 +364,9 @@ fn users(input: &Input, out: &mut Vec<Finding>) {
                         "DKL-LI-0001",
                         Level::Fatal,
                         "Avoid empty password",
-                        format!("user `{}` has an empty password in /etc/shadow", fields[0]),
+                        format!("user `{}` has an empty password in /{path}", fields[0]),
                     ),
-                    "etc/shadow",
-                ));
-            }
-        }
-    }
-    if let Some(passwd) = &passwd {
-        for line in passwd.lines() {
-            let fields: Vec<&str> = line.split(':').collect();
-            if fields.len() >= 2 && !fields[0].is_empty() && fields[1].is_empty() {
-                out.push(at(
-                    finding(
-                        "DKL-LI-0001",
-                        Level::Fatal,
-                        "Avoid empty password",
-                        format!("user `{}` has an empty password in /etc/passwd", fields[0]),
-                    ),
-                    "etc/passwd",
+                    path,
                 ));
             }
         }

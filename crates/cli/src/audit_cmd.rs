@@ -47,7 +47,7 @@ pub struct AuditArgs {
 
 fn load_config(args: &AuditArgs) -> Result<AuditConfig, Failure> {
     let explicit = args.config != std::path::Path::new(".drydock.toml");
-    match std::fs::read_to_string(&args.config) {
+    match crate::read_text(&args.config) {
         Ok(text) => AuditConfig::from_toml(&text)
             .map_err(|e| Failure::input(format!("{}: {e}", args.config.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(AuditConfig::default()),

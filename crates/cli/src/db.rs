@@ -324,14 +324,8 @@ fn plan_from_image(
     location: &DbLocation,
 ) -> Result<Vec<(drydock_vulndb::archive::Fetch, Vec<String>, String)>, Failure> {
     let read = crate::sbom::ReadOptions {
-        platform: "linux/amd64".into(),
         quiet: true,
-        insecure: false,
-        username: None,
-        password_stdin: false,
-        no_cache: false,
-        cache_max_size: 512,
-        timeout: 60,
+        ..crate::sbom::ReadOptions::defaults()
     };
     let doc = crate::sbom::inventory(source, &read, &crate::sbom::layer_cache_root(location))?;
     let distro = doc
@@ -352,9 +346,27 @@ fn plan_from_image(
             "{source}: the image names no apt sources or apk repositories"
         )));
     }
-    Ok(doc
+    // Only archives reached over HTTP are fetched: `cdrom:`, `file:` and `mirror+…` sources
+    // name nothing drydock should open on the image's say-so.
+    let (fetchable, other): (Vec<_>, Vec<_>) = doc
         .package_sources
         .iter()
+        .partition(|s| s.uri.starts_with("http://") || s.uri.starts_with("https://"));
+    for s in &other {
+        eprintln!(
+            "drydock: warning: {}: {} {} is not an http(s) archive: not fetched",
+            s.file,
+            drydock_report::terminal_safe(&s.uri),
+            drydock_report::terminal_safe(&s.suite)
+        );
+    }
+    if fetchable.is_empty() {
+        return Err(Failure::input(format!(
+            "{source}: none of the image's package sources is an http(s) archive"
+        )));
+    }
+    Ok(fetchable
+        .into_iter()
         .map(|s| {
             (
                 drydock_vulndb::archive::Fetch {

@@ -58,12 +58,18 @@ fn read_source(file: &str) -> Result<String, Failure> {
     if file == "-" {
         let mut text = String::new();
         std::io::stdin()
+            .take(crate::MAX_TEXT_FILE + 1)
             .read_to_string(&mut text)
             .map_err(|e| Failure::input(format!("reading standard input: {e}")))?;
+        if text.len() as u64 > crate::MAX_TEXT_FILE {
+            return Err(Failure::input(format!(
+                "standard input: larger than {} MiB, not a Dockerfile drydock reads",
+                crate::MAX_TEXT_FILE >> 20
+            )));
+        }
         return Ok(text);
     }
-    let bytes = std::fs::read(file).map_err(|e| Failure::input(format!("{file}: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| Failure::input(format!("{file}: not UTF-8 text")))
+    crate::read_text(std::path::Path::new(file)).map_err(|e| Failure::input(format!("{file}: {e}")))
 }
 
 fn display_name(file: &str) -> &str {
@@ -158,8 +164,7 @@ fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
             None => return Ok(Config::default()),
         },
     };
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let text = crate::read_text(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     let hadolint = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
     let parsed = if hadolint {
         Config::from_hadolint_yaml(&text)

@@ -86,6 +86,25 @@ pub fn stdout_failed(e: std::io::Error) -> ! {
     std::process::exit(2);
 }
 
+/// The largest Dockerfile or configuration file read (real ones are kilobytes).
+pub const MAX_TEXT_FILE: u64 = 4 << 20;
+
+/// A text file the user names (a Dockerfile, a configuration), read with a cap.
+pub fn read_text(path: &std::path::Path) -> Result<String, std::io::Error> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_TEXT_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TEXT_FILE {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, not a file drydock reads",
+            MAX_TEXT_FILE >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
+}
+
 /// An error already reduced to the line a user sees and the exit code it earns.
 pub struct Failure {
     pub code: u8,

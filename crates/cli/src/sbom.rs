@@ -60,6 +60,17 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
+    /// The options as the command line leaves them when none is given (and the environment
+    /// sets): for reading an image that no flag of the running command describes.
+    pub fn defaults() -> ReadOptions {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            read: ReadOptions,
+        }
+        <Only as clap::Parser>::parse_from(["drydock"]).read
+    }
+
     /// The options for a further image of the same run (a baseline, the other side of a
     /// compare): without the password, which standard input gives only once.
     pub fn for_another_image(&self) -> ReadOptions {
@@ -158,8 +169,7 @@ pub fn read_image(
         .map(
             |path| -> Result<(String, drydock_dockerfile::Dockerfile), Failure> {
                 let shown = path.display().to_string();
-                let text =
-                    std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{shown}: {e}")))?;
+                let text = crate::read_text(path).map_err(|e| Failure::input(format!("{shown}: {e}")))?;
                 let file = drydock_dockerfile::parse(&text)
                     .map_err(|e| Failure::input(format!("{shown}:{}: {}", e.line, e.message)))?;
                 Ok((shown, file))

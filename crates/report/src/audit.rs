@@ -69,24 +69,7 @@ pub fn json(doc: &AuditDocument) -> String {
 }
 
 fn origin(f: &Finding) -> String {
-    match f.introduced_by.as_ref() {
-        Some(i) => match (&i.dockerfile, &i.created_by) {
-            (Some(d), _) => format!("{}:{}", d.path.rsplit('/').next().unwrap_or(&d.path), d.line),
-            (None, Some(c)) => format!("layer {}: {}", i.layer, shorten(c, 30)),
-            (None, None) => format!("layer {}", i.layer),
-        },
-        None => f.layer.map(|l| format!("layer {l}")).unwrap_or_default(),
-    }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= max {
-        return text;
-    }
-    let mut s: String = text.chars().take(max - 1).collect();
-    s.push('…');
-    s
+    crate::origin_cell(f.introduced_by.as_ref(), f.layer, 0)
 }
 
 pub fn table(doc: &AuditDocument) -> String {

@@ -41,6 +41,31 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
+/// Where a finding came from, for a table cell: the Dockerfile line (with the instruction cut to
+/// `width` characters, or none with `width` 0), else the history step, else the layer.
+pub(crate) fn origin_cell(
+    introduced_by: Option<&drydock_catalog::IntroducedBy>,
+    layer: Option<usize>,
+    width: usize,
+) -> String {
+    use drydock_attribution::{collapse, shorten};
+    let Some(i) = introduced_by else {
+        return layer.map(|l| format!("layer {l}")).unwrap_or_default();
+    };
+    match (&i.dockerfile, &i.created_by) {
+        (Some(d), _) => {
+            let file = d.path.rsplit('/').next().unwrap_or(&d.path);
+            if width == 0 {
+                format!("{file}:{}", d.line)
+            } else {
+                format!("{file}:{} {}", d.line, shorten(&d.instruction, width))
+            }
+        }
+        (None, Some(c)) => format!("layer {}: {}", i.layer, shorten(&collapse(c), width.max(30))),
+        (None, None) => format!("layer {}", i.layer),
+    }
+}
+
 /// Version of drydock's JSON format; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 pub const TOOL_NAME: &str = "drydock";

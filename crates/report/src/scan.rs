@@ -86,37 +86,8 @@ impl ReportedFinding {
 
     /// The Dockerfile line, else the history step, else the layer, for people.
     pub fn origin(&self) -> String {
-        let Some(i) = &self.introduced_by else {
-            return self.layer.map(|l| format!("layer {l}")).unwrap_or_default();
-        };
-        match (&i.dockerfile, &i.created_by) {
-            (Some(d), _) => format!(
-                "{}:{} {}",
-                file_name(&d.path),
-                d.line,
-                shorten(&d.instruction, 40)
-            ),
-            (None, Some(c)) => format!("layer {}: {}", i.layer, shorten(&collapse(c), 40)),
-            (None, None) => format!("layer {}", i.layer),
-        }
+        crate::origin_cell(self.introduced_by.as_ref(), self.layer, 40)
     }
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-    s.push('…');
-    s
 }
 
 /// The baseline a scan was held against, and its totals.
@@ -458,7 +429,7 @@ pub fn sarif(doc: &ScanDocument) -> String {
                     "artifactLocation": {"uri": d.path.trim_start_matches("./")},
                     "region": {"startLine": d.line, "endLine": d.end_line, "startColumn": 1}
                 },
-                "message": {"text": format!("{} installs {}", shorten(&d.instruction, 80), f.package.name)}
+                "message": {"text": format!("{} installs {}", drydock_attribution::shorten(&d.instruction, 80), f.package.name)}
             }, image_location]),
             None => json!([image_location]),
         };

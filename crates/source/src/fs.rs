@@ -51,6 +51,14 @@ pub struct LayerListing {
 
 const MAX_LINK_HOPS: usize = 40;
 
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
 impl Filesystem {
     /// Applies layers in order: first the layer's whiteouts and opaque markers (they hide what
     /// lower layers put there), then its entries.
@@ -95,33 +103,31 @@ impl Filesystem {
             let kept: HashMap<&str, &Arc<[u8]>> = layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
             let probed: HashMap<&str, &Arc<[u8]>> =
                 layer.probed.iter().map(|(p, d)| (p.as_str(), d)).collect();
-            // Entries come grouped by folder: the last folder's resolution serves its files.
-            let mut memo: Option<(String, String)> = None;
+            // Entries come grouped by folder: the last folder's resolution serves its files. An
+            // entry is only re-allocated when it does land elsewhere.
+            let mut memo: Option<(String, Option<String>)> = None;
             for mut entry in layer.entries {
-                let literal = std::mem::take(&mut entry.path);
-                entry.path = match (&memo, literal.rsplit_once('/')) {
-                    (Some((parent, real)), Some((p, name))) if p == parent => {
-                        if real == parent {
-                            literal.clone()
-                        } else {
-                            format!("{real}/{name}")
+                let redirect = entry.path.rsplit_once('/').and_then(|(parent, name)| {
+                    let real_parent = match &memo {
+                        Some((p, real)) if p == parent => real.clone(),
+                        _ => {
+                            let real = fs.real_parent(parent);
+                            memo = Some((parent.to_string(), real.clone()));
+                            real
                         }
-                    }
-                    (_, Some((p, _))) => {
-                        let path = fs.real_entry_path(&literal);
-                        let real_parent = path.rsplit_once('/').map_or("", |(rp, _)| rp).to_string();
-                        memo = Some((p.to_string(), real_parent));
-                        path
-                    }
-                    (_, None) => literal.clone(),
-                };
+                    };
+                    real_parent.map(|rp| join(&rp, name))
+                });
                 if !matches!(entry.kind, NodeKind::File { .. }) {
                     memo = None;
                 }
-                if entry.path != literal {
+                let literal = redirect.map(|real| {
+                    let literal = std::mem::replace(&mut entry.path, real);
                     fs.redirected.push((index, literal.clone(), entry.path.clone()));
-                }
-                let entry_path = literal.as_str();
+                    literal
+                });
+                // Kept files and probes are recorded under the path the tar gave.
+                let entry_path = literal.as_deref().unwrap_or(&entry.path);
                 match probed.get(entry_path) {
                     Some(summary) => {
                         fs.probes.insert(entry.path.clone(), (index, (*summary).clone()));
@@ -164,9 +170,16 @@ impl Filesystem {
     /// Where an entry of a layer lands: its folder resolved through the symlinks already in
     /// place (only the folder: the entry itself replaces whatever is at its name).
     fn real_entry_path(&self, path: &str) -> String {
-        let Some((parent, name)) = path.rsplit_once('/') else {
-            return path.to_string();
-        };
+        match path.rsplit_once('/') {
+            Some((parent, name)) => self
+                .real_parent(parent)
+                .map_or_else(|| path.to_string(), |rp| join(&rp, name)),
+            None => path.to_string(),
+        }
+    }
+
+    /// The real folder behind `parent` when a symlink leads elsewhere, `None` when it is itself.
+    fn real_parent(&self, parent: &str) -> Option<String> {
         if matches!(
             self.nodes.get(parent),
             Some(Node {
@@ -174,16 +187,10 @@ impl Filesystem {
                 ..
             })
         ) {
-            return path.to_string();
+            return None;
         }
         let real = self.resolve(parent);
-        if real == parent {
-            path.to_string()
-        } else if real.is_empty() {
-            name.to_string()
-        } else {
-            format!("{real}/{name}")
-        }
+        (real != parent).then_some(real)
     }
 
     /// Wanted files whose bytes the layer pass could not know it wanted: an entry written
@@ -236,6 +243,11 @@ impl Filesystem {
             .iter()
             .find(|r| r.layer == layer)
             .and_then(|r| r.data.as_ref())
+    }
+
+    /// Records a wanted file that could not be read after all.
+    pub(crate) fn note_skipped(&mut self, skipped: crate::wants::Skipped) {
+        self.skipped.push(skipped);
     }
 
     /// Gives a file the bytes a second read of its layer found.

@@ -323,8 +323,15 @@ impl Image {
             };
             let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
             for (literal, real) in files {
-                if let Some((_, data)) = again.kept.iter().find(|(p, _)| *p == literal) {
-                    fs.supply(&real, index, data.clone());
+                match again.kept.iter().find(|(p, _)| *p == literal) {
+                    Some((_, data)) => fs.supply(&real, index, data.clone()),
+                    None => fs.note_skipped(crate::wants::Skipped {
+                        os_database: wants.wanted(&real).is_some_and(|(_, os)| os),
+                        path: real,
+                        layer: index,
+                        size: 0,
+                        why: format!("a second read of layer {index} did not find /{literal}"),
+                    }),
                 }
             }
         }

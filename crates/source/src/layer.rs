@@ -101,9 +101,7 @@ impl LayerContext<'_> {
         });
         false
     }
-}
 
-impl LayerContext<'_> {
     fn fail(&self, detail: impl std::fmt::Display) -> Error {
         Error::Layer {
             index: self.index,

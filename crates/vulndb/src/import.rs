@@ -135,35 +135,6 @@ pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Res
     Ok(counted)
 }
 
-/// Reads every advisory of an OSV zip (`all.zip`) into memory.
-pub fn read_zip(bytes: &[u8], label: &str, source: &str) -> Result<(Vec<Advisory>, u64), Error> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Malformed {
-        what: label.to_string(),
-        detail: format!("not a zip archive: {e}"),
-    })?;
-    let mut batch = Batch::default();
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| Error::Malformed {
-            what: label.to_string(),
-            detail: e.to_string(),
-        })?;
-        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
-        if !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")) {
-            continue;
-        }
-        let mut buf = Vec::with_capacity(entry.size().min(MAX_FILE) as usize);
-        (&mut entry)
-            .take(MAX_FILE)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::Malformed {
-                what: format!("{label}:{name}"),
-                detail: e.to_string(),
-            })?;
-        batch.push(parse_record(&buf, &format!("{label}:{name}"), source)?);
-    }
-    Ok((batch.advisories, batch.withdrawn))
-}
-
 /// What an import read, and the files it passed over as not advisories.
 #[derive(Debug, Default)]
 pub struct Imported {
