@@ -108,6 +108,76 @@ pub struct IntroducedBy {
     pub confidence: Confidence,
 }
 
+/// The image this one was built `FROM`, and the evidence that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseImage {
+    /// The repository (`docker.io/library/debian`, `127.0.0.1:5000/base`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// The base's manifest digest, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    pub evidence: BaseEvidence,
+    pub confidence: BaseConfidence,
+    /// Layers `0..layers` of the image are the base's, when that is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<usize>,
+    /// Every tag the base-image index records at that digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Evidence that disagreed with what decided, for the user to look at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// What decided the base image, in the order it is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseEvidence {
+    /// A BuildKit provenance attestation names the base (`pkg:docker/…@sha256:…`).
+    Provenance,
+    /// The manifest annotations or config labels `org.opencontainers.image.base.name`/`.digest`.
+    Annotation,
+    /// The image's layer ChainIDs begin with those of an image in the base-image index.
+    Layers,
+    /// The final stage's `FROM` in the Dockerfile given.
+    Dockerfile,
+    /// The image history: the last empty-layer `CMD`/`ENTRYPOINT` before the image's own steps.
+    History,
+}
+
+impl BaseEvidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseEvidence::Provenance => "provenance",
+            BaseEvidence::Annotation => "annotation",
+            BaseEvidence::Layers => "layers",
+            BaseEvidence::Dockerfile => "dockerfile",
+            BaseEvidence::History => "history",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseConfidence {
+    High,
+    Medium,
+    Low,
+}
+
+impl BaseConfidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseConfidence::High => "high",
+            BaseConfidence::Medium => "medium",
+            BaseConfidence::Low => "low",
+        }
+    }
+}
+
 /// How the layer's origin was established, from most to least exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,6 +6,7 @@
 //! 3 internal error.
 
 mod audit_cmd;
+mod base_cmd;
 mod cache_cmd;
 mod compare;
 mod db;
@@ -41,6 +42,10 @@ enum Command {
     Audit(audit_cmd::AuditArgs),
     /// Compare two images: packages, vulnerabilities new and fixed, sizes, base layers
     Compare(compare::CompareArgs),
+    /// Base images: detect what an image was built FROM, index base repositories, list the index
+    Base(base_cmd::BaseArgs),
+    /// Rank better base images: newer digests, releases and variants, each inventoried and matched
+    Advise(base_cmd::AdviseArgs),
     /// The layer cache: status, clean
     Cache(cache_cmd::CacheArgs),
     /// Manage the advisory database (import, update, status)
@@ -154,6 +159,8 @@ fn main() -> ExitCode {
         Command::Cache(args) => cache_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Base(args) => base_cmd::run(args),
+        Command::Advise(args) => base_cmd::advise(args),
         Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),
         Command::Lint(args) => lint_cmd::lint(args),

@@ -87,7 +87,7 @@ pub fn layer_cache_root(db: &crate::db::DbLocation) -> PathBuf {
     drydock_vulndb::cache_dir(db.cache_dir.as_deref()).join("layers")
 }
 
-fn registry_options(args: &ReadOptions) -> Result<drydock_source::RegistryOptions, Failure> {
+pub fn registry_options(args: &ReadOptions) -> Result<drydock_source::RegistryOptions, Failure> {
     let credentials = match &args.username {
         Some(user) => {
             let mut secret = String::new();
@@ -209,7 +209,7 @@ pub fn read_image(
     let input = dockerfile
         .as_ref()
         .map(|(path, file)| drydock_attribution::DockerfileInput { path, file });
-    let attribution = drydock_attribution::attribute(
+    let mut attribution = drydock_attribution::attribute(
         &drydock_attribution::ImageFacts {
             layers: &layer_refs,
             history: &image.history,
@@ -217,12 +217,26 @@ pub fn read_image(
         },
         input.as_ref(),
     );
+    let base_image = detect_base(&image, dockerfile.as_ref().map(|(_, f)| f), &attribution, cache_root, &mut inventory.warnings);
+    // Where only the base detection knows where the base ends, its count marks the layers
+    // (not the history guess: a fix class must not rest on it).
+    if attribution.base_layers.is_none()
+        && let Some(n) = base_image
+            .as_ref()
+            .filter(|b| b.confidence != drydock_catalog::BaseConfidence::Low)
+            .and_then(|b| b.layers)
+    {
+        for l in &mut attribution.layers {
+            l.base_image = Some(l.layer < n);
+        }
+    }
     drydock_attribution::apply(&mut inventory.packages, &attribution);
     inventory.warnings.extend(attribution.warnings.iter().cloned());
     for w in &inventory.warnings {
         eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
     let mut image_summary = summary(&image);
+    image_summary.base_image = base_image;
     for (layer, origin) in image_summary.layers.iter_mut().zip(&attribution.layers) {
         layer.base_image = origin.base_image;
         layer.dockerfile = origin.dockerfile.clone();
@@ -242,6 +256,39 @@ pub fn read_image(
         origins: attribution.layers,
         base,
     })
+}
+
+/// The base image, from the evidence the image carries and the base-image index in the cache
+/// directory (an unreadable index is a warning: detection goes on without it).
+fn detect_base(
+    image: &Image,
+    dockerfile: Option<&drydock_dockerfile::Dockerfile>,
+    attribution: &drydock_attribution::Attribution,
+    cache_root: &std::path::Path,
+    warnings: &mut Vec<String>,
+) -> Option<drydock_catalog::BaseImage> {
+    let index = cache_root
+        .parent()
+        .map(drydock_base::BaseIndex::load)
+        .transpose()
+        .unwrap_or_else(|e| {
+            warnings.push(e);
+            None
+        })
+        .filter(|i| !i.is_empty());
+    let diff_ids: Vec<Option<String>> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
+    drydock_base::detect(
+        &drydock_base::ImageEvidence {
+            diff_ids: &diff_ids,
+            annotations: &image.annotations,
+            labels: &image.labels,
+            history: &image.history,
+            provenance: image.provenance.as_deref(),
+            dockerfile,
+            aligned_base_layers: attribution.base_layers,
+        },
+        index.as_ref(),
+    )
 }
 
 fn progress_bar(image: &Image, quiet: bool) -> Option<indicatif::ProgressBar> {
@@ -268,6 +315,7 @@ pub fn summary(image: &Image) -> ImageSummary {
         platform: image.platform.as_ref().map(|p| p.to_string()),
         repo_tags: image.repo_tags.clone(),
         os: None,
+        base_image: None,
         layers: image
             .layers
             .iter()

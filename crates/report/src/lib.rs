@@ -100,6 +100,9 @@ pub struct ImageSummary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repo_tags: Vec<String>,
     pub os: Option<Distro>,
+    /// The image it was built `FROM`, with the evidence (`drydock base detect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<drydock_catalog::BaseImage>,
     pub layers: Vec<LayerSummary>,
 }
 

@@ -104,6 +104,10 @@ pub struct Image {
     pub env: Vec<String>,
     pub user: Option<String>,
     pub labels: std::collections::BTreeMap<String, String>,
+    /// The manifest's annotations (`org.opencontainers.image.base.name` and the like).
+    pub annotations: std::collections::BTreeMap<String, String>,
+    /// The config's `created` time (RFC 3339), when it has one.
+    pub created: Option<String>,
     pub volumes: Vec<String>,
     pub exposed_ports: Vec<String>,
     /// Docker's `Healthcheck.Test` (not part of the OCI config); `None` when the image has none.
@@ -487,6 +491,40 @@ fn platform_matches(want: &Platform, have: &Platform) -> bool {
         }
 }
 
+/// The tags (`org.opencontainers.image.ref.name`) of an OCI layout directory or archive, in
+/// the order its index lists them.
+pub fn layout_tags(path: &Path) -> Result<Vec<String>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let store: Box<dyn Store> = if meta.is_dir() {
+        Box::new(DirStore::new(path))
+    } else {
+        store::open_archive(path)?
+    };
+    if !store.exists("index.json") {
+        return Err(Error::NotAnImage(format!(
+            "{}: not an OCI layout (no index.json)",
+            store.describe()
+        )));
+    }
+    let raw = store.read_small("index.json")?;
+    let index: ImageIndex = serde_json::from_slice(&raw)
+        .map_err(|e| Error::json(format!("{}: index.json", store.describe()), e))?;
+    let mut tags: Vec<String> = Vec::new();
+    for d in index.manifests() {
+        if let Some(name) = d.annotations().as_ref().and_then(|a| a.get(REF_NAME)) {
+            // A full reference (`repo:tag`) is named by its tag, as `oci:PATH:TAG` finds it.
+            let tag = match name.rsplit_once(':') {
+                Some((_, t)) if !t.contains('/') => t.to_string(),
+                _ => name.clone(),
+            };
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+    }
+    Ok(tags)
+}
+
 fn open_oci(
     store: Box<dyn Store>,
     name: String,
@@ -569,6 +607,8 @@ fn open_oci(
         layers,
         history: Vec::new(),
         provenance: None,
+        annotations: manifest.annotations().clone().unwrap_or_default().into_iter().collect(),
+        created: None,
         warnings: Vec::new(),
         backing: Backing::Store(store),
     };
@@ -777,6 +817,7 @@ fn apply_config(image: &mut Image, config: &ImageConfiguration) {
         image.volumes = c.volumes().clone().unwrap_or_default();
         image.exposed_ports = c.exposed_ports().clone().unwrap_or_default();
     }
+    image.created = config.created().clone();
     let history = config.history().clone().unwrap_or_default();
     // Entries pair with layers in order, skipping `empty_layer` ones. When the counts differ the
     // pairing is unknowable: shifting entries would blame the wrong step for every package.
@@ -950,6 +991,8 @@ fn open_docker_archive(store: Box<dyn Store>, path: &Path, reference: Option<&st
         layers,
         history: Vec::new(),
         provenance: None,
+        annotations: Default::default(),
+        created: None,
         warnings,
         backing: Backing::Store(store),
     };
@@ -1007,6 +1050,8 @@ fn open_rootfs(path: &Path) -> Result<Image> {
         }],
         history: Vec::new(),
         provenance: None,
+        annotations: Default::default(),
+        created: None,
         warnings: Vec::new(),
         backing: Backing::RootFs(path.to_path_buf()),
     })
@@ -1131,6 +1176,8 @@ fn open_registry(
         layers,
         history: Vec::new(),
         provenance: None,
+        annotations: manifest.annotations().clone().unwrap_or_default().into_iter().collect(),
+        created: None,
         warnings: Vec::new(),
         backing: Backing::Store(Box::new(registry)),
     };

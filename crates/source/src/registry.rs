@@ -440,6 +440,18 @@ impl Registry {
         what: &str,
         body_deadline: Option<Duration>,
     ) -> Result<ureq::http::Response<ureq::Body>> {
+        self.request(path, accept, what, body_deadline, None)
+    }
+
+    /// The one GET loop; with `if_none_match`, a `304 Not Modified` is an answer too.
+    fn request(
+        &self,
+        path: &str,
+        accept: Option<&str>,
+        what: &str,
+        body_deadline: Option<Duration>,
+        if_none_match: Option<&str>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
         let url = format!("{}{path}", self.base);
         let mut answered = false;
         let mut attempt = 0;
@@ -455,6 +467,9 @@ impl Registry {
             if let Some(h) = self.auth.lock().unwrap_or_else(|e| e.into_inner()).clone() {
                 req = req.header("Authorization", h);
             }
+            if let Some(etag) = if_none_match {
+                req = req.header("If-None-Match", format!("\"{etag}\""));
+            }
             let resp = match req.call() {
                 Ok(r) => r,
                 Err(e) if attempt < RETRIES => {
@@ -467,6 +482,7 @@ impl Registry {
             let status = resp.status().as_u16();
             match status {
                 200..=299 => return Ok(resp),
+                304 if if_none_match.is_some() => return Ok(resp),
                 401 if !answered => {
                     let challenge = resp
                         .headers()
@@ -540,11 +556,63 @@ impl Registry {
 
     /// A manifest or index by tag or digest: its bytes and media type.
     pub fn manifest(&self, target: &str) -> Result<(Vec<u8>, String)> {
-        let resp = self.get(
+        Ok(self
+            .manifest_unless(target, None)?
+            .expect("an unconditional request always has a body"))
+    }
+
+    /// The tag's manifest unless it still has the digest `known` (`None` then: the registry
+    /// answered `304 Not Modified` to `If-None-Match`, or named the same digest).
+    pub fn manifest_if_changed(&self, target: &str, known: &str) -> Result<Option<(Vec<u8>, String)>> {
+        let got = self.manifest_unless(target, Some(known))?;
+        Ok(got.filter(|(bytes, _)| crate::digest::sha256_hex(bytes) != known))
+    }
+
+    /// Every tag of the repository, following `Link` pagination (bounded: 100,000 tags).
+    pub fn tags(&self) -> Result<Vec<String>> {
+        let mut tags = Vec::new();
+        let mut path = format!("/v2/{}/tags/list?n=1000", self.reference.repository);
+        for _ in 0..100 {
+            let resp = self.get(&path, Some("application/json"), "tag list")?;
+            let next = resp
+                .headers()
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link);
+            let text = resp
+                .into_body()
+                .with_config()
+                .limit(MAX_MANIFEST)
+                .read_to_string()
+                .map_err(|e| self.fail("tag list", e))?;
+            let page: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| self.fail("tag list", e))?;
+            tags.extend(
+                page["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(str::to_string)),
+            );
+            match next {
+                Some(n) => path = n,
+                None => return Ok(tags),
+            }
+        }
+        Err(self.fail("tag list", "more than 100 pages"))
+    }
+
+    fn manifest_unless(&self, target: &str, known: Option<&str>) -> Result<Option<(Vec<u8>, String)>> {
+        let resp = self.request(
             &format!("/v2/{}/manifests/{target}", self.reference.repository),
             Some(MANIFEST_ACCEPT),
             "manifest",
+            None,
+            known,
         )?;
+        if resp.status().as_u16() == 304 {
+            return Ok(None);
+        }
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -580,8 +648,19 @@ impl Registry {
             .ok()
             .and_then(|v| v.get("mediaType").and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or(content_type);
-        Ok((bytes, media_type))
+        Ok(Some((bytes, media_type)))
     }
+}
+
+/// The path of a `Link: </v2/…?last=x&n=1000>; rel="next"` header, when it names one on the
+/// same registry (an absolute URL elsewhere is not followed).
+fn next_link(header: &str) -> Option<String> {
+    let (target, params) = header.split_once(';')?;
+    if !params.contains("rel=\"next\"") && !params.contains("rel=next") {
+        return None;
+    }
+    let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+    target.starts_with("/v2/").then(|| target.to_string())
 }
 
 /// The largest manifest or index accepted (real ones are a few KB; big indexes a few hundred).
@@ -637,6 +716,17 @@ impl Store for Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_list_pagination_follows_same_registry_links_only() {
+        assert_eq!(
+            next_link(r#"</v2/library/debian/tags/list?last=12&n=1000>; rel="next""#).as_deref(),
+            Some("/v2/library/debian/tags/list?last=12&n=1000")
+        );
+        assert_eq!(next_link(r#"<https://elsewhere.example/v2/x/tags/list>; rel="next""#), None);
+        assert_eq!(next_link(r#"</v2/x/tags/list?last=a>; rel="prev""#), None);
+        assert_eq!(next_link("garbage"), None);
+    }
 
     #[test]
     fn references_with_docker_defaults() {

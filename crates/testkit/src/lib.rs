@@ -194,6 +194,10 @@ pub struct ImageBuilder {
     pub wrong_diff_id: Option<usize>,
     /// Extra `Env` entries of the config (after `PATH`).
     pub env: Vec<String>,
+    /// The config's `Labels`.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The manifest's `annotations`.
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 impl ImageBuilder {
@@ -237,7 +241,7 @@ impl ImageBuilder {
         serde_json::to_vec(&serde_json::json!({
             "architecture": "amd64",
             "os": "linux",
-            "config": {"Env": std::iter::once("PATH=/usr/bin".to_string()).chain(self.env.iter().cloned()).collect::<Vec<_>>()},
+            "config": {"Env": std::iter::once("PATH=/usr/bin".to_string()).chain(self.env.iter().cloned()).collect::<Vec<_>>(), "Labels": self.labels},
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
             "history": history,
         }))
@@ -265,6 +269,7 @@ impl ImageBuilder {
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(&config), "size": config.len()},
             "layers": layers,
+            "annotations": self.annotations,
         }))
         .unwrap();
         let index = serde_json::to_vec(&serde_json::json!({
@@ -292,7 +297,12 @@ impl ImageBuilder {
     }
 
     pub fn write_oci_dir(&self, dir: &Path) {
-        for (name, data) in self.oci_members("latest") {
+        self.write_oci_dir_tagged(dir, "latest");
+    }
+
+    /// An OCI layout directory whose one image carries `tag`.
+    pub fn write_oci_dir_tagged(&self, dir: &Path, tag: &str) {
+        for (name, data) in self.oci_members(tag) {
             let path = dir.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, data).unwrap();

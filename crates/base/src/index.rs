@@ -1,0 +1,410 @@
+//! The base-image index: for each repository indexed, every tag's manifest digest, platform,
+//! creation time, compressed size and layer ChainIDs, read from manifests and configs only —
+//! never layers. It lives in the cache directory as one JSON file, so detection and advice
+//! work offline once `drydock base index` has run.
+//!
+//! A tag that moves keeps its earlier digests (`previous`): an image built on the old digest
+//! is still recognised by its layers, and the move is the `refresh` advice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use drydock_source::{Image, Platform, Reference, Registry, RegistryOptions, SourceSpec};
+use serde::{Deserialize, Serialize};
+
+use crate::chain::chain_ids;
+
+const FORMAT: u32 = 1;
+/// Earlier digests kept per tag: enough to recognise images built over months of rebuilds.
+const KEEP_PREVIOUS: usize = 50;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BaseIndex {
+    pub format: u32,
+    /// Keyed by repository: `registry/repository` for a registry, `oci:PATH` for a layout.
+    pub repositories: BTreeMap<String, Repository>,
+}
+
+impl Default for BaseIndex {
+    fn default() -> Self {
+        BaseIndex {
+            format: FORMAT,
+            repositories: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Repository {
+    /// When a `base index` last read it (RFC 3339).
+    pub updated: String,
+    pub tags: BTreeMap<String, TagEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TagEntry {
+    pub current: Snapshot,
+    /// The digests the tag pointed to before, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<Snapshot>,
+    /// The tag was no longer listed at the last index run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gone: bool,
+}
+
+/// What one digest of a tag is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// What the tag resolves to: an index for a multi-platform tag, else the manifest.
+    pub digest: String,
+    /// The platform's image manifest.
+    pub manifest_digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The layers' compressed size, as the manifest declares it.
+    pub size: u64,
+    pub chain_ids: Vec<String>,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+/// An indexed image whose layers the scanned image starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainMatch {
+    pub repository: String,
+    /// The tags recording that digest (now or before), most specific first.
+    pub tags: Vec<String>,
+    pub snapshot: Snapshot,
+    /// Whether some tag still points to it.
+    pub current: bool,
+}
+
+impl ChainMatch {
+    pub fn layers(&self) -> usize {
+        self.snapshot.chain_ids.len()
+    }
+}
+
+/// What one `base index` run did, per tag.
+#[derive(Debug, Default)]
+pub struct IndexReport {
+    pub added: Vec<String>,
+    pub moved: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub gone: Vec<String>,
+    /// `tag: error` for tags that could not be read (the rest are indexed).
+    pub failed: Vec<String>,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl BaseIndex {
+    pub fn path(cache_dir: &Path) -> PathBuf {
+        cache_dir.join("base-index.json")
+    }
+
+    /// The index in `cache_dir`, empty when none was made yet.
+    pub fn load(cache_dir: &Path) -> Result<BaseIndex, String> {
+        let path = Self::path(cache_dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let index: BaseIndex = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("{}: not a base-image index: {e}", path.display()))?;
+                if index.format != FORMAT {
+                    return Err(format!(
+                        "{}: base-image index format {} (this drydock reads {FORMAT}); run `drydock base index` again",
+                        path.display(),
+                        index.format
+                    ));
+                }
+                Ok(index)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BaseIndex::default()),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// Writes the index whole, through a temporary file renamed over it.
+    pub fn save(&self, cache_dir: &Path) -> Result<(), String> {
+        std::fs::create_dir_all(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
+        let path = Self::path(cache_dir);
+        let mut tmp = tempfile::NamedTempFile::new_in(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
+        serde_json::to_writer(&mut tmp, self).map_err(|e| format!("{}: {e}", path.display()))?;
+        tmp.persist(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.repositories.values().all(|r| r.tags.is_empty())
+    }
+
+    /// The indexed image whose ChainIDs are the longest prefix of `chain`.
+    pub fn longest_prefix(&self, chain: &[String]) -> Option<ChainMatch> {
+        let mut best: Option<(usize, &str, &Snapshot)> = None;
+        for (repo, r) in &self.repositories {
+            for entry in r.tags.values() {
+                for snap in std::iter::once(&entry.current).chain(&entry.previous) {
+                    let k = snap.chain_ids.len();
+                    if k == 0 || k > chain.len() || snap.chain_ids[k - 1] != chain[k - 1] {
+                        continue;
+                    }
+                    if best.is_none_or(|(b, _, _)| k > b) {
+                        best = Some((k, repo, snap));
+                    }
+                }
+            }
+        }
+        let (_, repo, snap) = best?;
+        Some(self.describe(repo, &snap.manifest_digest).unwrap_or(ChainMatch {
+            repository: repo.to_string(),
+            tags: Vec::new(),
+            snapshot: snap.clone(),
+            current: false,
+        }))
+    }
+
+    /// The repository's record of a manifest digest: its tags and whether one still points there.
+    pub fn describe(&self, repository: &str, manifest_digest: &str) -> Option<ChainMatch> {
+        let r = self.repositories.get(repository)?;
+        let mut found: Option<Snapshot> = None;
+        let mut current_tags = Vec::new();
+        let mut past_tags = Vec::new();
+        for (tag, entry) in &r.tags {
+            let is = |s: &Snapshot| s.manifest_digest == manifest_digest || s.digest == manifest_digest;
+            if is(&entry.current) && !entry.gone {
+                current_tags.push(tag.clone());
+                found.get_or_insert_with(|| entry.current.clone());
+            } else if let Some(s) = std::iter::once(&entry.current).chain(&entry.previous).find(|s| is(s)) {
+                past_tags.push(tag.clone());
+                found.get_or_insert_with(|| s.clone());
+            }
+        }
+        let current = !current_tags.is_empty();
+        let mut tags = if current { current_tags } else { past_tags };
+        tags.sort_by_key(|t| specificity(t));
+        Some(ChainMatch {
+            repository: repository.to_string(),
+            tags,
+            snapshot: found?,
+            current,
+        })
+    }
+
+    /// Finds the repository an image name refers to: `debian`, `docker.io/library/debian` and
+    /// `registry-1.docker.io/library/debian` are one repository.
+    pub fn repository_for(&self, name: &str) -> Option<&str> {
+        let key = repository_key(name)?;
+        self.repositories.keys().find(|k| **k == key).map(String::as_str)
+    }
+
+    /// Reads `reference` (a repository, `repo:tag`, or `oci:PATH[:tag]`) into the index: every
+    /// tag (or the one named) matching `tags`, skipping what has not changed since the last run.
+    pub fn update(
+        &mut self,
+        reference: &str,
+        tags: Option<&regex::Regex>,
+        platform: &Platform,
+        options: &RegistryOptions,
+    ) -> Result<(String, IndexReport), String> {
+        if let Some(rest) = reference.strip_prefix("oci:").or_else(|| reference.strip_prefix("oci-archive:")) {
+            return self.update_layout(rest, tags, platform);
+        }
+        let spec = SourceSpec::parse(reference).map_err(|e| e.to_string())?;
+        let SourceSpec::Registry { reference: r } = spec else {
+            return Err(format!(
+                "{reference}: base index reads registries (REPOSITORY[:TAG]) and OCI layouts (oci:PATH)"
+            ));
+        };
+        let key = format!("{}/{}", r.registry, r.repository);
+        let named_tag = reference_has_tag(reference).then(|| r.tag.clone()).flatten();
+        let mut repo_ref = r.clone();
+        repo_ref.digest = None;
+        let registry = Registry::connect(&repo_ref, options).map_err(|e| e.to_string())?;
+        let listed = match &named_tag {
+            Some(t) => vec![t.clone()],
+            None => registry.tags().map_err(|e| e.to_string())?,
+        };
+        let wanted: Vec<String> = listed
+            .into_iter()
+            .filter(|t| tags.is_none_or(|re| re.is_match(t)))
+            .collect();
+        let mut report = IndexReport::default();
+        let repo = self.repositories.entry(key.clone()).or_default();
+        let stamp = now();
+        for tag in &wanted {
+            let known = repo.tags.get(tag).map(|e| e.current.digest.clone());
+            let changed = match &known {
+                Some(d) => registry.manifest_if_changed(tag, d),
+                None => registry.manifest(tag).map(Some),
+            };
+            let top = match changed {
+                Ok(None) => {
+                    let entry = repo.tags.get_mut(tag).expect("a known digest has an entry");
+                    entry.current.last_seen = stamp.clone();
+                    entry.gone = false;
+                    report.unchanged.push(tag.clone());
+                    continue;
+                }
+                Ok(Some((bytes, _))) => drydock_source::digest::sha256_hex(&bytes),
+                Err(e) => {
+                    report.failed.push(format!("{tag}: {e}"));
+                    continue;
+                }
+            };
+            let mut tagged = repo_ref.clone();
+            tagged.tag = Some(tag.clone());
+            let read = Image::open_with(&SourceSpec::Registry { reference: tagged }, platform, options);
+            match read {
+                Ok(image) => {
+                    let snap = snapshot(&image, top, &stamp);
+                    record(repo, tag, snap, &mut report);
+                }
+                Err(e) => report.failed.push(format!("{tag}: {e}")),
+            }
+        }
+        if named_tag.is_none() {
+            mark_gone(repo, &wanted, tags, &mut report);
+        }
+        repo.updated = stamp;
+        Ok((key, report))
+    }
+
+    fn update_layout(
+        &mut self,
+        rest: &str,
+        tags: Option<&regex::Regex>,
+        platform: &Platform,
+    ) -> Result<(String, IndexReport), String> {
+        // `oci:PATH:TAG` names one tag, as everywhere else.
+        let (path, named) = match rest.rsplit_once(':') {
+            Some((p, t)) if !t.contains('/') && Path::new(p).exists() => (p, Some(t.to_string())),
+            _ => (rest, None),
+        };
+        let abs = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
+        let key = format!("oci:{}", abs.display());
+        let listed = match &named {
+            Some(t) => vec![t.clone()],
+            None => drydock_source::layout_tags(&abs).map_err(|e| e.to_string())?,
+        };
+        let wanted: Vec<String> = listed
+            .into_iter()
+            .filter(|t| tags.is_none_or(|re| re.is_match(t)))
+            .collect();
+        let mut report = IndexReport::default();
+        let repo = self.repositories.entry(key.clone()).or_default();
+        let stamp = now();
+        for tag in &wanted {
+            let spec = SourceSpec::parse(&format!("oci:{}:{tag}", abs.display())).map_err(|e| e.to_string())?;
+            match Image::open(&spec, platform) {
+                Ok(image) => {
+                    let top = image.manifest_digest.clone().unwrap_or_default();
+                    if repo.tags.get(tag).is_some_and(|e| e.current.digest == top) {
+                        let entry = repo.tags.get_mut(tag).expect("checked");
+                        entry.current.last_seen = stamp.clone();
+                        entry.gone = false;
+                        report.unchanged.push(tag.clone());
+                        continue;
+                    }
+                    let snap = snapshot(&image, top, &stamp);
+                    record(repo, tag, snap, &mut report);
+                }
+                Err(e) => report.failed.push(format!("{tag}: {e}")),
+            }
+        }
+        if named.is_none() {
+            mark_gone(repo, &wanted, tags, &mut report);
+        }
+        repo.updated = stamp;
+        Ok((key, report))
+    }
+}
+
+/// Whether the user named a tag (`repo:tag`), not just a repository (`localhost:5000/repo`).
+fn reference_has_tag(reference: &str) -> bool {
+    let r = reference.strip_prefix("docker://").unwrap_or(reference);
+    let last = r.rsplit('/').next().unwrap_or(r);
+    last.contains(':') || r.contains('@')
+}
+
+/// `debian`, `docker.io/library/debian:12` → `registry-1.docker.io/library/debian`.
+pub fn repository_key(name: &str) -> Option<String> {
+    if name.starts_with("oci:") {
+        return Some(name.to_string());
+    }
+    let r = Reference::parse(name.strip_prefix("docker://").unwrap_or(name)).ok()?;
+    Some(format!("{}/{}", r.registry, r.repository))
+}
+
+/// How people write the repository: `docker.io/library/debian` as `debian`.
+pub fn display_name(key: &str) -> String {
+    key.strip_prefix("registry-1.docker.io/library/")
+        .or_else(|| key.strip_prefix("registry-1.docker.io/"))
+        .map(str::to_string)
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// Sort key: version tags with the most components first, moving tags last.
+fn specificity(tag: &str) -> (u8, std::cmp::Reverse<usize>, String) {
+    let parsed = crate::tags::Tag::parse(tag);
+    match &parsed.line {
+        crate::tags::Line::Version(v) => (0, std::cmp::Reverse(v.len()), tag.to_string()),
+        crate::tags::Line::Other => (1, std::cmp::Reverse(0), tag.to_string()),
+        crate::tags::Line::Moving => (2, std::cmp::Reverse(0), tag.to_string()),
+    }
+}
+
+fn snapshot(image: &Image, top: String, stamp: &str) -> Snapshot {
+    let diff_ids: Vec<String> = image.layers.iter().filter_map(|l| l.diff_id.clone()).collect();
+    Snapshot {
+        digest: top,
+        manifest_digest: image.manifest_digest.clone().unwrap_or_default(),
+        platform: image.platform.as_ref().map(|p| p.to_string()),
+        created: image.created.clone(),
+        size: image.layers.iter().filter_map(|l| l.size).sum(),
+        chain_ids: if diff_ids.len() == image.layers.len() {
+            chain_ids(&diff_ids)
+        } else {
+            Vec::new()
+        },
+        first_seen: stamp.to_string(),
+        last_seen: stamp.to_string(),
+    }
+}
+
+fn record(repo: &mut Repository, tag: &str, snap: Snapshot, report: &mut IndexReport) {
+    match repo.tags.get_mut(tag) {
+        Some(entry) => {
+            let old = std::mem::replace(&mut entry.current, snap);
+            entry.previous.retain(|p| p.manifest_digest != entry.current.manifest_digest);
+            entry.previous.insert(0, old);
+            entry.previous.truncate(KEEP_PREVIOUS);
+            entry.gone = false;
+            report.moved.push(tag.to_string());
+        }
+        None => {
+            repo.tags.insert(
+                tag.to_string(),
+                TagEntry {
+                    current: snap,
+                    previous: Vec::new(),
+                    gone: false,
+                },
+            );
+            report.added.push(tag.to_string());
+        }
+    }
+}
+
+/// Tags the last full listing no longer has stay for recognising images, marked gone.
+fn mark_gone(repo: &mut Repository, listed: &[String], filter: Option<&regex::Regex>, report: &mut IndexReport) {
+    for (tag, entry) in repo.tags.iter_mut() {
+        if !entry.gone && !listed.contains(tag) && filter.is_none_or(|re| re.is_match(tag)) {
+            entry.gone = true;
+            report.gone.push(tag.clone());
+        }
+    }
+}
