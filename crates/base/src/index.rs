@@ -142,14 +142,15 @@ impl BaseIndex {
         self.repositories.values().all(|r| r.tags.is_empty())
     }
 
-    /// The indexed image whose ChainIDs are the longest prefix of `chain`.
+    /// The indexed image whose ChainIDs are the longest proper prefix of `chain` (the whole
+    /// chain is the image itself, indexed too perhaps, not its base).
     pub fn longest_prefix(&self, chain: &[String]) -> Option<ChainMatch> {
         let mut best: Option<(usize, &str, &Snapshot)> = None;
         for (repo, r) in &self.repositories {
             for entry in r.tags.values() {
                 for snap in std::iter::once(&entry.current).chain(&entry.previous) {
                     let k = snap.chain_ids.len();
-                    if k == 0 || k > chain.len() || snap.chain_ids[k - 1] != chain[k - 1] {
+                    if k == 0 || k >= chain.len() || snap.chain_ids[k - 1] != chain[k - 1] {
                         continue;
                     }
                     if best.is_none_or(|(b, _, _)| k > b) {

@@ -2,132 +2,45 @@
 //! registry) started here on 127.0.0.1 with a temporary storage directory, images pushed with
 //! `skopeo`, and the registry stopped by PID.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Proc, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command as Proc, Stdio};
 
 use assert_cmd::Command;
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, workspace_root};
 
-/// Both tools, or a skip (a failure when CI is set).
-fn tools() -> bool {
-    let have = |t: &str| {
-        Proc::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
+use drydock_testkit::registry::{LocalRegistry as Registry, tools};
+
+/// Starts a registry; with `htpasswd`, one user; with `token`, an `auth: token` section and
+/// the directory holding its files (kept until the test ends).
+fn start(htpasswd: Option<(&str, &str)>) -> Registry {
+    start_with(htpasswd, None).0
+}
+
+fn start_with(
+    htpasswd: Option<(&str, &str)>,
+    token: Option<(String, tempfile::TempDir)>,
+) -> (Registry, Option<tempfile::TempDir>) {
+    let (section, dir) = match token {
+        Some((s, d)) => (Some(s), Some(d)),
+        None => (None, None),
     };
-    if have("docker-registry") && have("skopeo") {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("docker-registry and skopeo are required when CI is set");
-    }
-    eprintln!("skipping: docker-registry or skopeo not installed");
-    false
-}
-
-struct Registry {
-    child: Child,
-    port: u16,
-    storage: tempfile::TempDir,
-    _config: tempfile::TempDir,
-    _token: Option<tempfile::TempDir>,
-}
-
-impl Registry {
-    fn start(htpasswd: Option<(&str, &str)>) -> Registry {
-        Registry::start_with(htpasswd, None)
-    }
-
-    /// `token`: an `auth: token` section for the config, and the directory holding its files.
-    fn start_with(htpasswd: Option<(&str, &str)>, token: Option<(String, tempfile::TempDir)>) -> Registry {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let storage = tempfile::tempdir().unwrap();
-        let config = tempfile::tempdir().unwrap();
-        let mut yaml = format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            storage.path().display()
-        );
+    let reg = Registry::start(|config| {
+        let mut yaml = String::new();
         if let Some((user, password)) = htpasswd {
-            let file = config.path().join("htpasswd");
+            let file = config.join("htpasswd");
             std::fs::write(&file, format!("{user}:{}\n", bcrypt::hash(password, 5).unwrap())).unwrap();
             yaml.push_str(&format!(
                 "auth:\n  htpasswd:\n    realm: drydock-test\n    path: {}\n",
                 file.display()
             ));
         }
-        let token_dir = token.map(|(section, dir)| {
-            yaml.push_str(&section);
-            dir
-        });
-        let config_file = config.path().join("config.yml");
-        std::fs::write(&config_file, yaml).unwrap();
-        let child = Proc::new("docker-registry")
-            .arg("serve")
-            .arg(&config_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "registry did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        if let Some(s) = section {
+            yaml.push_str(&s);
         }
-        Registry {
-            child,
-            port,
-            storage,
-            _config: config,
-            _token: token_dir,
-        }
-    }
-
-    fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn push(&self, from: &str, to: &str, creds: Option<&str>) {
-        let mut cmd = Proc::new("skopeo");
-        cmd.args(["copy", "--all", "--dest-tls-verify=false"]);
-        if let Some(c) = creds {
-            cmd.args(["--dest-creds", c]);
-        }
-        let out = cmd
-            .arg(from)
-            .arg(format!("docker://{}/{to}", self.host()))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "skopeo: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn blob_file(&self, digest: &str) -> PathBuf {
-        let hex = digest.trim_start_matches("sha256:");
-        self.storage.path().join(format!(
-            "docker/registry/v2/blobs/sha256/{}/{hex}/data",
-            &hex[..2]
-        ))
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+        yaml
+    });
+    (reg, dir)
 }
 
 fn drydock() -> Command {
@@ -169,7 +82,7 @@ fn anonymous_pull_by_tag_and_digest_matches_the_layout() {
     if !tools() {
         return;
     }
-    let reg = Registry::start(None);
+    let reg = start(None);
     reg.push(&example_layout(), "team/mini:v1", None);
     let local = packages(&example_layout(), &[], None).unwrap();
     let remote = packages(&format!("{}/team/mini:v1", reg.host()), &["--insecure"], None).unwrap();
@@ -215,7 +128,7 @@ fn basic_auth_with_right_and_wrong_password() {
     if !tools() {
         return;
     }
-    let reg = Registry::start(Some(("alice", "s3cret")));
+    let reg = start(Some(("alice", "s3cret")));
     reg.push(&example_layout(), "team/mini:v1", Some("alice:s3cret"));
     let source = format!("{}/team/mini:v1", reg.host());
     let ok = packages(
@@ -345,7 +258,7 @@ fn multi_arch_index_picks_the_platform() {
     if !tools() {
         return;
     }
-    let reg = Registry::start(None);
+    let reg = start(None);
     let layout = tempfile::tempdir().unwrap();
     multi_arch_layout(layout.path());
     reg.push(
@@ -368,7 +281,7 @@ fn a_tampered_blob_is_an_error_and_nothing_is_reported() {
     if !tools() {
         return;
     }
-    let reg = Registry::start(None);
+    let reg = start(None);
     reg.push(&example_layout(), "team/mini:v1", None);
     let local = packages(&example_layout(), &[], None).unwrap();
     let layer = local["image"]["layers"][2]["digest"]
@@ -513,7 +426,7 @@ fn token_auth_with_distribution() {
         "auth:\n  token:\n    realm: http://127.0.0.1:{token_port}/token\n    service: drydock-test-registry\n    issuer: drydock-test-issuer\n    rootcertbundle: {}\n",
         dir.path().join("cert.pem").display()
     );
-    let reg = Registry::start_with(None, Some((section, dir)));
+    let (reg, _token) = start_with(None, Some((section, dir)));
     reg.push(&example_layout(), "team/mini:v1", Some("alice:s3cret"));
     let source = format!("{}/team/mini:v1", reg.host());
     let doc = packages(

@@ -5,6 +5,8 @@
 //!   can never pass by skipping.
 //! * [`LayerBuilder`] and [`ImageBuilder`] synthesise images in every source format (tier 1).
 
+pub mod registry;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,14 @@ pub fn attribution_image() -> Option<PathBuf> {
         "the attribution example image ($DRYDOCK_ATTRIBUTION_IMAGE)",
         found,
     )
+}
+
+/// The base-image example built by `examples/base/build.sh` (env `DRYDOCK_BASE_IMAGE`).
+pub fn base_example() -> Option<PathBuf> {
+    let found = std::env::var_os("DRYDOCK_BASE_IMAGE")
+        .map(PathBuf::from)
+        .filter(|p| p.join("facts.env").is_file() && p.join("oci/index.json").is_file());
+    require_or_skip("the base-image example ($DRYDOCK_BASE_IMAGE)", found)
 }
 
 pub fn sha256(data: &[u8]) -> String {
