@@ -215,10 +215,14 @@ impl BaseIndex {
             return self.update_layout(rest, tags, platform);
         }
         let spec = SourceSpec::parse(reference).map_err(|e| e.to_string())?;
-        let SourceSpec::Registry { reference: r } = spec else {
-            return Err(format!(
-                "{reference}: base index reads registries (REPOSITORY[:TAG]) and OCI layouts (oci:PATH)"
-            ));
+        let r = match spec {
+            SourceSpec::Registry { reference: r } => r,
+            SourceSpec::DockerArchive { ref path, .. } => return self.update_archive(&spec, path, platform),
+            _ => {
+                return Err(format!(
+                    "{reference}: base index reads registries (REPOSITORY[:TAG]), OCI layouts (oci:PATH) and docker archives (docker-archive:PATH)"
+                ));
+            }
         };
         let key = format!("{}/{}", r.registry, r.repository);
         let named_tag = reference_has_tag(reference).then(|| r.tag.clone()).flatten();
@@ -269,6 +273,42 @@ impl BaseIndex {
         }
         if named_tag.is_none() {
             mark_gone(repo, &wanted, tags, &mut report);
+        }
+        repo.updated = stamp;
+        Ok((key, report))
+    }
+
+    /// A `docker save` archive: its image, under the tags it was saved with (else `latest`).
+    fn update_archive(
+        &mut self,
+        spec: &SourceSpec,
+        path: &Path,
+        platform: &Platform,
+    ) -> Result<(String, IndexReport), String> {
+        let abs = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let key = format!("docker-archive:{}", abs.display());
+        let image = Image::open(spec, platform).map_err(|e| e.to_string())?;
+        let mut tags: Vec<String> = image
+            .repo_tags
+            .iter()
+            .filter_map(|t| t.rsplit_once(':').map(|(_, tag)| tag.to_string()))
+            .filter(|t| !t.contains('/'))
+            .collect();
+        if tags.is_empty() {
+            tags.push("latest".into());
+        }
+        let mut report = IndexReport::default();
+        let repo = self.repositories.entry(key.clone()).or_default();
+        let stamp = now();
+        let top = image.manifest_digest.clone().unwrap_or_else(|| image.config_digest.clone().unwrap_or_default());
+        for tag in tags {
+            if repo.tags.get(&tag).is_some_and(|e| e.current.digest == top) {
+                let entry = repo.tags.get_mut(&tag).expect("checked");
+                entry.current.last_seen = stamp.clone();
+                report.unchanged.push(tag);
+                continue;
+            }
+            record(repo, &tag, snapshot(&image, top.clone(), &stamp), &mut report);
         }
         repo.updated = stamp;
         Ok((key, report))
@@ -333,7 +373,7 @@ fn reference_has_tag(reference: &str) -> bool {
 
 /// `debian`, `docker.io/library/debian:12` → `registry-1.docker.io/library/debian`.
 pub fn repository_key(name: &str) -> Option<String> {
-    if name.starts_with("oci:") {
+    if name.starts_with("oci:") || name.starts_with("docker-archive:") {
         return Some(name.to_string());
     }
     let r = Reference::parse(name.strip_prefix("docker://").unwrap_or(name)).ok()?;
@@ -362,7 +402,12 @@ fn snapshot(image: &Image, top: String, stamp: &str) -> Snapshot {
     let diff_ids: Vec<String> = image.layers.iter().filter_map(|l| l.diff_id.clone()).collect();
     Snapshot {
         digest: top,
-        manifest_digest: image.manifest_digest.clone().unwrap_or_default(),
+        // A docker archive has no manifest digest: its config digest names the image.
+        manifest_digest: image
+            .manifest_digest
+            .clone()
+            .or_else(|| image.config_digest.clone())
+            .unwrap_or_default(),
         platform: image.platform.as_ref().map(|p| p.to_string()),
         created: image.created.clone(),
         size: image.layers.iter().filter_map(|l| l.size).sum(),

@@ -98,6 +98,8 @@ pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection 
     let source = |s: &Snapshot, tag: &str| {
         if key.starts_with("oci:") {
             format!("{key}:{tag}")
+        } else if key.starts_with("docker-archive:") {
+            key.to_string()
         } else {
             format!("docker://{key}@{}", s.manifest_digest)
         }

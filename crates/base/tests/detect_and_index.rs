@@ -341,3 +341,32 @@ fn the_history_heuristic_ends_the_base_at_its_last_cmd_before_own_layers() {
         (BaseEvidence::History, BaseConfidence::Low, None, Some(1))
     );
 }
+
+#[test]
+fn a_docker_archive_is_indexed_under_its_saved_tag_and_recognised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("base.tar");
+    base_image("saved").write_docker_archive(&archive);
+    let app_dir = tmp.path().join("app");
+    on(base_image("saved"), "app").write_oci_dir(&app_dir);
+    let mut index = BaseIndex::default();
+    let reference = format!("docker-archive:{}", archive.display());
+    let (key, report) = index
+        .update(&reference, None, &Platform::default(), &RegistryOptions::default())
+        .unwrap();
+    assert_eq!(report.added, vec!["latest".to_string()]);
+    assert_eq!(index.repositories[&key].tags["latest"].current.chain_ids.len(), 2);
+    let (_, again) = index
+        .update(&reference, None, &Platform::default(), &RegistryOptions::default())
+        .unwrap();
+    assert_eq!(again.unchanged, vec!["latest".to_string()]);
+    let app = open(&app_dir);
+    let ids = diff_ids(&app);
+    let found = detect(&evidence(&app, &ids), Some(&index)).unwrap();
+    assert_eq!((found.evidence, found.layers, found.name.as_deref()), (BaseEvidence::Layers, Some(2), Some(key.as_str())));
+    // Something that is no image source at all is a clear error.
+    let err = index
+        .update("dir:/nonexistent-root", None, &Platform::default(), &RegistryOptions::default())
+        .unwrap_err();
+    assert!(err.contains("base index reads registries"), "{err}");
+}
