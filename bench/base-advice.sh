@@ -15,21 +15,8 @@ cargo build --release -q --manifest-path "$HERE/Cargo.toml"
 D="$HERE/target/release/drydock"
 B="$IMAGES/base/oci"
 TMP="$(mktemp -d)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$TMP/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $TMP/data
-http:
-  addr: 127.0.0.1:$PORT
-YAML
-docker-registry serve "$TMP/config.yml" >/dev/null 2>&1 &
-REG=$!
+. "$HERE/bench/registry.sh"
 trap 'kill $REG 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
 H="127.0.0.1:$PORT"
 push() { skopeo copy -q --dest-tls-verify=false "$1" "docker://$H/$2"; }
 

@@ -233,10 +233,7 @@ impl BaseIndex {
             Some(t) => vec![t.clone()],
             None => registry.tags().map_err(|e| e.to_string())?,
         };
-        let wanted: Vec<String> = listed
-            .into_iter()
-            .filter(|t| tags.is_none_or(|re| re.is_match(t)))
-            .collect();
+        let wanted = select(listed, tags);
         let mut report = IndexReport::default();
         let repo = self.repositories.entry(key.clone()).or_default();
         let stamp = now();
@@ -248,10 +245,7 @@ impl BaseIndex {
             };
             let top = match changed {
                 Ok(None) => {
-                    let entry = repo.tags.get_mut(tag).expect("a known digest has an entry");
-                    entry.current.last_seen = stamp.clone();
-                    entry.gone = false;
-                    report.unchanged.push(tag.clone());
+                    unchanged(repo, tag, &stamp, &mut report);
                     continue;
                 }
                 Ok(Some((bytes, _))) => drydock_source::digest::sha256_hex(&bytes),
@@ -264,10 +258,7 @@ impl BaseIndex {
             tagged.tag = Some(tag.clone());
             let read = Image::open_with(&SourceSpec::Registry { reference: tagged }, platform, options);
             match read {
-                Ok(image) => {
-                    let snap = snapshot(&image, top, &stamp);
-                    record(repo, tag, snap, &mut report);
-                }
+                Ok(image) => record(repo, tag, snapshot(&image, top, &stamp), &mut report),
                 Err(e) => report.failed.push(format!("{tag}: {e}")),
             }
         }
@@ -303,9 +294,7 @@ impl BaseIndex {
         let top = image.manifest_digest.clone().unwrap_or_else(|| image.config_digest.clone().unwrap_or_default());
         for tag in tags {
             if repo.tags.get(&tag).is_some_and(|e| e.current.digest == top) {
-                let entry = repo.tags.get_mut(&tag).expect("checked");
-                entry.current.last_seen = stamp.clone();
-                report.unchanged.push(tag);
+                unchanged(repo, &tag, &stamp, &mut report);
                 continue;
             }
             record(repo, &tag, snapshot(&image, top.clone(), &stamp), &mut report);
@@ -331,10 +320,7 @@ impl BaseIndex {
             Some(t) => vec![t.clone()],
             None => drydock_source::layout_tags(&abs).map_err(|e| e.to_string())?,
         };
-        let wanted: Vec<String> = listed
-            .into_iter()
-            .filter(|t| tags.is_none_or(|re| re.is_match(t)))
-            .collect();
+        let wanted = select(listed, tags);
         let mut report = IndexReport::default();
         let repo = self.repositories.entry(key.clone()).or_default();
         let stamp = now();
@@ -344,14 +330,10 @@ impl BaseIndex {
                 Ok(image) => {
                     let top = image.manifest_digest.clone().unwrap_or_default();
                     if repo.tags.get(tag).is_some_and(|e| e.current.digest == top) {
-                        let entry = repo.tags.get_mut(tag).expect("checked");
-                        entry.current.last_seen = stamp.clone();
-                        entry.gone = false;
-                        report.unchanged.push(tag.clone());
+                        unchanged(repo, tag, &stamp, &mut report);
                         continue;
                     }
-                    let snap = snapshot(&image, top, &stamp);
-                    record(repo, tag, snap, &mut report);
+                    record(repo, tag, snapshot(&image, top, &stamp), &mut report);
                 }
                 Err(e) => report.failed.push(format!("{tag}: {e}")),
             }
@@ -419,6 +401,20 @@ fn snapshot(image: &Image, top: String, stamp: &str) -> Snapshot {
         first_seen: stamp.to_string(),
         last_seen: stamp.to_string(),
     }
+}
+
+/// The tag still has the digest recorded: only when it was last seen changes.
+fn unchanged(repo: &mut Repository, tag: &str, stamp: &str, report: &mut IndexReport) {
+    if let Some(entry) = repo.tags.get_mut(tag) {
+        entry.current.last_seen = stamp.to_string();
+        entry.gone = false;
+        report.unchanged.push(tag.to_string());
+    }
+}
+
+/// The listed tags the `--tags` expression keeps.
+fn select(listed: Vec<String>, tags: Option<&regex::Regex>) -> Vec<String> {
+    listed.into_iter().filter(|t| tags.is_none_or(|re| re.is_match(t))).collect()
 }
 
 fn record(repo: &mut Repository, tag: &str, snap: Snapshot, report: &mut IndexReport) {

@@ -41,6 +41,24 @@ fn index_layout(index: &mut BaseIndex, dir: &std::path::Path) -> drydock_base::i
 
 const NO_MAP: &BTreeMap<String, String> = &BTreeMap::new();
 
+/// Evidence without layers, annotations or labels.
+fn bare<'a>(
+    history: &'a [HistoryEntry],
+    provenance: Option<&'a [u8]>,
+    dockerfile: Option<&'a drydock_dockerfile::Dockerfile>,
+    aligned_base_layers: Option<usize>,
+) -> ImageEvidence<'a> {
+    ImageEvidence {
+        diff_ids: &[],
+        annotations: NO_MAP,
+        labels: NO_MAP,
+        history,
+        provenance,
+        dockerfile,
+        aligned_base_layers,
+    }
+}
+
 fn evidence<'a>(image: &'a Image, ids: &'a [Option<String>]) -> ImageEvidence<'a> {
     ImageEvidence {
         diff_ids: ids,
@@ -183,18 +201,9 @@ fn provenance_materials_name_the_base_without_the_frontend() {
         {"uri": "pkg:docker/docker/dockerfile@1", "digest": {"sha256": "b".repeat(64)}},
         {"uri": "pkg:docker/docker.io/library/alpine@3.19?platform=linux%2Famd64", "digest": {"sha256": hex}},
     ]));
-    let ids: Vec<Option<String>> = vec![];
-    let (empty, history) = (BTreeMap::new(), Vec::new());
+    let history = Vec::new();
     let found = detect(
-        &ImageEvidence {
-            diff_ids: &ids,
-            annotations: &empty,
-            labels: &empty,
-            history: &history,
-            provenance: Some(&statement),
-            dockerfile: None,
-            aligned_base_layers: Some(1),
-        },
+        &bare(&history, Some(&statement), None, Some(1)),
         None,
     )
     .unwrap();
@@ -218,15 +227,7 @@ fn provenance_materials_name_the_base_without_the_frontend() {
     let file = drydock_dockerfile::parse("FROM golang:1.22 AS build\nRUN go build\nFROM debian:12-slim\nCOPY --from=build /x /x\n").unwrap();
     let with = |dockerfile| {
         detect(
-            &ImageEvidence {
-                diff_ids: &ids,
-                annotations: &empty,
-                labels: &empty,
-                history: &history,
-                provenance: Some(&two),
-                dockerfile,
-                aligned_base_layers: None,
-            },
+            &bare(&history, Some(&two), dockerfile, None),
             None,
         )
         .unwrap()
@@ -234,18 +235,8 @@ fn provenance_materials_name_the_base_without_the_frontend() {
     let found = with(Some(&file));
     assert_eq!((found.evidence, found.name.as_deref()), (BaseEvidence::Provenance, Some("debian")));
     // Without it, provenance cannot tell, says so, and nothing else names a base.
-    let ids_none: Vec<Option<String>> = vec![];
-    let _ = ids_none;
     let found = detect(
-        &ImageEvidence {
-            diff_ids: &ids,
-            annotations: &empty,
-            labels: &empty,
-            history: &history,
-            provenance: Some(&two),
-            dockerfile: None,
-            aligned_base_layers: None,
-        },
+        &bare(&history, Some(&two), None, None),
         None,
     );
     assert!(found.is_none());
@@ -257,17 +248,9 @@ fn the_dockerfile_final_stage_resolves_args_and_stage_names() {
         "ARG VERSION=3.19\nARG REGISTRY=quay.io\nFROM ${REGISTRY}/org/alpine:${VERSION} AS base\nRUN apk add curl\nFROM base\nCOPY . /app\n",
     )
     .unwrap();
-    let (empty, history, ids) = (BTreeMap::new(), Vec::new(), Vec::<Option<String>>::new());
+    let history = Vec::new();
     let found = detect(
-        &ImageEvidence {
-            diff_ids: &ids,
-            annotations: &empty,
-            labels: &empty,
-            history: &history,
-            provenance: None,
-            dockerfile: Some(&file),
-            aligned_base_layers: Some(3),
-        },
+        &bare(&history, None, Some(&file), Some(3)),
         None,
     )
     .unwrap();
@@ -278,15 +261,7 @@ fn the_dockerfile_final_stage_resolves_args_and_stage_names() {
     // FROM scratch names no base.
     let scratch = drydock_dockerfile::parse("FROM scratch\nCOPY app /app\n").unwrap();
     let found = detect(
-        &ImageEvidence {
-            diff_ids: &ids,
-            annotations: NO_MAP,
-            labels: NO_MAP,
-            history: &history,
-            provenance: None,
-            dockerfile: Some(&scratch),
-            aligned_base_layers: None,
-        },
+        &bare(&history, None, Some(&scratch), None),
         None,
     );
     assert!(found.is_none());
@@ -322,17 +297,8 @@ fn the_history_heuristic_ends_the_base_at_its_last_cmd_before_own_layers() {
     assert_eq!(history_base_layers(&deeper), Some(2));
     // No CMD before own layers: unknown, not 0.
     assert_eq!(history_base_layers(&[h("ADD rootfs /", false), h("CMD [\"sh\"]", true)]), None);
-    let (empty, ids) = (BTreeMap::new(), vec![None, None, None]);
     let found = detect(
-        &ImageEvidence {
-            diff_ids: &ids,
-            annotations: &empty,
-            labels: &empty,
-            history: &history,
-            provenance: None,
-            dockerfile: None,
-            aligned_base_layers: None,
-        },
+        &bare(&history, None, None, None),
         None,
     )
     .unwrap();

@@ -9,16 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use drydock_testkit::{attribution_image, built_images, shared_testdata, workspace_root};
+use drydock_testkit::{attribution_image, built_images, facts, shared_testdata, workspace_root};
 
-fn facts(dir: &Path) -> BTreeMap<String, String> {
-    std::fs::read_to_string(dir.join("facts.env"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 fn dockerfile() -> PathBuf {
     workspace_root().join("examples/attribution/Dockerfile")

@@ -7,22 +7,13 @@
 //! Expected digests, layer counts and sizes are read from the OCI layout's own index and
 //! manifests, not from drydock.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use assert_cmd::Command;
 use drydock_testkit::registry::{LocalRegistry, tools};
-use drydock_testkit::{base_example, workspace_root};
+use drydock_testkit::{base_example, facts, workspace_root};
 use serde_json::Value;
 
-fn facts(dir: &Path) -> BTreeMap<String, String> {
-    std::fs::read_to_string(dir.join("facts.env"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 /// The layout's manifest for `tag`: (digest, manifest JSON).
 fn manifest(layout: &Path, tag: &str) -> (String, Value) {

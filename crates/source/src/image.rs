@@ -500,15 +500,7 @@ pub fn layout_tags(path: &Path) -> Result<Vec<String>> {
     } else {
         store::open_archive(path)?
     };
-    if !store.exists("index.json") {
-        return Err(Error::NotAnImage(format!(
-            "{}: not an OCI layout (no index.json)",
-            store.describe()
-        )));
-    }
-    let raw = store.read_small("index.json")?;
-    let index: ImageIndex = serde_json::from_slice(&raw)
-        .map_err(|e| Error::json(format!("{}: index.json", store.describe()), e))?;
+    let index = layout_index(store.as_ref())?;
     let mut tags: Vec<String> = Vec::new();
     for d in index.manifests() {
         if let Some(name) = d.annotations().as_ref().and_then(|a| a.get(REF_NAME)) {
@@ -525,13 +517,8 @@ pub fn layout_tags(path: &Path) -> Result<Vec<String>> {
     Ok(tags)
 }
 
-fn open_oci(
-    store: Box<dyn Store>,
-    name: String,
-    tag: Option<&str>,
-    platform: &Platform,
-    transport: &'static str,
-) -> Result<Image> {
+/// A layout's `index.json`.
+fn layout_index(store: &dyn Store) -> Result<ImageIndex> {
     if !store.exists("index.json") {
         return Err(Error::NotAnImage(format!(
             "{}: not an OCI layout (no index.json)",
@@ -539,8 +526,17 @@ fn open_oci(
         )));
     }
     let raw = store.read_small("index.json")?;
-    let index: ImageIndex = serde_json::from_slice(&raw)
-        .map_err(|e| Error::json(format!("{}: index.json", store.describe()), e))?;
+    serde_json::from_slice(&raw).map_err(|e| Error::json(format!("{}: index.json", store.describe()), e))
+}
+
+fn open_oci(
+    store: Box<dyn Store>,
+    name: String,
+    tag: Option<&str>,
+    platform: &Platform,
+    transport: &'static str,
+) -> Result<Image> {
+    let index = layout_index(store.as_ref())?;
     let mut candidates: Vec<Descriptor> = index.manifests().clone();
     if let Some(tag) = tag {
         let tagged: Vec<Descriptor> = candidates

@@ -60,6 +60,16 @@ pub fn attribution_image() -> Option<PathBuf> {
     )
 }
 
+/// `KEY=value` lines of a build script's `facts.env` in `dir`.
+pub fn facts(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_to_string(dir.join("facts.env"))
+        .unwrap_or_else(|e| panic!("{}/facts.env: {e}", dir.display()))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The base-image example built by `examples/base/build.sh` (env `DRYDOCK_BASE_IMAGE`).
 pub fn base_example() -> Option<PathBuf> {
     let found = std::env::var_os("DRYDOCK_BASE_IMAGE")
