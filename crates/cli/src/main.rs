@@ -152,6 +152,11 @@ fn main() -> ExitCode {
         eprintln!("drydock: internal error: {msg}{at} (please report this)");
         std::process::exit(3);
     }));
+    // A seam for the test of the internal-error path (debug builds only).
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DRYDOCK_TEST_INTERNAL_ERROR").is_some() {
+        panic!("deliberate internal error for the test of exit code 3");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(args),
