@@ -87,53 +87,85 @@ fn alpine_310_packages_against_secdb() {
     }
 }
 
-/// osv.dev's recorded answers for Debian and Alpine queries, restricted to the advisories
-/// present locally: drydock must find every one of them.
+/// The ecosystem of a recorded query as drydock's inventory would hold it.
+fn query_ecosystem(eco: &str) -> Option<(Ecosystem, Option<Distro>)> {
+    let distro = |id: &str, v: String| Distro {
+        id: id.into(),
+        version_id: Some(v),
+        ..Default::default()
+    };
+    Some(if let Some(v) = eco.strip_prefix("Debian:") {
+        (Ecosystem::Deb, Some(distro("debian", v.into())))
+    } else if let Some(v) = eco.strip_prefix("Ubuntu:") {
+        (Ecosystem::Deb, Some(distro("ubuntu", v.into())))
+    } else if let Some(v) = eco.strip_prefix("Alpine:v") {
+        (Ecosystem::Apk, Some(distro("alpine", format!("{v}.0"))))
+    } else {
+        match eco {
+            "PyPI" => (Ecosystem::Pypi, None),
+            "npm" => (Ecosystem::Npm, None),
+            "Maven" => (Ecosystem::Maven, None),
+            "Go" => (Ecosystem::Golang, None),
+            "Packagist" => (Ecosystem::Composer, None),
+            "RubyGems" => (Ecosystem::Gem, None),
+            "crates.io" => (Ecosystem::Cargo, None),
+            _ => return None,
+        }
+    })
+}
+
+/// osv.dev's recorded answers (osv-scanner's cassettes), exact in both directions for every
+/// advisory held locally that names the queried package: each one osv.dev returned drydock
+/// finds, and none that osv.dev did not return.
 #[test]
-fn distro_queries_agree_with_osv_dev() {
+fn queries_agree_with_osv_dev_both_ways() {
     let Some(data) = shared_testdata() else { return };
+    let dir = data.join("vulndb/osv-samples-osv-scanner");
     let store = Store::in_memory().unwrap();
-    import_path(&store, &data.join("vulndb/osv-samples-osv-scanner")).unwrap();
+    import_path(&store, &dir).unwrap();
+    // (OSV ecosystem, package name) → ids of the local records naming it, read from the files.
+    let mut local: std::collections::BTreeMap<(String, String), BTreeSet<String>> = Default::default();
+    for sub in std::fs::read_dir(&dir).unwrap() {
+        let sub = sub.unwrap().path();
+        if !sub.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&sub).unwrap() {
+            let record: serde_json::Value = serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+            for a in record["affected"].as_array().into_iter().flatten() {
+                let (Some(eco), Some(name)) = (a["package"]["ecosystem"].as_str(), a["package"]["name"].as_str()) else {
+                    continue;
+                };
+                // A registry-qualified ecosystem (`Packagist:https://…`) is queried as its base.
+                let eco = if eco.starts_with("Packagist:") { "Packagist" } else { eco };
+                local
+                    .entry((eco.to_string(), name.to_string()))
+                    .or_default()
+                    .insert(record["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
     let golden: serde_json::Value =
         serde_json::from_slice(&std::fs::read(data.join("golden/osv-api-querybatch.json")).unwrap()).unwrap();
-    let mut checked = 0;
+    let (mut checked, mut positive, mut negative) = (0, 0, 0);
+    let mut wrong = Vec::new();
     for row in golden["rows"].as_array().unwrap() {
         let eco = row["ecosystem"].as_str().unwrap_or_default();
-        let (ecosystem, distro) = if let Some(v) = eco.strip_prefix("Debian:") {
-            (
-                Ecosystem::Deb,
-                Distro {
-                    id: "debian".into(),
-                    version_id: Some(v.into()),
-                    ..Default::default()
-                },
-            )
-        } else if let Some(v) = eco.strip_prefix("Alpine:v") {
-            (
-                Ecosystem::Apk,
-                Distro {
-                    id: "alpine".into(),
-                    version_id: Some(format!("{v}.0")),
-                    ..Default::default()
-                },
-            )
-        } else {
+        let (name, version) = (row["name"].as_str().unwrap(), row["version"].as_str().unwrap());
+        let Some(candidates) = local.get(&(eco.to_string(), name.to_string())) else {
             continue;
         };
+        let (ecosystem, distro) = query_ecosystem(eco).unwrap_or_else(|| panic!("{eco}: no mapping"));
         let want: BTreeSet<String> = row["vuln_ids"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|v| v.as_str())
-            .filter(|id| store.get(id).unwrap().is_some())
+            .filter(|id| candidates.contains(*id))
             .map(str::to_string)
             .collect();
-        if want.is_empty() {
-            continue;
-        }
-        let (name, version) = (row["name"].as_str().unwrap(), row["version"].as_str().unwrap());
         let inv = Inventory {
-            distro: Some(distro),
+            distro,
             packages: vec![Package {
                 name: name.into(),
                 version: version.into(),
@@ -160,13 +192,21 @@ fn distro_queries_agree_with_osv_dev() {
         let got: BTreeSet<String> = report
             .findings
             .iter()
-            .flat_map(|f| std::iter::once(f.id.clone()).chain(f.aliases.clone()))
+            .flat_map(|f| f.advisories.iter().cloned().chain(std::iter::once(f.id.clone())).chain(f.aliases.clone()))
+            .filter(|id| candidates.contains(id))
             .collect();
-        assert!(
-            want.is_subset(&got),
-            "{eco} {name} {version}: osv.dev {want:?}, drydock {got:?}"
-        );
+        if got != want {
+            wrong.push(format!("{eco} {name} {version}: osv.dev {want:?}, drydock {got:?}"));
+        }
         checked += 1;
+        if want.is_empty() {
+            negative += 1;
+        } else {
+            positive += 1;
+        }
     }
-    assert!(checked >= 1, "no recorded distro query had a local advisory");
+    assert!(wrong.is_empty(), "{} of {checked} queries differ:\n{}", wrong.len(), wrong.join("\n"));
+    // Both directions are exercised: queries osv.dev answered with a local advisory, and
+    // queries on a locally advised package that osv.dev found unaffected.
+    assert!(positive >= 10 && negative >= 3, "{positive} affected and {negative} unaffected queries checked");
 }

@@ -150,6 +150,23 @@ pub fn ecosystem_aliases(ecosystem: &str) -> Vec<String> {
                 vec![format!("Red Hat:{major}")]
             }
         }
+        // A registry-qualified Packagist ecosystem (`Packagist:https://packages.drupal.org/8`,
+        // Drupal's contributed modules) is Packagist to a composer.lock, as to osv.dev.
+        ["Packagist", _, ..] => vec!["Packagist".to_string()],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ecosystem_aliases;
+
+    #[test]
+    fn qualified_ecosystems_alias_their_base() {
+        assert_eq!(ecosystem_aliases("Packagist:https://packages.drupal.org/8"), vec!["Packagist"]);
+        assert_eq!(ecosystem_aliases("Red Hat:enterprise_linux:9::appstream"), vec!["Red Hat:9"]);
+        assert_eq!(ecosystem_aliases("Red Hat:rhel_eus:8.6::baseos"), vec!["Red Hat:8"]);
+        assert!(ecosystem_aliases("Packagist").is_empty());
+        assert!(ecosystem_aliases("Debian:12").is_empty());
     }
 }
