@@ -19,6 +19,10 @@ pub struct Entry {
     pub origin: Option<String>,
     pub license: Option<String>,
     pub files: Vec<String>,
+    /// `D:` names (`so:` and `cmd:` needs, and conflicts `!x`, left out).
+    pub depends: Vec<String>,
+    /// `I:`, the installed size in bytes.
+    pub installed_size: Option<u64>,
 }
 
 pub fn parse_entry(text: &str) -> Option<Entry> {
@@ -34,6 +38,13 @@ pub fn parse_entry(text: &str) -> Option<Entry> {
             "A" => e.arch = Some(value.to_string()),
             "o" => e.origin = Some(value.to_string()),
             "L" => e.license = Some(value.to_string()),
+            "I" => e.installed_size = value.parse().ok(),
+            "D" => e.depends.extend(
+                value
+                    .split_whitespace()
+                    .filter(|d| !d.starts_with('!') && !d.contains(':'))
+                    .map(|d| d.split(['=', '<', '>', '~']).next().unwrap_or(d).to_string()),
+            ),
             "F" => dir = value.to_string(),
             "R" => e.files.push(if dir.is_empty() {
                 format!("/{value}")
@@ -108,6 +119,9 @@ impl Detector for Apk {
                     owner: None,
                     dev: false,
                     introduced_by: None,
+                    depends: e.depends,
+                    installed_size: e.installed_size,
+                    essential: false,
                 });
             }
             if skipped > 0 {
@@ -123,6 +137,13 @@ impl Detector for Apk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depends_and_size() {
+        let e = parse_entry("P:curl\nV:8.5.0-r0\nI:249856\nD:ca-certificates-bundle so:libc.musl-x86_64.so.1 libcurl=8.5.0-r0 !curl-doc cmd:sh\n").unwrap();
+        assert_eq!(e.depends, ["ca-certificates-bundle", "libcurl"]);
+        assert_eq!(e.installed_size, Some(249856));
+    }
 
     #[test]
     fn entry_with_files() {

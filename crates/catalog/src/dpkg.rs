@@ -22,6 +22,12 @@ pub struct Paragraph {
     pub source: Option<String>,
     pub source_version: Option<String>,
     pub status: Option<String>,
+    /// `Depends` and `Pre-Depends`, names only, every alternative.
+    pub depends: Vec<String>,
+    /// `Installed-Size`, in KiB as dpkg records it.
+    pub installed_size_kib: Option<u64>,
+    /// `Essential: yes` or `Priority: required`.
+    pub essential: bool,
 }
 
 impl Paragraph {
@@ -50,6 +56,10 @@ pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
             "Version" => p.version = value.to_string(),
             "Architecture" => p.architecture = Some(value.to_string()),
             "Status" => p.status = Some(value.to_string()),
+            "Depends" | "Pre-Depends" => p.depends.extend(relation_names(value)),
+            "Installed-Size" => p.installed_size_kib = value.parse().ok(),
+            "Essential" => p.essential |= value == "yes",
+            "Priority" => p.essential |= value == "required",
             "Source" => match value.split_once(' ') {
                 Some((name, rest)) => {
                     p.source = Some(name.to_string());
@@ -64,6 +74,19 @@ pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
         }
     }
     (!p.package.is_empty() && !p.version.is_empty()).then_some(p)
+}
+
+/// The package names of a relationship field: `libc6 (>= 2.34), libssl3 | libssl1.1,
+/// perl:any` → libc6, libssl3, libssl1.1, perl.
+pub fn relation_names(value: &str) -> Vec<String> {
+    value
+        .split([',', '|'])
+        .filter_map(|alt| {
+            let name = alt.trim().split([' ', '(', '[', '<']).next()?;
+            let name = name.split(':').next().unwrap_or(name);
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .collect()
 }
 
 /// Package key used in attribution: dpkg allows one package name per architecture.
@@ -230,6 +253,9 @@ fn package(
         owner: None,
         dev: false,
         introduced_by: None,
+        depends: p.depends.clone(),
+        installed_size: p.installed_size_kib.map(|k| k * 1024),
+        essential: p.essential,
     }
 }
 
@@ -257,6 +283,16 @@ mod tests {
                 .collect();
             assert_eq!(names, ["a 1", "b 2", "c 3"], "{text:?}");
         }
+    }
+
+    #[test]
+    fn relations_size_and_priority() {
+        let p = parse_paragraph("Package: curl\nStatus: install ok installed\nPriority: optional\nInstalled-Size: 502\nVersion: 7.88.1-10\nPre-Depends: dpkg (>= 1.17)\nDepends: libc6 (>= 2.34), libcurl4 (= 7.88.1-10), zlib1g (>= 1:1.1.4) | zlib-ng, perl:any\n").unwrap();
+        assert_eq!(p.depends, ["dpkg", "libc6", "libcurl4", "zlib1g", "zlib-ng", "perl"]);
+        assert_eq!((p.installed_size_kib, p.essential), (Some(502), false));
+        let base = parse_paragraph("Package: base-files\nEssential: yes\nVersion: 12.4\n").unwrap();
+        let libc = parse_paragraph("Package: libc6\nPriority: required\nVersion: 2.36\n").unwrap();
+        assert!(base.essential && libc.essential);
     }
 
     #[test]

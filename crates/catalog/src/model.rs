@@ -87,6 +87,16 @@ pub struct Package {
     /// The build step that brought the package in (filled in by attribution, after catalog).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduced_by: Option<IntroducedBy>,
+    /// Names of the packages it needs: dpkg `Depends` and `Pre-Depends` (every alternative),
+    /// apk `D:` (names only, `so:` and `cmd:` provides left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<String>,
+    /// The installed size in bytes, as the package database records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_size: Option<u64>,
+    /// dpkg `Essential: yes` or `Priority: required`: the system needs it whatever runs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub essential: bool,
 }
 
 /// Which build step added a layer: the image history's entry for it, and the Dockerfile line
@@ -257,6 +267,9 @@ impl Package {
             owner: None,
             dev: false,
             introduced_by: None,
+            depends: Vec::new(),
+            installed_size: None,
+            essential: false,
         }
     }
 }

@@ -133,6 +133,9 @@ fn main() {
                     owner: None,
                     dev: false,
                     introduced_by: None,
+                    depends: Vec::new(),
+                    installed_size: None,
+                    essential: false,
                 }
             })
             .collect(),

@@ -28,6 +28,9 @@ fn pkg(
         owner: None,
         dev: false,
         introduced_by: None,
+        depends: Vec::new(),
+        installed_size: None,
+        essential: false,
     }
 }
 

@@ -41,6 +41,9 @@ fn alpine_310_packages_against_secdb() {
                 owner: None,
                 dev: false,
                 introduced_by: None,
+                depends: Vec::new(),
+                installed_size: None,
+                essential: false,
             }
         })
         .collect();
@@ -183,6 +186,9 @@ fn queries_agree_with_osv_dev_both_ways() {
                 owner: None,
                 dev: false,
                 introduced_by: None,
+                depends: Vec::new(),
+                installed_size: None,
+                essential: false,
             }],
             unscanned: vec![],
             warnings: vec![],

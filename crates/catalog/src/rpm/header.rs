@@ -8,10 +8,12 @@ const TAG_NAME: u32 = 1000;
 const TAG_VERSION: u32 = 1001;
 const TAG_RELEASE: u32 = 1002;
 const TAG_EPOCH: u32 = 1003;
+const TAG_SIZE: u32 = 1009;
 const TAG_LICENSE: u32 = 1014;
 const TAG_ARCH: u32 = 1022;
 const TAG_OLDFILENAMES: u32 = 1027;
 const TAG_SOURCERPM: u32 = 1044;
+const TAG_REQUIRENAME: u32 = 1049;
 const TAG_DIRINDEXES: u32 = 1116;
 const TAG_BASENAMES: u32 = 1117;
 const TAG_DIRNAMES: u32 = 1118;
@@ -37,6 +39,11 @@ pub struct RpmHeader {
     pub license: Option<String>,
     pub modularity_label: Option<String>,
     pub files: Vec<String>,
+    /// `REQUIRENAME` entries that name packages (not `libc.so.6()(64bit)`, `/bin/sh` or
+    /// `rpmlib(…)` capabilities).
+    pub requires: Vec<String>,
+    /// `SIZE`: the installed size in bytes.
+    pub size: Option<u64>,
 }
 
 struct Entry {
@@ -189,5 +196,12 @@ pub fn parse(blob: &[u8]) -> Result<RpmHeader, String> {
         license: b.string(TAG_LICENSE)?,
         modularity_label: b.string(TAG_MODULARITYLABEL)?.filter(|s| !s.is_empty()),
         files,
+        requires: b
+            .strings(TAG_REQUIRENAME)?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| !r.contains(['(', '/']) && !r.is_empty())
+            .collect(),
+        size: b.int32s(TAG_SIZE)?.and_then(|v| v.first().copied()).map(u64::from),
     })
 }

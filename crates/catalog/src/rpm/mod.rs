@@ -146,6 +146,9 @@ impl Detector for Rpm {
                     owner: None,
                     dev: false,
                     introduced_by: None,
+                    depends: h.requires,
+                    installed_size: h.size,
+                    essential: false,
                 });
             }
         }
