@@ -78,7 +78,7 @@ pub struct LayerInfo {
     pub media_type: Option<String>,
     pub size: Option<u64>,
     pub created_by: Option<String>,
-    blob: String,
+    pub(crate) blob: String,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +221,14 @@ impl Image {
         }
     }
 
+    /// The store the layers come from; `None` for a root filesystem on disk.
+    pub(crate) fn layer_store(&self) -> Option<&dyn Store> {
+        match &self.backing {
+            Backing::Store(store) => Some(store.as_ref()),
+            Backing::RootFs(_) => None,
+        }
+    }
+
     /// Streams every layer once (in parallel), verifying digests, and merges them.
     /// `on_layer` is called with the compressed size of each finished layer.
     pub fn scan(&mut self, wants: &Wants, on_layer: &(dyn Fn(u64) + Sync)) -> Result<Filesystem> {
@@ -346,7 +354,7 @@ impl Image {
 /// A layer's blob, never read past the size its descriptor declares: a blob longer than declared
 /// is not read to its end (a 5 GB blob claiming a few MB), and the difference is an error, as
 /// containers/image makes it.
-fn open_layer<'a>(store: &'a dyn Store, layer: &LayerInfo) -> Result<crate::store::BlobReader<'a>> {
+pub(crate) fn open_layer<'a>(store: &'a dyn Store, layer: &LayerInfo) -> Result<crate::store::BlobReader<'a>> {
     let inner = match layer.size {
         Some(size) => store.open_sized(&layer.blob, size)?,
         None => store.open(&layer.blob)?,
