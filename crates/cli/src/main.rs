@@ -7,6 +7,7 @@
 
 mod audit_cmd;
 mod base_cmd;
+mod usage_cmd;
 mod cache_cmd;
 mod compare;
 mod db;
@@ -46,6 +47,8 @@ enum Command {
     Base(base_cmd::BaseArgs),
     /// Rank better base images: newer digests, releases and variants, each inventoried and matched
     Advise(base_cmd::AdviseArgs),
+    /// Runtime usage: which installed packages traced runs never touched (import, trace, report)
+    Usage(usage_cmd::UsageArgs),
     /// The layer cache: status, clean
     Cache(cache_cmd::CacheArgs),
     /// Manage the advisory database (import, update, status)
@@ -166,6 +169,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Base(args) => base_cmd::run(args),
         Command::Advise(args) => base_cmd::advise(args),
+        Command::Usage(args) => usage_cmd::run(args),
         Command::Db(args) => db::run(args),
         Command::Version(args) => version_cmd::run(args),
         Command::Lint(args) => lint_cmd::lint(args),

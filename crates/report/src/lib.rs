@@ -43,7 +43,7 @@ pub fn terminal_safe(text: &str) -> String {
 
 /// Where a finding came from, for a table cell: the Dockerfile line (with the instruction cut to
 /// `width` characters, or none with `width` 0), else the history step, else the layer.
-pub(crate) fn origin_cell(
+pub fn origin_cell(
     introduced_by: Option<&drydock_catalog::IntroducedBy>,
     layer: Option<usize>,
     width: usize,

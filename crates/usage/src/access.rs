@@ -267,13 +267,18 @@ fn strace(text: &str) -> Access {
             a.bad_lines += 1;
             continue;
         }
-        let Some((args, result)) = args_and_result.rsplit_once(") = ") else {
-            // `exit_group(0) = ?` and the like end with `= ?`.
-            if !args_and_result.contains("= ?") {
-                a.bad_lines += 1;
-            }
+        // strace pads the result into a column: `getcwd("/", 4096)        = 2`.
+        let Some((args, result)) = args_and_result
+            .rsplit_once(" = ")
+            .and_then(|(left, result)| Some((left.trim_end().strip_suffix(')')?, result.trim())))
+        else {
+            a.bad_lines += 1;
             continue;
         };
+        if result == "?" {
+            // `exit_group(0) = ?`: no answer, nothing used.
+            continue;
+        }
         pids.insert(pid.clone());
         let ok = !result.trim_start().starts_with('-');
         if call == "chroot" {

@@ -82,11 +82,12 @@ fn roots(p: &Package) -> Vec<String> {
     let dir = outer.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     match p.ecosystem {
         Ecosystem::Pypi => {
-            // `site/requests-2.25.1.dist-info/METADATA`: the metadata folder, and the import
-            // package and module its normalised name gives.
-            let site = dir.rsplit_once('/').map(|(s, _)| s).unwrap_or("");
+            // `site/requests-2.25.1.dist-info` (or its `METADATA`): the metadata folder, and the
+            // import package and module its normalised name gives.
+            let meta = python_metadata_dir(outer);
+            let site = meta.rsplit_once('/').map(|(s, _)| s).unwrap_or("");
             let module = p.name.to_lowercase().replace(['-', '.'], "_");
-            vec![format!("{dir}/"), format!("{site}/{module}/"), format!("{site}/{module}.py")]
+            vec![format!("{meta}/"), format!("{site}/{module}/"), format!("{site}/{module}.py")]
         }
         Ecosystem::Npm => vec![format!("{dir}/")],
         Ecosystem::Gem => {
@@ -95,6 +96,16 @@ fn roots(p: &Package) -> Vec<String> {
             vec![format!("{base}/gems/{}-{}/", p.name, p.version), outer.to_string()]
         }
         _ => p.locations.iter().map(|l| l.split('!').next().unwrap_or(l).to_string()).collect(),
+    }
+}
+
+/// The `.dist-info`/`.egg-info` folder of a Python package's location (the folder itself, or
+/// a file in it).
+pub fn python_metadata_dir(location: &str) -> &str {
+    if location.ends_with(".dist-info") || location.ends_with(".egg-info") {
+        location
+    } else {
+        location.rsplit_once('/').map(|(d, _)| d).unwrap_or(location)
     }
 }
 

@@ -21,6 +21,7 @@ fn strace_follows_calls_processes_cwd_and_failures() {
 4243 10:20:30.001300 +++ exited with 0 +++
 4242 10:20:30.001400 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=4243} ---
 4242 10:20:30.001500 openat(AT_FDCWD, "/proc/self/maps", O_RDONLY) = 5
+4242  10:20:30.001550 getcwd("/app", 4096)              = 5
 garbage that is not strace
 4242 10:20:30.001600 exit_group(0) = ?
 4242 10:20:30.001700 +++ exited with 0 +++
