@@ -65,6 +65,14 @@ pub struct ScanArgs {
     /// Warn when the database is older than this many days
     #[arg(long, default_value_t = 7)]
     pub max_db_age: u32,
+    /// Usage records (`drydock usage trace` or `usage import`): mark each finding's package
+    /// used, required or unused by the traced runs
+    #[arg(long = "usage", value_name = "FILE")]
+    pub usage: Vec<PathBuf>,
+    /// With --usage: leave out findings in packages no traced run needed; --fail-on then counts
+    /// only the rest
+    #[arg(long, requires = "usage")]
+    pub only_used: bool,
 }
 
 #[derive(Deserialize)]
@@ -229,12 +237,26 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
     let (store, database, mut warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    let sbom = crate::sbom::inventory_with(
-        &args.source.source,
-        &args.source.read,
-        &layer_cache_root(&args.db),
-        args.source.dockerfile.as_deref(),
-    )?;
+    let (sbom, usage) = if args.usage.is_empty() {
+        let sbom = crate::sbom::inventory_with(
+            &args.source.source,
+            &args.source.read,
+            &layer_cache_root(&args.db),
+            args.source.dockerfile.as_deref(),
+        )?;
+        (sbom, None)
+    } else {
+        let access = crate::usage_cmd::read_traces(&args.usage, drydock_usage::Format::Drydock)?;
+        let read = crate::sbom::read_image(
+            &args.source.source,
+            &args.source.read,
+            &layer_cache_root(&args.db),
+            args.source.dockerfile.as_deref(),
+            crate::usage_cmd::wants(),
+        )?;
+        let states = crate::usage_cmd::package_states(&read, &access);
+        (read.doc, Some(states))
+    };
     let inv = sbom.inventory();
     let report = drydock_matcher::match_inventory(&inv, &store).map_err(Failure::input)?;
     warnings.extend(sbom.warnings.iter().cloned());
@@ -316,9 +338,16 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             let mut r = ReportedFinding::new(f, j);
             r.introduced_by = origins.get(r.package.purl.as_str()).map(|i| (*i).clone());
             r.fix = fixes.next();
+            r.usage = usage
+                .as_ref()
+                .and_then(|u| u.get(&r.package.purl))
+                .map(|s| s.as_str().to_string());
             r
         })
         .collect();
+    if args.only_used {
+        reported.retain(|f| f.usage.as_deref() != Some("unused"));
+    }
     if !args.fix_class.is_empty() {
         reported.retain(|f| f.fix.as_ref().is_some_and(|x| args.fix_class.contains(&x.class)));
     }

@@ -423,44 +423,15 @@ fn report(
     for w in &warnings {
         eprintln!("drydock: warning: {}", terminal_safe(w));
     }
-    let mut wants = drydock_catalog::wants();
-    wants.add("**/*.dist-info/RECORD");
     let read = read_image(
         &source.source,
         &source.read,
         &layer_cache_root(&db),
         source.dockerfile.as_deref(),
-        wants,
+        wants(),
     )?;
     let packages = &read.doc.packages;
-    let mut extra: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (i, p) in packages.iter().enumerate() {
-        if p.ecosystem != drydock_catalog::Ecosystem::Pypi {
-            continue;
-        }
-        let Some(location) = p.locations.first() else { continue };
-        let dir = drydock_usage::python_metadata_dir(location);
-        if let Some(record) = read.fs.read(&format!("{}/RECORD", dir.trim_start_matches('/'))) {
-            extra.insert(i, drydock_usage::record_files(dir, &String::from_utf8_lossy(record)));
-        }
-    }
-    let fs = &read.fs;
-    let resolve = |p: &str| fs.resolve(p.trim_start_matches('/'));
-    let is_file = |p: &str| {
-        matches!(
-            fs.node(p).map(|n| &n.kind),
-            Some(drydock_source::NodeKind::File { .. })
-        )
-    };
-    let classified = drydock_usage::classify(
-        &drydock_usage::ImageFiles {
-            packages,
-            resolve: &resolve,
-            is_file: &is_file,
-            extra_files: &extra,
-        },
-        &access,
-    );
+    let classified = classify_read(&read, &access);
     let found = drydock_matcher::match_inventory(&read.doc.inventory(), &store).map_err(Failure::input)?;
     let mut vulns: BTreeMap<&str, Counts> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -535,6 +506,50 @@ fn report(
     };
     write_output(&output, &text)?;
     Ok(0)
+}
+
+/// The catalog's files, and Python's `RECORD` files (which installed files each package owns).
+pub fn wants() -> drydock_source::Wants {
+    let mut wants = drydock_catalog::wants();
+    wants.add("**/*.dist-info/RECORD");
+    wants
+}
+
+/// Maps the traces onto an image read with [`wants`].
+fn classify_read(read: &crate::sbom::ImageRead, access: &Access) -> drydock_usage::Classification {
+    let packages = &read.doc.packages;
+    let mut extra: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        if p.ecosystem != drydock_catalog::Ecosystem::Pypi {
+            continue;
+        }
+        let Some(location) = p.locations.first() else { continue };
+        let dir = drydock_usage::python_metadata_dir(location);
+        if let Some(record) = read.fs.read(&format!("{}/RECORD", dir.trim_start_matches('/'))) {
+            extra.insert(i, drydock_usage::record_files(dir, &String::from_utf8_lossy(record)));
+        }
+    }
+    let fs = &read.fs;
+    let resolve = |p: &str| fs.resolve(p.trim_start_matches('/'));
+    let is_file = |p: &str| matches!(fs.node(p).map(|n| &n.kind), Some(drydock_source::NodeKind::File { .. }));
+    drydock_usage::classify(
+        &drydock_usage::ImageFiles {
+            packages,
+            resolve: &resolve,
+            is_file: &is_file,
+            extra_files: &extra,
+        },
+        access,
+    )
+}
+
+/// Each package's state (by purl) under the traces.
+pub fn package_states(read: &crate::sbom::ImageRead, access: &Access) -> BTreeMap<String, State> {
+    classify_read(read, access)
+        .packages
+        .iter()
+        .map(|u| (read.doc.packages[u.index].purl.clone(), u.state))
+        .collect()
 }
 
 fn mb(bytes: u64) -> String {

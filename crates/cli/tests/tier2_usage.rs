@@ -240,6 +240,35 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
     let traced: serde_json::Value = serde_json::from_slice(&std::fs::read(&python).unwrap()).unwrap();
     assert_eq!(imported["paths"], traced["paths"]);
     assert_eq!(imported["executed"], traced["executed"]);
+    // scan --usage marks each finding's package; --only-used leaves out the untouched ones.
+    if let Some(data) = drydock_testkit::shared_testdata() {
+        let pypa = data.join("vulndb/osv-pypi-pypa");
+        let scan = |trace: &PathBuf, only_used: bool| -> serde_json::Value {
+            let mut cmd = drydock(cache.path());
+            cmd.args(["scan", "-q", &image, "-f", "json", "--advisories"]).arg(&pypa).arg("--usage").arg(trace);
+            if only_used {
+                cmd.arg("--only-used");
+            }
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let marks = |doc: &serde_json::Value| -> BTreeSet<(String, String)> {
+            doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["package"]["name"].as_str().unwrap().to_string(), f["usage"].as_str().unwrap().to_string()))
+                .collect()
+        };
+        let with_python = scan(&python, false);
+        assert!(!with_python["findings"].as_array().unwrap().is_empty());
+        assert!(marks(&with_python).iter().all(|(_, u)| u == "used"), "{:?}", marks(&with_python));
+        let with_curl = scan(&curl, false);
+        assert!(marks(&with_curl).iter().all(|(_, u)| u == "unused"), "{:?}", marks(&with_curl));
+        assert_eq!(with_curl["findings"].as_array().unwrap().len(), with_python["findings"].as_array().unwrap().len());
+        assert!(scan(&curl, true)["findings"].as_array().unwrap().is_empty());
+    }
     // The temporary root is gone.
     assert!(
         std::fs::read_dir(std::env::temp_dir())

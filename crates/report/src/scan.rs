@@ -64,6 +64,10 @@ pub struct ReportedFinding {
     /// The cheapest fix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// With `scan --usage`: whether traced runs used the package (`used`, `required`,
+    /// `unused`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<String>,
 }
 
 impl std::ops::Deref for ReportedFinding {
@@ -81,6 +85,7 @@ impl ReportedFinding {
             baseline,
             introduced_by: None,
             fix: None,
+            usage: None,
         }
     }
 
@@ -261,6 +266,7 @@ pub fn table(doc: &ScanDocument) -> String {
             .set_content_arrangement(ContentArrangement::Dynamic);
         let attributed = doc.findings.iter().any(|f| f.introduced_by.is_some());
         let fixes = doc.findings.iter().any(|f| f.fix.is_some());
+        let usage = doc.findings.iter().any(|f| f.usage.is_some());
         let mut header = vec![
             "PACKAGE",
             "INSTALLED",
@@ -274,6 +280,9 @@ pub fn table(doc: &ScanDocument) -> String {
         }
         if doc.baseline.is_some() {
             header.push("BASELINE");
+        }
+        if usage {
+            header.push("USAGE");
         }
         t.set_header(header);
         for f in group {
@@ -302,6 +311,9 @@ pub fn table(doc: &ScanDocument) -> String {
             }
             if doc.baseline.is_some() {
                 row.push(f.baseline.as_ref().map(baseline_word).unwrap_or_default());
+            }
+            if usage {
+                row.push(f.usage.clone().unwrap_or_default());
             }
             t.add_row(row);
         }
@@ -458,6 +470,9 @@ pub fn sarif(doc: &ScanDocument) -> String {
             }
             if let Some(fix) = &r.fix {
                 result["properties"]["fix"] = json!(fix);
+            }
+            if let Some(usage) = &r.usage {
+                result["properties"]["usage"] = json!(usage);
             }
         }
         results.push(result);
