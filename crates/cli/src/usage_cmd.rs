@@ -45,6 +45,15 @@ impl TraceFormat {
     }
 }
 
+/// How `usage trace` records file access.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Recorder {
+    /// ptrace through the strace binary: every open and exec, per process
+    Strace,
+    /// fanotify through the fatrace binary on the private root's mount (needs root)
+    Fatrace,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
     Table,
@@ -77,9 +86,11 @@ pub enum UsageCommand {
         /// Write the record to FILE instead of standard output
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Also keep strace's own output in FILE
+        /// Also keep the recorder's own output in FILE
         #[arg(long, value_name = "FILE")]
         raw: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "strace")]
+        recorder: Recorder,
         /// The command and its arguments, after `--`
         #[arg(last = true, required = true)]
         command: Vec<String>,
@@ -177,8 +188,9 @@ pub fn run(args: UsageArgs) -> Result<u8, Failure> {
             db,
             output,
             raw,
+            recorder,
             command,
-        } => trace(source, db, output, raw, command),
+        } => trace(source, db, output, raw, recorder, command),
         UsageCommand::Report {
             source,
             traces,
@@ -229,9 +241,17 @@ fn trace(
     db: DbLocation,
     output: Option<PathBuf>,
     raw: Option<PathBuf>,
+    recorder: Recorder,
     command: Vec<String>,
 ) -> Result<u8, Failure> {
-    let tools: Vec<(&str, PathBuf)> = ["strace", "unshare", "chroot", "mount", "sh"]
+    let recorder_tool = match recorder {
+        Recorder::Strace => "strace",
+        Recorder::Fatrace => "fatrace",
+    };
+    if recorder == Recorder::Fatrace && !running_as_root() {
+        return Err(Failure::input("usage trace --recorder fatrace needs root (fanotify); use --recorder strace"));
+    }
+    let tools: Vec<(&str, PathBuf)> = [recorder_tool, "unshare", "chroot", "mount", "sh", "kill"]
         .into_iter()
         .map(|t| {
             find_program(t)
@@ -255,12 +275,19 @@ fn trace(
     for d in ["proc", "dev", "tmp"] {
         let _ = std::fs::create_dir_all(root.join(d));
     }
-    let raw_file = work.path().join("strace.out");
-    let mut cmd = std::process::Command::new(tool("strace"));
-    cmd.args(["-f", "-qq", "-s", "4096", "-e", "trace=%file,%process", "-o"])
-        .arg(&raw_file)
-        .arg("--")
-        .arg(tool("unshare"));
+    let raw_file = work.path().join("recorder.out");
+    let root_path = std::fs::canonicalize(&root).map_err(|e| Failure::input(format!("{}: {e}", root.display())))?;
+    let mut cmd = match recorder {
+        Recorder::Strace => {
+            let mut c = std::process::Command::new(tool("strace"));
+            c.args(["-f", "-qq", "-s", "4096", "-e", "trace=%file,%process", "-o"])
+                .arg(&raw_file)
+                .arg("--")
+                .arg(tool("unshare"));
+            c
+        }
+        Recorder::Fatrace => std::process::Command::new(tool("unshare")),
+    };
     if !running_as_root() {
         cmd.args(["--user", "--map-root-user"]);
     }
@@ -274,7 +301,7 @@ fn trace(
         .arg(tool("sh"))
         .arg("-c")
         .arg(script)
-        .arg(&root)
+        .arg(&root_path)
         .args(&command);
     cmd.env_clear();
     let mut has_path = false;
@@ -294,12 +321,34 @@ fn trace(
         terminal_safe(&image.name),
         extracted.files
     );
-    let status = cmd.status().map_err(|e| Failure::input(format!("cannot run strace: {e}")))?;
-    let text = std::fs::read_to_string(&raw_file).unwrap_or_default();
-    if let Some(keep) = &raw {
-        std::fs::write(keep, &text).map_err(|e| Failure::input(format!("{}: {e}", keep.display())))?;
+    let watcher = match recorder {
+        Recorder::Fatrace => Some(start_fatrace(&tool("fatrace"), &root_path, &raw_file)?),
+        Recorder::Strace => None,
+    };
+    let status = cmd.status().map_err(|e| Failure::input(format!("cannot run {recorder_tool}: {e}")));
+    if let Some(w) = watcher {
+        stop_fatrace(w, &tool("kill"), &root_path, &raw_file);
     }
-    let access = drydock_usage::access::read(Format::Strace, &text).map_err(Failure::input)?;
+    let status = status?;
+    let recorded = std::fs::read_to_string(&raw_file).unwrap_or_default();
+    if let Some(keep) = &raw {
+        std::fs::write(keep, &recorded).map_err(|e| Failure::input(format!("{}: {e}", keep.display())))?;
+    }
+    let access = match recorder {
+        Recorder::Strace => drydock_usage::access::read(Format::Strace, &recorded).map_err(Failure::input)?,
+        Recorder::Fatrace => {
+            // fanotify sees the whole mount: only the private root's events, probes left out.
+            let prefix = format!("{}/", root_path.display());
+            let ours: String = recorded
+                .lines()
+                .filter(|l| l.contains(&prefix) && !l.contains(PROBE))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let mut a = drydock_usage::access::read(Format::Fatrace, &ours).map_err(Failure::input)?;
+            a.strip_prefix(&root_path.display().to_string());
+            a
+        }
+    };
     let leaked = mounts_under(work.path());
     if !leaked.is_empty() {
         // Never delete through a mount of the host's /dev: leave the directory, say where.
@@ -323,6 +372,51 @@ fn trace(
     );
     write_record(&access, &output)?;
     Ok(0)
+}
+
+const PROBE: &str = ".drydock-fatrace-probe";
+
+/// Starts fatrace on the mount holding `root`, and waits until it reports a file read there.
+fn start_fatrace(fatrace: &Path, root: &Path, out: &Path) -> Result<std::process::Child, Failure> {
+    let child = std::process::Command::new(fatrace)
+        .arg("-c")
+        .arg("-o")
+        .arg(out)
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Failure::input(format!("cannot start fatrace: {e}")))?;
+    if !probe(root, out, "start") {
+        return Err(Failure::input("fatrace reported nothing within 10 s (is fanotify available?)"));
+    }
+    Ok(child)
+}
+
+/// Reads a probe file under `root` until fatrace's output shows it: then every earlier event
+/// has been written.
+fn probe(root: &Path, out: &Path, name: &str) -> bool {
+    let file = root.join(format!("{PROBE}-{name}"));
+    let _ = std::fs::write(&file, b"probe");
+    let needle = format!("{PROBE}-{name}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let _ = std::fs::read(&file);
+        if std::fs::read_to_string(out).is_ok_and(|t| t.contains(&needle)) {
+            let _ = std::fs::remove_file(&file);
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_file(&file);
+    false
+}
+
+/// Flushes with a last probe, then stops fatrace with SIGINT (it writes what it holds).
+fn stop_fatrace(mut child: std::process::Child, kill: &Path, root: &Path, out: &Path) {
+    probe(root, out, "stop");
+    let _ = std::process::Command::new(kill).args(["-s", "INT", &child.id().to_string()]).status();
+    let _ = child.wait();
 }
 
 #[derive(Serialize, Default)]

@@ -58,8 +58,8 @@ fn real(root: &Path, path: &str) -> PathBuf {
     root.join(parts.join("/"))
 }
 
-/// Absolute paths strace saw succeed after the chroot: the first quoted argument of each call
-/// that returned without error.
+/// Absolute paths strace saw opened or run after the chroot: the first quoted argument of each
+/// open or exec that returned without error.
 fn traced_files(raw: &str, root: &Path) -> BTreeSet<PathBuf> {
     let mut inside = false;
     let mut out = BTreeSet::new();
@@ -70,6 +70,10 @@ fn traced_files(raw: &str, root: &Path) -> BTreeSet<PathBuf> {
         }
         let Some((left, result)) = line.rsplit_once(" = ") else { continue };
         if !inside || result.trim_start().starts_with('-') {
+            continue;
+        }
+        // Opened or run: a file only stat'ed is not used.
+        if !["open(", "openat(", "openat2(", "creat(", "execve(", "execveat("].iter().any(|c| left.contains(c)) {
             continue;
         }
         let Some(start) = left.find('"') else { continue };
@@ -268,6 +272,34 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
         assert!(marks(&with_curl).iter().all(|(_, u)| u == "unused"), "{:?}", marks(&with_curl));
         assert_eq!(with_curl["findings"].as_array().unwrap().len(), with_python["findings"].as_array().unwrap().len());
         assert!(scan(&curl, true)["findings"].as_array().unwrap().is_empty());
+    }
+    // fanotify (fatrace) sees the same run differently — canonical paths, no stat — and the
+    // packages come out the same.
+    let fatrace_ok = std::process::Command::new("sh")
+        .args(["-c", "command -v fatrace && [ \"$(id -u)\" = 0 ]"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if std::env::var_os("CI").is_some() {
+        assert!(fatrace_ok, "fatrace and root are required when CI is set");
+    }
+    if fatrace_ok {
+        let record = dir.path().join("fatrace.json");
+        let out = drydock(cache.path())
+            .args(["usage", "trace", "-q", &image, "--recorder", "fatrace", "-o"])
+            .arg(&record)
+            .args(["--", "python3", "-c", "import requests"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let states = |doc: serde_json::Value| -> BTreeSet<(String, String)> {
+            doc["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["name"].as_str().unwrap().to_string(), p["state"].as_str().unwrap().to_string()))
+                .collect()
+        };
+        assert_eq!(states(report(&[&record])), states(report(&[&python])));
     }
     // The temporary root is gone.
     assert!(

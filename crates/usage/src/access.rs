@@ -192,13 +192,12 @@ fn quoted(args: &str) -> Vec<String> {
     out
 }
 
-/// Syscalls whose first path argument (after a dirfd for the `*at` forms) names a file the
-/// process used. Writes count too: a package file written is in use.
+/// Syscalls that open or run the file their first path argument (after a dirfd for the `*at`
+/// forms) names: a file only looked at (`stat`, `access`) is not used. Writes count: a package
+/// file written is in use.
 const PATH_CALLS: &[&str] = &[
-    "open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat", "fstatat64", "statx",
-    "access", "faccessat", "faccessat2", "readlink", "readlinkat", "execve", "execveat", "truncate",
-    "chmod", "fchmodat", "chown", "lchown", "fchownat", "utimensat", "getxattr", "lgetxattr",
-    "listxattr", "llistxattr", "uselib", "stat64", "lstat64", "open64",
+    "open", "openat", "openat2", "creat", "open64", "execve", "execveat", "uselib", "truncate",
+    "readlink", "readlinkat",
 ];
 
 /// strace: `PID [TIME] call(args) = result`, `[pid PID] …`, `<... call resumed>`, `+++ exited`.
@@ -324,7 +323,7 @@ fn strace(text: &str) -> Access {
                 let path = absolute(&base, first);
                 if call.starts_with("execve") {
                     a.add_exec(&path);
-                } else {
+                } else if !call.starts_with("readlink") {
                     a.add_path(&path);
                 }
                 // readlink("/proc/self/exe", "/usr/bin/python3.11", …): the target is the program.
@@ -373,7 +372,8 @@ fn fatrace(text: &str) -> Access {
             a.saw_time(t);
         }
         pids.insert(pid.to_string());
-        let Some((events, path)) = tail.split_once(' ') else {
+        // fatrace pads the event letters into a column: `O   /etc/ld.so.cache`.
+        let Some((events, path)) = tail.split_once(' ').map(|(e, p)| (e, p.trim_start())) else {
             a.bad_lines += 1;
             continue;
         };

@@ -3,7 +3,7 @@
 use drydock_usage::access::{Format, read};
 
 #[test]
-fn strace_follows_calls_processes_cwd_and_failures() {
+fn strace_follows_opens_and_runs_processes_cwd_and_failures() {
     // strace -f -tt -y -e trace=%file,%process -o FILE, as written with -o (pid first).
     let trace = r#"4242 10:20:30.000001 execve("/usr/bin/python3", ["python3", "-c", "import requests"], 0x7ffd8 /* 9 vars */) = 0
 4242 10:20:30.000100 access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)
@@ -11,7 +11,8 @@ fn strace_follows_calls_processes_cwd_and_failures() {
 4242 10:20:30.000300 openat(AT_FDCWD, "/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-linux-gnu/libc.so.6>
 4242 10:20:30.000400 readlink("/proc/self/exe", "/usr/bin/python3.11", 4096) = 19
 4242 10:20:30.000500 chdir("/app") = 0
-4242 10:20:30.000600 newfstatat(AT_FDCWD, "lib/util.py", {st_mode=S_IFREG|0644, st_size=10, ...}, 0) = 0
+4242 10:20:30.000600 openat(AT_FDCWD, "lib/util.py", O_RDONLY|O_CLOEXEC) = 3
+4242 10:20:30.000650 newfstatat(AT_FDCWD, "/etc/hostname", {st_mode=S_IFREG|0644, st_size=10, ...}, 0) = 0
 4242 10:20:30.000700 openat(3</usr/lib/python3.11>, "os.py", O_RDONLY) = 4</usr/lib/python3.11/os.py>
 4242 10:20:30.000800 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f, stack_size=0x9000}, 88 <unfinished ...>
 4243 10:20:30.000900 execve("/bin/uname", ["uname", "-m"], 0x55 /* 9 vars */) = 0
@@ -64,7 +65,7 @@ fn strace_of_a_chrooted_run_keeps_only_what_follows_the_chroot() {
 
 #[test]
 fn fatrace_lines_with_and_without_times() {
-    let trace = "rsyslogd(1117): W /var/log/syslog\n14:34:12.593145 bash(7390): RO /usr/bin/ls\n14:34:12.594000 ls(7391): O /usr/lib/x86_64-linux-gnu/libselinux.so.1\nnot a record\n";
+    let trace = "rsyslogd(1117): W /var/log/syslog\n14:34:12.593145 bash(7390): RO  /usr/bin/ls\n14:34:12.594000 ls(7391): O /usr/lib/x86_64-linux-gnu/libselinux.so.1\nnot a record\n";
     let mut a = read(Format::Fatrace, trace).unwrap();
     assert_eq!(a.paths.len(), 3);
     assert_eq!((a.processes, a.bad_lines, a.lines), (3, 1, 4));
