@@ -20,29 +20,9 @@ pub struct UsageArgs {
     pub command: UsageCommand,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum TraceFormat {
-    Strace,
-    Fatrace,
-    Tetragon,
-    Falco,
-    /// One absolute path per line
-    Paths,
-    /// drydock's own usage record (what `usage import` and `usage trace` write)
-    Drydock,
-}
-
-impl TraceFormat {
-    fn format(self) -> Format {
-        match self {
-            TraceFormat::Strace => Format::Strace,
-            TraceFormat::Fatrace => Format::Fatrace,
-            TraceFormat::Tetragon => Format::Tetragon,
-            TraceFormat::Falco => Format::Falco,
-            TraceFormat::Paths => Format::Paths,
-            TraceFormat::Drydock => Format::Drydock,
-        }
-    }
+/// `--format` of trace files: strace, fatrace, tetragon, falco, paths, drydock.
+fn trace_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).ok_or_else(|| format!("{s:?}: one of strace, fatrace, tetragon, falco, paths, drydock"))
 }
 
 /// How `usage trace` records file access.
@@ -67,8 +47,9 @@ pub enum UsageCommand {
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        #[arg(long, value_enum)]
-        format: TraceFormat,
+        /// strace, fatrace, tetragon, falco, paths (one path per line) or drydock (a usage record)
+        #[arg(long, value_parser = trace_format)]
+        format: Format,
         /// The traced root as the host saw it (fatrace, Falco on the host): stripped from paths
         #[arg(long, value_name = "PATH")]
         strip_prefix: Option<String>,
@@ -102,9 +83,9 @@ pub enum UsageCommand {
         /// Usage records or traces (several merge)
         #[arg(long = "trace", value_name = "FILE", required = true)]
         traces: Vec<PathBuf>,
-        /// The format of the --trace files
-        #[arg(long, value_enum, default_value = "drydock")]
-        trace_format: TraceFormat,
+        /// The format of the --trace files (as for `usage import`)
+        #[arg(long, value_parser = trace_format, default_value = "drydock")]
+        trace_format: Format,
         #[command(flatten)]
         db: DbLocation,
         /// Match against these advisory files or folders instead of the database
@@ -175,7 +156,7 @@ pub fn run(args: UsageArgs) -> Result<u8, Failure> {
             strip_prefix,
             output,
         } => {
-            let mut a = read_traces(&files, format.format())?;
+            let mut a = read_traces(&files, format)?;
             if let Some(p) = strip_prefix {
                 a.strip_prefix(&p);
             }
@@ -200,7 +181,7 @@ pub fn run(args: UsageArgs) -> Result<u8, Failure> {
             format,
             output,
             max_db_age,
-        } => report(source, traces, trace_format.format(), db, advisories, format, output, max_db_age),
+        } => report(source, traces, trace_format, db, advisories, format, output, max_db_age),
     }
 }
 

@@ -128,6 +128,14 @@ fn clean(path: &str) -> Option<String> {
     if !path.starts_with('/') {
         return None;
     }
+    let clean = lexical(path);
+    let top = clean.split('/').nth(1).unwrap_or("");
+    (!matches!(top, "proc" | "sys" | "dev")).then_some(clean)
+}
+
+/// An absolute path with `.`, `..` and repeated slashes resolved without looking at a disk
+/// (`..` at the root stays there).
+pub fn lexical(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -138,10 +146,7 @@ fn clean(path: &str) -> Option<String> {
             p => parts.push(p),
         }
     }
-    if matches!(parts.first(), Some(&("proc" | "sys" | "dev"))) {
-        return None;
-    }
-    Some(format!("/{}", parts.join("/")))
+    format!("/{}", parts.join("/"))
 }
 
 /// Reads a trace in `format`.
@@ -387,8 +392,8 @@ fn fatrace(text: &str) -> Access {
     a
 }
 
-/// Tetragon's export: one JSON event per line.
-fn tetragon(text: &str) -> Access {
+/// One JSON event per line: `event` reads each, and says whether it knew it.
+fn json_lines(text: &str, mut event: impl FnMut(&mut Access, &mut BTreeSet<u64>, &serde_json::Value) -> bool) -> Access {
     let mut a = Access::default();
     let mut pids = BTreeSet::new();
     for raw in text.lines() {
@@ -396,25 +401,30 @@ fn tetragon(text: &str) -> Access {
         if raw.trim().is_empty() {
             continue;
         }
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
-            a.bad_lines += 1;
-            continue;
-        };
-        if let Some(t) = v["time"].as_str() {
-            a.saw_time(t);
+        match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(v) if event(&mut a, &mut pids, &v) => {
+                if let Some(t) = v["time"].as_str() {
+                    a.saw_time(t);
+                }
+            }
+            _ => a.bad_lines += 1,
         }
+    }
+    a.processes = pids.len();
+    a
+}
+
+/// Tetragon's export: `process_exec` (a program runs), `process_kprobe` with file arguments.
+fn tetragon(text: &str) -> Access {
+    json_lines(text, |a, pids, v| {
         if let Some(exec) = v.get("process_exec") {
             let p = &exec["process"];
-            if let Some(pid) = p["pid"].as_u64() {
-                pids.insert(pid);
-            }
+            pids.extend(p["pid"].as_u64());
             if let Some(bin) = p["binary"].as_str() {
                 a.add_exec(bin);
             }
         } else if let Some(k) = v.get("process_kprobe") {
-            if let Some(pid) = k["process"]["pid"].as_u64() {
-                pids.insert(pid);
-            }
+            pids.extend(k["process"]["pid"].as_u64());
             for arg in k["args"].as_array().into_iter().flatten() {
                 for key in ["file_arg", "path_arg", "linux_binprm_arg"] {
                     if let Some(path) = arg[key]["path"].as_str() {
@@ -422,47 +432,29 @@ fn tetragon(text: &str) -> Access {
                     }
                 }
             }
-        } else if v.get("process_exit").is_none() {
-            a.bad_lines += 1;
+        } else {
+            return v.get("process_exit").is_some();
         }
-    }
-    a.processes = pids.len();
-    a
+        true
+    })
 }
 
 /// Falco: one JSON alert per line, the fields under `output_fields`.
 fn falco(text: &str) -> Access {
-    let mut a = Access::default();
-    let mut pids = BTreeSet::new();
-    for raw in text.lines() {
-        a.lines += 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
-            a.bad_lines += 1;
-            continue;
-        };
+    json_lines(text, |a, pids, v| {
         let fields = &v["output_fields"];
         if !fields.is_object() {
-            a.bad_lines += 1;
-            continue;
+            return false;
         }
-        if let Some(t) = v["time"].as_str() {
-            a.saw_time(t);
-        }
-        if let Some(pid) = fields["proc.pid"].as_u64() {
-            pids.insert(pid);
-        }
+        pids.extend(fields["proc.pid"].as_u64());
         if let Some(exe) = fields["proc.exepath"].as_str() {
             a.add_exec(exe);
         }
         if let Some(name) = fields["fd.name"].as_str() {
             a.add_path(name);
         }
-    }
-    a.processes = pids.len();
-    a
+        true
+    })
 }
 
 fn paths(text: &str) -> Access {

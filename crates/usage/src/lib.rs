@@ -281,23 +281,9 @@ pub fn record_files(dist_info: &str, record: &str) -> Vec<String> {
                 if path.starts_with('/') {
                     path.to_string()
                 } else {
-                    lexical(&format!("{site}/{path}"))
+                    access::lexical(&format!("{site}/{path}"))
                 }
             })
         })
         .collect()
-}
-
-fn lexical(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
