@@ -163,6 +163,16 @@ fn detect_index_and_advise_against_a_real_registry() {
         .map(|l| l["base_image"].as_bool().unwrap())
         .collect();
     assert_eq!(marks, (0..layer_sizes(&app).len()).map(|i| i < base_layers).collect::<Vec<_>>());
+    let sarif = run_json(drydock(cache.path()).args([
+        "scan",
+        &oci("app-plain"),
+        "-q",
+        "-f",
+        "sarif",
+        "--advisories",
+        workspace_root().join("examples/advisories").to_str().unwrap(),
+    ]));
+    assert_eq!(sarif["runs"][0]["properties"]["drydock"]["baseImage"]["digest"], v1_digest.as_str());
 
     // Advisories that make the candidates differ: the package the first digest has from the
     // release (fixed in the security suite), dpkg in every Debian 12 image, curl in "full".

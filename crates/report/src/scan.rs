@@ -485,7 +485,7 @@ pub fn sarif(doc: &ScanDocument) -> String {
             "tool": {"driver": {"name": TOOL_NAME, "version": TOOL_VERSION, "informationUri": "https://github.com/drydock-scan/drydock", "rules": rules}},
             "results": results,
             // What a later `scan --baseline report.sarif` needs: the inventory and the findings.
-            "properties": {"drydock": {"os": doc.image.os, "packages": doc.packages, "findings": findings}},
+            "properties": {"drydock": {"os": doc.image.os, "baseImage": doc.image.base_image, "packages": doc.packages, "findings": findings}},
         }],
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();

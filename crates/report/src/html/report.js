@@ -38,6 +38,8 @@
       row("platform", image.platform);
       if (image.os) row("OS", (image.os.pretty_name || (image.os.id + " " + (image.os.version_id || ""))));
       row("layers", (image.layers || []).length);
+      var b = image.base_image;
+      if (b) row("base image", (b.name || "unknown") + (b.tag ? ":" + b.tag : "") + " (" + b.evidence + ", " + b.confidence + (b.layers != null ? ", " + b.layers + " layers" : "") + ")");
     }
     (extra || []).forEach(function (e) { row(e[0], e[1]); });
     return h;
