@@ -238,7 +238,10 @@ impl Script {
     pub fn parse(text: &str) -> Script {
         // The shell parser recurses once per nesting level: a body nested thousands deep would
         // overflow the stack, so such a body is read by the flat splitter instead.
-        if nesting_depth(text) > MAX_NESTING {
+        // The parser also backtracks once per unclosed `(` (each may open a subshell or an
+        // arithmetic command): twenty-odd of them take seconds, doubling with each. A body
+        // whose parentheses do not close cannot parse anyway.
+        if nesting_depth(text) > MAX_NESTING || unclosed_parentheses(text) > MAX_UNCLOSED_PARENTHESES {
             let mut script = fallback(text);
             script.scan_references(text);
             return script;
@@ -505,6 +508,29 @@ pub fn unquote(word: &str) -> String {
 /// Deepest nesting the shell parser is given; real RUN bodies stay in single digits.
 const MAX_NESTING: usize = 128;
 
+/// Unclosed `(` the shell parser is given (its backtracking doubles with each).
+const MAX_UNCLOSED_PARENTHESES: usize = 4;
+
+/// How many `(` outside quotes are still open at the end, or were at the deepest point a
+/// later `)` did not close.
+fn unclosed_parentheses(text: &str) -> usize {
+    let (mut open, mut quote) = (0usize, None::<char>);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\\') | (Some('"'), '\\') => {
+                chars.next();
+            }
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '(') => open += 1,
+            (None, ')') => open = open.saturating_sub(1),
+            _ => {}
+        }
+    }
+    open
+}
+
 /// An upper estimate of how deeply a shell text nests: brackets, `$(`, and the compound
 /// keywords, each counted as one level until its closer.
 fn nesting_depth(text: &str) -> usize {
@@ -643,6 +669,19 @@ mod tests {
         }
         // Ordinary nesting still goes to the real parser.
         assert!(!Script::parse("if true; then { (echo a); }; fi").fallback);
+    }
+
+    #[test]
+    fn unclosed_parentheses_are_not_backtracked_through() {
+        // Found by fuzzing: 60 of them took the parser minutes.
+        let body = format!("true && {}& echo x", "(".repeat(60));
+        let s = Script::parse(&body);
+        assert!(s.fallback);
+        assert!(s.commands.iter().any(|c| c.name == "true"));
+        assert_eq!(unclosed_parentheses("echo '(' \"(\" \\( $(date) (a) ((1+2))"), 0);
+        assert_eq!(unclosed_parentheses("case $x in a) echo;; esac"), 0);
+        assert_eq!(unclosed_parentheses("(( ( echo"), 3);
+        assert!(!Script::parse("echo $(( (1 + 2) * 3 )) && (cd /tmp && ls)").fallback);
     }
 
     #[test]
