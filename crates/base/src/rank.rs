@@ -378,7 +378,7 @@ pub fn headline(current: &Score, ranked: &[Ranked]) -> String {
     };
     let d = best.delta.as_ref().expect("a ranked candidate has a delta");
     let total = current.counts().total();
-    let pct = if total == 0 { 0 } else { d.removed * 100 / total };
+    let pct = (d.removed * 100).checked_div(total).unwrap_or(0);
     let mut s = format!(
         "switching to {} removes {} of {} vulnerabilities ({pct} %), {} critical",
         best.candidate.name, d.removed, total, d.removed_by_severity.critical

@@ -22,7 +22,8 @@ fn t(s: &str) -> Tag {
 
 #[test]
 fn every_recorded_tag_parses_into_a_line_a_variant_and_a_distribution() {
-    let parsed: Vec<(&str, Line, String, Option<(String, Vec<u64>)>, Option<u64>)> = DEBIAN
+    type Parsed<'a> = (&'a str, Line, String, Option<(String, Vec<u64>)>, Option<u64>);
+    let parsed: Vec<Parsed> = DEBIAN
         .iter()
         .chain(PYTHON)
         .chain(ALPINE)
