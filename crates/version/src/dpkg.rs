@@ -192,5 +192,17 @@ mod tests {
             "the strict reader still refuses it"
         );
         assert!(DpkgVersion::parse_lenient(" ").is_err());
+        // …so it is not an epoch of 1 either: `1:` sorts below `2`.
+        assert_eq!(lenient("1:", "0:2"), Ordering::Less);
+        // Perl reads `+5` as 5, as it reads `-1` as -1.
+        assert_eq!(DpkgVersion::parse_lenient("+5:1.0").unwrap().epoch, 5);
+        assert_eq!(lenient("+5:1.0", "4:9"), Ordering::Greater);
+    }
+
+    #[test]
+    fn the_largest_epoch_dpkg_accepts_is_int_max() {
+        assert_eq!(DpkgVersion::parse("2147483647:1.0").unwrap().epoch, 2147483647);
+        assert!(DpkgVersion::parse("2147483648:1.0").is_err());
+        assert!(DpkgVersion::parse("99999999999999999999:1.0").is_err());
     }
 }
