@@ -200,6 +200,13 @@ mod tests {
     }
 
     #[test]
+    fn the_comparison_operators_agree_with_cmp() {
+        let (a, b) = (DpkgVersion::parse("1:1.0-1").unwrap(), DpkgVersion::parse("1:1.0-2").unwrap());
+        assert!(a < b && b > a && a <= a.clone());
+        assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
+    }
+
+    #[test]
     fn the_largest_epoch_dpkg_accepts_is_int_max() {
         assert_eq!(DpkgVersion::parse("2147483647:1.0").unwrap().epoch, 2147483647);
         assert!(DpkgVersion::parse("2147483648:1.0").is_err());
