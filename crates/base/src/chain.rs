@@ -44,7 +44,10 @@ mod tests {
             hex::encode(Sha256::digest(format!("{} {}", d('a'), d('b'))))
         );
         assert_eq!(ids[1], expected1);
-        let expected2 = format!("sha256:{}", hex::encode(Sha256::digest(format!("{expected1} {}", d('c')))));
+        let expected2 = format!(
+            "sha256:{}",
+            hex::encode(Sha256::digest(format!("{expected1} {}", d('c'))))
+        );
         assert_eq!(ids[2], expected2);
         // A layer's ChainID depends on what is under it: the same diff_id on another parent differs.
         assert_ne!(chain_ids(&[d('b'), d('c')])[1], ids[2]);

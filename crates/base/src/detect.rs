@@ -108,7 +108,11 @@ pub fn detect(image: &ImageEvidence, index: Option<&BaseIndex>) -> Option<BaseIm
             i.describe(repo, digest)
         });
         base.layers = known
-            .filter(|k| chain.as_ref().is_some_and(|c| c.get(k.layers().wrapping_sub(1)) == k.snapshot.chain_ids.last()))
+            .filter(|k| {
+                chain
+                    .as_ref()
+                    .is_some_and(|c| c.get(k.layers().wrapping_sub(1)) == k.snapshot.chain_ids.last())
+            })
             .map(|k| {
                 if base.tags.is_empty() {
                     base.tags = k.tags.clone();
@@ -290,8 +294,15 @@ pub fn history_base_layers(history: &[HistoryEntry]) -> Option<usize> {
     let mut pending: Option<usize> = None;
     for h in history {
         if h.empty_layer {
-            let normalized = h.created_by.as_deref().map(drydock_attribution::normalize).unwrap_or_default();
-            if matches!(drydock_attribution::keyword(&normalized), Some("CMD" | "ENTRYPOINT")) {
+            let normalized = h
+                .created_by
+                .as_deref()
+                .map(drydock_attribution::normalize)
+                .unwrap_or_default();
+            if matches!(
+                drydock_attribution::keyword(&normalized),
+                Some("CMD" | "ENTRYPOINT")
+            ) {
                 pending = Some(layers_so_far);
             }
         } else {

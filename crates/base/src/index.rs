@@ -132,9 +132,11 @@ impl BaseIndex {
     pub fn save(&self, cache_dir: &Path) -> Result<(), String> {
         std::fs::create_dir_all(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
         let path = Self::path(cache_dir);
-        let mut tmp = tempfile::NamedTempFile::new_in(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(cache_dir)
+            .map_err(|e| format!("{}: {e}", cache_dir.display()))?;
         serde_json::to_writer(&mut tmp, self).map_err(|e| format!("{}: {e}", path.display()))?;
-        tmp.persist(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        tmp.persist(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(())
     }
 
@@ -179,7 +181,10 @@ impl BaseIndex {
             if is(&entry.current) && !entry.gone {
                 current_tags.push(tag.clone());
                 found.get_or_insert_with(|| entry.current.clone());
-            } else if let Some(s) = std::iter::once(&entry.current).chain(&entry.previous).find(|s| is(s)) {
+            } else if let Some(s) = std::iter::once(&entry.current)
+                .chain(&entry.previous)
+                .find(|s| is(s))
+            {
                 past_tags.push(tag.clone());
                 found.get_or_insert_with(|| s.clone());
             }
@@ -211,7 +216,10 @@ impl BaseIndex {
         platform: &Platform,
         options: &RegistryOptions,
     ) -> Result<(String, IndexReport), String> {
-        if let Some(rest) = reference.strip_prefix("oci:").or_else(|| reference.strip_prefix("oci-archive:")) {
+        if let Some(rest) = reference
+            .strip_prefix("oci:")
+            .or_else(|| reference.strip_prefix("oci-archive:"))
+        {
             return self.update_layout(rest, tags, platform);
         }
         let spec = SourceSpec::parse(reference).map_err(|e| e.to_string())?;
@@ -291,7 +299,10 @@ impl BaseIndex {
         let mut report = IndexReport::default();
         let repo = self.repositories.entry(key.clone()).or_default();
         let stamp = now();
-        let top = image.manifest_digest.clone().unwrap_or_else(|| image.config_digest.clone().unwrap_or_default());
+        let top = image
+            .manifest_digest
+            .clone()
+            .unwrap_or_else(|| image.config_digest.clone().unwrap_or_default());
         for tag in tags {
             if repo.tags.get(&tag).is_some_and(|e| e.current.digest == top) {
                 unchanged(repo, &tag, &stamp, &mut report);
@@ -325,7 +336,8 @@ impl BaseIndex {
         let repo = self.repositories.entry(key.clone()).or_default();
         let stamp = now();
         for tag in &wanted {
-            let spec = SourceSpec::parse(&format!("oci:{}:{tag}", abs.display())).map_err(|e| e.to_string())?;
+            let spec =
+                SourceSpec::parse(&format!("oci:{}:{tag}", abs.display())).map_err(|e| e.to_string())?;
             match Image::open(&spec, platform) {
                 Ok(image) => {
                     let top = image.manifest_digest.clone().unwrap_or_default();
@@ -414,14 +426,19 @@ fn unchanged(repo: &mut Repository, tag: &str, stamp: &str, report: &mut IndexRe
 
 /// The listed tags the `--tags` expression keeps.
 fn select(listed: Vec<String>, tags: Option<&regex::Regex>) -> Vec<String> {
-    listed.into_iter().filter(|t| tags.is_none_or(|re| re.is_match(t))).collect()
+    listed
+        .into_iter()
+        .filter(|t| tags.is_none_or(|re| re.is_match(t)))
+        .collect()
 }
 
 fn record(repo: &mut Repository, tag: &str, snap: Snapshot, report: &mut IndexReport) {
     match repo.tags.get_mut(tag) {
         Some(entry) => {
             let old = std::mem::replace(&mut entry.current, snap);
-            entry.previous.retain(|p| p.manifest_digest != entry.current.manifest_digest);
+            entry
+                .previous
+                .retain(|p| p.manifest_digest != entry.current.manifest_digest);
             entry.previous.insert(0, old);
             entry.previous.truncate(KEEP_PREVIOUS);
             entry.gone = false;
@@ -442,7 +459,12 @@ fn record(repo: &mut Repository, tag: &str, snap: Snapshot, report: &mut IndexRe
 }
 
 /// Tags the last full listing no longer has stay for recognising images, marked gone.
-fn mark_gone(repo: &mut Repository, listed: &[String], filter: Option<&regex::Regex>, report: &mut IndexReport) {
+fn mark_gone(
+    repo: &mut Repository,
+    listed: &[String],
+    filter: Option<&regex::Regex>,
+    report: &mut IndexReport,
+) {
     for (tag, entry) in repo.tags.iter_mut() {
         if !entry.gone && !listed.contains(tag) && filter.is_none_or(|re| re.is_match(tag)) {
             entry.gone = true;

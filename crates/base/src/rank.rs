@@ -78,7 +78,8 @@ pub struct Selection {
 pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection {
     let mut out = Selection::default();
     let Some(name) = base.name.as_deref() else {
-        out.notes.push("the base image's name is unknown (only the history tells where it ends)".into());
+        out.notes
+            .push("the base image's name is unknown (only the history tells where it ends)".into());
         return out;
     };
     let Some(key) = index.repository_for(name) else {
@@ -89,7 +90,9 @@ pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection 
     };
     let repo = &index.repositories[key];
     let Some(tag) = base.tag.clone().or_else(|| base.tags.first().cloned()) else {
-        out.notes.push(format!("the base image's tag is unknown, so {name}'s tags cannot be compared to it"));
+        out.notes.push(format!(
+            "the base image's tag is unknown, so {name}'s tags cannot be compared to it"
+        ));
         return out;
     };
     let current_tag = Tag::parse(&tag);
@@ -111,7 +114,10 @@ pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection 
         && !base_digest.is_empty()
         && !is_base(&entry.current)
     {
-        by_digest.insert(entry.current.manifest_digest.clone(), (Kind::Refresh, vec![tag.clone()], &entry.current));
+        by_digest.insert(
+            entry.current.manifest_digest.clone(),
+            (Kind::Refresh, vec![tag.clone()], &entry.current),
+        );
     }
     for (t, entry) in &repo.tags {
         if entry.gone || is_base(&entry.current) {
@@ -132,9 +138,11 @@ pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection 
                 }
             }
         };
-        let e = by_digest
-            .entry(entry.current.manifest_digest.clone())
-            .or_insert((kind, Vec::new(), &entry.current));
+        let e = by_digest.entry(entry.current.manifest_digest.clone()).or_insert((
+            kind,
+            Vec::new(),
+            &entry.current,
+        ));
         e.0 = e.0.min(kind);
         e.1.push(t.clone());
     }
@@ -143,12 +151,24 @@ pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection 
     for (digest, (kind, mut tags, snap)) in by_digest {
         tags.sort_by(|a, b| version_of(b).len().cmp(&version_of(a).len()).then(a.cmp(b)));
         tags.dedup();
-        let Some(lead) = tags.iter().find(|t| Tag::parse(t).version().is_some()).or(tags.first()).cloned() else {
+        let Some(lead) = tags
+            .iter()
+            .find(|t| Tag::parse(t).version().is_some())
+            .or(tags.first())
+            .cloned()
+        else {
             continue;
         };
         let parsed = Tag::parse(&lead);
         let version = parsed.version().map(<[u64]>::to_vec).unwrap_or_default();
-        let group = (kind, if kind == Kind::Major { String::new() } else { parsed.variant.clone() });
+        let group = (
+            kind,
+            if kind == Kind::Major {
+                String::new()
+            } else {
+                parsed.variant.clone()
+            },
+        );
         let candidate = Candidate {
             name: format!("{}:{lead}", display_name(key)),
             kind,
@@ -177,11 +197,16 @@ pub fn candidates(index: &BaseIndex, base: &BaseImage, max: usize) -> Selection 
     let mut list: Vec<Candidate> = best.into_values().map(|(_, _, c)| c).collect();
     list.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.name.cmp(&b.name)));
     if list.len() > max {
-        out.notes.push(format!("{} more candidates left out (--max-candidates {max})", list.len() - max));
+        out.notes.push(format!(
+            "{} more candidates left out (--max-candidates {max})",
+            list.len() - max
+        ));
         list.truncate(max);
     }
     if list.is_empty() {
-        out.notes.push(format!("the index holds no newer or alternative tag of {name}:{tag}"));
+        out.notes.push(format!(
+            "the index holds no newer or alternative tag of {name}:{tag}"
+        ));
     }
     out.candidates = list;
     out
@@ -239,7 +264,9 @@ impl Score {
     pub fn new<'a>(packages: usize, size: u64, findings: impl IntoIterator<Item = &'a Finding>) -> Score {
         let mut map: BTreeMap<(String, String), Severity> = BTreeMap::new();
         for f in findings {
-            let e = map.entry((f.id.clone(), f.package.name.clone())).or_insert(f.severity);
+            let e = map
+                .entry((f.id.clone(), f.package.name.clone()))
+                .or_insert(f.severity);
             *e = (*e).max(f.severity);
         }
         Score {

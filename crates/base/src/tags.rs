@@ -32,12 +32,34 @@ const CODENAMES: &[(&str, &str, &[u64])] = &[
 
 /// Tags that move from release to release and so name no line of their own.
 const MOVING: &[&str] = &[
-    "latest", "stable", "oldstable", "testing", "unstable", "sid", "edge", "lts", "current",
-    "rolling", "mainline", "nightly", "experimental", "rc-buggy", "devel",
+    "latest",
+    "stable",
+    "oldstable",
+    "testing",
+    "unstable",
+    "sid",
+    "edge",
+    "lts",
+    "current",
+    "rolling",
+    "mainline",
+    "nightly",
+    "experimental",
+    "rc-buggy",
+    "devel",
 ];
 
 /// Words that name a distribution, with the version glued on (`alpine3.20`, `ubi9`).
-const DISTRO_WORDS: &[&str] = &["alpine", "ubi", "el", "centos", "rockylinux", "almalinux", "ubuntu", "debian"];
+const DISTRO_WORDS: &[&str] = &[
+    "alpine",
+    "ubi",
+    "el",
+    "centos",
+    "rockylinux",
+    "almalinux",
+    "ubuntu",
+    "debian",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -68,7 +90,11 @@ fn dotted(s: &str) -> Option<Vec<u64>> {
         return None;
     }
     s.split('.')
-        .map(|p| (!p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten())
+        .map(|p| {
+            (!p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
+        })
         .collect()
 }
 
@@ -97,7 +123,10 @@ fn distro_word(word: &str) -> Option<(String, Vec<u64>)> {
 impl Tag {
     pub fn parse(raw: &str) -> Tag {
         let lower = raw.to_ascii_lowercase();
-        let (mut tag, words) = if let Some(m) = MOVING.iter().find(|m| lower == **m || lower.starts_with(&format!("{m}-"))) {
+        let (mut tag, words) = if let Some(m) = MOVING
+            .iter()
+            .find(|m| lower == **m || lower.starts_with(&format!("{m}-")))
+        {
             let rest = lower[m.len()..].trim_start_matches('-').to_string();
             (
                 Tag {

@@ -11,13 +11,19 @@ use drydock_source::{HistoryEntry, Image, Platform, RegistryOptions, SourceSpec}
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder};
 
 fn layer(name: &str) -> Vec<u8> {
-    LayerBuilder::new().file(&format!("etc/{name}"), name.as_bytes()).finish()
+    LayerBuilder::new()
+        .file(&format!("etc/{name}"), name.as_bytes())
+        .finish()
 }
 
 fn base_image(marker: &str) -> ImageBuilder {
     ImageBuilder::new()
         .layer(layer(&format!("{marker}-1")), Comp::Gzip, "ADD rootfs.tar /")
-        .layer(layer(&format!("{marker}-2")), Comp::Gzip, "RUN apt-get install -y patch")
+        .layer(
+            layer(&format!("{marker}-2")),
+            Comp::Gzip,
+            "RUN apt-get install -y patch",
+        )
 }
 
 fn on(base: ImageBuilder, own: &str) -> ImageBuilder {
@@ -25,7 +31,11 @@ fn on(base: ImageBuilder, own: &str) -> ImageBuilder {
 }
 
 fn open(dir: &std::path::Path) -> Image {
-    Image::open(&SourceSpec::parse(&format!("oci:{}", dir.display())).unwrap(), &Platform::default()).unwrap()
+    Image::open(
+        &SourceSpec::parse(&format!("oci:{}", dir.display())).unwrap(),
+        &Platform::default(),
+    )
+    .unwrap()
 }
 
 fn diff_ids(image: &Image) -> Vec<Option<String>> {
@@ -34,7 +44,12 @@ fn diff_ids(image: &Image) -> Vec<Option<String>> {
 
 fn index_layout(index: &mut BaseIndex, dir: &std::path::Path) -> drydock_base::index::IndexReport {
     index
-        .update(&format!("oci:{}", dir.display()), None, &Platform::default(), &RegistryOptions::default())
+        .update(
+            &format!("oci:{}", dir.display()),
+            None,
+            &Platform::default(),
+            &RegistryOptions::default(),
+        )
         .unwrap()
         .1
 }
@@ -80,18 +95,31 @@ fn an_image_is_recognised_by_the_chain_ids_of_an_indexed_base_even_after_the_tag
 
     let mut index = BaseIndex::default();
     let first = index_layout(&mut index, &base_dir);
-    assert_eq!((first.added.len(), first.moved.len(), first.unchanged.len()), (1, 0, 0));
+    assert_eq!(
+        (first.added.len(), first.moved.len(), first.unchanged.len()),
+        (1, 0, 0)
+    );
     let again = index_layout(&mut index, &base_dir);
-    assert_eq!((again.added.len(), again.moved.len(), again.unchanged.len()), (0, 0, 1));
+    assert_eq!(
+        (again.added.len(), again.moved.len(), again.unchanged.len()),
+        (0, 0, 1)
+    );
     let key = format!("oci:{}", std::fs::canonicalize(&base_dir).unwrap().display());
     let v1 = index.repositories[&key].tags["12"].current.clone();
     assert_eq!(v1.chain_ids.len(), 2);
     assert_eq!(v1.platform.as_deref(), Some("linux/amd64"));
     let v1_image = open(&base_dir);
     assert_eq!(v1.manifest_digest, v1_image.manifest_digest.clone().unwrap());
-    let v1_ids: Vec<String> = v1_image.layers.iter().map(|l| l.diff_id.clone().unwrap()).collect();
+    let v1_ids: Vec<String> = v1_image
+        .layers
+        .iter()
+        .map(|l| l.diff_id.clone().unwrap())
+        .collect();
     assert_eq!(v1.chain_ids, chain_ids(&v1_ids));
-    assert_eq!(v1.size, v1_image.layers.iter().map(|l| l.size.unwrap()).sum::<u64>());
+    assert_eq!(
+        v1.size,
+        v1_image.layers.iter().map(|l| l.size.unwrap()).sum::<u64>()
+    );
 
     // The tag moves to a rebuilt base: the old digest is kept.
     std::fs::remove_dir_all(&base_dir).unwrap();
@@ -143,7 +171,10 @@ fn a_longer_indexed_prefix_wins_and_an_unrelated_image_matches_nothing() {
     let other = open(&other);
     let ids = diff_ids(&other);
     let found = detect(&evidence(&other, &ids), Some(&index));
-    assert!(found.as_ref().is_none_or(|b| b.evidence == BaseEvidence::History), "{found:?}");
+    assert!(
+        found.as_ref().is_none_or(|b| b.evidence == BaseEvidence::History),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -153,7 +184,8 @@ fn annotations_decide_before_layers_and_a_disagreement_is_noted() {
     base_image("v1").write_oci_dir_tagged(&base_dir, "12");
     let digest = format!("sha256:{}", "d".repeat(64));
     let mut app = on(base_image("v1"), "app");
-    app.annotations.insert(BASE_NAME.into(), "docker.io/library/debian:12".into());
+    app.annotations
+        .insert(BASE_NAME.into(), "docker.io/library/debian:12".into());
     app.annotations.insert(BASE_DIGEST.into(), digest.clone());
     app.write_oci_dir(&app_dir);
     let mut index = BaseIndex::default();
@@ -164,24 +196,48 @@ fn annotations_decide_before_layers_and_a_disagreement_is_noted() {
     assert_eq!(found.evidence, BaseEvidence::Annotation);
     assert_eq!(found.confidence, BaseConfidence::High);
     assert_eq!(
-        (found.name.as_deref(), found.tag.as_deref(), found.digest.as_deref()),
-        (Some("docker.io/library/debian"), Some("12"), Some(digest.as_str()))
+        (
+            found.name.as_deref(),
+            found.tag.as_deref(),
+            found.digest.as_deref()
+        ),
+        (
+            Some("docker.io/library/debian"),
+            Some("12"),
+            Some(digest.as_str())
+        )
     );
     // The index does not know that digest: the layer count comes from the matching layers.
     assert_eq!(found.layers, Some(2));
-    assert!(found.notes.iter().any(|n| n.contains("the layers match")), "{:?}", found.notes);
+    assert!(
+        found.notes.iter().any(|n| n.contains("the layers match")),
+        "{:?}",
+        found.notes
+    );
 
     // A label without a digest: medium confidence.
     let mut labelled = on(base_image("v1"), "app");
-    labelled.labels.insert(BASE_NAME.into(), "debian:bookworm-slim".into());
+    labelled
+        .labels
+        .insert(BASE_NAME.into(), "debian:bookworm-slim".into());
     let dir = tmp.path().join("labelled");
     labelled.write_oci_dir(&dir);
     let image = open(&dir);
     let ids = diff_ids(&image);
     let found = detect(&evidence(&image, &ids), None).unwrap();
     assert_eq!(
-        (found.evidence, found.confidence, found.name.as_deref(), found.tag.as_deref()),
-        (BaseEvidence::Annotation, BaseConfidence::Medium, Some("debian"), Some("bookworm-slim"))
+        (
+            found.evidence,
+            found.confidence,
+            found.name.as_deref(),
+            found.tag.as_deref()
+        ),
+        (
+            BaseEvidence::Annotation,
+            BaseConfidence::Medium,
+            Some("debian"),
+            Some("bookworm-slim")
+        )
     );
 }
 
@@ -202,13 +258,15 @@ fn provenance_materials_name_the_base_without_the_frontend() {
         {"uri": "pkg:docker/docker.io/library/alpine@3.19?platform=linux%2Famd64", "digest": {"sha256": hex}},
     ]));
     let history = Vec::new();
-    let found = detect(
-        &bare(&history, Some(&statement), None, Some(1)),
-        None,
-    )
-    .unwrap();
+    let found = detect(&bare(&history, Some(&statement), None, Some(1)), None).unwrap();
     assert_eq!(
-        (found.evidence, found.confidence, found.name.as_deref(), found.tag.as_deref(), found.digest),
+        (
+            found.evidence,
+            found.confidence,
+            found.name.as_deref(),
+            found.tag.as_deref(),
+            found.digest
+        ),
         (
             BaseEvidence::Provenance,
             BaseConfidence::High,
@@ -224,21 +282,18 @@ fn provenance_materials_name_the_base_without_the_frontend() {
         {"uri": "pkg:docker/golang@1.22", "digest": {"sha256": "c".repeat(64)}},
         {"uri": "pkg:docker/debian@12-slim", "digest": {"sha256": "e".repeat(64)}},
     ]));
-    let file = drydock_dockerfile::parse("FROM golang:1.22 AS build\nRUN go build\nFROM debian:12-slim\nCOPY --from=build /x /x\n").unwrap();
-    let with = |dockerfile| {
-        detect(
-            &bare(&history, Some(&two), dockerfile, None),
-            None,
-        )
-        .unwrap()
-    };
+    let file = drydock_dockerfile::parse(
+        "FROM golang:1.22 AS build\nRUN go build\nFROM debian:12-slim\nCOPY --from=build /x /x\n",
+    )
+    .unwrap();
+    let with = |dockerfile| detect(&bare(&history, Some(&two), dockerfile, None), None).unwrap();
     let found = with(Some(&file));
-    assert_eq!((found.evidence, found.name.as_deref()), (BaseEvidence::Provenance, Some("debian")));
-    // Without it, provenance cannot tell, says so, and nothing else names a base.
-    let found = detect(
-        &bare(&history, Some(&two), None, None),
-        None,
+    assert_eq!(
+        (found.evidence, found.name.as_deref()),
+        (BaseEvidence::Provenance, Some("debian"))
     );
+    // Without it, provenance cannot tell, says so, and nothing else names a base.
+    let found = detect(&bare(&history, Some(&two), None, None), None);
     assert!(found.is_none());
 }
 
@@ -249,21 +304,26 @@ fn the_dockerfile_final_stage_resolves_args_and_stage_names() {
     )
     .unwrap();
     let history = Vec::new();
-    let found = detect(
-        &bare(&history, None, Some(&file), Some(3)),
-        None,
-    )
-    .unwrap();
+    let found = detect(&bare(&history, None, Some(&file), Some(3)), None).unwrap();
     assert_eq!(
-        (found.evidence, found.confidence, found.name.as_deref(), found.tag.as_deref(), found.layers),
-        (BaseEvidence::Dockerfile, BaseConfidence::Medium, Some("quay.io/org/alpine"), Some("3.19"), Some(3))
+        (
+            found.evidence,
+            found.confidence,
+            found.name.as_deref(),
+            found.tag.as_deref(),
+            found.layers
+        ),
+        (
+            BaseEvidence::Dockerfile,
+            BaseConfidence::Medium,
+            Some("quay.io/org/alpine"),
+            Some("3.19"),
+            Some(3)
+        )
     );
     // FROM scratch names no base.
     let scratch = drydock_dockerfile::parse("FROM scratch\nCOPY app /app\n").unwrap();
-    let found = detect(
-        &bare(&history, None, Some(&scratch), None),
-        None,
-    );
+    let found = detect(&bare(&history, None, Some(&scratch), None), None);
     assert!(found.is_none());
 }
 
@@ -296,12 +356,11 @@ fn the_history_heuristic_ends_the_base_at_its_last_cmd_before_own_layers() {
     ];
     assert_eq!(history_base_layers(&deeper), Some(2));
     // No CMD before own layers: unknown, not 0.
-    assert_eq!(history_base_layers(&[h("ADD rootfs /", false), h("CMD [\"sh\"]", true)]), None);
-    let found = detect(
-        &bare(&history, None, None, None),
-        None,
-    )
-    .unwrap();
+    assert_eq!(
+        history_base_layers(&[h("ADD rootfs /", false), h("CMD [\"sh\"]", true)]),
+        None
+    );
+    let found = detect(&bare(&history, None, None, None), None).unwrap();
     assert_eq!(
         (found.evidence, found.confidence, found.name, found.layers),
         (BaseEvidence::History, BaseConfidence::Low, None, Some(1))
@@ -318,21 +377,39 @@ fn a_docker_archive_is_indexed_under_its_saved_tag_and_recognised() {
     let mut index = BaseIndex::default();
     let reference = format!("docker-archive:{}", archive.display());
     let (key, report) = index
-        .update(&reference, None, &Platform::default(), &RegistryOptions::default())
+        .update(
+            &reference,
+            None,
+            &Platform::default(),
+            &RegistryOptions::default(),
+        )
         .unwrap();
     assert_eq!(report.added, vec!["latest".to_string()]);
     assert_eq!(index.repositories[&key].tags["latest"].current.chain_ids.len(), 2);
     let (_, again) = index
-        .update(&reference, None, &Platform::default(), &RegistryOptions::default())
+        .update(
+            &reference,
+            None,
+            &Platform::default(),
+            &RegistryOptions::default(),
+        )
         .unwrap();
     assert_eq!(again.unchanged, vec!["latest".to_string()]);
     let app = open(&app_dir);
     let ids = diff_ids(&app);
     let found = detect(&evidence(&app, &ids), Some(&index)).unwrap();
-    assert_eq!((found.evidence, found.layers, found.name.as_deref()), (BaseEvidence::Layers, Some(2), Some(key.as_str())));
+    assert_eq!(
+        (found.evidence, found.layers, found.name.as_deref()),
+        (BaseEvidence::Layers, Some(2), Some(key.as_str()))
+    );
     // Something that is no image source at all is a clear error.
     let err = index
-        .update("dir:/nonexistent-root", None, &Platform::default(), &RegistryOptions::default())
+        .update(
+            "dir:/nonexistent-root",
+            None,
+            &Platform::default(),
+            &RegistryOptions::default(),
+        )
         .unwrap_err();
     assert!(err.contains("base index reads registries"), "{err}");
 }

@@ -288,7 +288,10 @@ mod tests {
     #[test]
     fn relations_size_and_priority() {
         let p = parse_paragraph("Package: curl\nStatus: install ok installed\nPriority: optional\nInstalled-Size: 502\nVersion: 7.88.1-10\nPre-Depends: dpkg (>= 1.17)\nDepends: libc6 (>= 2.34), libcurl4 (= 7.88.1-10), zlib1g (>= 1:1.1.4) | zlib-ng, perl:any\n").unwrap();
-        assert_eq!(p.depends, ["dpkg", "libc6", "libcurl4", "zlib1g", "zlib-ng", "perl"]);
+        assert_eq!(
+            p.depends,
+            ["dpkg", "libc6", "libcurl4", "zlib1g", "zlib-ng", "perl"]
+        );
         assert_eq!((p.installed_size_kib, p.essential), (Some(502), false));
         let base = parse_paragraph("Package: base-files\nEssential: yes\nVersion: 12.4\n").unwrap();
         let libc = parse_paragraph("Package: libc6\nPriority: required\nVersion: 2.36\n").unwrap();

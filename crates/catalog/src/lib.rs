@@ -34,7 +34,8 @@ pub mod sources;
 
 pub use detector::{Context, Detector, Found, paragraphs, purl};
 pub use model::{
-    BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, Ecosystem, IntroducedBy, Inventory, Package, PackageSource,
+    BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, Ecosystem, IntroducedBy,
+    Inventory, Package, PackageSource,
 };
 
 use drydock_source::{Filesystem, Wants};

@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use crate::Failure;
 use crate::db::DbLocation;
+use crate::say;
 use crate::sbom::{ReadOptions, SourceArgs, layer_cache_root, read_image, write_output};
 use crate::scan::open_store;
-use crate::say;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -134,13 +134,19 @@ fn detect(source: SourceArgs, db: DbLocation, format: Format) -> Result<u8, Fail
             say!("{text}");
         }
         Format::Table => match &base {
-            None => say!("base image: none found (no provenance, annotation, indexed layers, Dockerfile or history tells)"),
+            None => say!(
+                "base image: none found (no provenance, annotation, indexed layers, Dockerfile or history tells)"
+            ),
             Some(b) => {
                 say!("base image: {}", terminal_safe(&describe(b)));
                 if let Some(d) = &b.digest {
                     say!("digest:     {d}");
                 }
-                say!("evidence:   {} ({} confidence)", b.evidence.as_str(), b.confidence.as_str());
+                say!(
+                    "evidence:   {} ({} confidence)",
+                    b.evidence.as_str(),
+                    b.confidence.as_str()
+                );
                 match b.layers {
                     Some(n) => say!("layers:     {n} of {}", read.image.layers.len()),
                     None => say!("layers:     unknown"),
@@ -157,7 +163,12 @@ fn detect(source: SourceArgs, db: DbLocation, format: Format) -> Result<u8, Fail
     Ok(0)
 }
 
-fn index(references: Vec<String>, tags: Option<String>, db: DbLocation, read: ReadOptions) -> Result<u8, Failure> {
+fn index(
+    references: Vec<String>,
+    tags: Option<String>,
+    db: DbLocation,
+    read: ReadOptions,
+) -> Result<u8, Failure> {
     let filter = tags
         .as_deref()
         .map(regex::Regex::new)
@@ -197,7 +208,10 @@ fn index(references: Vec<String>, tags: Option<String>, db: DbLocation, read: Re
 fn list(db: DbLocation, format: Format) -> Result<u8, Failure> {
     let index = load_index(&db)?;
     if let Format::Json = format {
-        say!("{}", serde_json::to_string_pretty(&index).map_err(Failure::input)?);
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&index).map_err(Failure::input)?
+        );
         return Ok(0);
     }
     if index.is_empty() {
@@ -208,13 +222,26 @@ fn list(db: DbLocation, format: Format) -> Result<u8, Failure> {
     table
         .load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    table.set_header(["REPOSITORY", "TAG", "DIGEST", "PLATFORM", "CREATED", "SIZE", "LAYERS", "EARLIER"]);
+    table.set_header([
+        "REPOSITORY",
+        "TAG",
+        "DIGEST",
+        "PLATFORM",
+        "CREATED",
+        "SIZE",
+        "LAYERS",
+        "EARLIER",
+    ]);
     for (key, repo) in &index.repositories {
         for (tag, entry) in &repo.tags {
             let s = &entry.current;
             table.add_row([
                 terminal_safe(&drydock_base::index::display_name(key)),
-                terminal_safe(&if entry.gone { format!("{tag} (gone)") } else { tag.clone() }),
+                terminal_safe(&if entry.gone {
+                    format!("{tag} (gone)")
+                } else {
+                    tag.clone()
+                }),
                 short(&s.manifest_digest),
                 s.platform.clone().unwrap_or_default(),
                 s.created.clone().unwrap_or_default().chars().take(10).collect(),
@@ -294,15 +321,23 @@ pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
     // The current base, as the image carries it: the packages and findings of its layers.
     let current = match base.layers {
         Some(n) => Score::new(
-            read.doc.packages.iter().filter(|p| p.layer.is_some_and(|l| l < n)).count(),
+            read.doc
+                .packages
+                .iter()
+                .filter(|p| p.layer.is_some_and(|l| l < n))
+                .count(),
             read.image.layers.iter().take(n).filter_map(|l| l.size).sum(),
             found.findings.iter().filter(|f| f.layer.is_some_and(|l| l < n)),
         ),
         None => {
             let reference = base_reference(&base).ok_or_else(|| {
-                Failure::input("the base image's layers and name are both unknown: nothing to compare candidates with")
+                Failure::input(
+                    "the base image's layers and name are both unknown: nothing to compare candidates with",
+                )
             })?;
-            notes.push(format!("the base's layers in the image are unknown: {reference} itself is compared"));
+            notes.push(format!(
+                "the base's layers in the image are unknown: {reference} itself is compared"
+            ));
             score(&reference, &args.source.read, &cache_root, &store)
                 .map_err(|e| Failure::input(format!("the current base {reference}: {e}")))?
         }
@@ -381,7 +416,8 @@ fn score(
         quiet: true,
         ..read.clone()
     };
-    let image = read_image(source, &quiet, cache_root, None, drydock_catalog::wants()).map_err(|f| f.message)?;
+    let image =
+        read_image(source, &quiet, cache_root, None, drydock_catalog::wants()).map_err(|f| f.message)?;
     let found = drydock_matcher::match_inventory(&image.doc.inventory(), store).map_err(|e| e.to_string())?;
     Ok(Score::new(
         image.doc.packages.len(),
@@ -393,14 +429,30 @@ fn score(
 fn advice_table(doc: &AdviceDocument) -> String {
     let b = &doc.base_image;
     let mut out = String::new();
-    let counts = |c: &rank::Counts| format!("{} ({}C {}H {}M {}L)", c.total(), c.critical, c.high, c.medium, c.low);
+    let counts = |c: &rank::Counts| {
+        format!(
+            "{} ({}C {}H {}M {}L)",
+            c.total(),
+            c.critical,
+            c.high,
+            c.medium,
+            c.low
+        )
+    };
     out.push_str(&format!(
         "Base image: {}{} — {} ({} confidence){}\n",
         terminal_safe(&describe(&b.base)),
-        b.base.digest.as_deref().map(|d| format!(" {}", short(d))).unwrap_or_default(),
+        b.base
+            .digest
+            .as_deref()
+            .map(|d| format!(" {}", short(d)))
+            .unwrap_or_default(),
         b.base.evidence.as_str(),
         b.base.confidence.as_str(),
-        b.base.layers.map(|n| format!(", {n} layer(s)")).unwrap_or_default()
+        b.base
+            .layers
+            .map(|n| format!(", {n} layer(s)"))
+            .unwrap_or_default()
     ));
     out.push_str(&format!(
         "It brings {} packages, {} and {} vulnerabilities.\n\n",
@@ -412,7 +464,17 @@ fn advice_table(doc: &AdviceDocument) -> String {
     table
         .load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    table.set_header(["#", "CANDIDATE", "KIND", "VULNS", "REMOVED", "ADDED", "PACKAGES", "SIZE", "SIZE Δ"]);
+    table.set_header([
+        "#",
+        "CANDIDATE",
+        "KIND",
+        "VULNS",
+        "REMOVED",
+        "ADDED",
+        "PACKAGES",
+        "SIZE",
+        "SIZE Δ",
+    ]);
     for r in &doc.candidates {
         let name = terminal_safe(&r.candidate.name);
         match (&r.vulnerabilities, &r.delta) {
@@ -434,7 +496,10 @@ fn advice_table(doc: &AdviceDocument) -> String {
                     "-".to_string(),
                     name,
                     r.candidate.kind.as_str().to_string(),
-                    format!("error: {}", terminal_safe(r.error.as_deref().unwrap_or("unknown"))),
+                    format!(
+                        "error: {}",
+                        terminal_safe(r.error.as_deref().unwrap_or("unknown"))
+                    ),
                     String::new(),
                     String::new(),
                     String::new(),

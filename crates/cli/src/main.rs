@@ -7,13 +7,13 @@
 
 mod audit_cmd;
 mod base_cmd;
-mod usage_cmd;
 mod cache_cmd;
 mod compare;
 mod db;
 mod lint_cmd;
 mod sbom;
 mod scan;
+mod usage_cmd;
 mod version_cmd;
 
 use std::io::Write;

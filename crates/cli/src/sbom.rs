@@ -217,7 +217,13 @@ pub fn read_image(
         },
         input.as_ref(),
     );
-    let base_image = detect_base(&image, dockerfile.as_ref().map(|(_, f)| f), &attribution, cache_root, &mut inventory.warnings);
+    let base_image = detect_base(
+        &image,
+        dockerfile.as_ref().map(|(_, f)| f),
+        &attribution,
+        cache_root,
+        &mut inventory.warnings,
+    );
     // Where only the base detection knows where the base ends, its count marks the layers
     // (not the history guess: a fix class must not rest on it).
     if attribution.base_layers.is_none()

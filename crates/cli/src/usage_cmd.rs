@@ -114,7 +114,8 @@ pub fn read_traces(files: &[PathBuf], format: Format) -> Result<Access, Failure>
         }
         let bytes = std::fs::read(f).map_err(|e| Failure::input(format!("{}: {e}", f.display())))?;
         let text = String::from_utf8_lossy(&bytes);
-        let a = drydock_usage::access::read(format, &text).map_err(|e| Failure::input(format!("{}: {e}", f.display())))?;
+        let a = drydock_usage::access::read(format, &text)
+            .map_err(|e| Failure::input(format!("{}: {e}", f.display())))?;
         if a.lines > 0 && a.lines == a.bad_lines {
             return Err(Failure::input(format!(
                 "{}: no line is a {format:?} record ({} lines): is --format right?",
@@ -181,7 +182,16 @@ pub fn run(args: UsageArgs) -> Result<u8, Failure> {
             format,
             output,
             max_db_age,
-        } => report(source, traces, trace_format, db, advisories, format, output, max_db_age),
+        } => report(
+            source,
+            traces,
+            trace_format,
+            db,
+            advisories,
+            format,
+            output,
+            max_db_age,
+        ),
     }
 }
 
@@ -230,17 +240,27 @@ fn trace(
         Recorder::Fatrace => "fatrace",
     };
     if recorder == Recorder::Fatrace && !running_as_root() {
-        return Err(Failure::input("usage trace --recorder fatrace needs root (fanotify); use --recorder strace"));
+        return Err(Failure::input(
+            "usage trace --recorder fatrace needs root (fanotify); use --recorder strace",
+        ));
     }
     let tools: Vec<(&str, PathBuf)> = [recorder_tool, "unshare", "chroot", "mount", "sh", "kill"]
         .into_iter()
         .map(|t| {
-            find_program(t)
-                .map(|p| (t, p))
-                .ok_or_else(|| Failure::input(format!("usage trace needs `{t}` on this machine (Debian: strace, util-linux, coreutils)")))
+            find_program(t).map(|p| (t, p)).ok_or_else(|| {
+                Failure::input(format!(
+                    "usage trace needs `{t}` on this machine (Debian: strace, util-linux, coreutils)"
+                ))
+            })
         })
         .collect::<Result<_, _>>()?;
-    let tool = |name: &str| tools.iter().find(|(t, _)| *t == name).map(|(_, p)| p.clone()).unwrap_or_default();
+    let tool = |name: &str| {
+        tools
+            .iter()
+            .find(|(t, _)| *t == name)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default()
+    };
     let spec = drydock_source::SourceSpec::parse(&source.source)?;
     let platform: drydock_source::Platform = source.read.platform.parse()?;
     let options = crate::sbom::registry_options(&source.read)?;
@@ -257,7 +277,8 @@ fn trace(
         let _ = std::fs::create_dir_all(root.join(d));
     }
     let raw_file = work.path().join("recorder.out");
-    let root_path = std::fs::canonicalize(&root).map_err(|e| Failure::input(format!("{}: {e}", root.display())))?;
+    let root_path =
+        std::fs::canonicalize(&root).map_err(|e| Failure::input(format!("{}: {e}", root.display())))?;
     let mut cmd = match recorder {
         Recorder::Strace => {
             let mut c = std::process::Command::new(tool("strace"));
@@ -293,7 +314,10 @@ fn trace(
         }
     }
     if !has_path {
-        cmd.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        cmd.env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        );
     }
     cmd.env("HOME", "/root");
     eprintln!(
@@ -306,7 +330,9 @@ fn trace(
         Recorder::Fatrace => Some(start_fatrace(&tool("fatrace"), &root_path, &raw_file)?),
         Recorder::Strace => None,
     };
-    let status = cmd.status().map_err(|e| Failure::input(format!("cannot run {recorder_tool}: {e}")));
+    let status = cmd
+        .status()
+        .map_err(|e| Failure::input(format!("cannot run {recorder_tool}: {e}")));
     if let Some(w) = watcher {
         stop_fatrace(w, &tool("kill"), &root_path, &raw_file);
     }
@@ -369,7 +395,9 @@ fn start_fatrace(fatrace: &Path, root: &Path, out: &Path) -> Result<std::process
         .spawn()
         .map_err(|e| Failure::input(format!("cannot start fatrace: {e}")))?;
     if !probe(root, out, "start") {
-        return Err(Failure::input("fatrace reported nothing within 10 s (is fanotify available?)"));
+        return Err(Failure::input(
+            "fatrace reported nothing within 10 s (is fanotify available?)",
+        ));
     }
     Ok(child)
 }
@@ -396,7 +424,9 @@ fn probe(root: &Path, out: &Path, name: &str) -> bool {
 /// Flushes with a last probe, then stops fatrace with SIGINT (it writes what it holds).
 fn stop_fatrace(mut child: std::process::Child, kill: &Path, root: &Path, out: &Path) {
     probe(root, out, "stop");
-    let _ = std::process::Command::new(kill).args(["-s", "INT", &child.id().to_string()]).status();
+    let _ = std::process::Command::new(kill)
+        .args(["-s", "INT", &child.id().to_string()])
+        .status();
     let _ = child.wait();
 }
 
@@ -598,15 +628,25 @@ fn classify_read(read: &crate::sbom::ImageRead, access: &Access) -> drydock_usag
         if p.ecosystem != drydock_catalog::Ecosystem::Pypi {
             continue;
         }
-        let Some(location) = p.locations.first() else { continue };
+        let Some(location) = p.locations.first() else {
+            continue;
+        };
         let dir = drydock_usage::python_metadata_dir(location);
         if let Some(record) = read.fs.read(&format!("{}/RECORD", dir.trim_start_matches('/'))) {
-            extra.insert(i, drydock_usage::record_files(dir, &String::from_utf8_lossy(record)));
+            extra.insert(
+                i,
+                drydock_usage::record_files(dir, &String::from_utf8_lossy(record)),
+            );
         }
     }
     let fs = &read.fs;
     let resolve = |p: &str| fs.resolve(p.trim_start_matches('/'));
-    let is_file = |p: &str| matches!(fs.node(p).map(|n| &n.kind), Some(drydock_source::NodeKind::File { .. }));
+    let is_file = |p: &str| {
+        matches!(
+            fs.node(p).map(|n| &n.kind),
+            Some(drydock_source::NodeKind::File { .. })
+        )
+    };
     drydock_usage::classify(
         &drydock_usage::ImageFiles {
             packages,
@@ -650,7 +690,14 @@ fn table(doc: &UsageDocument) -> String {
     table
         .load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    table.set_header(["UNUSED PACKAGE", "VERSION", "TYPE", "SIZE", "VULNS (C/H/M/L)", "INSTALLED BY"]);
+    table.set_header([
+        "UNUSED PACKAGE",
+        "VERSION",
+        "TYPE",
+        "SIZE",
+        "VULNS (C/H/M/L)",
+        "INSTALLED BY",
+    ]);
     for r in doc.packages.iter().filter(|r| r.state == State::Unused) {
         let v = &r.vulnerabilities;
         table.add_row([
@@ -659,7 +706,11 @@ fn table(doc: &UsageDocument) -> String {
             r.ecosystem.to_string(),
             r.size.map(mb).unwrap_or_default(),
             format!("{} ({}/{}/{}/{})", v.total(), v.critical, v.high, v.medium, v.low),
-            terminal_safe(&drydock_report::origin_cell(r.introduced_by.as_ref(), r.layer, 40)),
+            terminal_safe(&drydock_report::origin_cell(
+                r.introduced_by.as_ref(),
+                r.layer,
+                40,
+            )),
         ]);
     }
     out.push_str(&table.to_string());
@@ -682,7 +733,10 @@ fn table(doc: &UsageDocument) -> String {
         out.push_str(&format!(
             "  ran {}{}\n",
             terminal_safe(program),
-            owner.as_deref().map(|o| format!(" ({})", terminal_safe(o))).unwrap_or_default()
+            owner
+                .as_deref()
+                .map(|o| format!(" ({})", terminal_safe(o)))
+                .unwrap_or_default()
         ));
     }
     out.push_str(&format!("\n{CAVEAT}\n"));

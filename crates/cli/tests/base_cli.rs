@@ -12,22 +12,36 @@ fn drydock(cache: &std::path::Path) -> Command {
 
 fn base() -> ImageBuilder {
     ImageBuilder::new().layer(
-        LayerBuilder::new().file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n").finish(),
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+            .finish(),
         Comp::Gzip,
         "ADD rootfs.tar /",
     )
 }
 
 fn app() -> ImageBuilder {
-    base().layer(LayerBuilder::new().file("app/run", b"#!/bin/sh\n").finish(), Comp::Gzip, "COPY run /app/run")
+    base().layer(
+        LayerBuilder::new().file("app/run", b"#!/bin/sh\n").finish(),
+        Comp::Gzip,
+        "COPY run /app/run",
+    )
 }
 
 fn fails(cmd: &mut Command, expected: &str) {
     let out = cmd.output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("drydock: error: ")).collect();
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("drydock: error: "))
+        .collect();
     assert_eq!(errors.len(), 1, "{err}");
     assert!(errors[0].contains(expected), "{err}");
     assert!(err.lines().all(|l| l.starts_with("drydock: ")), "{err}");
@@ -69,15 +83,24 @@ fn index_list_detect_and_advise_on_layouts() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("no candidate is better than the current base (1 evaluated)"), "{text}");
-    assert!(text.contains("the index holds no newer or alternative tag"), "{text}");
+    assert!(
+        text.contains("no candidate is better than the current base (1 evaluated)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the index holds no newer or alternative tag"),
+        "{text}"
+    );
 }
 
 #[test]
 fn errors_are_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
-    fails(drydock(&cache).args(["base", "index", "oci:/nonexistent-layout"]), "nonexistent-layout");
+    fails(
+        drydock(&cache).args(["base", "index", "oci:/nonexistent-layout"]),
+        "nonexistent-layout",
+    );
     fails(
         drydock(&cache).args(["base", "index", "--tags", "(", "oci:/x"]),
         "--tags: regex parse error",
@@ -86,14 +109,21 @@ fn errors_are_one_line() {
     std::fs::create_dir_all(&cache).unwrap();
     std::fs::write(cache.join("base-index.json"), b"{not json").unwrap();
     fails(drydock(&cache).args(["base", "list"]), "not a base-image index");
-    let out = drydock(&cache).args(["sbom", "-q", "examples/debian-mini"]).output().unwrap();
+    let out = drydock(&cache)
+        .args(["sbom", "-q", "examples/debian-mini"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a base-image index"));
     // An image whose base nothing tells: advise says what would help.
     std::fs::remove_file(cache.join("base-index.json")).unwrap();
     let lone = tmp.path().join("lone");
     ImageBuilder::new()
-        .layer(LayerBuilder::new().file("a", b"a").finish(), Comp::Gzip, "ADD a /")
+        .layer(
+            LayerBuilder::new().file("a", b"a").finish(),
+            Comp::Gzip,
+            "ADD a /",
+        )
         .write_oci_dir(&lone);
     fails(
         drydock(&cache)

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use drydock_testkit::{attribution_image, built_images, facts, shared_testdata, workspace_root};
 
-
 fn dockerfile() -> PathBuf {
     workspace_root().join("examples/attribution/Dockerfile")
 }

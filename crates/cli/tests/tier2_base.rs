@@ -14,7 +14,6 @@ use drydock_testkit::registry::{LocalRegistry, tools};
 use drydock_testkit::{base_example, facts, workspace_root};
 use serde_json::Value;
 
-
 /// The layout's manifest for `tag`: (digest, manifest JSON).
 fn manifest(layout: &Path, tag: &str) -> (String, Value) {
     let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
@@ -27,12 +26,22 @@ fn manifest(layout: &Path, tag: &str) -> (String, Value) {
         .as_str()
         .unwrap()
         .to_string();
-    let blob = layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"));
-    (digest, serde_json::from_slice(&std::fs::read(blob).unwrap()).unwrap())
+    let blob = layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    (
+        digest,
+        serde_json::from_slice(&std::fs::read(blob).unwrap()).unwrap(),
+    )
 }
 
 fn layer_sizes(m: &Value) -> Vec<u64> {
-    m["layers"].as_array().unwrap().iter().map(|l| l["size"].as_u64().unwrap()).collect()
+    m["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .collect()
 }
 
 fn drydock(cache: &Path) -> Command {
@@ -69,7 +78,11 @@ fn advisory(dir: &Path, id: &str, ecosystem: &str, package: &str, fixed: Option<
             "database_specific": {"severity": severity},
         }],
     });
-    std::fs::write(dir.join(format!("{id}.json")), serde_json::to_vec_pretty(&record).unwrap()).unwrap();
+    std::fs::write(
+        dir.join(format!("{id}.json")),
+        serde_json::to_vec_pretty(&record).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -116,14 +129,28 @@ fn detect_index_and_advise_against_a_real_registry() {
     let tags = &listed["repositories"][&repo]["tags"];
     assert_eq!(tags["12"]["current"]["manifest_digest"], v2_digest.as_str());
     assert_eq!(tags["12"]["previous"][0]["manifest_digest"], v1_digest.as_str());
-    assert_eq!(tags["12-full"]["current"]["size"], layer_sizes(&full).iter().sum::<u64>());
-    assert_eq!(tags["13"]["current"]["chain_ids"].as_array().unwrap().len(), layer_sizes(&trixie).len());
-    assert_eq!(tags["trixie"]["current"]["manifest_digest"], trixie_digest.as_str());
+    assert_eq!(
+        tags["12-full"]["current"]["size"],
+        layer_sizes(&full).iter().sum::<u64>()
+    );
+    assert_eq!(
+        tags["13"]["current"]["chain_ids"].as_array().unwrap().len(),
+        layer_sizes(&trixie).len()
+    );
+    assert_eq!(
+        tags["trixie"]["current"]["manifest_digest"],
+        trixie_digest.as_str()
+    );
     assert_eq!(tags["13"]["current"]["platform"], "linux/amd64");
 
     // By layers: the application without base annotations, against the index.
     let detect = |cache: &Path, source: &str, extra: &[&str]| {
-        run_json(drydock(cache).args(["base", "detect", source, "-q", "-f", "json"]).args(extra))["base_image"].clone()
+        run_json(
+            drydock(cache)
+                .args(["base", "detect", source, "-q", "-f", "json"])
+                .args(extra),
+        )["base_image"]
+            .clone()
     };
     let by_layers = detect(cache.path(), &oci("app-plain"), &[]);
     assert_eq!(by_layers["evidence"], "layers");
@@ -138,20 +165,36 @@ fn detect_index_and_advise_against_a_real_registry() {
     assert_eq!(by_annotation["evidence"], "annotation");
     let annotated = facts["APP_BASE_ANNOTATION"].clone();
     let (name, tag) = annotated.rsplit_once(':').unwrap();
-    assert_eq!((by_annotation["name"].as_str().unwrap(), by_annotation["tag"].as_str().unwrap()), (name, tag));
+    assert_eq!(
+        (
+            by_annotation["name"].as_str().unwrap(),
+            by_annotation["tag"].as_str().unwrap()
+        ),
+        (name, tag)
+    );
     assert_eq!(by_annotation["layers"], base_layers);
     assert!(
-        by_annotation["notes"][0].as_str().unwrap().contains(&format!("the layers match {repo}:12")),
+        by_annotation["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("the layers match {repo}:12")),
         "{by_annotation}"
     );
 
     // By Dockerfile: no index, no annotations, the Dockerfile's FROM.
     let empty = tempfile::tempdir().unwrap();
     let dockerfile = workspace_root().join("examples/base/app.Dockerfile");
-    let by_dockerfile = detect(empty.path(), &oci("app-plain"), &["--dockerfile", dockerfile.to_str().unwrap()]);
+    let by_dockerfile = detect(
+        empty.path(),
+        &oci("app-plain"),
+        &["--dockerfile", dockerfile.to_str().unwrap()],
+    );
     assert_eq!(by_dockerfile["evidence"], "dockerfile");
     assert_eq!(by_dockerfile["confidence"], "medium");
-    assert_eq!((by_dockerfile["name"].as_str(), by_dockerfile["tag"].as_str()), (Some("localhost/base"), Some("12")));
+    assert_eq!(
+        (by_dockerfile["name"].as_str(), by_dockerfile["tag"].as_str()),
+        (Some("localhost/base"), Some("12"))
+    );
     assert_eq!(by_dockerfile["layers"], base_layers);
     // The scan and SBOM JSON carry it too, with the base's layers marked.
     let sbom = run_json(drydock(cache.path()).args(["sbom", &oci("app-plain"), "-q", "-f", "json"]));
@@ -162,7 +205,12 @@ fn detect_index_and_advise_against_a_real_registry() {
         .iter()
         .map(|l| l["base_image"].as_bool().unwrap())
         .collect();
-    assert_eq!(marks, (0..layer_sizes(&app).len()).map(|i| i < base_layers).collect::<Vec<_>>());
+    assert_eq!(
+        marks,
+        (0..layer_sizes(&app).len())
+            .map(|i| i < base_layers)
+            .collect::<Vec<_>>()
+    );
     let sarif = run_json(drydock(cache.path()).args([
         "scan",
         &oci("app-plain"),
@@ -172,13 +220,23 @@ fn detect_index_and_advise_against_a_real_registry() {
         "--advisories",
         workspace_root().join("examples/advisories").to_str().unwrap(),
     ]));
-    assert_eq!(sarif["runs"][0]["properties"]["drydock"]["baseImage"]["digest"], v1_digest.as_str());
+    assert_eq!(
+        sarif["runs"][0]["properties"]["drydock"]["baseImage"]["digest"],
+        v1_digest.as_str()
+    );
 
     // Advisories that make the candidates differ: the package the first digest has from the
     // release (fixed in the security suite), dpkg in every Debian 12 image, curl in "full".
     let advisories = tempfile::tempdir().unwrap();
     let a = advisories.path();
-    advisory(a, "TEST-REFRESH", "Debian:12", &facts["BASE_SOURCE"], Some(&facts["BASE_SOURCE_SECURITY_VERSION"]), "MEDIUM");
+    advisory(
+        a,
+        "TEST-REFRESH",
+        "Debian:12",
+        &facts["BASE_SOURCE"],
+        Some(&facts["BASE_SOURCE_SECURITY_VERSION"]),
+        "MEDIUM",
+    );
     advisory(a, "TEST-DEBIAN12", "Debian:12", "dpkg", None, "HIGH");
     advisory(a, "TEST-CURL", "Debian:12", "curl", None, "CRITICAL");
     let advice = run_json(drydock(cache.path()).args([
@@ -231,12 +289,19 @@ fn detect_index_and_advise_against_a_real_registry() {
         candidates[0]["delta"]["size"].as_i64().unwrap(),
         sizes[0] as i64 - current_size as i64
     );
-    let mut trixie_tags: Vec<&str> = candidates[0]["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let mut trixie_tags: Vec<&str> = candidates[0]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
     trixie_tags.sort();
     assert_eq!(trixie_tags, vec!["13", "trixie"]);
     assert_eq!(advice["recommendation"], format!("{repo}:13"));
     assert!(
-        advice["headline"].as_str().unwrap().starts_with(&format!("switching to {repo}:13 removes 2 of 2 vulnerabilities (100 %), 0 critical")),
+        advice["headline"].as_str().unwrap().starts_with(&format!(
+            "switching to {repo}:13 removes 2 of 2 vulnerabilities (100 %), 0 critical"
+        )),
         "{}",
         advice["headline"]
     );
@@ -253,5 +318,8 @@ fn detect_index_and_advise_against_a_real_registry() {
         "--insecure",
     ]));
     assert!(table.contains("error:"), "{table}");
-    assert!(table.contains(&format!("switching to {repo}:13 removes 2 of 2")), "{table}");
+    assert!(
+        table.contains(&format!("switching to {repo}:13 removes 2 of 2")),
+        "{table}"
+    );
 }

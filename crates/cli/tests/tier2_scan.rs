@@ -83,7 +83,8 @@ fn apk_installed(archive: &std::path::Path) -> Vec<(String, String, String)> {
         }
         panic!("member not found in {}", archive.display());
     };
-    let manifest: serde_json::Value = serde_json::from_slice(&read_member(&|p| p == "manifest.json")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read_member(&|p| p == "manifest.json")).unwrap();
     let layer = manifest[0]["Layers"][0].as_str().unwrap().to_string();
     let layer_tar = read_member(&|p| p == layer);
     let mut inner = tar::Archive::new(&layer_tar[..]);
@@ -127,11 +128,25 @@ fn alpine_310_image_against_its_secdb() {
     let mut listed = 0;
     for p in main["packages"].as_array().unwrap() {
         let origin = p["pkg"]["name"].as_str().unwrap();
-        let Some((_, version, _)) = installed.iter().find(|(_, _, o)| o == origin) else { continue };
-        let newest = p["pkg"]["secfixes"].as_object().unwrap().keys().map(|k| split(k)).max().unwrap();
+        let Some((_, version, _)) = installed.iter().find(|(_, _, o)| o == origin) else {
+            continue;
+        };
+        let newest = p["pkg"]["secfixes"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| split(k))
+            .max()
+            .unwrap();
         let have = split(version);
-        assert_eq!(have.0, newest.0, "{origin}: same upstream version as its newest fix");
-        assert!(have.1 >= newest.1, "{origin} {version} is below its fix {newest:?}");
+        assert_eq!(
+            have.0, newest.0,
+            "{origin}: same upstream version as its newest fix"
+        );
+        assert!(
+            have.1 >= newest.1,
+            "{origin} {version} is below its fix {newest:?}"
+        );
         listed += 1;
     }
     assert_eq!(listed, 3, "busybox, musl and openssl");
@@ -150,12 +165,25 @@ fn alpine_310_image_against_its_secdb() {
         "apkurl: '{{{{urlprefix}}}}/{{{{distroversion}}}}/{{{{reponame}}}}/{{{{arch}}}}/{{{{pkg.name}}}}-{{{{pkg.ver}}}}.apk'\narchs:\n- x86_64\nreponame: main\nurlprefix: http://dl-cdn.alpinelinux.org/alpine\ndistroversion: v3.10\npackages:\n- pkg:\n    name: busybox\n    secfixes:\n      {fixed}:\n      - CVE-2021-42374\n"
     );
     std::fs::write(dir.path().join("main.yaml"), yaml).unwrap();
-    let doc = scan_json(&["scan", &image, "--advisories", &dir.path().display().to_string(), "-f", "json", "-q"]);
+    let doc = scan_json(&[
+        "scan",
+        &image,
+        "--advisories",
+        &dir.path().display().to_string(),
+        "-f",
+        "json",
+        "-q",
+    ]);
     let got: BTreeSet<(String, String)> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["package"]["name"].as_str().unwrap().to_string(), f["fixed_version"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["package"]["name"].as_str().unwrap().to_string(),
+                f["fixed_version"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let want: BTreeSet<(String, String)> = installed
         .iter()
@@ -165,7 +193,6 @@ fn alpine_310_image_against_its_secdb() {
     assert_eq!(want.len(), 2, "busybox and ssl_client");
     assert_eq!(got, want);
 }
-
 
 /// deb-extras' esbuild (a Go binary) against Go's vulndb: its standard library (go1.20.12) and
 /// modules are matched; nothing else in the image is a Go package.

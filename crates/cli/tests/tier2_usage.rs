@@ -68,18 +68,29 @@ fn traced_files(raw: &str, root: &Path) -> BTreeSet<PathBuf> {
             inside = true;
             continue;
         }
-        let Some((left, result)) = line.rsplit_once(" = ") else { continue };
+        let Some((left, result)) = line.rsplit_once(" = ") else {
+            continue;
+        };
         if !inside || result.trim_start().starts_with('-') {
             continue;
         }
         // Opened or run: a file only stat'ed is not used.
-        if !["open(", "openat(", "openat2(", "creat(", "execve(", "execveat("].iter().any(|c| left.contains(c)) {
+        if !["open(", "openat(", "openat2(", "creat(", "execve(", "execveat("]
+            .iter()
+            .any(|c| left.contains(c))
+        {
             continue;
         }
         let Some(start) = left.find('"') else { continue };
-        let Some(len) = left[start + 1..].find('"') else { continue };
+        let Some(len) = left[start + 1..].find('"') else {
+            continue;
+        };
         let path = &left[start + 1..start + 1 + len];
-        if path.starts_with('/') && !path.starts_with("/proc") && !path.starts_with("/dev") && !path.starts_with("/sys") {
+        if path.starts_with('/')
+            && !path.starts_with("/proc")
+            && !path.starts_with("/dev")
+            && !path.starts_with("/sys")
+        {
             let p = real(root, path);
             if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
                 out.insert(p);
@@ -103,7 +114,12 @@ fn dpkg(root: &Path) -> Dpkg {
         files: BTreeMap::new(),
     };
     for stanza in status.split("\n\n") {
-        let field = |k: &str| stanza.lines().find_map(|l| l.strip_prefix(&format!("{k}: ")[..])).map(str::to_string);
+        let field = |k: &str| {
+            stanza
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}: ")[..]))
+                .map(str::to_string)
+        };
         let Some(name) = field("Package") else { continue };
         if !field("Status").is_some_and(|s| s.ends_with(" installed")) {
             continue;
@@ -162,7 +178,13 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
     let image = format!("oci:{}/oci/deb-extras", images.display());
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (python, python_raw) = trace(cache.path(), &image, dir.path(), "python", &["python3", "-c", "import requests"]);
+    let (python, python_raw) = trace(
+        cache.path(),
+        &image,
+        dir.path(),
+        "python",
+        &["python3", "-c", "import requests"],
+    );
     let (curl, curl_raw) = trace(cache.path(), &image, dir.path(), "curl", &["curl", "--version"]);
     let d = dpkg(&root);
 
@@ -214,13 +236,20 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
         };
         assert_eq!(state("used"), used, "used Debian packages");
         assert_eq!(state("required"), required, "required Debian packages");
-        let unused: BTreeSet<String> =
-            d.depends.keys().filter(|n| !used.contains(*n) && !required.contains(*n)).cloned().collect();
+        let unused: BTreeSet<String> = d
+            .depends
+            .keys()
+            .filter(|n| !used.contains(*n) && !required.contains(*n))
+            .cloned()
+            .collect();
         assert_eq!(state("unused"), unused);
         let purge = doc["removal"][0].as_str().unwrap();
         assert_eq!(
             purge,
-            format!("apt-get purge -y --auto-remove {}", unused.iter().cloned().collect::<Vec<_>>().join(" "))
+            format!(
+                "apt-get purge -y --auto-remove {}",
+                unused.iter().cloned().collect::<Vec<_>>().join(" ")
+            )
         );
         // The Python packages requests imports are used; the Python interpreter ran.
         let pypi_used: BTreeSet<&str> = doc["packages"]
@@ -231,14 +260,25 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
             .map(|p| p["name"].as_str().unwrap())
             .collect();
         for p in ["requests", "urllib3", "idna", "chardet", "certifi"] {
-            assert!(pypi_used.contains(p), "{p} is imported by requests: {pypi_used:?}");
+            assert!(
+                pypi_used.contains(p),
+                "{p} is imported by requests: {pypi_used:?}"
+            );
         }
         assert!(used.contains("libpython3.11-stdlib"));
-        assert_eq!(used.contains("libcurl4"), traces.len() == 2, "curl ran only in the second trace");
+        assert_eq!(
+            used.contains("libcurl4"),
+            traces.len() == 2,
+            "curl ran only in the second trace"
+        );
     }
     // The same strace output imported gives the same record as the traced run wrote.
     let raw_file = dir.path().join("python.strace");
-    let out = drydock(cache.path()).args(["usage", "import", "--format", "strace"]).arg(&raw_file).output().unwrap();
+    let out = drydock(cache.path())
+        .args(["usage", "import", "--format", "strace"])
+        .arg(&raw_file)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let imported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let traced: serde_json::Value = serde_json::from_slice(&std::fs::read(&python).unwrap()).unwrap();
@@ -249,7 +289,10 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
         let pypa = data.join("vulndb/osv-pypi-pypa");
         let scan = |trace: &PathBuf, only_used: bool| -> serde_json::Value {
             let mut cmd = drydock(cache.path());
-            cmd.args(["scan", "-q", &image, "-f", "json", "--advisories"]).arg(&pypa).arg("--usage").arg(trace);
+            cmd.args(["scan", "-q", &image, "-f", "json", "--advisories"])
+                .arg(&pypa)
+                .arg("--usage")
+                .arg(trace);
             if only_used {
                 cmd.arg("--only-used");
             }
@@ -262,15 +305,31 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|f| (f["package"]["name"].as_str().unwrap().to_string(), f["usage"].as_str().unwrap().to_string()))
+                .map(|f| {
+                    (
+                        f["package"]["name"].as_str().unwrap().to_string(),
+                        f["usage"].as_str().unwrap().to_string(),
+                    )
+                })
                 .collect()
         };
         let with_python = scan(&python, false);
         assert!(!with_python["findings"].as_array().unwrap().is_empty());
-        assert!(marks(&with_python).iter().all(|(_, u)| u == "used"), "{:?}", marks(&with_python));
+        assert!(
+            marks(&with_python).iter().all(|(_, u)| u == "used"),
+            "{:?}",
+            marks(&with_python)
+        );
         let with_curl = scan(&curl, false);
-        assert!(marks(&with_curl).iter().all(|(_, u)| u == "unused"), "{:?}", marks(&with_curl));
-        assert_eq!(with_curl["findings"].as_array().unwrap().len(), with_python["findings"].as_array().unwrap().len());
+        assert!(
+            marks(&with_curl).iter().all(|(_, u)| u == "unused"),
+            "{:?}",
+            marks(&with_curl)
+        );
+        assert_eq!(
+            with_curl["findings"].as_array().unwrap().len(),
+            with_python["findings"].as_array().unwrap().len()
+        );
         assert!(scan(&curl, true)["findings"].as_array().unwrap().is_empty());
     }
     // fanotify (fatrace) sees the same run differently — canonical paths, no stat — and the
@@ -296,7 +355,12 @@ fn traced_commands_in_deb_extras_mark_exactly_the_packages_whose_files_they_touc
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|p| (p["name"].as_str().unwrap().to_string(), p["state"].as_str().unwrap().to_string()))
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap().to_string(),
+                        p["state"].as_str().unwrap().to_string(),
+                    )
+                })
                 .collect()
         };
         assert_eq!(states(report(&[&record])), states(report(&[&python])));

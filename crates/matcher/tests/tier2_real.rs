@@ -134,13 +134,20 @@ fn queries_agree_with_osv_dev_both_ways() {
             continue;
         }
         for f in std::fs::read_dir(&sub).unwrap() {
-            let record: serde_json::Value = serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+            let record: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
             for a in record["affected"].as_array().into_iter().flatten() {
-                let (Some(eco), Some(name)) = (a["package"]["ecosystem"].as_str(), a["package"]["name"].as_str()) else {
+                let (Some(eco), Some(name)) =
+                    (a["package"]["ecosystem"].as_str(), a["package"]["name"].as_str())
+                else {
                     continue;
                 };
                 // A registry-qualified ecosystem (`Packagist:https://…`) is queried as its base.
-                let eco = if eco.starts_with("Packagist:") { "Packagist" } else { eco };
+                let eco = if eco.starts_with("Packagist:") {
+                    "Packagist"
+                } else {
+                    eco
+                };
                 local
                     .entry((eco.to_string(), name.to_string()))
                     .or_default()
@@ -198,11 +205,19 @@ fn queries_agree_with_osv_dev_both_ways() {
         let got: BTreeSet<String> = report
             .findings
             .iter()
-            .flat_map(|f| f.advisories.iter().cloned().chain(std::iter::once(f.id.clone())).chain(f.aliases.clone()))
+            .flat_map(|f| {
+                f.advisories
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(f.id.clone()))
+                    .chain(f.aliases.clone())
+            })
             .filter(|id| candidates.contains(id))
             .collect();
         if got != want {
-            wrong.push(format!("{eco} {name} {version}: osv.dev {want:?}, drydock {got:?}"));
+            wrong.push(format!(
+                "{eco} {name} {version}: osv.dev {want:?}, drydock {got:?}"
+            ));
         }
         checked += 1;
         if want.is_empty() {
@@ -211,8 +226,16 @@ fn queries_agree_with_osv_dev_both_ways() {
             positive += 1;
         }
     }
-    assert!(wrong.is_empty(), "{} of {checked} queries differ:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} queries differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     // Both directions are exercised: queries osv.dev answered with a local advisory, and
     // queries on a locally advised package that osv.dev found unaffected.
-    assert!(positive >= 10 && negative >= 3, "{positive} affected and {negative} unaffected queries checked");
+    assert!(
+        positive >= 10 && negative >= 3,
+        "{positive} affected and {negative} unaffected queries checked"
+    );
 }

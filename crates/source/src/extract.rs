@@ -90,7 +90,10 @@ impl Image {
     /// reading every layer once more and verifying each blob's digest.
     pub fn extract_to(&self, root: &Path) -> Result<Extracted> {
         let store = self.layer_store().ok_or_else(|| {
-            Error::Unsupported(format!("{}: a root filesystem is already on disk; run in it directly", self.name))
+            Error::Unsupported(format!(
+                "{}: a root filesystem is already on disk; run in it directly",
+                self.name
+            ))
         })?;
         let mut stats = Extracted::default();
         for layer in &self.layers {
@@ -100,8 +103,14 @@ impl Image {
                 digest: label.clone(),
                 detail,
             };
-            let mut raw = BufReader::with_capacity(256 << 10, HashingReader::new(crate::image::open_layer(store, layer)?));
-            let head = raw.fill_buf().map_err(|e| fail(format!("cannot read blob: {e}")))?.to_vec();
+            let mut raw = BufReader::with_capacity(
+                256 << 10,
+                HashingReader::new(crate::image::open_layer(store, layer)?),
+            );
+            let head = raw
+                .fill_buf()
+                .map_err(|e| fail(format!("cannot read blob: {e}")))?
+                .to_vec();
             let decoder = sniff(&head).decoder(&mut raw, &label)?;
             let mut archive = tar::Archive::new(decoder);
             let entries = archive.entries().map_err(|e| fail(e.to_string()))?;
@@ -130,7 +139,12 @@ impl Image {
     }
 }
 
-fn apply<R: Read>(root: &Path, path: &str, entry: &mut tar::Entry<R>, stats: &mut Extracted) -> io::Result<()> {
+fn apply<R: Read>(
+    root: &Path,
+    path: &str,
+    entry: &mut tar::Entry<R>,
+    stats: &mut Extracted,
+) -> io::Result<()> {
     let name = paths::file_name(path);
     if name == ".wh..wh..opq" {
         let dir = resolve_in_root(root, paths::parent(path));
@@ -173,7 +187,10 @@ fn apply<R: Read>(root: &Path, path: &str, entry: &mut tar::Entry<R>, stats: &mu
             symlink(link, &target)?;
         }
         tar::EntryType::Link => {
-            let link = entry.link_name()?.map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
+            let link = entry
+                .link_name()?
+                .map(|l| l.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let link = paths::entry_name(&link, path).map_err(io::Error::other)?;
             let source = resolve_in_root(root, &link);
             remove(&target);
@@ -199,8 +216,17 @@ mod tests {
         symlink("usr/lib", root.path().join("lib")).unwrap();
         symlink("/etc", root.path().join("usr/escape")).unwrap();
         symlink("../../../../..", root.path().join("usr/up")).unwrap();
-        assert_eq!(resolve_parent(root.path(), "lib/x.so"), root.path().join("usr/lib/x.so"));
-        assert_eq!(resolve_parent(root.path(), "usr/escape/passwd"), root.path().join("etc/passwd"));
-        assert_eq!(resolve_parent(root.path(), "usr/up/tmp/x"), root.path().join("tmp/x"));
+        assert_eq!(
+            resolve_parent(root.path(), "lib/x.so"),
+            root.path().join("usr/lib/x.so")
+        );
+        assert_eq!(
+            resolve_parent(root.path(), "usr/escape/passwd"),
+            root.path().join("etc/passwd")
+        );
+        assert_eq!(
+            resolve_parent(root.path(), "usr/up/tmp/x"),
+            root.path().join("tmp/x")
+        );
     }
 }

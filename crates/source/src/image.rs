@@ -354,7 +354,10 @@ impl Image {
 /// A layer's blob, never read past the size its descriptor declares: a blob longer than declared
 /// is not read to its end (a 5 GB blob claiming a few MB), and the difference is an error, as
 /// containers/image makes it.
-pub(crate) fn open_layer<'a>(store: &'a dyn Store, layer: &LayerInfo) -> Result<crate::store::BlobReader<'a>> {
+pub(crate) fn open_layer<'a>(
+    store: &'a dyn Store,
+    layer: &LayerInfo,
+) -> Result<crate::store::BlobReader<'a>> {
     let inner = match layer.size {
         Some(size) => store.open_sized(&layer.blob, size)?,
         None => store.open(&layer.blob)?,
@@ -611,7 +614,12 @@ fn open_oci(
         layers,
         history: Vec::new(),
         provenance: None,
-        annotations: manifest.annotations().clone().unwrap_or_default().into_iter().collect(),
+        annotations: manifest
+            .annotations()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
         created: None,
         warnings: Vec::new(),
         backing: Backing::Store(store),
@@ -1180,7 +1188,12 @@ fn open_registry(
         layers,
         history: Vec::new(),
         provenance: None,
-        annotations: manifest.annotations().clone().unwrap_or_default().into_iter().collect(),
+        annotations: manifest
+            .annotations()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
         created: None,
         warnings: Vec::new(),
         backing: Backing::Store(Box::new(registry)),

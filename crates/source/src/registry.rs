@@ -723,7 +723,10 @@ mod tests {
             next_link(r#"</v2/library/debian/tags/list?last=12&n=1000>; rel="next""#).as_deref(),
             Some("/v2/library/debian/tags/list?last=12&n=1000")
         );
-        assert_eq!(next_link(r#"<https://elsewhere.example/v2/x/tags/list>; rel="next""#), None);
+        assert_eq!(
+            next_link(r#"<https://elsewhere.example/v2/x/tags/list>; rel="next""#),
+            None
+        );
         assert_eq!(next_link(r#"</v2/x/tags/list?last=a>; rel="prev""#), None);
         assert_eq!(next_link("garbage"), None);
     }

@@ -36,7 +36,11 @@ impl LocalRegistry {
     /// Starts a registry; `config_extra(config_dir)` returns YAML appended to the config (an
     /// `auth:` section, with any files it needs written into `config_dir`).
     pub fn start(config_extra: impl FnOnce(&std::path::Path) -> String) -> LocalRegistry {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let storage = tempfile::tempdir().unwrap();
         let config = tempfile::tempdir().unwrap();
         let mut yaml = format!(
@@ -55,7 +59,10 @@ impl LocalRegistry {
             .unwrap();
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "registry did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "registry did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         LocalRegistry {
@@ -82,7 +89,11 @@ impl LocalRegistry {
             .arg(format!("docker://{}/{to}", self.host()))
             .output()
             .unwrap();
-        assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "skopeo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Where the registry keeps a blob on disk.

@@ -89,7 +89,13 @@ impl Access {
                 .iter()
                 .filter_map(|p| p.strip_prefix(prefix))
                 .filter(|p| p.is_empty() || p.starts_with('/'))
-                .map(|p| if p.is_empty() { "/".to_string() } else { p.to_string() })
+                .map(|p| {
+                    if p.is_empty() {
+                        "/".to_string()
+                    } else {
+                        p.to_string()
+                    }
+                })
                 .collect();
         };
         strip(&mut self.paths);
@@ -158,9 +164,13 @@ pub fn read(format: Format, text: &str) -> Result<Access, String> {
         Format::Falco => falco(text),
         Format::Paths => paths(text),
         Format::Drydock => {
-            let a: Access = serde_json::from_str(text).map_err(|e| format!("not a drydock usage record: {e}"))?;
+            let a: Access =
+                serde_json::from_str(text).map_err(|e| format!("not a drydock usage record: {e}"))?;
             if a.schema_version != SCHEMA {
-                return Err(format!("usage record schema {} (this drydock reads {SCHEMA})", a.schema_version));
+                return Err(format!(
+                    "usage record schema {} (this drydock reads {SCHEMA})",
+                    a.schema_version
+                ));
             }
             return Ok(a);
         }
@@ -201,8 +211,17 @@ fn quoted(args: &str) -> Vec<String> {
 /// forms) names: a file only looked at (`stat`, `access`) is not used. Writes count: a package
 /// file written is in use.
 const PATH_CALLS: &[&str] = &[
-    "open", "openat", "openat2", "creat", "open64", "execve", "execveat", "uselib", "truncate",
-    "readlink", "readlinkat",
+    "open",
+    "openat",
+    "openat2",
+    "creat",
+    "open64",
+    "execve",
+    "execveat",
+    "uselib",
+    "truncate",
+    "readlink",
+    "readlinkat",
 ];
 
 /// strace: `PID [TIME] call(args) = result`, `[pid PID] …`, `<... call resumed>`, `+++ exited`.
@@ -236,7 +255,10 @@ fn strace(text: &str) -> Access {
         };
         // An optional time stamp: `10:20:30.123456` or `1700000000.123456`.
         let (time, rest) = match rest.split_once(' ') {
-            Some((t, r)) if t.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') && t.contains(['.', ':']) => {
+            Some((t, r))
+                if t.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+                    && t.contains(['.', ':']) =>
+            {
                 (Some(t), r.trim())
             }
             _ => (None, rest),
@@ -332,7 +354,8 @@ fn strace(text: &str) -> Access {
                     a.add_path(&path);
                 }
                 // readlink("/proc/self/exe", "/usr/bin/python3.11", …): the target is the program.
-                if call.starts_with("readlink") && first.ends_with("/exe")
+                if call.starts_with("readlink")
+                    && first.ends_with("/exe")
                     && let Some(target) = strings.get(1)
                 {
                     a.add_path(target);
@@ -372,7 +395,10 @@ fn fatrace(text: &str) -> Access {
             a.bad_lines += 1;
             continue;
         };
-        let time = who.split_once(' ').map(|(t, _)| t).filter(|t| t.contains([':', '.']));
+        let time = who
+            .split_once(' ')
+            .map(|(t, _)| t)
+            .filter(|t| t.contains([':', '.']));
         if let Some(t) = time {
             a.saw_time(t);
         }
@@ -393,7 +419,10 @@ fn fatrace(text: &str) -> Access {
 }
 
 /// One JSON event per line: `event` reads each, and says whether it knew it.
-fn json_lines(text: &str, mut event: impl FnMut(&mut Access, &mut BTreeSet<u64>, &serde_json::Value) -> bool) -> Access {
+fn json_lines(
+    text: &str,
+    mut event: impl FnMut(&mut Access, &mut BTreeSet<u64>, &serde_json::Value) -> bool,
+) -> Access {
     let mut a = Access::default();
     let mut pids = BTreeSet::new();
     for raw in text.lines() {

@@ -77,7 +77,9 @@ pub struct Classification {
 
 /// Where a language package lives when it has no file list: a folder it owns, or one file.
 fn roots(p: &Package) -> Vec<String> {
-    let Some(location) = p.locations.first() else { return Vec::new() };
+    let Some(location) = p.locations.first() else {
+        return Vec::new();
+    };
     let outer = location.split('!').next().unwrap_or(location);
     let dir = outer.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     match p.ecosystem {
@@ -87,15 +89,26 @@ fn roots(p: &Package) -> Vec<String> {
             let meta = python_metadata_dir(outer);
             let site = meta.rsplit_once('/').map(|(s, _)| s).unwrap_or("");
             let module = p.name.to_lowercase().replace(['-', '.'], "_");
-            vec![format!("{meta}/"), format!("{site}/{module}/"), format!("{site}/{module}.py")]
+            vec![
+                format!("{meta}/"),
+                format!("{site}/{module}/"),
+                format!("{site}/{module}.py"),
+            ]
         }
         Ecosystem::Npm => vec![format!("{dir}/")],
         Ecosystem::Gem => {
             // `…/specifications/rake-13.0.6.gemspec` → `…/gems/rake-13.0.6/`.
             let base = dir.rsplit_once('/').map(|(b, _)| b).unwrap_or("");
-            vec![format!("{base}/gems/{}-{}/", p.name, p.version), outer.to_string()]
+            vec![
+                format!("{base}/gems/{}-{}/", p.name, p.version),
+                outer.to_string(),
+            ]
         }
-        _ => p.locations.iter().map(|l| l.split('!').next().unwrap_or(l).to_string()).collect(),
+        _ => p
+            .locations
+            .iter()
+            .map(|l| l.split('!').next().unwrap_or(l).to_string())
+            .collect(),
     }
 }
 
@@ -268,7 +281,11 @@ pub fn removal(packages: &[&Package]) -> Vec<String> {
 /// `RECORD` lines (`path,hash,size`, paths relative to the folder holding `.dist-info`) as
 /// absolute paths.
 pub fn record_files(dist_info: &str, record: &str) -> Vec<String> {
-    let site = dist_info.trim_end_matches('/').rsplit_once('/').map(|(s, _)| s).unwrap_or("");
+    let site = dist_info
+        .trim_end_matches('/')
+        .rsplit_once('/')
+        .map(|(s, _)| s)
+        .unwrap_or("");
     record
         .lines()
         .filter_map(|l| {

@@ -41,7 +41,11 @@ fn resolve(path: &str) -> String {
     } else {
         p.to_string()
     };
-    if p == "usr/bin/python3" { "usr/bin/python3.11".into() } else { p }
+    if p == "usr/bin/python3" {
+        "usr/bin/python3.11".into()
+    } else {
+        p
+    }
 }
 
 fn is_file(path: &str) -> bool {
@@ -50,31 +54,118 @@ fn is_file(path: &str) -> bool {
 
 #[test]
 fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
-    let mut essential = pkg("base-files", Ecosystem::Deb, &["/etc/os-release"], &[], &["libtinfo6"]);
+    let mut essential = pkg(
+        "base-files",
+        Ecosystem::Deb,
+        &["/etc/os-release"],
+        &[],
+        &["libtinfo6"],
+    );
     essential.essential = true;
-    let mut pip_of_debian = pkg("pip", Ecosystem::Pypi, &[], &["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info"], &[]);
+    let mut pip_of_debian = pkg(
+        "pip",
+        Ecosystem::Pypi,
+        &[],
+        &["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info"],
+        &[],
+    );
     pip_of_debian.owner = Some("deb:python3-pip".into());
     let packages = vec![
         // The loader names /lib/…, dpkg's list says /lib/… too, the file is in /usr/lib.
-        pkg("libc6", Ecosystem::Deb, &["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu"], &[], &["libgcc-s1"]),
-        pkg("libgcc-s1", Ecosystem::Deb, &["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"], &[], &["gcc-12-base"]),
-        pkg("gcc-12-base", Ecosystem::Deb, &["/usr/share/doc/gcc-12-base/copyright"], &[], &[]),
-        pkg("python3.11-minimal", Ecosystem::Deb, &["/usr/bin/python3.11"], &[], &["libc6"]),
+        pkg(
+            "libc6",
+            Ecosystem::Deb,
+            &["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu"],
+            &[],
+            &["libgcc-s1"],
+        ),
+        pkg(
+            "libgcc-s1",
+            Ecosystem::Deb,
+            &["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"],
+            &[],
+            &["gcc-12-base"],
+        ),
+        pkg(
+            "gcc-12-base",
+            Ecosystem::Deb,
+            &["/usr/share/doc/gcc-12-base/copyright"],
+            &[],
+            &[],
+        ),
+        pkg(
+            "python3.11-minimal",
+            Ecosystem::Deb,
+            &["/usr/bin/python3.11"],
+            &[],
+            &["libc6"],
+        ),
         pkg("curl", Ecosystem::Deb, &["/usr/bin/curl"], &[], &["libcurl4"]),
-        pkg("libcurl4", Ecosystem::Deb, &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"], &[], &["libc6"]),
-        pkg("libtinfo6", Ecosystem::Deb, &["/usr/lib/x86_64-linux-gnu/libtinfo.so.6"], &[], &[]),
+        pkg(
+            "libcurl4",
+            Ecosystem::Deb,
+            &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
+            &[],
+            &["libc6"],
+        ),
+        pkg(
+            "libtinfo6",
+            Ecosystem::Deb,
+            &["/usr/lib/x86_64-linux-gnu/libtinfo.so.6"],
+            &[],
+            &[],
+        ),
         essential,
-        pkg("python3-pip", Ecosystem::Deb, &["/usr/lib/python3/dist-packages/pip/__init__.py"], &[], &[]),
+        pkg(
+            "python3-pip",
+            Ecosystem::Deb,
+            &["/usr/lib/python3/dist-packages/pip/__init__.py"],
+            &[],
+            &[],
+        ),
         pip_of_debian,
-        pkg("requests", Ecosystem::Pypi, &[], &["/usr/local/lib/python3.11/dist-packages/requests-2.25.1.dist-info"], &[]),
-        pkg("PyYAML", Ecosystem::Pypi, &[], &["/usr/local/lib/python3.11/dist-packages/PyYAML-6.0.dist-info"], &[]),
-        pkg("express", Ecosystem::Npm, &[], &["/app/node_modules/express/package.json"], &[]),
-        pkg("debug", Ecosystem::Npm, &[], &["/app/node_modules/express/node_modules/debug/package.json"], &[]),
-        pkg("esbuild", Ecosystem::Golang, &[], &["/usr/local/bin/esbuild"], &[]),
+        pkg(
+            "requests",
+            Ecosystem::Pypi,
+            &[],
+            &["/usr/local/lib/python3.11/dist-packages/requests-2.25.1.dist-info"],
+            &[],
+        ),
+        pkg(
+            "PyYAML",
+            Ecosystem::Pypi,
+            &[],
+            &["/usr/local/lib/python3.11/dist-packages/PyYAML-6.0.dist-info"],
+            &[],
+        ),
+        pkg(
+            "express",
+            Ecosystem::Npm,
+            &[],
+            &["/app/node_modules/express/package.json"],
+            &[],
+        ),
+        pkg(
+            "debug",
+            Ecosystem::Npm,
+            &[],
+            &["/app/node_modules/express/node_modules/debug/package.json"],
+            &[],
+        ),
+        pkg(
+            "esbuild",
+            Ecosystem::Golang,
+            &[],
+            &["/usr/local/bin/esbuild"],
+            &[],
+        ),
     ];
     let mut extra = BTreeMap::new();
     // PyYAML's RECORD names the `yaml` package its name would not give.
-    extra.insert(11, vec!["/usr/local/lib/python3.11/dist-packages/yaml/__init__.py".to_string()]);
+    extra.insert(
+        11,
+        vec!["/usr/local/lib/python3.11/dist-packages/yaml/__init__.py".to_string()],
+    );
     let trace = "/bin/python3\n/lib/x86_64-linux-gnu/libc.so.6\n/usr/lib/x86_64-linux-gnu\n/usr/local/lib/python3.11/dist-packages/requests/__init__.py\n/usr/local/lib/python3.11/dist-packages/yaml/__init__.py\n/app/node_modules/express/node_modules/debug/src/index.js\n/app/main.js\n";
     let access = read(Format::Paths, trace).unwrap();
     let c = classify(
@@ -87,7 +178,11 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
         &access,
     );
     let by_state = |s: State| -> BTreeSet<&str> {
-        c.packages.iter().filter(|u| u.state == s).map(|u| packages[u.index].name.as_str()).collect()
+        c.packages
+            .iter()
+            .filter(|u| u.state == s)
+            .map(|u| packages[u.index].name.as_str())
+            .collect()
     };
     assert_eq!(
         by_state(State::Used),
@@ -101,7 +196,14 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
         by_state(State::Unused),
         BTreeSet::from(["curl", "libcurl4", "python3-pip", "pip", "express", "esbuild"])
     );
-    let why = |name: &str| c.packages.iter().find(|u| packages[u.index].name == name).unwrap().required_by.clone();
+    let why = |name: &str| {
+        c.packages
+            .iter()
+            .find(|u| packages[u.index].name == name)
+            .unwrap()
+            .required_by
+            .clone()
+    };
     assert_eq!(why("libgcc-s1").as_deref(), Some("libc6"));
     assert_eq!(why("base-files").as_deref(), Some("essential"));
     assert_eq!(why("libtinfo6").as_deref(), Some("base-files"));
@@ -109,7 +211,12 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
     assert_eq!(c.unowned_files, 1);
     assert_eq!(c.packages[0].files_accessed, 1);
 
-    let unused: Vec<&Package> = c.packages.iter().filter(|u| u.state == State::Unused).map(|u| &packages[u.index]).collect();
+    let unused: Vec<&Package> = c
+        .packages
+        .iter()
+        .filter(|u| u.state == State::Unused)
+        .map(|u| &packages[u.index])
+        .collect();
     assert_eq!(
         removal(&unused),
         vec![
@@ -121,9 +228,18 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
 
 #[test]
 fn a_used_os_package_keeps_the_language_package_it_installed() {
-    let mut pip = pkg("pip", Ecosystem::Pypi, &[], &["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info"], &[]);
+    let mut pip = pkg(
+        "pip",
+        Ecosystem::Pypi,
+        &[],
+        &["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info"],
+        &[],
+    );
     pip.owner = Some("deb:python3-pip".into());
-    let packages = vec![pkg("python3-pip", Ecosystem::Deb, &["/usr/bin/pip3"], &[], &[]), pip];
+    let packages = vec![
+        pkg("python3-pip", Ecosystem::Deb, &["/usr/bin/pip3"], &[], &[]),
+        pip,
+    ];
     let access = read(Format::Paths, "/usr/bin/pip3\n").unwrap();
     let c = classify(
         &ImageFiles {
@@ -143,9 +259,27 @@ fn removal_commands_per_package_manager() {
     let packages = [
         pkg("zlib", Ecosystem::Apk, &["/lib/libz.so.1"], &[], &[]),
         pkg("curl", Ecosystem::Apk, &["/usr/bin/curl"], &[], &[]),
-        pkg("openssl-libs", Ecosystem::Rpm, &["/usr/lib64/libssl.so.3"], &[], &[]),
-        pkg("urllib3", Ecosystem::Pypi, &[], &["/usr/lib/python3.12/site-packages/urllib3-2.0.0.dist-info"], &[]),
-        pkg("lodash", Ecosystem::Npm, &[], &["/app/node_modules/lodash/package.json"], &[]),
+        pkg(
+            "openssl-libs",
+            Ecosystem::Rpm,
+            &["/usr/lib64/libssl.so.3"],
+            &[],
+            &[],
+        ),
+        pkg(
+            "urllib3",
+            Ecosystem::Pypi,
+            &[],
+            &["/usr/lib/python3.12/site-packages/urllib3-2.0.0.dist-info"],
+            &[],
+        ),
+        pkg(
+            "lodash",
+            Ecosystem::Npm,
+            &[],
+            &["/app/node_modules/lodash/package.json"],
+            &[],
+        ),
         pkg("jackson-core", Ecosystem::Maven, &[], &["/app/app.jar"], &[]),
     ];
     let refs: Vec<&Package> = packages.iter().collect();

@@ -45,7 +45,10 @@ garbage that is not strace
     let executed: Vec<&str> = a.executed.iter().map(String::as_str).collect();
     assert_eq!(executed, ["/bin/uname", "/usr/bin/python3"]);
     assert_eq!((a.processes, a.bad_lines), (2, 1));
-    assert_eq!((a.first.as_deref(), a.last.as_deref()), (Some("10:20:30.000001"), Some("10:20:30.001700")));
+    assert_eq!(
+        (a.first.as_deref(), a.last.as_deref()),
+        (Some("10:20:30.000001"), Some("10:20:30.001700"))
+    );
 }
 
 #[test]
@@ -70,7 +73,11 @@ fn fatrace_lines_with_and_without_times() {
     assert_eq!(a.paths.len(), 3);
     assert_eq!((a.processes, a.bad_lines, a.lines), (3, 1, 4));
     // fatrace sees the host's view: a traced root is stripped off.
-    let rooted = read(Format::Fatrace, "python3(5): RO /tmp/r/usr/bin/python3.11\ncat(6): O /etc/hosts\n").unwrap();
+    let rooted = read(
+        Format::Fatrace,
+        "python3(5): RO /tmp/r/usr/bin/python3.11\ncat(6): O /etc/hosts\n",
+    )
+    .unwrap();
     let mut r = rooted.clone();
     r.strip_prefix("/tmp/r");
     assert_eq!(r.paths.iter().collect::<Vec<_>>(), ["/usr/bin/python3.11"]);
@@ -101,14 +108,24 @@ fn falco_json_alerts() {
 {"output":"no fields"}
 "#;
     let a = read(Format::Falco, trace).unwrap();
-    assert_eq!(a.paths.iter().collect::<Vec<_>>(), ["/etc/shadow", "/usr/bin/cat"]);
+    assert_eq!(
+        a.paths.iter().collect::<Vec<_>>(),
+        ["/etc/shadow", "/usr/bin/cat"]
+    );
     assert_eq!((a.processes, a.bad_lines), (1, 1));
 }
 
 #[test]
 fn path_lists_and_drydock_records_round_trip() {
-    let a = read(Format::Paths, "# accessed\n/usr/bin/env\n\nrelative/path\n/usr/lib/../lib/x.so\n").unwrap();
-    assert_eq!(a.paths.iter().collect::<Vec<_>>(), ["/usr/bin/env", "/usr/lib/x.so"]);
+    let a = read(
+        Format::Paths,
+        "# accessed\n/usr/bin/env\n\nrelative/path\n/usr/lib/../lib/x.so\n",
+    )
+    .unwrap();
+    assert_eq!(
+        a.paths.iter().collect::<Vec<_>>(),
+        ["/usr/bin/env", "/usr/lib/x.so"]
+    );
     assert_eq!(a.bad_lines, 1);
     let json = serde_json::to_string(&a).unwrap();
     assert_eq!(read(Format::Drydock, &json).unwrap(), a);

@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn the_comparison_operators_agree_with_cmp() {
-        let (a, b) = (DpkgVersion::parse("1:1.0-1").unwrap(), DpkgVersion::parse("1:1.0-2").unwrap());
+        let (a, b) = (
+            DpkgVersion::parse("1:1.0-1").unwrap(),
+            DpkgVersion::parse("1:1.0-2").unwrap(),
+        );
         assert!(a < b && b > a && a <= a.clone());
         assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
     }

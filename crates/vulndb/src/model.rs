@@ -163,9 +163,18 @@ mod tests {
 
     #[test]
     fn qualified_ecosystems_alias_their_base() {
-        assert_eq!(ecosystem_aliases("Packagist:https://packages.drupal.org/8"), vec!["Packagist"]);
-        assert_eq!(ecosystem_aliases("Red Hat:enterprise_linux:9::appstream"), vec!["Red Hat:9"]);
-        assert_eq!(ecosystem_aliases("Red Hat:rhel_eus:8.6::baseos"), vec!["Red Hat:8"]);
+        assert_eq!(
+            ecosystem_aliases("Packagist:https://packages.drupal.org/8"),
+            vec!["Packagist"]
+        );
+        assert_eq!(
+            ecosystem_aliases("Red Hat:enterprise_linux:9::appstream"),
+            vec!["Red Hat:9"]
+        );
+        assert_eq!(
+            ecosystem_aliases("Red Hat:rhel_eus:8.6::baseos"),
+            vec!["Red Hat:8"]
+        );
         assert!(ecosystem_aliases("Packagist").is_empty());
         assert!(ecosystem_aliases("Debian:12").is_empty());
     }

@@ -23,8 +23,17 @@ fn each_vector_scores_as_the_calculator_does() {
     let store = Store::in_memory().unwrap();
     import_path(&store, dir.path()).unwrap();
     for (i, (_, vector, score, level)) in SCORED.iter().enumerate() {
-        let s = store.get(&format!("TEST-CVSS-{i}")).unwrap().unwrap().severity.unwrap();
-        assert_eq!((s.score, s.level, s.source.as_str()), (Some(*score), *level, "cvss"), "{vector}");
+        let s = store
+            .get(&format!("TEST-CVSS-{i}"))
+            .unwrap()
+            .unwrap()
+            .severity
+            .unwrap();
+        assert_eq!(
+            (s.score, s.level, s.source.as_str()),
+            (Some(*score), *level, "cvss"),
+            "{vector}"
+        );
         assert_eq!(s.vector.as_deref(), Some(*vector));
     }
 }

@@ -115,11 +115,17 @@ fn real_records_score_as_the_cvss_calculator_does() {
                 .filter(|s| s["type"] == "CVSS_V3")
                 .filter_map(|s| s["score"].as_str())
                 .collect();
-            let worded = ["severity", "cvss_severity"].iter().any(|k| !record["database_specific"][k].is_null());
+            let worded = ["severity", "cvss_severity"]
+                .iter()
+                .any(|k| !record["database_specific"][k].is_null());
             let [vector] = vectors.as_slice() else { continue };
-            let (Some((score, level)), false) = (table.get(vector), worded) else { continue };
+            let (Some((score, level)), false) = (table.get(vector), worded) else {
+                continue;
+            };
             let id = record["id"].as_str().unwrap();
-            let Some(stored) = store.get(id).unwrap() else { continue };
+            let Some(stored) = store.get(id).unwrap() else {
+                continue;
+            };
             let s = stored.severity.unwrap_or_else(|| panic!("{id}: no severity"));
             assert_eq!((s.score, s.level), (Some(*score), *level), "{id} {vector}");
             checked += 1;

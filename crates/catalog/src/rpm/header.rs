@@ -202,6 +202,9 @@ pub fn parse(blob: &[u8]) -> Result<RpmHeader, String> {
             .into_iter()
             .filter(|r| !r.contains(['(', '/']) && !r.is_empty())
             .collect(),
-        size: b.int32s(TAG_SIZE)?.and_then(|v| v.first().copied()).map(u64::from),
+        size: b
+            .int32s(TAG_SIZE)?
+            .and_then(|v| v.first().copied())
+            .map(u64::from),
     })
 }
