@@ -109,9 +109,10 @@ pub fn detect(image: &ImageEvidence, index: Option<&BaseIndex>) -> Option<BaseIm
         });
         base.layers = known
             .filter(|k| {
-                chain
-                    .as_ref()
-                    .is_some_and(|c| c.get(k.layers().wrapping_sub(1)) == k.snapshot.chain_ids.last())
+                k.layers() > 0
+                    && chain
+                        .as_ref()
+                        .is_some_and(|c| c.get(k.layers() - 1) == k.snapshot.chain_ids.last())
             })
             .map(|k| {
                 if base.tags.is_empty() {
@@ -147,9 +148,21 @@ pub fn detect(image: &ImageEvidence, index: Option<&BaseIndex>) -> Option<BaseIm
     Some(base)
 }
 
-fn short(digest: &str) -> String {
+/// `sha256:` and the first 12 hex digits, for people.
+pub fn short(digest: &str) -> String {
     let hex = digest.trim_start_matches("sha256:");
-    format!("sha256:{}", &hex[..hex.len().min(12)])
+    format!("sha256:{}", hex.chars().take(12).collect::<String>())
+}
+
+/// A digest as an image, a label or an attestation gives it, kept only when it is one:
+/// `sha256:` and 64 lower-case hex digits. Anything else names nothing that can be pulled.
+fn valid_digest(d: &str) -> Option<String> {
+    let hex = d.strip_prefix("sha256:")?;
+    (hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| d.to_string())
 }
 
 fn same_repository(a: &str, b: &str) -> bool {
@@ -182,7 +195,7 @@ impl Named {
         Some(Named {
             name,
             tag: r.tag,
-            digest: r.digest,
+            digest: r.digest.as_deref().and_then(valid_digest),
         })
     }
 }
@@ -202,8 +215,8 @@ fn from_named(n: Named, evidence: BaseEvidence, confidence: BaseConfidence) -> B
 
 fn annotation(map: &BTreeMap<String, String>) -> Option<Named> {
     let mut named = Named::parse(map.get(BASE_NAME)?)?;
-    if let Some(d) = map.get(BASE_DIGEST).filter(|d| d.starts_with("sha256:")) {
-        named.digest = Some(d.clone());
+    if let Some(d) = map.get(BASE_DIGEST).and_then(|d| valid_digest(d)) {
+        named.digest = Some(d);
     }
     Some(named)
 }
@@ -240,8 +253,8 @@ fn materials(statement: &[u8]) -> Result<Vec<Named>, String> {
         }
         let digest = m["digest"]["sha256"]
             .as_str()
-            .map(|d| format!("sha256:{d}"))
-            .or_else(|| version.starts_with("sha256:").then(|| version.to_string()));
+            .and_then(|d| valid_digest(&format!("sha256:{d}")))
+            .or_else(|| valid_digest(version));
         let tag = (!version.is_empty() && !version.starts_with("sha256")).then(|| percent_decode(version));
         out.push(Named { name, tag, digest });
     }

@@ -16,5 +16,5 @@ pub mod index;
 pub mod rank;
 pub mod tags;
 
-pub use detect::{ImageEvidence, detect};
+pub use detect::{ImageEvidence, detect, short};
 pub use index::BaseIndex;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use drydock_catalog::BaseImage;
 use drydock_matcher::Finding;
-use drydock_vulndb::Severity;
+use drydock_vulndb::{Severity, SeverityCounts};
 use serde::Serialize;
 
 use crate::index::{BaseIndex, Snapshot, display_name};
@@ -219,36 +219,6 @@ fn version_of(tag: &str) -> Vec<u64> {
     }
 }
 
-/// Vulnerability counts by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Counts {
-    pub critical: usize,
-    pub high: usize,
-    pub medium: usize,
-    pub low: usize,
-    /// Negligible and unknown.
-    pub other: usize,
-}
-
-impl Counts {
-    pub fn total(&self) -> usize {
-        self.critical + self.high + self.medium + self.low + self.other
-    }
-    fn add(&mut self, s: Severity) {
-        match s {
-            Severity::Critical => self.critical += 1,
-            Severity::High => self.high += 1,
-            Severity::Medium => self.medium += 1,
-            Severity::Low => self.low += 1,
-            Severity::Negligible | Severity::Unknown => self.other += 1,
-        }
-    }
-    /// Most severe first: what ranking compares.
-    fn key(&self) -> (usize, usize, usize, usize, usize) {
-        (self.critical, self.high, self.medium, self.low, self.other)
-    }
-}
-
 /// What an image (or the base part of one) carries.
 #[derive(Debug, Clone, Default)]
 pub struct Score {
@@ -276,8 +246,8 @@ impl Score {
         }
     }
 
-    pub fn counts(&self) -> Counts {
-        let mut c = Counts::default();
+    pub fn counts(&self) -> SeverityCounts {
+        let mut c = SeverityCounts::default();
         for s in self.findings.values() {
             c.add(*s);
         }
@@ -290,17 +260,17 @@ impl Score {
 pub struct Delta {
     /// Vulnerabilities of the current base the candidate does not have.
     pub removed: usize,
-    pub removed_by_severity: Counts,
+    pub removed_by_severity: SeverityCounts,
     /// Vulnerabilities the candidate has that the current base does not.
     pub added: usize,
-    pub added_by_severity: Counts,
+    pub added_by_severity: SeverityCounts,
     /// Candidate size minus current size, in bytes (negative: smaller).
     pub size: i64,
     pub packages: i64,
 }
 
 pub fn delta(current: &Score, candidate: &Score) -> Delta {
-    let (mut removed, mut added) = (Counts::default(), Counts::default());
+    let (mut removed, mut added) = (SeverityCounts::default(), SeverityCounts::default());
     for (k, s) in &current.findings {
         if !candidate.findings.contains_key(k) {
             removed.add(*s);
@@ -334,7 +304,7 @@ pub struct Ranked {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vulnerabilities: Option<Counts>,
+    pub vulnerabilities: Option<SeverityCounts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta: Option<Delta>,
     /// Fewer or less severe vulnerabilities than the current base.
@@ -346,7 +316,7 @@ pub struct Ranked {
 /// Orders the candidates: fewest critical, then high, medium, low, other vulnerabilities; then
 /// the smaller; then the smaller step (a refresh before a major upgrade). Unreadable ones last.
 pub fn rank(current: &Score, results: Vec<(Candidate, Result<Score, String>)>) -> Vec<Ranked> {
-    let base_key = current.counts().key();
+    let base_key = current.counts();
     let mut scored: Vec<(Candidate, Score)> = Vec::new();
     let mut failed: Vec<Ranked> = Vec::new();
     for (c, r) in results {
@@ -366,8 +336,7 @@ pub fn rank(current: &Score, results: Vec<(Candidate, Result<Score, String>)>) -
     }
     scored.sort_by(|(ca, a), (cb, b)| {
         a.counts()
-            .key()
-            .cmp(&b.counts().key())
+            .cmp(&b.counts())
             .then(a.size.cmp(&b.size))
             .then(ca.kind.cmp(&cb.kind))
             .then(ca.name.cmp(&cb.name))
@@ -384,7 +353,7 @@ pub fn rank(current: &Score, results: Vec<(Candidate, Result<Score, String>)>) -
                 size: Some(s.size),
                 vulnerabilities: Some(counts),
                 delta: Some(delta(current, &s)),
-                better: counts.key() < base_key,
+                better: counts < base_key,
                 error: None,
             }
         })

@@ -215,6 +215,18 @@ fn annotations_decide_before_layers_and_a_disagreement_is_noted() {
         found.notes
     );
 
+    // A digest that is not one (not 64 hex digits) is dropped, never shown or pulled.
+    let mut odd = on(base_image("v1"), "app");
+    odd.annotations.insert(BASE_NAME.into(), "debian:12".into());
+    odd.annotations
+        .insert(BASE_DIGEST.into(), format!("sha256:{}", "é".repeat(40)));
+    let odd_dir = tmp.path().join("odd");
+    odd.write_oci_dir(&odd_dir);
+    let image = open(&odd_dir);
+    let ids = diff_ids(&image);
+    let found = detect(&evidence(&image, &ids), None).unwrap();
+    assert_eq!((found.digest, found.confidence), (None, BaseConfidence::Medium));
+
     // A label without a digest: medium confidence.
     let mut labelled = on(base_image("v1"), "app");
     labelled

@@ -242,7 +242,7 @@ fn list(db: DbLocation, format: Format) -> Result<u8, Failure> {
                 } else {
                     tag.clone()
                 }),
-                short(&s.manifest_digest),
+                drydock_base::short(&s.manifest_digest),
                 s.platform.clone().unwrap_or_default(),
                 s.created.clone().unwrap_or_default().chars().take(10).collect(),
                 rank::human_bytes(s.size),
@@ -255,18 +255,13 @@ fn list(db: DbLocation, format: Format) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn short(digest: &str) -> String {
-    let hex = digest.trim_start_matches("sha256:");
-    format!("sha256:{}", &hex[..hex.len().min(12)])
-}
-
 #[derive(Serialize)]
 struct CurrentBase {
     #[serde(flatten)]
     base: BaseImage,
     packages: usize,
     size: u64,
-    vulnerabilities: rank::Counts,
+    vulnerabilities: drydock_vulndb::SeverityCounts,
 }
 
 #[derive(Serialize)]
@@ -429,7 +424,7 @@ fn score(
 fn advice_table(doc: &AdviceDocument) -> String {
     let b = &doc.base_image;
     let mut out = String::new();
-    let counts = |c: &rank::Counts| {
+    let counts = |c: &drydock_vulndb::SeverityCounts| {
         format!(
             "{} ({}C {}H {}M {}L)",
             c.total(),
@@ -445,7 +440,7 @@ fn advice_table(doc: &AdviceDocument) -> String {
         b.base
             .digest
             .as_deref()
-            .map(|d| format!(" {}", short(d)))
+            .map(|d| format!(" {}", drydock_base::short(d)))
             .unwrap_or_default(),
         b.base.evidence.as_str(),
         b.base.confidence.as_str(),

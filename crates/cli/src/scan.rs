@@ -254,7 +254,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             args.source.dockerfile.as_deref(),
             crate::usage_cmd::wants(),
         )?;
-        let states = crate::usage_cmd::package_states(&read, &access);
+        let states = crate::usage_cmd::package_states(&read, &access)?;
         (read.doc, Some(states))
     };
     let inv = sbom.inventory();

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use drydock_report::terminal_safe;
 use drydock_usage::{Access, Format, State};
+use drydock_vulndb::SeverityCounts;
 use serde::Serialize;
 
 use crate::Failure;
@@ -62,8 +63,6 @@ pub enum UsageCommand {
     Trace {
         #[command(flatten)]
         source: SourceArgs,
-        #[command(flatten)]
-        db: DbLocation,
         /// Write the record to FILE instead of standard output
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -167,12 +166,11 @@ pub fn run(args: UsageArgs) -> Result<u8, Failure> {
         }
         UsageCommand::Trace {
             source,
-            db,
             output,
             raw,
             recorder,
             command,
-        } => trace(source, db, output, raw, recorder, command),
+        } => trace(source, output, raw, recorder, command),
         UsageCommand::Report {
             source,
             traces,
@@ -229,7 +227,6 @@ fn mounts_under(dir: &Path) -> Vec<String> {
 
 fn trace(
     source: SourceArgs,
-    db: DbLocation,
     output: Option<PathBuf>,
     raw: Option<PathBuf>,
     recorder: Recorder,
@@ -264,7 +261,6 @@ fn trace(
     let spec = drydock_source::SourceSpec::parse(&source.source)?;
     let platform: drydock_source::Platform = source.read.platform.parse()?;
     let options = crate::sbom::registry_options(&source.read)?;
-    let _ = (&db, layer_cache_root(&db));
     let image = drydock_source::Image::open_with(&spec, &platform, &options)?;
     let work = tempfile::Builder::new()
         .prefix("drydock-trace-")
@@ -430,31 +426,6 @@ fn stop_fatrace(mut child: std::process::Child, kill: &Path, root: &Path, out: &
     let _ = child.wait();
 }
 
-#[derive(Serialize, Default)]
-struct Counts {
-    critical: usize,
-    high: usize,
-    medium: usize,
-    low: usize,
-    other: usize,
-}
-
-impl Counts {
-    fn total(&self) -> usize {
-        self.critical + self.high + self.medium + self.low + self.other
-    }
-    fn add(&mut self, s: drydock_vulndb::Severity) {
-        use drydock_vulndb::Severity::*;
-        match s {
-            Critical => self.critical += 1,
-            High => self.high += 1,
-            Medium => self.medium += 1,
-            Low => self.low += 1,
-            _ => self.other += 1,
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct PackageRow {
     name: String,
@@ -467,7 +438,7 @@ struct PackageRow {
     required_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     size: Option<u64>,
-    vulnerabilities: Counts,
+    vulnerabilities: SeverityCounts,
     #[serde(skip_serializing_if = "Option::is_none")]
     layer: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -481,7 +452,7 @@ struct Totals {
     unused: usize,
     /// What removing every unused package would drop.
     unused_size: u64,
-    unused_vulnerabilities: Counts,
+    unused_vulnerabilities: SeverityCounts,
     vulnerabilities: usize,
 }
 
@@ -536,9 +507,9 @@ fn report(
         wants(),
     )?;
     let packages = &read.doc.packages;
-    let classified = classify_read(&read, &access);
+    let classified = classify_read(&read, &access)?;
     let found = drydock_matcher::match_inventory(&read.doc.inventory(), &store).map_err(Failure::input)?;
-    let mut vulns: BTreeMap<&str, Counts> = BTreeMap::new();
+    let mut vulns: BTreeMap<&str, SeverityCounts> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
     for f in &found.findings {
         if seen.insert((f.package.purl.as_str(), f.id.as_str())) {
@@ -572,13 +543,9 @@ fn report(
         .filter(|u| u.state == State::Unused)
         .map(|u| &packages[u.index])
         .collect();
-    let mut unused_vulns = Counts::default();
+    let mut unused_vulns = SeverityCounts::default();
     for r in rows.iter().filter(|r| r.state == State::Unused) {
-        unused_vulns.critical += r.vulnerabilities.critical;
-        unused_vulns.high += r.vulnerabilities.high;
-        unused_vulns.medium += r.vulnerabilities.medium;
-        unused_vulns.low += r.vulnerabilities.low;
-        unused_vulns.other += r.vulnerabilities.other;
+        unused_vulns.merge(&r.vulnerabilities);
     }
     let count = |s: State| rows.iter().filter(|r| r.state == s).count();
     let doc = UsageDocument {
@@ -621,7 +588,10 @@ pub fn wants() -> drydock_source::Wants {
 }
 
 /// Maps the traces onto an image read with [`wants`].
-fn classify_read(read: &crate::sbom::ImageRead, access: &Access) -> drydock_usage::Classification {
+fn classify_read(
+    read: &crate::sbom::ImageRead,
+    access: &Access,
+) -> Result<drydock_usage::Classification, Failure> {
     let packages = &read.doc.packages;
     let mut extra: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
@@ -647,7 +617,7 @@ fn classify_read(read: &crate::sbom::ImageRead, access: &Access) -> drydock_usag
             Some(drydock_source::NodeKind::File { .. })
         )
     };
-    drydock_usage::classify(
+    let classified = drydock_usage::classify(
         &drydock_usage::ImageFiles {
             packages,
             resolve: &resolve,
@@ -655,20 +625,28 @@ fn classify_read(read: &crate::sbom::ImageRead, access: &Access) -> drydock_usag
             extra_files: &extra,
         },
         access,
-    )
+    );
+    // Paths that name nothing in the image would call every package unused: say so instead.
+    if classified.files_in_image == 0 {
+        return Err(Failure::input(format!(
+            "none of the {} paths the traces name is a file of {}: were they recorded on the host (usage import --strip-prefix) or in another image?",
+            access.paths.len(),
+            read.doc.image.name
+        )));
+    }
+    Ok(classified)
 }
 
 /// Each package's state (by purl) under the traces.
-pub fn package_states(read: &crate::sbom::ImageRead, access: &Access) -> BTreeMap<String, State> {
-    classify_read(read, access)
+pub fn package_states(
+    read: &crate::sbom::ImageRead,
+    access: &Access,
+) -> Result<BTreeMap<String, State>, Failure> {
+    Ok(classify_read(read, access)?
         .packages
         .iter()
         .map(|u| (read.doc.packages[u.index].purl.clone(), u.state))
-        .collect()
-}
-
-fn mb(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+        .collect())
 }
 
 fn table(doc: &UsageDocument) -> String {
@@ -684,7 +662,7 @@ fn table(doc: &UsageDocument) -> String {
         t.vulnerabilities,
         t.unused_vulnerabilities.critical,
         t.unused_vulnerabilities.high,
-        mb(t.unused_size)
+        drydock_base::rank::human_bytes(t.unused_size)
     ));
     let mut table = comfy_table::Table::new();
     table
@@ -704,7 +682,7 @@ fn table(doc: &UsageDocument) -> String {
             terminal_safe(&r.name),
             terminal_safe(&r.version),
             r.ecosystem.to_string(),
-            r.size.map(mb).unwrap_or_default(),
+            r.size.map(drydock_base::rank::human_bytes).unwrap_or_default(),
             format!("{} ({}/{}/{}/{})", v.total(), v.critical, v.high, v.medium, v.low),
             terminal_safe(&drydock_report::origin_cell(
                 r.introduced_by.as_ref(),

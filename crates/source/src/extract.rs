@@ -25,9 +25,16 @@ pub struct Extracted {
     pub bytes: u64,
     /// Device nodes and FIFOs left out.
     pub skipped: u64,
+    /// Tar entries applied, whiteouts included.
+    pub entries: u64,
 }
 
 const MAX_LINK_HOPS: usize = 40;
+
+/// The most an extraction writes, and the most entries it creates: a layer can claim any
+/// size (a gzip bomb), the disk cannot take it. Real images stay far below both.
+const MAX_EXTRACTED_BYTES: u64 = 32 << 30;
+const MAX_EXTRACTED_ENTRIES: u64 = 4_000_000;
 
 /// The real path inside `root` for an image path, following symlinks already on disk in every
 /// component but the last (which is what gets written).
@@ -121,6 +128,12 @@ impl Image {
                 if path.is_empty() {
                     continue;
                 }
+                stats.entries += 1;
+                if stats.entries > MAX_EXTRACTED_ENTRIES {
+                    return Err(fail(format!(
+                        "more than {MAX_EXTRACTED_ENTRIES} entries to lay out"
+                    )));
+                }
                 apply(root, &path, &mut entry, &mut stats).map_err(|e| fail(format!("{path}: {e}")))?;
             }
             drop(archive);
@@ -177,7 +190,15 @@ fn apply<R: Read>(
         tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
             remove(&target);
             let mut file = fs::File::create(&target)?;
-            stats.bytes += io::copy(entry, &mut file)?;
+            let room = MAX_EXTRACTED_BYTES.saturating_sub(stats.bytes);
+            let written = io::copy(&mut entry.take(room + 1), &mut file)?;
+            if written > room {
+                return Err(io::Error::other(format!(
+                    "the image expands to more than {} GiB",
+                    MAX_EXTRACTED_BYTES >> 30
+                )));
+            }
+            stats.bytes += written;
             stats.files += 1;
             fs::set_permissions(&target, fs::Permissions::from_mode(mode))?;
         }

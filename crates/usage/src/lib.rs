@@ -69,6 +69,8 @@ pub struct PackageUsage {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Classification {
     pub packages: Vec<PackageUsage>,
+    /// Accessed paths that are regular files of the image.
+    pub files_in_image: usize,
     /// Accessed regular files that no package owns (the application's own, or generated).
     pub unowned_files: usize,
     /// Programs run, and the package each belongs to.
@@ -163,12 +165,14 @@ pub fn classify(image: &ImageFiles, access: &Access) -> Classification {
 
     let mut accessed: BTreeMap<usize, usize> = BTreeMap::new();
     let mut unowned = 0;
+    let mut files_in_image = 0;
     let mut seen = BTreeSet::new();
     for path in &access.paths {
         let real = canon(path);
         if !seen.insert(real.clone()) || !(image.is_file)(real.trim_start_matches('/')) {
             continue;
         }
+        files_in_image += 1;
         let o = owners(&real);
         if o.is_empty() {
             unowned += 1;
@@ -240,6 +244,7 @@ pub fn classify(image: &ImageFiles, access: &Access) -> Classification {
                 required_by: required_by[i].clone(),
             })
             .collect(),
+        files_in_image,
         unowned_files: unowned,
         executed,
     }

@@ -28,7 +28,7 @@ pub mod update;
 use std::path::{Path, PathBuf};
 
 pub use import::{Imported, import_path};
-pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityInfo};
+pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityCounts, SeverityInfo};
 pub use store::{Snapshot, SourceInfo, Store};
 
 #[derive(Debug, thiserror::Error)]

@@ -62,6 +62,43 @@ impl std::str::FromStr for Severity {
     }
 }
 
+/// Vulnerability counts by severity. The derived order compares the most severe first
+/// (critical, then high, …): fewer is better.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    /// Negligible and unknown.
+    pub other: usize,
+}
+
+impl SeverityCounts {
+    pub fn total(&self) -> usize {
+        self.critical + self.high + self.medium + self.low + self.other
+    }
+
+    pub fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Negligible | Severity::Unknown => self.other += 1,
+        }
+    }
+
+    /// Adds another set of counts to this one.
+    pub fn merge(&mut self, o: &SeverityCounts) {
+        self.critical += o.critical;
+        self.high += o.high;
+        self.medium += o.medium;
+        self.low += o.low;
+        self.other += o.other;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeverityInfo {
     pub level: Severity,
