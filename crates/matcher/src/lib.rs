@@ -215,6 +215,25 @@ fn without_epochs(a: &Affected) -> Affected {
     }
 }
 
+/// The store keys ([`drydock_vulndb::package_key`]) each package is looked up under, by index
+/// into `inventory.packages`: what a stored inventory is re-matched by when advisories naming
+/// those keys change. Packages the matcher would skip get none.
+pub fn lookup_keys(inventory: &Inventory) -> Vec<(usize, String)> {
+    let distro = inventory.distro.as_ref();
+    let mut out = Vec::new();
+    for (i, p) in inventory.packages.iter().enumerate() {
+        if p.owner.is_some() && !matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+            continue;
+        }
+        if let Some(q) = query(p, distro) {
+            for eco in &q.ecosystems {
+                out.push((i, drydock_vulndb::package_key(eco, &q.name)));
+            }
+        }
+    }
+    out
+}
+
 /// Matches every package of the inventory against the store, packages in parallel.
 pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchReport, Error> {
     use rayon::prelude::*;

@@ -5,7 +5,10 @@
 //!   can never pass by skipping.
 //! * [`LayerBuilder`] and [`ImageBuilder`] synthesise images in every source format (tier 1).
 
+pub mod postgres;
 pub mod registry;
+
+pub use postgres::{fresh_postgres_database, postgres_url};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use import::{Imported, import_path};
 pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityCounts, SeverityInfo};
-pub use store::{Snapshot, SourceInfo, Store};
+pub use store::{RecordDigest, Snapshot, SourceInfo, Store, package_key};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -105,6 +105,33 @@ impl Snapshot {
     }
 }
 
+/// One record as [`Store::record_digests`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordDigest {
+    pub id: String,
+    pub modified: Option<String>,
+    /// FNV-1a of the stored record: a change detector, not a security boundary.
+    pub fingerprint: u64,
+    /// [`package_key`]s of every package the record names.
+    pub keys: Vec<String>,
+}
+
+/// The key a package is looked up under: `ecosystem TAB normalised name` (a tab, not the
+/// index's NUL, so that the key can be stored as text anywhere).
+pub fn package_key(ecosystem: &str, name: &str) -> String {
+    to_package_key(&index_key(ecosystem, name, ""))
+}
+
+fn to_package_key(index_key: &str) -> String {
+    index_key.trim_end_matches('\0').replacen('\0', "\t", 1)
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 fn db_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
@@ -452,6 +479,45 @@ impl Store {
             Some(b) => Some(serde_json::from_slice(b.value()).map_err(db_err)?),
             None => None,
         })
+    }
+
+    /// Every record's identity and what it names, for telling what an update changed: the
+    /// id, its `modified`, a fingerprint of its stored bytes (records without `modified`, such
+    /// as secdb's, change too) and its [`package_key`]s, aliases included.
+    pub fn record_digests(&self) -> Result<Vec<RecordDigest>, Error> {
+        #[derive(Deserialize)]
+        struct Lean {
+            #[serde(default)]
+            modified: Option<String>,
+            affected: Vec<LeanAffected>,
+        }
+        #[derive(Deserialize)]
+        struct LeanAffected {
+            ecosystem: String,
+            name: String,
+        }
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let records = tx.open_table(RECORDS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in records.iter().map_err(db_err)? {
+            let (id, bytes) = entry.map_err(db_err)?;
+            let lean: Lean = serde_json::from_slice(bytes.value()).map_err(db_err)?;
+            let mut keys: Vec<String> = lean
+                .affected
+                .iter()
+                .flat_map(|a| index_keys(&a.ecosystem, &a.name, ""))
+                .map(|k| to_package_key(&k))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            out.push(RecordDigest {
+                id: id.value().to_string(),
+                modified: lean.modified,
+                fingerprint: fnv1a(bytes.value()),
+                keys,
+            });
+        }
+        Ok(out)
     }
 
     pub fn record_count(&self) -> Result<u64, Error> {

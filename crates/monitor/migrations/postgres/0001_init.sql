@@ -1,0 +1,93 @@
+-- Snapshots: one row per (name, manifest digest). `current` marks the digest a name points at now.
+CREATE TABLE images (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    repository TEXT,
+    tag TEXT,
+    platform TEXT,
+    current BIGINT NOT NULL DEFAULT 1,
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    checked_at BIGINT,
+    sbom BYTEA NOT NULL,
+    UNIQUE (name, digest)
+);
+-- What each snapshot is looked up under in the advisory store: `ecosystem TAB name`.
+CREATE TABLE package_keys (
+    image_id BIGINT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    PRIMARY KEY (image_id, key)
+);
+CREATE INDEX package_keys_by_key ON package_keys (key);
+-- The findings of each snapshot's last check.
+CREATE TABLE findings (
+    image_id BIGINT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    package_key TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    fixed_version TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (image_id, key)
+);
+CREATE TABLE notifications (
+    id BIGSERIAL PRIMARY KEY,
+    image_id BIGINT NOT NULL,
+    image_name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    finding_key TEXT NOT NULL,
+    generation TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (digest, kind, finding_key, generation)
+);
+CREATE INDEX notifications_by_time ON notifications (created_at);
+-- The advisory records the last processed database held.
+CREATE TABLE advisory_state (
+    id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    modified TEXT,
+    keys TEXT NOT NULL
+);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE tokens (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_used BIGINT
+);
+CREATE TABLE webhooks (
+    id BIGSERIAL PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    format TEXT NOT NULL,
+    min_severity TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE outbox (
+    id BIGSERIAL PRIMARY KEY,
+    webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    payload TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt BIGINT NOT NULL,
+    lease_until BIGINT,
+    delivered_at BIGINT,
+    failed_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (delivered_at, next_attempt);
+CREATE TABLE watches (
+    id BIGSERIAL PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    digest TEXT,
+    checked_at BIGINT
+);
+INSERT INTO meta (key, value) VALUES ('generation', '');

@@ -1,0 +1,383 @@
+//! What changed for an image between two matches, and the two ways a store is re-checked:
+//! every snapshot in full (`drydock monitor check`), or only the packages an advisory update
+//! names (`drydock serve`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use drydock_matcher::Finding;
+use drydock_vulndb::Severity;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::store::{CheckWrite, ImageRow, RecordState, Store, StoredFinding};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A finding the image did not have at the previous check.
+    Added,
+    /// Still there, with another severity or fix.
+    Changed,
+    /// Gone: the data withdrew or corrected it.
+    Removed,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Removed => "removed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// The finding's identity in this image: its vulnerability and its package's purl.
+    pub key: String,
+    /// The finding now (the previous one for `removed`).
+    pub finding: Finding,
+    /// The severity and fix before, for `changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<drydock_baseline::Previous>,
+}
+
+/// The identity of a finding inside one snapshot: the vulnerability as the baseline
+/// fingerprints it (the lowest CVE among its ids) and the package instance.
+pub fn finding_key(f: &Finding) -> String {
+    format!(
+        "{}|{}",
+        drydock_baseline::Fingerprint::of(f).vulnerability,
+        f.package.purl
+    )
+}
+
+/// Added, changed and removed findings, in key order.
+pub fn diff(before: &[StoredFinding], after: &[StoredFinding]) -> Vec<Change> {
+    let old: BTreeMap<&str, &Finding> = before.iter().map(|s| (s.key.as_str(), &s.finding)).collect();
+    let new: BTreeMap<&str, &Finding> = after.iter().map(|s| (s.key.as_str(), &s.finding)).collect();
+    let mut out = Vec::new();
+    for (key, f) in &new {
+        match old.get(key) {
+            None => out.push(Change {
+                kind: ChangeKind::Added,
+                key: key.to_string(),
+                finding: (*f).clone(),
+                previous: None,
+            }),
+            Some(o) if o.severity != f.severity || o.fixed_version != f.fixed_version => out.push(Change {
+                kind: ChangeKind::Changed,
+                key: key.to_string(),
+                finding: (*f).clone(),
+                previous: Some(drydock_baseline::Previous {
+                    severity: o.severity,
+                    fixed_version: o.fixed_version.clone(),
+                }),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (key, f) in &old {
+        if !new.contains_key(key) {
+            out.push(Change {
+                kind: ChangeKind::Removed,
+                key: key.to_string(),
+                finding: (*f).clone(),
+                previous: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
+    out
+}
+
+/// Matches an inventory and keys each finding, with the store key its package is looked up
+/// under (the first, for packages under several).
+fn keyed(
+    inventory: &drydock_catalog::Inventory,
+    db: &drydock_vulndb::Store,
+) -> Result<Vec<StoredFinding>, Error> {
+    let report = drydock_matcher::match_inventory(inventory, db)?;
+    let mut by_purl: HashMap<&str, String> = HashMap::new();
+    for (i, key) in drydock_matcher::lookup_keys(inventory) {
+        by_purl.entry(inventory.packages[i].purl.as_str()).or_insert(key);
+    }
+    let mut out: Vec<StoredFinding> = report
+        .findings
+        .into_iter()
+        .map(|f| StoredFinding {
+            key: finding_key(&f),
+            package_key: by_purl.get(f.package.purl.as_str()).cloned().unwrap_or_default(),
+            finding: f,
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out.dedup_by(|a, b| a.key == b.key);
+    Ok(out)
+}
+
+/// Matches a snapshot as it is stored: the findings a later check is compared with.
+pub fn initial_findings(
+    store: &Store,
+    image_id: i64,
+    db: &drydock_vulndb::Store,
+    now: i64,
+) -> Result<usize, Error> {
+    let sbom = store.sbom(image_id)?;
+    let findings = keyed(&sbom.inventory(), db)?;
+    let n = findings.len();
+    store.write_check(
+        &CheckWrite {
+            image_id,
+            scope: None,
+            findings,
+            changes: Vec::new(),
+            generation: String::new(),
+        },
+        now,
+    )?;
+    Ok(n)
+}
+
+/// One image's result of a full check.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageCheck {
+    pub image: ImageRow,
+    pub findings: usize,
+    pub changes: Vec<Change>,
+    /// False the first time an image is checked: everything is "added" then, and says nothing
+    /// about what changed.
+    pub compared: bool,
+}
+
+/// Re-matches every current snapshot against `db`, stores the findings and the changes
+/// against the previous check (under `generation`), and returns them per image.
+pub fn check_all(
+    store: &Store,
+    db: &drydock_vulndb::Store,
+    generation: &str,
+    now: i64,
+) -> Result<Vec<ImageCheck>, Error> {
+    let mut out = Vec::new();
+    for image in store.images(true)? {
+        let before = store.findings(image.id)?;
+        let compared = image.checked_at.is_some();
+        let after = keyed(&store.sbom(image.id)?.inventory(), db)?;
+        let changes = if compared {
+            diff(&before, &after)
+        } else {
+            Vec::new()
+        };
+        store.write_check(
+            &CheckWrite {
+                image_id: image.id,
+                scope: None,
+                findings: after.clone(),
+                changes: changes.clone(),
+                generation: generation.to_string(),
+            },
+            now,
+        )?;
+        out.push(ImageCheck {
+            findings: after.len(),
+            image,
+            changes,
+            compared,
+        });
+    }
+    Ok(out)
+}
+
+/// What one advisory database update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateOutcome {
+    pub generation: String,
+    pub added: usize,
+    pub changed: usize,
+    pub withdrawn: usize,
+    /// Store keys (`ecosystem TAB name`) the changed records name.
+    pub keys: usize,
+    pub images_rechecked: usize,
+    pub notifications: usize,
+    /// The first state recorded: a baseline, nothing notified.
+    pub initial: bool,
+    /// Another server sharing the store processed this generation (or a newer one) first.
+    pub skipped: bool,
+}
+
+/// A database's generation: its sources and their import times. Two servers with the same
+/// database files see the same generation.
+pub fn generation_of(db: &drydock_vulndb::Store) -> Result<String, Error> {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    let mut sources = db.sources()?;
+    sources.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut newest = String::new();
+    for s in &sources {
+        h.update(format!("{}\0{}\0{}\0{}\n", s.name, s.imported_at, s.records, s.withdrawn).as_bytes());
+        newest = newest.max(s.imported_at.clone());
+    }
+    // The newest import time first, so generations order by time as strings.
+    Ok(format!("{newest}/{}", &hex::encode(h.finalize())[..16]))
+}
+
+/// Processes the database `db` against the state the store last processed: which records
+/// were added, changed (their stored bytes differ) or withdrawn, which current images hold
+/// a package those records name, and for those images only those packages re-matched. The
+/// findings, notifications, outbox entries and the new state are written in one transaction,
+/// only if no other server moved the store's generation meanwhile.
+pub fn apply_update(store: &Store, db: &drydock_vulndb::Store, now: i64) -> Result<UpdateOutcome, Error> {
+    let generation = generation_of(db)?;
+    let previous = store.generation()?;
+    let mut outcome = UpdateOutcome {
+        generation: generation.clone(),
+        ..UpdateOutcome::default()
+    };
+    let time = |g: &str| g.split('/').next().unwrap_or_default().to_string();
+    if previous == generation || (!previous.is_empty() && time(&generation) < time(&previous)) {
+        // Processed already, or this server's database is older than one processed.
+        outcome.skipped = previous != generation;
+        return Ok(outcome);
+    }
+    let state = store.advisory_state()?;
+    let digests = db.record_digests()?;
+    let mut changed_keys: BTreeSet<String> = BTreeSet::new();
+    let mut upserts = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for d in &digests {
+        seen.insert(d.id.as_str());
+        let fingerprint = format!("{:016x}", d.fingerprint);
+        let now_state = RecordState {
+            fingerprint: fingerprint.clone(),
+            modified: d.modified.clone(),
+            keys: d.keys.clone(),
+        };
+        match state.get(&d.id) {
+            Some(old) if old.fingerprint == fingerprint => continue,
+            Some(old) => {
+                outcome.changed += 1;
+                changed_keys.extend(old.keys.iter().cloned());
+            }
+            None => outcome.added += 1,
+        }
+        changed_keys.extend(d.keys.iter().cloned());
+        upserts.push((d.id.clone(), now_state));
+    }
+    let mut deletions = Vec::new();
+    for (id, old) in &state {
+        if !seen.contains(id.as_str()) {
+            outcome.withdrawn += 1;
+            changed_keys.extend(old.keys.iter().cloned());
+            deletions.push(id.clone());
+        }
+    }
+    outcome.keys = changed_keys.len();
+    outcome.initial = previous.is_empty();
+    let mut checks = Vec::new();
+    if !outcome.initial && !changed_keys.is_empty() {
+        let keys: Vec<String> = changed_keys.iter().cloned().collect();
+        for image_id in store.images_with_keys(&keys)? {
+            let sbom = store.sbom(image_id)?;
+            let inventory = sbom.inventory();
+            let lookups = drydock_matcher::lookup_keys(&inventory);
+            let wanted: BTreeSet<usize> = lookups
+                .iter()
+                .filter(|(_, k)| changed_keys.contains(k))
+                .map(|(i, _)| *i)
+                .collect();
+            let scope: Vec<String> = lookups
+                .iter()
+                .filter(|(i, _)| wanted.contains(i))
+                .map(|(_, k)| k.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut part = inventory.clone();
+            part.packages = wanted.iter().map(|i| inventory.packages[*i].clone()).collect();
+            let after = keyed(&part, db)?;
+            let before: Vec<StoredFinding> = store
+                .findings(image_id)?
+                .into_iter()
+                .filter(|f| scope.contains(&f.package_key))
+                .collect();
+            let changes = diff(&before, &after);
+            checks.push(CheckWrite {
+                image_id,
+                scope: Some(scope),
+                findings: after,
+                changes,
+                generation: generation.clone(),
+            });
+        }
+    }
+    outcome.images_rechecked = checks.len();
+    match store.commit_update(&previous, &generation, &checks, &upserts, &deletions, now)? {
+        Some(n) => outcome.notifications = n,
+        None => outcome.skipped = true,
+    }
+    Ok(outcome)
+}
+
+/// The body a webhook receives for one image's changes: drydock's JSON, or a Slack-compatible
+/// message (`format = "slack"`).
+pub fn payload(
+    format: &str,
+    image_id: i64,
+    name: &str,
+    digest: &str,
+    generation: &str,
+    changes: &[&Change],
+) -> String {
+    if format == "slack" {
+        let mut lines = vec![format!(
+            "*drydock*: {} ({}) — {} change(s) after advisory update {}",
+            name,
+            short(digest),
+            changes.len(),
+            generation
+        )];
+        for c in changes.iter().take(20) {
+            let f = &c.finding;
+            let fix = f
+                .fixed_version
+                .as_deref()
+                .map(|v| format!(", fixed in {v}"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "• {} {} in {} {} ({}{fix})",
+                c.kind.as_str(),
+                f.cve(),
+                f.package.name,
+                f.package.version,
+                f.severity.as_str()
+            ));
+        }
+        if changes.len() > 20 {
+            lines.push(format!("… and {} more", changes.len() - 20));
+        }
+        return serde_json::json!({ "text": lines.join("\n") }).to_string();
+    }
+    serde_json::json!({
+        "event": "drydock.findings.changed",
+        "generation": generation,
+        "image": { "id": image_id, "name": name, "digest": digest },
+        "changes": changes,
+    })
+    .to_string()
+}
+
+fn short(digest: &str) -> String {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    format!("sha256:{}", hex.chars().take(12).collect::<String>())
+}
+
+/// Highest severity among `added` and `changed` changes, for `--fail-on`.
+pub fn worst_new(changes: &[Change]) -> Option<Severity> {
+    changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Removed)
+        .map(|c| c.finding.severity)
+        .max()
+}

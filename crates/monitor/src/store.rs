@@ -1,0 +1,889 @@
+//! The snapshot store: images, their last findings, notifications, the advisory state last
+//! processed, API tokens, webhooks and their outbox, watched tags. One implementation over
+//! [`Backend`], so SQLite and PostgreSQL behave alike and one test suite runs on both.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use drydock_report::SbomDocument;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::snapshot::Snapshot;
+use crate::sql::{Backend, Kind, Row, Value};
+
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+pub struct Store {
+    db: Mutex<Box<dyn Backend>>,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageRow {
+    pub id: i64,
+    pub name: String,
+    pub digest: String,
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub platform: Option<String>,
+    pub current: bool,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub checked_at: Option<i64>,
+}
+
+const IMAGE_COLUMNS: &str =
+    "id, name, digest, repository, tag, platform, current, first_seen, last_seen, checked_at";
+
+fn image_row(r: Row) -> ImageRow {
+    let mut it = r.into_iter();
+    let mut next = || it.next().unwrap_or(Value::Null);
+    ImageRow {
+        id: next().int().unwrap_or_default(),
+        name: next().into_text().unwrap_or_default(),
+        digest: next().into_text().unwrap_or_default(),
+        repository: next().into_text(),
+        tag: next().into_text(),
+        platform: next().into_text(),
+        current: next().int().unwrap_or(1) != 0,
+        first_seen: next().int().unwrap_or_default(),
+        last_seen: next().int().unwrap_or_default(),
+        checked_at: next().int(),
+    }
+}
+
+/// A stored finding of an image's last check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFinding {
+    pub key: String,
+    pub package_key: String,
+    pub finding: drydock_matcher::Finding,
+}
+
+/// What changed for one image, as stored and delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub image_id: i64,
+    pub image_name: String,
+    pub digest: String,
+    pub kind: String,
+    pub finding_key: String,
+    /// The advisory database generation (or check) that produced it.
+    pub generation: String,
+    pub severity: String,
+    pub change: crate::Change,
+    pub created_at: i64,
+}
+
+/// A record as the last processed database held it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordState {
+    pub fingerprint: String,
+    pub modified: Option<String>,
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub last_used: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    #[serde(skip_serializing)]
+    pub secret: String,
+    /// `json` or `slack`.
+    pub format: String,
+    pub min_severity: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook: Webhook,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watch {
+    pub id: i64,
+    pub reference: String,
+    pub digest: Option<String>,
+}
+
+/// Everything one check of one image writes, applied in one transaction.
+#[derive(Debug, Default)]
+pub struct CheckWrite {
+    pub image_id: i64,
+    /// `None` replaces every finding of the image; `Some(keys)` only those of packages under
+    /// these store keys (a targeted update).
+    pub scope: Option<Vec<String>>,
+    pub findings: Vec<StoredFinding>,
+    pub changes: Vec<crate::Change>,
+    pub generation: String,
+}
+
+fn text(v: &Value) -> String {
+    v.text().unwrap_or_default().to_string()
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) `sqlite://PATH`, a bare path, or
+    /// `postgres://…`.
+    pub fn open(url: &str) -> Result<Store, Error> {
+        Store::with_backend(crate::sql::open(url)?)
+    }
+
+    pub fn in_memory() -> Result<Store, Error> {
+        Store::with_backend(Box::new(crate::sql::Sqlite::in_memory()?))
+    }
+
+    pub fn with_backend(mut backend: Box<dyn Backend>) -> Result<Store, Error> {
+        let kind = backend.kind();
+        migrate(backend.as_mut())?;
+        Ok(Store {
+            db: Mutex::new(backend),
+            kind,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Box<dyn Backend>> {
+        // A panic while holding the connection leaves it usable: statements are atomic.
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` in one transaction (SQLite: taking the write lock at once).
+    fn tx<T>(&self, work: impl FnOnce(&mut dyn Backend) -> Result<T, Error>) -> Result<T, Error> {
+        let mut db = self.conn();
+        db.batch(match self.kind {
+            Kind::Sqlite => "BEGIN IMMEDIATE",
+            Kind::Postgres => "BEGIN",
+        })?;
+        match work(db.as_mut()) {
+            Ok(v) => {
+                db.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = db.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn insert_id(&self, db: &mut dyn Backend, sql: &str, params: &[Value]) -> Result<i64, Error> {
+        let rows = db.query(&format!("{sql} RETURNING id"), params)?;
+        rows.first()
+            .and_then(|r| r.first())
+            .and_then(Value::int)
+            .ok_or_else(|| Error::Database("an insert returned no id".into()))
+    }
+
+    // --- snapshots ---
+
+    /// Stores a snapshot and its package keys. The same (name, digest) again only updates
+    /// `last_seen`; a new digest under a known name becomes the name's current one.
+    /// Returns the image id and whether it was new.
+    pub fn put_snapshot(&self, snap: &Snapshot, now: i64) -> Result<(i64, bool), Error> {
+        let body = serde_json::to_vec(&snap.sbom).map_err(|e| Error::Input(e.to_string()))?;
+        let inventory = snap.sbom.inventory();
+        let mut keys: Vec<String> = drydock_matcher::lookup_keys(&inventory)
+            .into_iter()
+            .map(|(_, k)| k)
+            .collect();
+        keys.sort();
+        keys.dedup();
+        self.tx(|db| {
+            let existing = db.query(
+                "SELECT id FROM images WHERE name = $1 AND digest = $2",
+                &[(&snap.name).into(), (&snap.digest).into()],
+            )?;
+            db.execute(
+                "UPDATE images SET current = 0 WHERE name = $1 AND digest <> $2",
+                &[(&snap.name).into(), (&snap.digest).into()],
+            )?;
+            if let Some(id) = existing.first().and_then(|r| r[0].int()) {
+                db.execute(
+                    "UPDATE images SET last_seen = $1, current = 1 WHERE id = $2",
+                    &[now.into(), id.into()],
+                )?;
+                return Ok((id, false));
+            }
+            let id = self.insert_id(
+                db,
+                "INSERT INTO images (name, digest, repository, tag, platform, current, first_seen, last_seen, sbom) \
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7)",
+                &[
+                    (&snap.name).into(),
+                    (&snap.digest).into(),
+                    snap.repository.clone().into(),
+                    snap.tag.clone().into(),
+                    snap.platform.clone().into(),
+                    now.into(),
+                    Value::Blob(body.clone()),
+                ],
+            )?;
+            for chunk in keys.chunks(200) {
+                let mut sql = String::from("INSERT INTO package_keys (image_id, key) VALUES ");
+                let mut params = Vec::with_capacity(chunk.len() * 2);
+                for (i, k) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+                    params.push(Value::Int(id));
+                    params.push(Value::Text(k.clone()));
+                }
+                db.execute(&sql, &params)?;
+            }
+            Ok((id, true))
+        })
+    }
+
+    pub fn images(&self, only_current: bool) -> Result<Vec<ImageRow>, Error> {
+        let sql = format!(
+            "SELECT {IMAGE_COLUMNS} FROM images {} ORDER BY name, first_seen, id",
+            if only_current { "WHERE current = 1" } else { "" }
+        );
+        Ok(self.conn().query(&sql, &[])?.into_iter().map(image_row).collect())
+    }
+
+    pub fn image(&self, id: i64) -> Result<Option<ImageRow>, Error> {
+        let sql = format!("SELECT {IMAGE_COLUMNS} FROM images WHERE id = $1");
+        Ok(self
+            .conn()
+            .query(&sql, &[id.into()])?
+            .into_iter()
+            .next()
+            .map(image_row))
+    }
+
+    /// Removes every snapshot under this name (or this image id); returns how many.
+    pub fn remove(&self, name: &str) -> Result<u64, Error> {
+        self.tx(|db| {
+            let by_id = name.parse::<i64>().ok();
+            let n = db.execute(
+                "DELETE FROM images WHERE name = $1 OR id = $2",
+                &[name.into(), by_id.map_or(Value::Null, Value::Int)],
+            )?;
+            if self.kind == Kind::Sqlite {
+                // Foreign keys cascade in both; SQLite's only when the pragma was on when the
+                // rows were written, so clear explicitly.
+                db.execute(
+                    "DELETE FROM findings WHERE image_id NOT IN (SELECT id FROM images)",
+                    &[],
+                )?;
+                db.execute(
+                    "DELETE FROM package_keys WHERE image_id NOT IN (SELECT id FROM images)",
+                    &[],
+                )?;
+            }
+            Ok(n)
+        })
+    }
+
+    pub fn sbom(&self, id: i64) -> Result<SbomDocument, Error> {
+        let rows = self
+            .conn()
+            .query("SELECT sbom FROM images WHERE id = $1", &[id.into()])?;
+        let bytes = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(Value::into_blob)
+            .ok_or_else(|| Error::Input(format!("no image {id}")))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Database(format!("stored snapshot {id}: {e}")))
+    }
+
+    pub fn findings(&self, image_id: i64) -> Result<Vec<StoredFinding>, Error> {
+        let rows = self.conn().query(
+            "SELECT key, package_key, body FROM findings WHERE image_id = $1 ORDER BY key",
+            &[image_id.into()],
+        )?;
+        rows.into_iter()
+            .map(|r| {
+                let finding = serde_json::from_str(r[2].text().unwrap_or_default())
+                    .map_err(|e| Error::Database(format!("stored finding: {e}")))?;
+                Ok(StoredFinding {
+                    key: text(&r[0]),
+                    package_key: text(&r[1]),
+                    finding,
+                })
+            })
+            .collect()
+    }
+
+    /// Current images that hold a package under any of these store keys.
+    pub fn images_with_keys(&self, keys: &[String]) -> Result<Vec<i64>, Error> {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut db = self.conn();
+        for chunk in keys.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT k.image_id FROM package_keys k JOIN images i ON i.id = k.image_id \
+                 WHERE i.current = 1 AND k.key IN ({})",
+                placeholders.join(", ")
+            );
+            let params: Vec<Value> = chunk.iter().map(Value::from).collect();
+            for r in db.query(&sql, &params)? {
+                if let Some(id) = r[0].int() {
+                    ids.insert(id);
+                }
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Writes one image's check: its findings (all, or those in scope), the changes as
+    /// notifications (a repeat of the same change in the same generation is dropped), and an
+    /// outbox entry per webhook that wants them. Returns the notifications actually added.
+    pub fn write_check(&self, write: &CheckWrite, now: i64) -> Result<usize, Error> {
+        self.tx(|db| self.write_check_in(db, write, now))
+    }
+
+    fn write_check_in(&self, db: &mut dyn Backend, write: &CheckWrite, now: i64) -> Result<usize, Error> {
+        let image = db.query(
+            "SELECT name, digest FROM images WHERE id = $1",
+            &[write.image_id.into()],
+        )?;
+        let Some(image) = image.into_iter().next() else {
+            return Ok(0);
+        };
+        let (name, digest) = (text(&image[0]), text(&image[1]));
+        match &write.scope {
+            None => {
+                db.execute(
+                    "DELETE FROM findings WHERE image_id = $1",
+                    &[write.image_id.into()],
+                )?;
+            }
+            Some(keys) => {
+                for k in keys {
+                    db.execute(
+                        "DELETE FROM findings WHERE image_id = $1 AND package_key = $2",
+                        &[write.image_id.into(), k.into()],
+                    )?;
+                }
+            }
+        }
+        for f in &write.findings {
+            let body = serde_json::to_string(&f.finding).map_err(|e| Error::Database(e.to_string()))?;
+            db.execute(
+                "INSERT INTO findings (image_id, key, package_key, severity, fixed_version, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (image_id, key) DO NOTHING",
+                &[
+                    write.image_id.into(),
+                    (&f.key).into(),
+                    (&f.package_key).into(),
+                    f.finding.severity.as_str().into(),
+                    f.finding.fixed_version.clone().into(),
+                    body.into(),
+                ],
+            )?;
+        }
+        db.execute(
+            "UPDATE images SET checked_at = $1 WHERE id = $2",
+            &[now.into(), write.image_id.into()],
+        )?;
+        let mut added = Vec::new();
+        for c in &write.changes {
+            let body = serde_json::to_string(c).map_err(|e| Error::Database(e.to_string()))?;
+            let n = db.execute(
+                "INSERT INTO notifications (image_id, image_name, digest, kind, finding_key, generation, severity, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (digest, kind, finding_key, generation) DO NOTHING",
+                &[
+                    write.image_id.into(),
+                    (&name).into(),
+                    (&digest).into(),
+                    c.kind.as_str().into(),
+                    (&c.key).into(),
+                    (&write.generation).into(),
+                    c.finding.severity.as_str().into(),
+                    body.into(),
+                    now.into(),
+                ],
+            )?;
+            if n > 0 {
+                added.push(c);
+            }
+        }
+        if !added.is_empty() {
+            let hooks = webhooks_in(db)?;
+            for hook in hooks {
+                let threshold: drydock_vulndb::Severity = hook
+                    .min_severity
+                    .parse()
+                    .unwrap_or(drydock_vulndb::Severity::Unknown);
+                let wanted: Vec<&crate::Change> = added
+                    .iter()
+                    .copied()
+                    .filter(|c| c.finding.severity >= threshold)
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                let payload = crate::check::payload(
+                    &hook.format,
+                    write.image_id,
+                    &name,
+                    &digest,
+                    &write.generation,
+                    &wanted,
+                );
+                db.execute(
+                    "INSERT INTO outbox (webhook_id, payload, attempts, next_attempt, created_at) VALUES ($1, $2, 0, $3, $3)",
+                    &[hook.id.into(), payload.into(), now.into()],
+                )?;
+            }
+        }
+        Ok(added.len())
+    }
+
+    /// Notifications created at or after `since` (seconds), oldest first.
+    pub fn notifications_since(&self, since: i64, limit: i64) -> Result<Vec<Notification>, Error> {
+        let rows = self.conn().query(
+            "SELECT id, image_id, image_name, digest, kind, finding_key, generation, severity, body, created_at \
+             FROM notifications WHERE created_at >= $1 ORDER BY id LIMIT $2",
+            &[since.into(), limit.into()],
+        )?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Notification {
+                    id: r[0].int().unwrap_or_default(),
+                    image_id: r[1].int().unwrap_or_default(),
+                    image_name: text(&r[2]),
+                    digest: text(&r[3]),
+                    kind: text(&r[4]),
+                    finding_key: text(&r[5]),
+                    generation: text(&r[6]),
+                    severity: text(&r[7]),
+                    change: serde_json::from_str(r[8].text().unwrap_or_default())
+                        .map_err(|e| Error::Database(format!("stored notification: {e}")))?,
+                    created_at: r[9].int().unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn counts(&self) -> Result<HashMap<&'static str, i64>, Error> {
+        let mut db = self.conn();
+        let mut out = HashMap::new();
+        for (name, sql) in [
+            ("images", "SELECT COUNT(*) FROM images WHERE current = 1"),
+            ("snapshots", "SELECT COUNT(*) FROM images"),
+            ("findings", "SELECT COUNT(*) FROM findings"),
+            ("notifications", "SELECT COUNT(*) FROM notifications"),
+            ("advisories", "SELECT COUNT(*) FROM advisory_state"),
+        ] {
+            let n = db
+                .query(sql, &[])?
+                .first()
+                .and_then(|r| r[0].int())
+                .unwrap_or_default();
+            out.insert(name, n);
+        }
+        Ok(out)
+    }
+
+    // --- advisory state ---
+
+    /// The advisory database generation last processed (`""` before the first).
+    pub fn generation(&self) -> Result<String, Error> {
+        Ok(self
+            .conn()
+            .query("SELECT value FROM meta WHERE key = 'generation'", &[])?
+            .first()
+            .map(|r| text(&r[0]))
+            .unwrap_or_default())
+    }
+
+    pub fn advisory_state(&self) -> Result<HashMap<String, RecordState>, Error> {
+        let rows = self
+            .conn()
+            .query("SELECT id, fingerprint, modified, keys FROM advisory_state", &[])?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    text(&r[0]),
+                    RecordState {
+                        fingerprint: text(&r[1]),
+                        modified: r[2].text().map(str::to_string),
+                        keys: r[3]
+                            .text()
+                            .unwrap_or_default()
+                            .split('\n')
+                            .filter(|k| !k.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Applies a processed update in one transaction, only if the generation is still
+    /// `expected` (another server sharing the database may have processed it first): the
+    /// checks, the record state (upserts and deletions) and the new generation. Returns
+    /// `None` when another writer got there first, else the notifications added.
+    pub fn commit_update(
+        &self,
+        expected: &str,
+        generation: &str,
+        checks: &[CheckWrite],
+        upserts: &[(String, RecordState)],
+        deletions: &[String],
+        now: i64,
+    ) -> Result<Option<usize>, Error> {
+        self.tx(|db| {
+            let lock = match self.kind {
+                Kind::Sqlite => "SELECT value FROM meta WHERE key = 'generation'",
+                Kind::Postgres => "SELECT value FROM meta WHERE key = 'generation' FOR UPDATE",
+            };
+            let current = db
+                .query(lock, &[])?
+                .first()
+                .map(|r| text(&r[0]))
+                .unwrap_or_default();
+            if current != expected {
+                return Ok(None);
+            }
+            let mut added = 0;
+            for c in checks {
+                added += self.write_check_in(db, c, now)?;
+            }
+            for chunk in deletions.chunks(500) {
+                let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let params: Vec<Value> = chunk.iter().map(Value::from).collect();
+                db.execute(
+                    &format!(
+                        "DELETE FROM advisory_state WHERE id IN ({})",
+                        placeholders.join(", ")
+                    ),
+                    &params,
+                )?;
+            }
+            for chunk in upserts.chunks(250) {
+                let mut sql =
+                    String::from("INSERT INTO advisory_state (id, fingerprint, modified, keys) VALUES ");
+                let mut params = Vec::with_capacity(chunk.len() * 4);
+                for (i, (id, s)) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    let b = 4 * i;
+                    sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+                    params.push(id.into());
+                    params.push((&s.fingerprint).into());
+                    params.push(s.modified.clone().into());
+                    params.push(s.keys.join("\n").into());
+                }
+                sql.push_str(
+                    " ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, \
+                     modified = excluded.modified, keys = excluded.keys",
+                );
+                db.execute(&sql, &params)?;
+            }
+            db.execute(
+                "UPDATE meta SET value = $1 WHERE key = 'generation'",
+                &[generation.into()],
+            )?;
+            Ok(Some(added))
+        })
+    }
+
+    // --- tokens ---
+
+    pub fn add_token(&self, name: &str, hash: &str, scopes: &[String], now: i64) -> Result<i64, Error> {
+        self.tx(|db| {
+            if !db
+                .query("SELECT id FROM tokens WHERE name = $1", &[name.into()])?
+                .is_empty()
+            {
+                return Err(Error::Input(format!(
+                    "a token named {name:?} exists; revoke it first"
+                )));
+            }
+            self.insert_id(
+                db,
+                "INSERT INTO tokens (name, hash, scopes, created_at) VALUES ($1, $2, $3, $4)",
+                &[name.into(), hash.into(), scopes.join(",").into(), now.into()],
+            )
+        })
+    }
+
+    /// The scopes of the token with this hash, marking it used.
+    pub fn token_scopes(&self, hash: &str, now: i64) -> Result<Option<Vec<String>>, Error> {
+        let mut db = self.conn();
+        let rows = db.query("SELECT id, scopes FROM tokens WHERE hash = $1", &[hash.into()])?;
+        let Some(r) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        db.execute(
+            "UPDATE tokens SET last_used = $1 WHERE id = $2",
+            &[now.into(), r[0].clone()],
+        )?;
+        Ok(Some(
+            text(&r[1])
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ))
+    }
+
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, Error> {
+        let rows = self.conn().query(
+            "SELECT id, name, scopes, created_at, last_used FROM tokens ORDER BY id",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TokenInfo {
+                id: r[0].int().unwrap_or_default(),
+                name: text(&r[1]),
+                scopes: text(&r[2])
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                created_at: r[3].int().unwrap_or_default(),
+                last_used: r[4].int(),
+            })
+            .collect())
+    }
+
+    pub fn revoke_token(&self, name: &str) -> Result<u64, Error> {
+        self.conn()
+            .execute("DELETE FROM tokens WHERE name = $1", &[name.into()])
+    }
+
+    // --- webhooks and outbox ---
+
+    pub fn add_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        format: &str,
+        min_severity: &str,
+        now: i64,
+    ) -> Result<i64, Error> {
+        let mut db = self.conn();
+        self.insert_id(
+            db.as_mut(),
+            "INSERT INTO webhooks (url, secret, format, min_severity, created_at) VALUES ($1, $2, $3, $4, $5)",
+            &[url.into(), secret.into(), format.into(), min_severity.into(), now.into()],
+        )
+    }
+
+    pub fn webhooks(&self) -> Result<Vec<Webhook>, Error> {
+        webhooks_in(self.conn().as_mut())
+    }
+
+    pub fn remove_webhook(&self, id: i64) -> Result<u64, Error> {
+        self.tx(|db| {
+            db.execute("DELETE FROM outbox WHERE webhook_id = $1", &[id.into()])?;
+            db.execute("DELETE FROM webhooks WHERE id = $1", &[id.into()])
+        })
+    }
+
+    /// Claims up to `limit` due deliveries for `lease` seconds. A claim is one conditional
+    /// update per row, so two servers never both claim one delivery; a server that dies
+    /// holding a claim loses it when the lease runs out.
+    pub fn claim_deliveries(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Delivery>, Error> {
+        let mut db = self.conn();
+        let due = db.query(
+            "SELECT o.id FROM outbox o WHERE o.delivered_at IS NULL AND o.failed_at IS NULL \
+             AND o.next_attempt <= $1 AND (o.lease_until IS NULL OR o.lease_until < $1) ORDER BY o.id LIMIT $2",
+            &[now.into(), limit.into()],
+        )?;
+        let hooks: HashMap<i64, Webhook> = webhooks_in(db.as_mut())?.into_iter().map(|w| (w.id, w)).collect();
+        let mut out = Vec::new();
+        for r in due {
+            let id = r[0].int().unwrap_or_default();
+            let claimed = db.query(
+                "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND delivered_at IS NULL \
+                 AND (lease_until IS NULL OR lease_until < $3) RETURNING webhook_id, payload, attempts",
+                &[(now + lease).into(), id.into(), now.into()],
+            )?;
+            let Some(c) = claimed.into_iter().next() else {
+                continue;
+            };
+            let Some(webhook) = c[0].int().and_then(|w| hooks.get(&w)).cloned() else {
+                continue;
+            };
+            out.push(Delivery {
+                id,
+                webhook,
+                payload: text(&c[1]),
+                attempts: c[2].int().unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn delivered(&self, id: i64, now: i64) -> Result<(), Error> {
+        self.conn().execute(
+            "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id = $2",
+            &[now.into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `next_attempt`, or given up (`next_attempt` `None`).
+    pub fn delivery_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt: Option<i64>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let error: String = error.chars().take(500).collect();
+        self.conn().execute(
+            "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, last_error = $1, \
+             next_attempt = COALESCE($2, next_attempt), failed_at = $3 WHERE id = $4",
+            &[
+                error.into(),
+                next_attempt.map_or(Value::Null, Value::Int),
+                if next_attempt.is_some() {
+                    Value::Null
+                } else {
+                    Value::Int(now)
+                },
+                id.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, Error> {
+        let mut db = self.conn();
+        let mut one = |sql: &str| -> Result<i64, Error> {
+            Ok(db
+                .query(sql, &[])?
+                .first()
+                .and_then(|r| r[0].int())
+                .unwrap_or_default())
+        };
+        Ok(OutboxCounts {
+            pending: one("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL")?,
+            delivered: one("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL")?,
+            failed: one("SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL")?,
+        })
+    }
+
+    // --- watched tags ---
+
+    pub fn add_watch(&self, reference: &str) -> Result<bool, Error> {
+        let n = self.conn().execute(
+            "INSERT INTO watches (reference) VALUES ($1) ON CONFLICT (reference) DO NOTHING",
+            &[reference.into()],
+        )?;
+        Ok(n > 0)
+    }
+
+    pub fn watches(&self) -> Result<Vec<Watch>, Error> {
+        let rows = self.conn().query(
+            "SELECT id, reference, digest FROM watches ORDER BY reference",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Watch {
+                id: r[0].int().unwrap_or_default(),
+                reference: text(&r[1]),
+                digest: r[2].text().map(str::to_string),
+            })
+            .collect())
+    }
+
+    pub fn set_watch_digest(&self, id: i64, digest: &str, now: i64) -> Result<(), Error> {
+        self.conn().execute(
+            "UPDATE watches SET digest = $1, checked_at = $2 WHERE id = $3",
+            &[digest.into(), now.into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_watch(&self, reference: &str) -> Result<u64, Error> {
+        self.conn()
+            .execute("DELETE FROM watches WHERE reference = $1", &[reference.into()])
+    }
+}
+
+fn webhooks_in(db: &mut dyn Backend) -> Result<Vec<Webhook>, Error> {
+    let rows = db.query(
+        "SELECT id, url, secret, format, min_severity FROM webhooks ORDER BY id",
+        &[],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Webhook {
+            id: r[0].int().unwrap_or_default(),
+            url: text(&r[1]),
+            secret: text(&r[2]),
+            format: text(&r[3]),
+            min_severity: text(&r[4]),
+        })
+        .collect())
+}
+
+fn migrate(db: &mut dyn Backend) -> Result<(), Error> {
+    let kind = db.kind();
+    let migrations = match kind {
+        Kind::Sqlite => MIGRATIONS_SQLITE,
+        Kind::Postgres => MIGRATIONS_POSTGRES,
+    };
+    db.with_migration_lock(&mut |db| {
+        db.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")?;
+        let applied: Vec<i64> = db
+            .query("SELECT version FROM schema_migrations", &[])?
+            .iter()
+            .filter_map(|r| r[0].int())
+            .collect();
+        let newest_known = migrations.last().map_or(0, |m| m.0);
+        if let Some(v) = applied.iter().find(|v| **v > newest_known) {
+            return Err(Error::Input(format!(
+                "the monitor store is at schema version {v}, newer than this drydock ({newest_known}): upgrade drydock"
+            )));
+        }
+        for (version, sql) in migrations {
+            if applied.contains(version) {
+                continue;
+            }
+            let record = format!(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ({version}, {})",
+                crate::now()
+            );
+            match kind {
+                Kind::Postgres => db.batch(&format!("BEGIN;\n{sql}\n{record};\nCOMMIT;"))?,
+                Kind::Sqlite => {
+                    db.batch(sql)?;
+                    db.batch(&record)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
