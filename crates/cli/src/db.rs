@@ -406,3 +406,16 @@ pub fn human_age(seconds: i64) -> String {
         s => format!("{}d", s / 86400),
     }
 }
+
+/// `drydock db update` with its defaults, for commands that offer `--update`.
+pub fn update_default(location: &DbLocation) -> Result<(), Failure> {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        args: DbArgs,
+    }
+    let mut parsed = <Defaults as clap::Parser>::try_parse_from(["db", "update", "--quiet"])
+        .map_err(|e| Failure::input(e.to_string()))?;
+    parsed.args.location.cache_dir = location.cache_dir.clone();
+    run(parsed.args).map(|_| ())
+}

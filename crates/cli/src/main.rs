@@ -11,8 +11,10 @@ mod cache_cmd;
 mod compare;
 mod db;
 mod lint_cmd;
+mod monitor_cmd;
 mod sbom;
 mod scan;
+mod serve_cmd;
 mod usage_cmd;
 mod version_cmd;
 
@@ -49,6 +51,10 @@ enum Command {
     Advise(base_cmd::AdviseArgs),
     /// Runtime usage: which installed packages traced runs never touched (import, trace, report)
     Usage(usage_cmd::UsageArgs),
+    /// Watch images after they ship: snapshots re-checked after every database update
+    Monitor(monitor_cmd::MonitorArgs),
+    /// The fleet server: an HTTP API over the snapshot store (SQLite or PostgreSQL), webhooks
+    Serve(serve_cmd::ServeArgs),
     /// The layer cache: status, clean
     Cache(cache_cmd::CacheArgs),
     /// Manage the advisory database (import, update, status)
@@ -171,6 +177,8 @@ fn main() -> ExitCode {
         Command::Advise(args) => base_cmd::advise(args),
         Command::Usage(args) => usage_cmd::run(args),
         Command::Db(args) => db::run(args),
+        Command::Monitor(args) => monitor_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
         Command::Version(args) => version_cmd::run(args),
         Command::Lint(args) => lint_cmd::lint(args),
         Command::Dockerfile(args) => lint_cmd::dockerfile(args),

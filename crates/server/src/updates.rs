@@ -1,0 +1,93 @@
+//! The advisory database watcher: `drydock db update` (or `db import`) replaces the database
+//! file with a rename; the watcher sees the file's identity change, opens it and processes
+//! the update. At start the current file is processed too, so an update that happened while
+//! the server was down is not missed.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::{State, log};
+
+/// What identifies one version of the file: replaced by rename, it gets a new inode.
+fn identity(path: &std::path::Path) -> Option<(u64, u64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.ino(), m.len(), m.mtime_nsec() + m.mtime() * 1_000_000_000))
+}
+
+pub async fn watch(state: Arc<State>) {
+    let mut seen = None;
+    let mut missing_logged = false;
+    loop {
+        let now = identity(&state.config.advisories);
+        if now.is_none() && !missing_logged {
+            log(format!(
+                "no advisory database at {} yet: snapshots are stored and matched once one exists",
+                state.config.advisories.display()
+            ));
+            missing_logged = true;
+        }
+        if now.is_some() && now != seen {
+            match process(&state).await {
+                Ok(_) => seen = now,
+                Err(e) => {
+                    state.counters.update_failures.fetch_add(1, Ordering::Relaxed);
+                    log(format!("advisory update failed: {e}"));
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.poll) => {}
+            _ = state.check_now.notified() => {}
+        }
+    }
+}
+
+/// Opens the database file and applies it to the store.
+pub async fn process(state: &Arc<State>) -> Result<drydock_monitor::UpdateOutcome, String> {
+    let path = state.config.advisories.clone();
+    let store = state.store.clone();
+    let started = std::time::Instant::now();
+    let (db, outcome) = tokio::task::spawn_blocking(move || {
+        let db = drydock_vulndb::Store::open_read_only(&path).map_err(|e| e.to_string())?;
+        let now = drydock_monitor::now();
+        // Snapshots pushed before any database existed get their first findings now.
+        for image in store.images(true).map_err(|e| e.to_string())? {
+            if image.checked_at.is_none() {
+                drydock_monitor::check::initial_findings(&store, image.id, &db, now)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        let outcome = drydock_monitor::check::apply_update(&store, &db, now).map_err(|e| e.to_string())?;
+        Ok::<_, String>((db, outcome))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    *state.advisories.write().await = Some(Arc::new(db));
+    state.counters.updates.fetch_add(1, Ordering::Relaxed);
+    state
+        .counters
+        .last_update
+        .store(drydock_monitor::now() as u64, Ordering::Relaxed);
+    state
+        .counters
+        .last_update_millis
+        .store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    log(format!(
+        "advisories {}: {} added, {} changed, {} withdrawn; {} image(s) re-checked, {} notification(s){}",
+        outcome.generation,
+        outcome.added,
+        outcome.changed,
+        outcome.withdrawn,
+        outcome.images_rechecked,
+        outcome.notifications,
+        if outcome.initial {
+            " (first state: a baseline)"
+        } else if outcome.skipped {
+            " (already processed by another server)"
+        } else {
+            ""
+        }
+    ));
+    Ok(outcome)
+}
