@@ -125,6 +125,7 @@ pub fn run(args: ServeArgs) -> Result<u8, Failure> {
             config.poll = std::time::Duration::from_secs(r.poll_seconds.max(1));
             config.retry_base = std::time::Duration::from_secs(r.retry_seconds.max(1));
             config.max_attempts = r.max_attempts.max(1);
+            config.check().map_err(Failure::input)?;
             if store.tokens().map_err(Failure::input)?.is_empty() {
                 eprintln!(
                     "drydock: warning: no API tokens yet: every request will get 401 (`drydock serve token add NAME --scope push,read`)"
