@@ -125,7 +125,17 @@ pub fn initial_findings(
     db: &drydock_vulndb::Store,
     now: i64,
 ) -> Result<usize, Error> {
-    let sbom = store.sbom(image_id)?;
+    initial_findings_of(store, image_id, &store.sbom(image_id)?, db, now)
+}
+
+/// [`initial_findings`] for an inventory in hand (just stored).
+pub fn initial_findings_of(
+    store: &Store,
+    image_id: i64,
+    sbom: &drydock_report::SbomDocument,
+    db: &drydock_vulndb::Store,
+    now: i64,
+) -> Result<usize, Error> {
     let findings = keyed(&sbom.inventory(), db)?;
     let n = findings.len();
     store.write_check(
@@ -275,45 +285,54 @@ pub fn apply_update(store: &Store, db: &drydock_vulndb::Store, now: i64) -> Resu
     }
     outcome.keys = changed_keys.len();
     outcome.initial = previous.is_empty();
-    let mut checks = Vec::new();
-    if !outcome.initial && !changed_keys.is_empty() {
+    let images = if !outcome.initial && !changed_keys.is_empty() {
         let keys: Vec<String> = changed_keys.iter().cloned().collect();
-        for image_id in store.images_with_keys(&keys)? {
-            let sbom = store.sbom(image_id)?;
-            let inventory = sbom.inventory();
-            let lookups = drydock_matcher::lookup_keys(&inventory);
-            let wanted: BTreeSet<usize> = lookups
-                .iter()
-                .filter(|(_, k)| changed_keys.contains(k))
-                .map(|(i, _)| *i)
-                .collect();
-            let scope: Vec<String> = lookups
-                .iter()
-                .filter(|(i, _)| wanted.contains(i))
-                .map(|(_, k)| k.clone())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let mut part = inventory.clone();
-            part.packages = wanted.iter().map(|i| inventory.packages[*i].clone()).collect();
-            let after = keyed(&part, db)?;
-            let before: Vec<StoredFinding> = store
-                .findings(image_id)?
-                .into_iter()
-                .filter(|f| scope.contains(&f.package_key))
-                .collect();
-            let changes = diff(&before, &after);
-            checks.push(CheckWrite {
-                image_id,
-                scope: Some(scope),
-                findings: after,
-                changes,
-                generation: generation.clone(),
-            });
-        }
-    }
-    outcome.images_rechecked = checks.len();
-    match store.commit_update(&previous, &generation, &checks, &upserts, &deletions, now)? {
+        store.images_with_keys(&keys)?
+    } else {
+        Vec::new()
+    };
+    outcome.images_rechecked = images.len();
+    let mut recheck = |conn: &mut dyn crate::sql::Backend, image_id: i64| -> Result<CheckWrite, Error> {
+        let sbom = crate::store::sbom_in(conn, image_id)?;
+        let inventory = sbom.inventory();
+        let lookups = drydock_matcher::lookup_keys(&inventory);
+        let wanted: BTreeSet<usize> = lookups
+            .iter()
+            .filter(|(_, k)| changed_keys.contains(k))
+            .map(|(i, _)| *i)
+            .collect();
+        let scope: Vec<String> = lookups
+            .iter()
+            .filter(|(i, _)| wanted.contains(i))
+            .map(|(_, k)| k.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut part = inventory.clone();
+        part.packages = wanted.iter().map(|i| inventory.packages[*i].clone()).collect();
+        let after = keyed(&part, db)?;
+        let before: Vec<StoredFinding> = crate::store::findings_in(conn, image_id)?
+            .into_iter()
+            .filter(|f| scope.contains(&f.package_key))
+            .collect();
+        let changes = diff(&before, &after);
+        Ok(CheckWrite {
+            image_id,
+            scope: Some(scope),
+            findings: after,
+            changes,
+            generation: generation.clone(),
+        })
+    };
+    match store.commit_update(
+        &previous,
+        &generation,
+        &images,
+        &mut recheck,
+        &upserts,
+        &deletions,
+        now,
+    )? {
         Some(n) => outcome.notifications = n,
         None => outcome.skipped = true,
     }

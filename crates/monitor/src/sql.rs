@@ -214,13 +214,19 @@ impl Backend for Sqlite {
 
 pub struct Postgres {
     client: postgres::Client,
+    /// Statements prepared once per connection: a plain `execute(&str)` prepares every time,
+    /// a round trip per statement.
+    prepared: std::collections::HashMap<String, postgres::Statement>,
 }
 
 impl Postgres {
     pub fn connect(url: &str) -> Result<Postgres, Error> {
         let client = postgres::Client::connect(url, postgres::NoTls)
             .map_err(|e| Error::Input(format!("PostgreSQL at {}: {e}", redact(url))))?;
-        Ok(Postgres { client })
+        Ok(Postgres {
+            client,
+            prepared: std::collections::HashMap::new(),
+        })
     }
 }
 
@@ -269,20 +275,35 @@ impl postgres::types::ToSql for Value {
     postgres::types::to_sql_checked!();
 }
 
+impl Postgres {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, Error> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(pg_err)?;
+        if self.prepared.len() < 256 {
+            self.prepared.insert(sql.to_string(), s.clone());
+        }
+        Ok(s)
+    }
+}
+
 impl Backend for Postgres {
     fn kind(&self) -> Kind {
         Kind::Postgres
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        let statement = self.statement(sql)?;
         let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|p| p as _).collect();
-        self.client.execute(sql, &params).map_err(pg_err)
+        self.client.execute(&statement, &params).map_err(pg_err)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
         use postgres::types::Type;
+        let statement = self.statement(sql)?;
         let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|p| p as _).collect();
-        let rows = self.client.query(sql, &params).map_err(pg_err)?;
+        let rows = self.client.query(&statement, &params).map_err(pg_err)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let mut values = Vec::with_capacity(row.len());

@@ -16,9 +16,15 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqli
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
 
 pub struct Store {
-    db: Mutex<Box<dyn Backend>>,
+    /// One connection for SQLite (one writer anyway); a few for PostgreSQL, so that
+    /// concurrent API requests do not queue behind one another.
+    pool: Vec<Mutex<Box<dyn Backend>>>,
+    next: std::sync::atomic::AtomicUsize,
     kind: Kind,
 }
+
+/// Connections a PostgreSQL store opens.
+const POSTGRES_POOL: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageRow {
@@ -148,7 +154,13 @@ impl Store {
     /// Opens (creating and migrating as needed) `sqlite://PATH`, a bare path, or
     /// `postgres://…`.
     pub fn open(url: &str) -> Result<Store, Error> {
-        Store::with_backend(crate::sql::open(url)?)
+        let mut store = Store::with_backend(crate::sql::open(url)?)?;
+        if store.kind == Kind::Postgres {
+            for _ in 1..POSTGRES_POOL {
+                store.pool.push(Mutex::new(crate::sql::open(url)?));
+            }
+        }
+        Ok(store)
     }
 
     pub fn in_memory() -> Result<Store, Error> {
@@ -159,7 +171,8 @@ impl Store {
         let kind = backend.kind();
         migrate(backend.as_mut())?;
         Ok(Store {
-            db: Mutex::new(backend),
+            pool: vec![Mutex::new(backend)],
+            next: std::sync::atomic::AtomicUsize::new(0),
             kind,
         })
     }
@@ -170,7 +183,13 @@ impl Store {
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Box<dyn Backend>> {
         // A panic while holding the connection leaves it usable: statements are atomic.
-        self.db.lock().unwrap_or_else(|p| p.into_inner())
+        for c in &self.pool {
+            if let Ok(guard) = c.try_lock() {
+                return guard;
+            }
+        }
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.pool.len();
+        self.pool[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `work` in one transaction (SQLite: taking the write lock at once).
@@ -206,7 +225,7 @@ impl Store {
     /// `last_seen`; a new digest under a known name becomes the name's current one.
     /// Returns the image id and whether it was new.
     pub fn put_snapshot(&self, snap: &Snapshot, now: i64) -> Result<(i64, bool), Error> {
-        let body = serde_json::to_vec(&snap.sbom).map_err(|e| Error::Input(e.to_string()))?;
+        let body = compress(&serde_json::to_vec(&snap.sbom).map_err(|e| Error::Input(e.to_string()))?)?;
         let inventory = snap.sbom.inventory();
         let mut keys: Vec<String> = drydock_matcher::lookup_keys(&inventory)
             .into_iter()
@@ -304,34 +323,11 @@ impl Store {
     }
 
     pub fn sbom(&self, id: i64) -> Result<SbomDocument, Error> {
-        let rows = self
-            .conn()
-            .query("SELECT sbom FROM images WHERE id = $1", &[id.into()])?;
-        let bytes = rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .and_then(Value::into_blob)
-            .ok_or_else(|| Error::Input(format!("no image {id}")))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Database(format!("stored snapshot {id}: {e}")))
+        sbom_in(self.conn().as_mut(), id)
     }
 
     pub fn findings(&self, image_id: i64) -> Result<Vec<StoredFinding>, Error> {
-        let rows = self.conn().query(
-            "SELECT key, package_key, body FROM findings WHERE image_id = $1 ORDER BY key",
-            &[image_id.into()],
-        )?;
-        rows.into_iter()
-            .map(|r| {
-                let finding = serde_json::from_str(r[2].text().unwrap_or_default())
-                    .map_err(|e| Error::Database(format!("stored finding: {e}")))?;
-                Ok(StoredFinding {
-                    key: text(&r[0]),
-                    package_key: text(&r[1]),
-                    finding,
-                })
-            })
-            .collect()
+        findings_in(self.conn().as_mut(), image_id)
     }
 
     /// Current images that hold a package under any of these store keys.
@@ -379,40 +375,71 @@ impl Store {
                 )?;
             }
             Some(keys) => {
-                for k in keys {
+                for chunk in keys.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let mut params: Vec<Value> = vec![write.image_id.into()];
+                    params.extend(chunk.iter().map(Value::from));
                     db.execute(
-                        "DELETE FROM findings WHERE image_id = $1 AND package_key = $2",
-                        &[write.image_id.into(), k.into()],
+                        &format!(
+                            "DELETE FROM findings WHERE image_id = $1 AND package_key IN ({})",
+                            marks.join(", ")
+                        ),
+                        &params,
                     )?;
                 }
             }
         }
-        for f in &write.findings {
-            let body = serde_json::to_string(&f.finding).map_err(|e| Error::Database(e.to_string()))?;
-            db.execute(
-                "INSERT INTO findings (image_id, key, package_key, severity, fixed_version, body) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (image_id, key) DO NOTHING",
-                &[
-                    write.image_id.into(),
-                    (&f.key).into(),
-                    (&f.package_key).into(),
-                    f.finding.severity.as_str().into(),
-                    f.finding.fixed_version.clone().into(),
-                    body.into(),
-                ],
-            )?;
+        for chunk in write.findings.chunks(100) {
+            let mut sql = String::from(
+                "INSERT INTO findings (image_id, key, package_key, severity, fixed_version, body) VALUES ",
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 6);
+            for (i, f) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let b = 6 * i;
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                ));
+                params.push(write.image_id.into());
+                params.push((&f.key).into());
+                params.push((&f.package_key).into());
+                params.push(f.finding.severity.as_str().into());
+                params.push(f.finding.fixed_version.clone().into());
+                params.push(
+                    serde_json::to_string(&f.finding)
+                        .map_err(|e| Error::Database(e.to_string()))?
+                        .into(),
+                );
+            }
+            sql.push_str(" ON CONFLICT (image_id, key) DO NOTHING");
+            db.execute(&sql, &params)?;
         }
         db.execute(
             "UPDATE images SET checked_at = $1 WHERE id = $2",
             &[now.into(), write.image_id.into()],
         )?;
-        let mut added = Vec::new();
-        for c in &write.changes {
-            let body = serde_json::to_string(c).map_err(|e| Error::Database(e.to_string()))?;
-            let n = db.execute(
-                "INSERT INTO notifications (image_id, image_name, digest, kind, finding_key, generation, severity, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (digest, kind, finding_key, generation) DO NOTHING",
-                &[
+        let mut inserted: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+        for chunk in write.changes.chunks(100) {
+            let mut sql = String::from(
+                "INSERT INTO notifications (image_id, image_name, digest, kind, finding_key, generation, severity, body, created_at) VALUES ",
+            );
+            let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
+            for (i, c) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let b = 9 * i;
+                let marks: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
+                sql.push_str(&format!("({})", marks.join(", ")));
+                params.extend([
                     write.image_id.into(),
                     (&name).into(),
                     (&digest).into(),
@@ -420,14 +447,24 @@ impl Store {
                     (&c.key).into(),
                     (&write.generation).into(),
                     c.finding.severity.as_str().into(),
-                    body.into(),
+                    serde_json::to_string(c)
+                        .map_err(|e| Error::Database(e.to_string()))?
+                        .into(),
                     now.into(),
-                ],
-            )?;
-            if n > 0 {
-                added.push(c);
+                ]);
+            }
+            sql.push_str(
+                " ON CONFLICT (digest, kind, finding_key, generation) DO NOTHING RETURNING kind, finding_key",
+            );
+            for r in db.query(&sql, &params)? {
+                inserted.insert((text(&r[0]), text(&r[1])));
             }
         }
+        let added: Vec<&crate::Change> = write
+            .changes
+            .iter()
+            .filter(|c| inserted.contains(&(c.kind.as_str().to_string(), c.key.clone())))
+            .collect();
         if !added.is_empty() {
             let hooks = webhooks_in(db)?;
             for hook in hooks {
@@ -543,15 +580,17 @@ impl Store {
             .collect())
     }
 
-    /// Applies a processed update in one transaction, only if the generation is still
-    /// `expected` (another server sharing the database may have processed it first): the
-    /// checks, the record state (upserts and deletions) and the new generation. Returns
-    /// `None` when another writer got there first, else the notifications added.
+    /// Applies an update in one transaction, only if the generation is still `expected`
+    /// (another server sharing the database may have processed it first): each image's
+    /// check as `recheck` works it out, the record state (upserts and deletions) and the new
+    /// generation. Returns `None` when another writer got there first, else the
+    /// notifications added.
     pub fn commit_update(
         &self,
         expected: &str,
         generation: &str,
-        checks: &[CheckWrite],
+        images: &[i64],
+        recheck: &mut dyn FnMut(&mut dyn Backend, i64) -> Result<CheckWrite, Error>,
         upserts: &[(String, RecordState)],
         deletions: &[String],
         now: i64,
@@ -569,9 +608,12 @@ impl Store {
             if current != expected {
                 return Ok(None);
             }
+            // One image at a time, written as it is worked out: memory stays one image's
+            // findings however many images the update touches.
             let mut added = 0;
-            for c in checks {
-                added += self.write_check_in(db, c, now)?;
+            for id in images {
+                let check = recheck(db, *id)?;
+                added += self.write_check_in(db, &check, now)?;
             }
             for chunk in deletions.chunks(500) {
                 let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -830,6 +872,62 @@ impl Store {
         self.conn()
             .execute("DELETE FROM watches WHERE reference = $1", &[reference.into()])
     }
+}
+
+/// Stored inventories are gzip-compressed: their file lists compress about eight to one.
+fn compress(json: &[u8]) -> Result<Vec<u8>, Error> {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json).map_err(|e| Error::Database(e.to_string()))?;
+    gz.finish().map_err(|e| Error::Database(e.to_string()))
+}
+
+fn decompress(bytes: &[u8]) -> Result<Vec<u8>, std::io::Error> {
+    use std::io::Read as _;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes.to_vec());
+    }
+    let limit = 8 * crate::snapshot::MAX_SNAPSHOT_BYTES as u64;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(limit + 1)
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(std::io::Error::other("expands past the snapshot size limit"));
+    }
+    Ok(out)
+}
+
+/// An image's stored inventory, read through a connection already held (inside a transaction).
+pub fn sbom_in(db: &mut dyn Backend, id: i64) -> Result<SbomDocument, Error> {
+    let rows = db.query("SELECT sbom FROM images WHERE id = $1", &[id.into()])?;
+    let bytes = rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .and_then(Value::into_blob)
+        .ok_or_else(|| Error::Input(format!("no image {id}")))?;
+    let json = decompress(&bytes).map_err(|e| Error::Database(format!("stored snapshot {id}: {e}")))?;
+    serde_json::from_slice(&json).map_err(|e| Error::Database(format!("stored snapshot {id}: {e}")))
+}
+
+/// An image's stored findings, through a connection already held.
+pub fn findings_in(db: &mut dyn Backend, image_id: i64) -> Result<Vec<StoredFinding>, Error> {
+    let rows = db.query(
+        "SELECT key, package_key, body FROM findings WHERE image_id = $1 ORDER BY key",
+        &[image_id.into()],
+    )?;
+    rows.into_iter()
+        .map(|r| {
+            let finding = serde_json::from_str(r[2].text().unwrap_or_default())
+                .map_err(|e| Error::Database(format!("stored finding: {e}")))?;
+            Ok(StoredFinding {
+                key: text(&r[0]),
+                package_key: text(&r[1]),
+                finding,
+            })
+        })
+        .collect()
 }
 
 fn webhooks_in(db: &mut dyn Backend) -> Result<Vec<Webhook>, Error> {

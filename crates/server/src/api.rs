@@ -238,7 +238,9 @@ async fn push(
         let now = drydock_monitor::now();
         let (id, new) = s.put_snapshot(&snap, now)?;
         let findings = match (&db, new) {
-            (Some(db), true) => Some(drydock_monitor::check::initial_findings(s, id, db, now)?),
+            (Some(db), true) => Some(drydock_monitor::check::initial_findings_of(
+                s, id, &snap.sbom, db, now,
+            )?),
             _ => None,
         };
         Ok((id, new, findings))

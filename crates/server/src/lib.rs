@@ -136,6 +136,13 @@ async fn serve(store: Store, config: Config) -> Result<(), Error> {
         check_now: tokio::sync::Notify::new(),
         started: std::time::Instant::now(),
     });
+    // The database as it is now is processed before the first request, so a snapshot pushed
+    // at start is matched against it, not stored unmatched.
+    if config.advisories.is_file()
+        && let Err(e) = updates::process(&state).await
+    {
+        log(format!("advisory update failed: {e}"));
+    }
     tokio::spawn(updates::watch(state.clone()));
     tokio::spawn(delivery::run(state.clone()));
     let app = api::router(state.clone());
