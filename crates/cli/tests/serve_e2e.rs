@@ -526,3 +526,99 @@ fn serve_on_postgres_with_the_real_debian_images() {
         binaries,
     );
 }
+
+/// Tier 2: two servers on one PostgreSQL (and one database file) process an update once: one
+/// set of notifications, one delivery, each image visible from both.
+#[test]
+fn two_servers_share_one_postgres() {
+    let Some(url) = drydock_testkit::postgres_url() else {
+        return;
+    };
+    let database = drydock_testkit::fresh_postgres_database(&url, "two_servers");
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path();
+    let first = cache.join("first");
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::write(
+        first.join("DSA-0000-1.json"),
+        osv_record("DSA-0000-1", "Debian:12", "no-such-source-package", "1.0"),
+    )
+    .unwrap();
+    drydock(cache, &["db", "import", first.to_str().unwrap()]);
+    let token = drydock(
+        cache,
+        &[
+            "serve",
+            "token",
+            "add",
+            "ops",
+            "--scope",
+            "admin",
+            "--database",
+            &database,
+        ],
+    );
+    let token = token.trim();
+    let receiver = Receiver::start();
+    drydock(
+        cache,
+        &[
+            "serve",
+            "webhook",
+            "add",
+            &format!("http://127.0.0.1:{}/hook", receiver.port),
+            "--secret",
+            "a-webhook-secret-of-some-length",
+            "--database",
+            &database,
+        ],
+    );
+    let a = start_server(cache, &database, free_port(), token);
+    let b = start_server(cache, &database, free_port(), token);
+    let example = sbom(
+        drydock_testkit::workspace_root()
+            .join("examples/debian-mini")
+            .to_str()
+            .unwrap(),
+    );
+    let (status, reply) = post(
+        &a.base,
+        "/v1/snapshots?name=shared/web:1",
+        token,
+        &serde_json::to_vec(&example).unwrap(),
+    );
+    assert_eq!(status, 201, "{reply}");
+    let (_, seen) = get(&b.base, "/v1/images", token);
+    assert!(seen.contains("shared/web:1"), "{seen}");
+    let version = example["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "zlib1g")
+        .unwrap()["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = cache.join("second");
+    std::fs::create_dir_all(&second).unwrap();
+    std::fs::write(
+        second.join("DSA-9003-1.json"),
+        osv_record("DSA-9003-1", "Debian:12", "zlib", &format!("{version}+fix1")),
+    )
+    .unwrap();
+    drydock(cache, &["db", "import", second.to_str().unwrap()]);
+    // Both are told at once; one does the work, the other finds it done.
+    let (sa, oa) = post(&a.base, "/v1/advisories/check", token, b"");
+    let (sb, ob) = post(&b.base, "/v1/advisories/check", token, b"");
+    assert_eq!((sa, sb), (200, 200), "{oa} {ob}");
+    wait_for("the delivery", || {
+        receiver.hits().iter().any(|h| h.answered == 200)
+    });
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(receiver.hits().len(), 1, "one delivery, not one per server");
+    let (_, notes) = get(&b.base, "/v1/changes", token);
+    let notes: Vec<Value> = serde_json::from_str(&notes).unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["change"]["finding"]["id"], "DSA-9003-1");
+    drop((a, b));
+}
