@@ -238,7 +238,7 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
                         + "\n"
                 }
                 CheckFormat::Table => drydock_report::terminal_safe(&render(&results, &moved, false)),
-                CheckFormat::Markdown => render(&results, &moved, true),
+                CheckFormat::Markdown => drydock_report::terminal_safe(&render(&results, &moved, true)),
             };
             crate::sbom::write_output(&check.output, &text)?;
             let worst = results.iter().filter_map(|r| worst_new(&r.changes)).max();

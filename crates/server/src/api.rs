@@ -367,8 +367,13 @@ pub fn validate_webhook(
     format: &str,
     min_severity: &str,
 ) -> std::result::Result<String, String> {
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 2000 {
-        return Err(format!("webhook url {url:?}: http:// or https:// only"));
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.len() > 2000
+        || url.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(format!(
+            "webhook url {url:?}: http:// or https:// only, without spaces or control characters"
+        ));
     }
     if secret.len() < 16 {
         return Err("the webhook secret must be at least 16 characters".into());
