@@ -23,7 +23,10 @@ fn layers_of(image: &Path) -> BTreeMap<String, (String, u64)> {
         .map(|p| {
             (
                 p["name"].as_str().unwrap().to_string(),
-                (p["version"].as_str().unwrap().to_string(), p["layer"].as_u64().unwrap()),
+                (
+                    p["version"].as_str().unwrap().to_string(),
+                    p["layer"].as_u64().unwrap(),
+                ),
             )
         })
         .collect()
@@ -42,12 +45,40 @@ fn apk_packages_belong_to_the_layer_that_last_changed_them() {
     const DB: &str = "lib/apk/db/installed";
     let os = b"ID=alpine\nVERSION_ID=3.20.3\n";
     let steps: [(&str, Vec<(&str, &str)>); 5] = [
-        ("FROM alpine", vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r29")]),
-        ("RUN apk upgrade busybox && apk add curl", vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r30"), ("curl", "8.9.1-r0")]),
-        ("RUN apk del curl", vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r30")]),
-        ("RUN apk add curl", vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r30"), ("curl", "8.9.1-r0")]),
+        (
+            "FROM alpine",
+            vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r29")],
+        ),
+        (
+            "RUN apk upgrade busybox && apk add curl",
+            vec![
+                ("musl", "1.2.5-r0"),
+                ("busybox", "1.36.1-r30"),
+                ("curl", "8.9.1-r0"),
+            ],
+        ),
+        (
+            "RUN apk del curl",
+            vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r30")],
+        ),
+        (
+            "RUN apk add curl",
+            vec![
+                ("musl", "1.2.5-r0"),
+                ("busybox", "1.36.1-r30"),
+                ("curl", "8.9.1-r0"),
+            ],
+        ),
         // Rewrites the database (a new entry at the end), changing no other entry.
-        ("RUN apk add zlib", vec![("musl", "1.2.5-r0"), ("busybox", "1.36.1-r30"), ("curl", "8.9.1-r0"), ("zlib", "1.3.1-r1")]),
+        (
+            "RUN apk add zlib",
+            vec![
+                ("musl", "1.2.5-r0"),
+                ("busybox", "1.36.1-r30"),
+                ("curl", "8.9.1-r0"),
+                ("zlib", "1.3.1-r1"),
+            ],
+        ),
     ];
     let mut image = ImageBuilder::new();
     for (i, (created_by, entries)) in steps.iter().enumerate() {

@@ -128,11 +128,13 @@ impl Sqlite {
 
     fn configure(conn: rusqlite::Connection) -> Result<Sqlite, Error> {
         // WAL lets `monitor list` read while a check writes; the busy timeout makes a second
-        // writer wait instead of failing at once.
+        // writer wait instead of failing at once; the size limit gives back the WAL a large
+        // update grew.
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sqlite_err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(sqlite_err)?;
         Ok(Sqlite { conn })
