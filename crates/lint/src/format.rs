@@ -101,7 +101,7 @@ pub fn sarif(findings: &[Finding]) -> String {
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.file},
+                        "artifactLocation": {"uri": drydock_report::sarif_uri(&f.file)},
                         "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)}
                     }
                 }]

@@ -160,7 +160,7 @@ pub fn sarif(doc: &AuditDocument) -> String {
             if let Some(d) = dockerfile {
                 locations.push(json!({
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.path.trim_start_matches("./")},
+                        "artifactLocation": {"uri": crate::sarif_uri(&d.path)},
                         "region": {"startLine": d.line, "endLine": d.end_line, "startColumn": 1}
                     }
                 }));

@@ -25,6 +25,35 @@ use drydock_catalog::model::Unscanned;
 use drydock_catalog::{Distro, Inventory, Package, PackageSource};
 use serde::{Deserialize, Serialize};
 
+/// A file path as a SARIF `artifactLocation.uri`: relative paths become relative references
+/// (`./` dropped), absolute ones `file://` URIs — SARIF forbids a relative reference that
+/// begins with `/`. Characters URIs reserve are percent-encoded.
+pub fn sarif_uri(path: &str) -> String {
+    let encode = |p: &str| -> String {
+        p.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'-'
+                | b'_'
+                | b'.'
+                | b'~'
+                | b'/'
+                | b'+'
+                | b'@'
+                | b'='
+                | b',' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    match path.strip_prefix('/') {
+        Some(_) => format!("file://{}", encode(path)),
+        None => encode(path.trim_start_matches("./")),
+    }
+}
+
 /// Text from images and advisory data made safe for a terminal: control characters (ESC
 /// sequences that clear the screen or hide text, carriage returns that overwrite a line) and the
 /// Unicode bidirectional overrides become visible `\u{…}` escapes. Newlines and tabs stay.
@@ -165,4 +194,18 @@ pub fn timestamp() -> String {
         .and_then(|s| jiff::Timestamp::from_second(s).ok())
         .unwrap_or_else(jiff::Timestamp::now);
     now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod sarif_uri_tests {
+    use super::sarif_uri;
+
+    #[test]
+    fn paths_become_references_sarif_accepts() {
+        assert_eq!(sarif_uri("./Dockerfile"), "Dockerfile");
+        assert_eq!(sarif_uri("build/Dockerfile"), "build/Dockerfile");
+        assert_eq!(sarif_uri("/work/app/Dockerfile"), "file:///work/app/Dockerfile");
+        assert_eq!(sarif_uri("/a b/Docker#file"), "file:///a%20b/Docker%23file");
+        assert_eq!(sarif_uri("my dir/Dockerfile"), "my%20dir/Dockerfile");
+    }
 }

@@ -438,7 +438,7 @@ pub fn sarif(doc: &ScanDocument) -> String {
         let locations = match dockerfile {
             Some(d) => json!([{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": d.path.trim_start_matches("./")},
+                    "artifactLocation": {"uri": crate::sarif_uri(&d.path)},
                     "region": {"startLine": d.line, "endLine": d.end_line, "startColumn": 1}
                 },
                 "message": {"text": format!("{} installs {}", drydock_attribution::shorten(&d.instruction, 80), f.package.name)}

@@ -63,6 +63,20 @@ pub fn attribution_image() -> Option<PathBuf> {
     )
 }
 
+/// The report formats' official validators `.ci/run` installs: a Python with
+/// cyclonedx-python-lib and spdx-tools (`$DRYDOCK_VALIDATOR_PYTHON`) and Microsoft's SARIF
+/// multitool (`$DRYDOCK_SARIF_TOOL`).
+pub fn validators() -> Option<(PathBuf, PathBuf)> {
+    let python = std::env::var_os("DRYDOCK_VALIDATOR_PYTHON").map(PathBuf::from);
+    let sarif = std::env::var_os("DRYDOCK_SARIF_TOOL").map(PathBuf::from);
+    let found = python.zip(sarif).filter(|(p, s)| p.is_file() && s.is_file());
+    let python = require_or_skip(
+        "the report validators ($DRYDOCK_VALIDATOR_PYTHON, $DRYDOCK_SARIF_TOOL)",
+        found.as_ref().map(|(p, _)| p.clone()),
+    )?;
+    Some((python, found?.1))
+}
+
 /// `KEY=value` lines of a build script's `facts.env` in `dir`.
 pub fn facts(dir: &Path) -> std::collections::BTreeMap<String, String> {
     std::fs::read_to_string(dir.join("facts.env"))
