@@ -101,11 +101,16 @@ pub struct PushArgs {
     dockerfile: Option<PathBuf>,
 }
 
-fn open(args: &MonitorArgs) -> Result<Store, Failure> {
-    let url = match &args.database {
-        Some(u) => u.clone(),
-        None => drydock_vulndb::cache_dir(args.db.cache_dir.as_deref())
-            .join("monitor.sqlite")
+/// The store at `database`, else `default_file` in the cache directory.
+pub fn open_store(
+    database: Option<&str>,
+    location: &DbLocation,
+    default_file: &str,
+) -> Result<Store, Failure> {
+    let url = match database {
+        Some(u) => u.to_string(),
+        None => drydock_vulndb::cache_dir(location.cache_dir.as_deref())
+            .join(default_file)
             .display()
             .to_string(),
     };
@@ -130,7 +135,7 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
         }
         _ => {}
     }
-    let store = open(&args)?;
+    let store = open_store(args.database.as_deref(), &args.db, "monitor.sqlite")?;
     match args.command {
         MonitorCommand::Add {
             source,
@@ -431,7 +436,7 @@ fn push_snapshot(args: &PushArgs, db: &DbLocation) -> Result<u8, Failure> {
     let mut url = format!("{base}/v1/snapshots");
     if let Some(n) = &args.name {
         url.push_str("?name=");
-        url.push_str(&percent_encode(n));
+        url.push_str(&drydock_source::registry::url_encode(n));
     }
     let mut config = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(120)))
@@ -469,13 +474,4 @@ fn push_snapshot(args: &PushArgs, db: &DbLocation) -> Result<u8, Failure> {
         }
     );
     Ok(0)
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use drydock_monitor::Store;
 use drydock_server::auth::Scope;
 
 use crate::Failure;
@@ -101,19 +100,8 @@ enum WebhookCommand {
     },
 }
 
-fn open(args: &ServeArgs) -> Result<Store, Failure> {
-    let url = match &args.database {
-        Some(u) => u.clone(),
-        None => drydock_vulndb::cache_dir(args.db.cache_dir.as_deref())
-            .join("server.sqlite")
-            .display()
-            .to_string(),
-    };
-    Store::open(&url).map_err(Failure::input)
-}
-
 pub fn run(args: ServeArgs) -> Result<u8, Failure> {
-    let store = open(&args)?;
+    let store = crate::monitor_cmd::open_store(args.database.as_deref(), &args.db, "server.sqlite")?;
     let now = drydock_monitor::now();
     match &args.command {
         None => {

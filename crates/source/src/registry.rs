@@ -288,7 +288,8 @@ fn parse_challenge(header: &str) -> (String, Vec<(String, String)>) {
     (scheme.to_ascii_lowercase(), params)
 }
 
-fn url_encode(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query value, a scope).
+pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
