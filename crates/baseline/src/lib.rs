@@ -110,15 +110,18 @@ fn ids(f: &Finding) -> BTreeSet<&str> {
         .collect()
 }
 
+/// A finding and every id it is known by.
+type WithIds<'a> = (&'a Finding, BTreeSet<&'a str>);
+
 /// Findings by package, each with its ids, so matching a finding is a look-up of its package
 /// and a check of a few id sets, not a scan of every finding with sets rebuilt each time.
 struct ByPackage<'a> {
-    map: HashMap<(Ecosystem, &'a str), Vec<(&'a Finding, BTreeSet<&'a str>)>>,
+    map: HashMap<(Ecosystem, &'a str), Vec<WithIds<'a>>>,
 }
 
 impl<'a> ByPackage<'a> {
     fn new(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
-        let mut map: HashMap<(Ecosystem, &'a str), Vec<(&'a Finding, BTreeSet<&'a str>)>> = HashMap::new();
+        let mut map: HashMap<(Ecosystem, &'a str), Vec<WithIds<'a>>> = HashMap::new();
         for f in findings {
             map.entry((f.package.ecosystem, f.package.name.as_str()))
                 .or_default()

@@ -100,6 +100,9 @@ pub struct MatchReport {
     pub warnings: Vec<String>,
 }
 
+/// One package's findings and warnings.
+type PackageMatch = (Vec<Finding>, Vec<String>);
+
 /// What to look up for one package.
 struct Query {
     ecosystems: Vec<String>,
@@ -279,7 +282,7 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
     }
     // One read view per chunk of packages: a transaction per look-up would cost more than
     // the look-up.
-    let results: Vec<Result<Vec<(Vec<Finding>, Vec<String>)>, Error>> = work
+    let results: Vec<Result<Vec<PackageMatch>, Error>> = work
         .par_chunks(256)
         .map(|chunk| {
             let snapshot = store.snapshot()?;
@@ -319,11 +322,7 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
 }
 
 /// One package's findings (folded) and warnings.
-fn match_package(
-    p: &Package,
-    q: &Query,
-    store: &drydock_vulndb::Snapshot,
-) -> Result<(Vec<Finding>, Vec<String>), Error> {
+fn match_package(p: &Package, q: &Query, store: &drydock_vulndb::Snapshot) -> Result<PackageMatch, Error> {
     let mut warnings = Vec::new();
     let installed = if q.epoch_unknown {
         strip_epoch(&q.version)

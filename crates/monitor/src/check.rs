@@ -324,15 +324,14 @@ pub fn apply_update(store: &Store, db: &drydock_vulndb::Store, now: i64) -> Resu
             generation: generation.clone(),
         })
     };
-    match store.commit_update(
-        &previous,
-        &generation,
-        &images,
-        &mut recheck,
-        &upserts,
-        &deletions,
-        now,
-    )? {
+    let update = crate::store::UpdateWrite {
+        expected: &previous,
+        generation: &generation,
+        images: &images,
+        upserts: &upserts,
+        deletions: &deletions,
+    };
+    match store.commit_update(&update, &mut recheck, now)? {
         Some(n) => outcome.notifications = n,
         None => outcome.skipped = true,
     }

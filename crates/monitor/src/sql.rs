@@ -351,7 +351,7 @@ impl Backend for Postgres {
     ) -> Result<(), Error> {
         // Several servers starting at once against one database: one migrates, the others
         // wait on the advisory lock and then find nothing to do.
-        const LOCK: i64 = 0x6472_7964_6f63_6b; // "drydock"
+        const LOCK: i64 = 0x0064_7279_646f_636b; // "drydock"
         self.execute("SELECT pg_advisory_lock($1)", &[Value::Int(LOCK)])?;
         let result = work(self);
         let unlocked = self.execute("SELECT pg_advisory_unlock($1)", &[Value::Int(LOCK)]);

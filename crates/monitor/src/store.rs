@@ -134,6 +134,18 @@ pub struct Watch {
     pub digest: Option<String>,
 }
 
+/// An advisory update's writes besides the image checks: see [`Store::commit_update`].
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateWrite<'a> {
+    /// The generation the update was worked out from.
+    pub expected: &'a str,
+    pub generation: &'a str,
+    /// The images to re-check.
+    pub images: &'a [i64],
+    pub upserts: &'a [(String, RecordState)],
+    pub deletions: &'a [String],
+}
+
 /// Everything one check of one image writes, applied in one transaction.
 #[derive(Debug, Default)]
 pub struct CheckWrite {
@@ -587,14 +599,17 @@ impl Store {
     /// notifications added.
     pub fn commit_update(
         &self,
-        expected: &str,
-        generation: &str,
-        images: &[i64],
+        update: &UpdateWrite<'_>,
         recheck: &mut dyn FnMut(&mut dyn Backend, i64) -> Result<CheckWrite, Error>,
-        upserts: &[(String, RecordState)],
-        deletions: &[String],
         now: i64,
     ) -> Result<Option<usize>, Error> {
+        let UpdateWrite {
+            expected,
+            generation,
+            images,
+            upserts,
+            deletions,
+        } = *update;
         self.tx(|db| {
             let lock = match self.kind {
                 Kind::Sqlite => "SELECT value FROM meta WHERE key = 'generation'",
