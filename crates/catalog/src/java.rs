@@ -1,6 +1,7 @@
 //! Java archives (`.jar`, `.war`, `.ear`, `.par`), nested ones included: each archive's
 //! `META-INF/maven/**/pom.properties`, else its `MANIFEST.MF`, else its file name, gives
-//! groupId:artifactId:version. Archives are read by the file probe as they stream by.
+//! groupId:artifactId:version; a `META-INF/native-image/GROUP/ARTIFACT/` folder corrects the
+//! group the manifest or file name can only guess. Archives are read by the file probe as they stream by.
 
 use std::io::{self, Cursor, Read};
 
@@ -119,6 +120,9 @@ pub fn read_archive(
     let mut poms = Vec::new();
     let mut mf = Vec::new();
     let mut nested = Vec::new();
+    // `META-INF/native-image/GROUP/ARTIFACT/`: GraalVM's layout names the Maven coordinates,
+    // also in jars that ship no pom.properties (Tomcat's embedded jars).
+    let mut native: Vec<(String, String)> = Vec::new();
     for i in 0..zip.len() {
         if budget.entries == 0 {
             budget.exhausted = Some(format!("more than {MAX_ENTRIES} entries in nested archives"));
@@ -140,6 +144,15 @@ pub fn read_archive(
                     version: v.into(),
                     inner: inner.into(),
                 });
+            }
+        } else if let Some(rest) = entry_name.strip_prefix("META-INF/native-image/") {
+            let mut parts = rest.split('/');
+            if let (Some(g), Some(a), Some(_)) = (parts.next(), parts.next(), parts.next())
+                && !g.is_empty()
+                && !a.is_empty()
+                && !native.iter().any(|(ng, na)| ng == g && na == a)
+            {
+                native.push((g.to_string(), a.to_string()));
             }
         } else if entry_name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             let mut text = String::new();
@@ -168,7 +181,7 @@ pub fn read_archive(
         let version = get(&mf, "Implementation-Version").or_else(|| get(&mf, "Bundle-Version"));
         let symbolic = get(&mf, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
         let from_name = from_file_name(name);
-        let (group, artifact) = if let Some((a, _)) = &from_name {
+        let (mut group, artifact) = if let Some((a, _)) = &from_name {
             (
                 get(&mf, "Implementation-Vendor-Id").unwrap_or("").to_string(),
                 Some(a.clone()),
@@ -186,6 +199,19 @@ pub fn read_archive(
             )
         };
         let version = from_name.as_ref().map(|(_, v)| v.as_str()).or(version);
+        // The native-image folder names the group exactly where the guesses above only
+        // approximate it (a symbolic name's prefix is often not the groupId).
+        let named = native
+            .iter()
+            .find(|(_, a)| artifact.as_deref() == Some(a.as_str()))
+            .or(if native.len() == 1 { native.first() } else { None });
+        let artifact = match named {
+            Some((g, a)) => {
+                group = g.clone();
+                Some(a.clone())
+            }
+            None => artifact,
+        };
         if let (Some(a), Some(v)) = (artifact, version) {
             poms.push(Artifact {
                 group,
@@ -317,6 +343,61 @@ mod tests {
 
     fn pom(artifact: &str) -> Vec<u8> {
         format!("groupId=org.example\nartifactId={artifact}\nversion=1.0\n").into_bytes()
+    }
+
+    fn coordinates(bytes: &[u8], name: &str) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        read_archive(bytes, name, "", 0, &mut Budget::default(), &mut out).unwrap();
+        out.into_iter()
+            .map(|a| (a.group, a.artifact, a.version))
+            .collect()
+    }
+
+    #[test]
+    fn native_image_folders_name_the_group_the_manifest_only_guesses() {
+        let mf = b"Manifest-Version: 1.0\nBundle-SymbolicName: org.apache.tomcat-embed-websocket\nBundle-Version: 9.0.65\n";
+        let props: &[u8] = b"Args = --x\n";
+        let with = jar(&[
+            ("META-INF/MANIFEST.MF", mf),
+            (
+                "META-INF/native-image/org.apache.tomcat.embed/tomcat-embed-websocket/native-image.properties",
+                props,
+            ),
+        ]);
+        let without = jar(&[("META-INF/MANIFEST.MF", mf)]);
+        let want = |g: &str| {
+            vec![(
+                g.to_string(),
+                "tomcat-embed-websocket".to_string(),
+                "9.0.65".to_string(),
+            )]
+        };
+        assert_eq!(coordinates(&with, "x.jar"), want("org.apache.tomcat.embed"));
+        assert_eq!(coordinates(&without, "x.jar"), want("org.apache"));
+        // Several folders (a shaded jar): the one whose artifact the file name gives.
+        let shaded = jar(&[
+            (
+                "META-INF/native-image/io.netty/netty-common/native-image.properties",
+                props,
+            ),
+            (
+                "META-INF/native-image/org.example/app-core/native-image.properties",
+                props,
+            ),
+        ]);
+        assert_eq!(
+            coordinates(&shaded, "lib/app-core-2.1.0.jar"),
+            vec![("org.example".into(), "app-core".into(), "2.1.0".into())]
+        );
+        // pom.properties stays first.
+        let both = jar(&[
+            ("META-INF/maven/org.example/inner/pom.properties", &pom("inner")),
+            (
+                "META-INF/native-image/other.group/inner/native-image.properties",
+                props,
+            ),
+        ]);
+        assert_eq!(coordinates(&both, "inner.jar")[0].0, "org.example");
     }
 
     /// A small jar of jars cannot make the reader spend more than its budget: what is read

@@ -96,9 +96,17 @@ fn real_archives() {
     )
     .unwrap();
     let got = maven(&format!("dir:{}", dir.path().display()));
+    // The expectations are Trivy's for these two files (aquasecurity/trivy,
+    // pkg/fanal/analyzer/language/java/jar/jar_test.go), which names test.jar by looking its
+    // SHA-1 up in Maven Central's index: org.apache.tomcat.embed, not the `org.apache` its
+    // OSGi symbolic name suggests. drydock finds the group offline, in the jar's
+    // META-INF/native-image/ folder.
     let want: BTreeSet<(String, String, String, Option<usize>)> = [
-        // no pom.properties: the OSGi manifest names it
-        ("org.apache:tomcat-embed-websocket", "9.0.65", "/app/test.jar"),
+        (
+            "org.apache.tomcat.embed:tomcat-embed-websocket",
+            "9.0.65",
+            "/app/test.jar",
+        ),
         ("com.example:par-app", "3.0.0", "/app/test.par"),
         (
             "com.fasterxml.jackson.core:jackson-core",
