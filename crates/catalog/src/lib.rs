@@ -98,7 +98,8 @@ const OS_DATABASES: &[(&str, u64)] = &[
 
 /// Bumped when the ELF probe's summaries or the layer pass change what they record.
 /// 2: Java archive facts say when a budget cut the reading short.
-const EXTRACTION_EPOCH: u32 = 2;
+/// 3: Java archive groups from `META-INF/native-image/`.
+const EXTRACTION_EPOCH: u32 = 3;
 
 /// The layer cache's analyzer version: it changes whenever what a layer pass extracts could
 /// change (the wanted files, the probe, drydock's version), so stale entries are never read.

@@ -333,7 +333,8 @@ fn findings_carry_their_fix_class() {
         .find(|r| r["ruleId"] == "TEST-REBUILD-1")
         .unwrap();
     let first = &result["locations"][0]["physicalLocation"];
-    assert_eq!(first["artifactLocation"]["uri"], df.as_str());
+    // An absolute path is a file:// URI (SARIF forbids a relative reference starting with /).
+    assert_eq!(first["artifactLocation"]["uri"], format!("file://{df}"));
     assert_eq!(
         first["region"]["startLine"].as_u64(),
         Some(lines_of("RUN grep -v -- -security").0)
