@@ -254,6 +254,7 @@ impl Image {
         // Largest layers first, one task each, so the longest decompression starts at once.
         let stored = std::sync::atomic::AtomicBool::new(false);
         let budget = std::sync::atomic::AtomicU64::new(wants.budget);
+        let entries_left = std::sync::atomic::AtomicU64::new(wants.max_entries);
         let mut order: Vec<&LayerInfo> = self.layers.iter().collect();
         order.sort_by_key(|l| std::cmp::Reverse(l.size.unwrap_or(0)));
         let mut scans: Vec<LayerScan> = order
@@ -274,12 +275,19 @@ impl Image {
                                 .as_ref()
                                 .is_none_or(|d| *d == scan.digest || *d != key)
                         {
+                            if !crate::layer::take_entries(Some(&entries_left), scan.entries.len() as u64) {
+                                return Err(Error::Layer {
+                                    index: layer.index,
+                                    digest: scan.digest.clone(),
+                                    detail: crate::layer::too_many_entries(wants.max_entries),
+                                });
+                            }
                             on_layer(scan.compressed_size);
                             return Ok(scan);
                         }
                     }
                 }
-                let scan = scan_layer(store.as_ref(), layer, wants, &budget)?;
+                let scan = scan_layer(store.as_ref(), layer, wants, &budget, &entries_left)?;
                 if let Some(cache) = cache {
                     // Both digests were verified by the read.
                     cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
@@ -332,6 +340,7 @@ impl Image {
                 wants: &none,
                 extra: &extra,
                 budget: None,
+                entries_left: None,
             };
             let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
             for (literal, real) in files {
@@ -376,6 +385,7 @@ fn scan_layer(
     layer: &LayerInfo,
     wants: &Wants,
     budget: &std::sync::atomic::AtomicU64,
+    entries_left: &std::sync::atomic::AtomicU64,
 ) -> Result<LayerScan> {
     let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
     let no_extra = HashSet::new();
@@ -385,6 +395,7 @@ fn scan_layer(
         wants,
         extra: &no_extra,
         budget: Some(budget),
+        entries_left: Some(entries_left),
     };
     let mut scan = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
     if let Some(expected) = &layer.digest
@@ -431,6 +442,7 @@ fn scan_layer(
             wants: &none,
             extra: &targets,
             budget: None,
+            entries_left: None,
         };
         let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
         for (link, target) in std::mem::take(&mut scan.pending_links) {

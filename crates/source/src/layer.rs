@@ -58,6 +58,29 @@ pub(crate) struct LayerContext<'a> {
     pub extra: &'a HashSet<String>,
     /// What the whole scan may still keep, in bytes, shared by the layers read in parallel.
     pub budget: Option<&'a std::sync::atomic::AtomicU64>,
+    /// How many more tar entries the image's layers may hold together.
+    pub entries_left: Option<&'a std::sync::atomic::AtomicU64>,
+}
+
+/// Tar entries one image's layers may hold together. Each costs about 230 bytes while the
+/// image is read (its path and node): 2 million is about 460 MB, past any real image (the
+/// largest seen hold a few hundred thousand files) and short of what a tar of empty entries,
+/// gzipped to a few megabytes, could otherwise make drydock hold.
+pub const MAX_IMAGE_ENTRIES: u64 = 2_000_000;
+
+/// Takes `n` entries from the image's allowance, or says it is spent.
+pub(crate) fn take_entries(left: Option<&std::sync::atomic::AtomicU64>, n: u64) -> bool {
+    use std::sync::atomic::Ordering;
+    left.is_none_or(|l| {
+        l.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_sub(n))
+            .is_ok()
+    })
+}
+
+pub(crate) fn too_many_entries(max: u64) -> String {
+    format!(
+        "the image's layers hold more than {max} entries together; drydock stops rather than hold them all"
+    )
 }
 
 impl LayerContext<'_> {
@@ -271,6 +294,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
     let broken = |e: io::Error| ctx.fail(format!("truncated or malformed tar stream: {e}"));
     for entry in archive.entries().map_err(broken)? {
         let mut entry = entry.map_err(broken)?;
+        if !take_entries(ctx.entries_left, 1) {
+            return Err(ctx.fail(too_many_entries(ctx.wants.max_entries)));
+        }
         let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let path = paths::entry_name(&raw_name, &format!("layer {} ({})", ctx.index, ctx.label))?;
         if path.is_empty() {
@@ -406,6 +432,7 @@ mod tests {
             wants: &wants,
             extra: &extra,
             budget: None,
+            entries_left: None,
         };
         let scan = scan_blob(&data[..], &ctx, None).unwrap();
         assert_eq!(scan.kept.len(), 1);
@@ -446,6 +473,7 @@ mod tests {
             wants: &wants,
             extra: &extra,
             budget: None,
+            entries_left: None,
         };
         let scan = scan_blob(
             Dribble(&gz),

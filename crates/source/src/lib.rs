@@ -53,12 +53,14 @@ pub use wants::{Keep, Pattern, Probe, Skipped, Wants};
 pub fn scan_layer_bytes(blob: &[u8], wants: &Wants) -> Result<Filesystem> {
     let extra = std::collections::HashSet::new();
     let budget = std::sync::atomic::AtomicU64::new(wants.budget);
+    let entries_left = std::sync::atomic::AtomicU64::new(wants.max_entries);
     let ctx = layer::LayerContext {
         index: 0,
         label: "layer",
         wants,
         extra: &extra,
         budget: Some(&budget),
+        entries_left: Some(&entries_left),
     };
     let scan = layer::scan_blob(blob, &ctx, None)?;
     Ok(Filesystem::merge_keeping(vec![scan], wants.listings))

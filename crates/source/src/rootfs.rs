@@ -100,6 +100,13 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
             } else {
                 NodeKind::Other
             };
+            if scan.entries.len() as u64 >= wants.max_entries {
+                return Err(Error::Usage(format!(
+                    "{}: {}",
+                    root.display(),
+                    crate::layer::too_many_entries(wants.max_entries)
+                )));
+            }
             scan.entries.push(Entry {
                 path,
                 kind,

@@ -175,6 +175,8 @@ pub struct Wants {
     pub listings: bool,
     /// What all kept files of one scan may weigh together.
     pub budget: u64,
+    /// Tar entries one image's layers may hold together ([`crate::layer::MAX_IMAGE_ENTRIES`]).
+    pub max_entries: u64,
 }
 
 impl std::fmt::Debug for Wants {
@@ -195,6 +197,7 @@ impl Wants {
             content_probe: None,
             listings: false,
             budget: DEFAULT_BUDGET,
+            max_entries: crate::layer::MAX_IMAGE_ENTRIES,
         }
     }
 

@@ -569,3 +569,51 @@ fn caps_and_the_scan_budget_bound_what_is_kept() {
     );
     assert_eq!(skipped.len(), 2);
 }
+
+/// A tar of empty entries gzips to almost nothing and would otherwise cost about 230 bytes of
+/// memory per entry: the image's layers together may hold `max_entries`, then the read stops
+/// with an error (never a partial filesystem).
+#[test]
+fn entries_past_the_image_allowance_are_an_error() {
+    let layer = |prefix: &str| {
+        let mut b = LayerBuilder::new();
+        for i in 0..60 {
+            b = b.file(&format!("{prefix}/f{i}"), b"");
+        }
+        b.finish()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(layer("a"), Comp::Gzip, "x")
+        .layer(layer("b"), Comp::Gzip, "y")
+        .write_oci_dir(dir.path());
+    let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
+    let read = |max: u64| {
+        let mut w = wants();
+        w.max_entries = max;
+        let mut image = Image::open(&spec, &Platform::default()).unwrap();
+        image.scan(&w, &|_| {})
+    };
+    let err = read(100)
+        .err()
+        .expect("120 entries over an allowance of 100")
+        .to_string();
+    assert!(err.contains("more than 100 entries together"), "{err}");
+    let fs = read(130).unwrap();
+    assert!(fs.node("b/f59").is_some());
+    // The same allowance for a plain root filesystem.
+    let root = tempfile::tempdir().unwrap();
+    for i in 0..50 {
+        std::fs::write(root.path().join(format!("f{i}")), b"").unwrap();
+    }
+    let spec = SourceSpec::parse(&format!("dir:{}", root.path().display())).unwrap();
+    let mut w = wants();
+    w.max_entries = 20;
+    let err = Image::open(&spec, &Platform::default())
+        .unwrap()
+        .scan(&w, &|_| {})
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("more than 20 entries"), "{err}");
+}
