@@ -20,7 +20,8 @@ pub enum SbomFormat {
 
 #[derive(Args)]
 pub struct SourceArgs {
-    /// Image to read: docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, or a bare path
+    /// Image to read: a registry reference ([REGISTRY/]REPOSITORY[:TAG][@DIGEST], or docker://…),
+    /// docker-archive:PATH[:TAG|:@N], oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, or a bare path
     pub source: String,
     #[command(flatten)]
     pub read: ReadOptions,

@@ -94,10 +94,50 @@ enum Backing {
     RootFs(PathBuf),
 }
 
+/// Where an image was read from: the prefix of its transport-qualified name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// An OCI layout directory.
+    Oci,
+    /// An OCI layout in a tar.
+    OciArchive,
+    /// A `docker save` tar.
+    DockerArchive,
+    /// A plain root filesystem.
+    Dir,
+    /// A registry.
+    Docker,
+}
+
+impl Transport {
+    /// The name drydock's JSON uses: `oci`, `oci-archive`, `docker-archive`, `dir`, `docker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Oci => "oci",
+            Transport::OciArchive => "oci-archive",
+            Transport::DockerArchive => "docker-archive",
+            Transport::Dir => "dir",
+            Transport::Docker => "docker",
+        }
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Transport {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 pub struct Image {
     /// The transport-qualified name, e.g. `oci:images/web:latest`.
     pub name: String,
-    pub transport: &'static str,
+    pub transport: Transport,
     pub manifest_digest: Option<String>,
     pub config_digest: Option<String>,
     pub platform: Option<Platform>,
@@ -180,7 +220,7 @@ impl Image {
                     format!("oci:{}", path.display()),
                     tag.as_deref(),
                     platform,
-                    "oci",
+                    Transport::Oci,
                 )
             }
             SourceSpec::OciArchive { path, tag } | SourceSpec::DockerArchive { path, reference: tag } => {
@@ -191,7 +231,7 @@ impl Image {
                         format!("oci:{}", path.display()),
                         tag.as_deref(),
                         platform,
-                        "oci",
+                        Transport::Oci,
                     );
                 }
                 let store = store::open_archive(path)?;
@@ -204,7 +244,7 @@ impl Image {
                         format!("oci-archive:{}", path.display()),
                         tag.as_deref(),
                         platform,
-                        "oci-archive",
+                        Transport::OciArchive,
                     )
                 } else if store.exists("repositories") {
                     Err(Error::Unsupported(format!(
@@ -557,7 +597,7 @@ fn open_oci(
     name: String,
     tag: Option<&str>,
     platform: &Platform,
-    transport: &'static str,
+    transport: Transport,
 ) -> Result<Image> {
     let index = layout_index(store.as_ref())?;
     let mut candidates: Vec<Descriptor> = index.manifests().clone();
@@ -1001,7 +1041,7 @@ fn open_docker_archive(store: Box<dyn Store>, path: &Path, reference: Option<&st
     }
     let mut image = Image {
         name: format!("docker-archive:{}", path.display()),
-        transport: "docker-archive",
+        transport: Transport::DockerArchive,
         manifest_digest: None,
         config_digest: Some(config_digest),
         platform: None,
@@ -1052,7 +1092,7 @@ fn open_rootfs(path: &Path) -> Result<Image> {
     }
     Ok(Image {
         name: format!("dir:{}", path.display()),
-        transport: "dir",
+        transport: Transport::Dir,
         manifest_digest: None,
         config_digest: None,
         platform: None,
@@ -1182,7 +1222,7 @@ fn open_registry(
     let layers = manifest_layers(&manifest, &config, &place)?;
     let mut image = Image {
         name: place,
-        transport: "docker",
+        transport: Transport::Docker,
         manifest_digest: Some(digest),
         config_digest: Some(config_digest),
         platform: None,

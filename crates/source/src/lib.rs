@@ -40,7 +40,7 @@ pub use compression::Compression;
 pub use error::{Error, Result};
 pub use extract::Extracted;
 pub use fs::{Filesystem, LayerListing, Node, Revision};
-pub use image::{HistoryEntry, Image, LayerInfo, Platform, layout_tags};
+pub use image::{HistoryEntry, Image, LayerInfo, Platform, Transport, layout_tags};
 pub use layer::{Entry, NodeKind};
 pub use registry::Registry;
 pub use registry::{Credentials, Reference, RegistryOptions};
