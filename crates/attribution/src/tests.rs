@@ -326,7 +326,8 @@ fn provenance_names_each_layers_step_exactly() {
         );
         assert!(a.warnings.is_empty(), "{:?}", a.warnings);
         assert_eq!(a.base_layers, Some(2));
-        let got: Vec<(Option<bool>, Option<(usize, usize)>, Confidence)> = a
+        type Row = (Option<bool>, Option<(usize, usize)>, Confidence);
+        let got: Vec<Row> = a
             .layers
             .iter()
             .map(|l| {

@@ -362,7 +362,8 @@ fn single_layer_layout(dir: &Path) -> std::path::PathBuf {
 fn blobs_that_point_out_of_the_layout_or_never_end_are_refused() {
     let secret = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(secret.path(), b"SECRET-HOST-CONTENT").unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type Plant<'a> = Box<dyn Fn(&Path) + 'a>;
+    let cases: Vec<(&str, Plant<'_>)> = vec![
         (
             "link out of the layout",
             Box::new(|blob: &Path| {
@@ -594,10 +595,7 @@ fn entries_past_the_image_allowance_are_an_error() {
         let mut image = Image::open(&spec, &Platform::default()).unwrap();
         image.scan(&w, &|_| {})
     };
-    let err = read(100)
-        .err()
-        .expect("120 entries over an allowance of 100")
-        .to_string();
+    let err = read(100).expect_err("120 entries over an allowance of 100").to_string();
     assert!(err.contains("more than 100 entries together"), "{err}");
     let fs = read(130).unwrap();
     assert!(fs.node("b/f59").is_some());
