@@ -595,7 +595,9 @@ fn entries_past_the_image_allowance_are_an_error() {
         let mut image = Image::open(&spec, &Platform::default()).unwrap();
         image.scan(&w, &|_| {})
     };
-    let err = read(100).expect_err("120 entries over an allowance of 100").to_string();
+    let err = read(100)
+        .expect_err("120 entries over an allowance of 100")
+        .to_string();
     assert!(err.contains("more than 100 entries together"), "{err}");
     let fs = read(130).unwrap();
     assert!(fs.node("b/f59").is_some());
