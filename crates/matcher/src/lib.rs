@@ -359,6 +359,22 @@ fn match_package(p: &Package, q: &Query, store: &drydock_vulndb::Snapshot) -> Re
                         continue;
                     }
                 };
+                // An entry drydock could not evaluate at all (only GIT ranges, or range types it
+                // does not know) is said, not read as "not affected".
+                let unevaluated = affected.versions.is_empty()
+                    && affected
+                        .ranges
+                        .iter()
+                        .all(|r| r.kind != "ECOSYSTEM" && r.kind != "SEMVER");
+                if !eval.affected && unevaluated && !eval.notes.is_empty() {
+                    warnings.push(format!(
+                        "{}: {} {} not checked against it: {}",
+                        adv.id,
+                        p.name,
+                        p.version,
+                        eval.notes.join("; ")
+                    ));
+                }
                 if !eval.affected {
                     continue;
                 }

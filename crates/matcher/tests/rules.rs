@@ -397,3 +397,28 @@ fn a_folded_finding_is_unfixed_when_any_part_has_no_fix() {
     assert_eq!(f.fixed_version, None);
     assert_eq!(f.id, "DEBIAN-CVE-2099-0102");
 }
+
+/// An advisory entry with only GIT ranges cannot be evaluated against a version: the package
+/// gets a warning naming the advisory, never a silent "not affected". An entry with a GIT range
+/// beside an ECOSYSTEM one is evaluated on the latter, without a warning.
+#[test]
+fn entries_that_cannot_be_evaluated_are_warned_about() {
+    let only_git = r#"{"id":"GHSA-git-only","modified":"2099-01-01T00:00:00Z",
+     "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"ranges":[{"type":"GIT","repo":"https://example.invalid/r","events":[{"introduced":"0"},{"fixed":"abc123"}]}]}]}"#;
+    let mixed = r#"{"id":"GHSA-mixed","modified":"2099-01-01T00:00:00Z",
+     "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"ranges":[{"type":"GIT","repo":"https://example.invalid/r","events":[{"introduced":"0"},{"fixed":"abc123"}]},{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0"}]}]}]}"#;
+    let inv = Inventory {
+        distro: None,
+        packages: vec![pkg("requests", "2.31.0", Ecosystem::Pypi, None, None)],
+        unscanned: vec![],
+        warnings: vec![],
+        package_sources: vec![],
+    };
+    let report = match_inventory(&inv, &store(&[only_git, mixed])).unwrap();
+    assert!(report.findings.is_empty());
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0]
+            .starts_with("GHSA-git-only: requests 2.31.0 not checked against it: GIT range skipped")
+    );
+}
