@@ -299,3 +299,47 @@ impl PartialOrd for ApkVersion {
         Some(self.cmp(other))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> ApkVersion {
+        ApkVersion::parse(s).unwrap()
+    }
+
+    /// Suffixes order by apk's rank (alpha, beta, pre, rc, none, cvs, svn, git, hg, p), which is
+    /// not their alphabetical order: `_pre` before `_cvs`, `_svn` before `_git`.
+    #[test]
+    fn suffixes_order_by_rank_not_by_spelling() {
+        assert!(v("1.0_pre1") < v("1.0_cvs1"));
+        assert!(v("1.0_rc1") < v("1.0_cvs1"));
+        assert!(v("1.0_svn1") < v("1.0_git1"));
+        assert!(v("1.0_svn1") < v("1.0_p1"));
+        assert!(v("1.0_hg1") < v("1.0_p1"));
+    }
+
+    #[test]
+    fn the_text_survives_and_operators_agree() {
+        assert_eq!(v("1.2.3-r4").as_str(), "1.2.3-r4");
+        let (a, b) = (v("1.2"), v("1.10"));
+        assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
+        assert!(a < b && a <= b && b >= a && a != b);
+    }
+
+    /// apk's match operators; anything else is no operator.
+    #[test]
+    fn match_operators() {
+        let (a, b) = (v("3.6.9"), v("3.6"));
+        assert_eq!(a.matches("~", &b), Some(true));
+        assert_eq!(a.matches(">", &b), Some(true));
+        assert_eq!(a.matches("<=", &b), Some(false));
+        assert_eq!(a.matches("", &b), None);
+        assert_eq!(a.matches("!", &b), None);
+        assert_eq!(
+            a.matches("=!", &b),
+            None,
+            "a known operator beside an unknown one"
+        );
+    }
+}
