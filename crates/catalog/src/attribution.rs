@@ -12,7 +12,7 @@ use drydock_source::Revision;
 /// values mean the entry did not change.
 /// A revision that does not parse counts as empty: only the final revision's errors matter, and
 /// the detector reports those itself.
-pub fn entry_layers<K, V>(
+pub(crate) fn entry_layers<K, V>(
     history: &[Revision],
     mut parse: impl FnMut(&[u8]) -> Option<HashMap<K, V>>,
 ) -> HashMap<K, usize>
@@ -41,6 +41,6 @@ where
 }
 
 /// The layer that last wrote a file, for per-package files (distroless `status.d`).
-pub fn file_layer(history: &[Revision]) -> Option<usize> {
+pub(crate) fn file_layer(history: &[Revision]) -> Option<usize> {
     history.last().filter(|r| r.data.is_some()).map(|r| r.layer)
 }

@@ -54,7 +54,7 @@ pub fn purl(
 }
 
 /// `debian-12`, `alpine-3.19.1`: the distro qualifier peers put in OS purls.
-pub fn distro_qualifier(distro: Option<&Distro>) -> String {
+pub(crate) fn distro_qualifier(distro: Option<&Distro>) -> String {
     match distro {
         Some(d) => match &d.version_id {
             Some(v) => format!("{}-{v}", d.id),

@@ -110,6 +110,8 @@ pub struct State {
     pub started: std::time::Instant,
 }
 
+/// The server's log: one timestamped line on standard error.
+#[allow(clippy::print_stderr)]
 pub fn log(message: impl std::fmt::Display) {
     eprintln!(
         "drydock serve: {} {message}",

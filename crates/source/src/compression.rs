@@ -11,7 +11,7 @@ pub enum Compression {
     Zstd,
 }
 
-pub fn sniff(head: &[u8]) -> Compression {
+pub(crate) fn sniff(head: &[u8]) -> Compression {
     if head.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -21,7 +21,7 @@ pub fn sniff(head: &[u8]) -> Compression {
     }
 }
 
-pub fn from_media_type(media_type: &str) -> Option<Compression> {
+pub(crate) fn from_media_type(media_type: &str) -> Option<Compression> {
     if media_type.ends_with("gzip")
         || media_type.ends_with("tar.gzip")
         || media_type.contains("rootfs.diff.tar.gzip")

@@ -14,9 +14,9 @@ use crate::paths;
 /// Largest metadata document (manifest, index, config) drydock reads into memory.
 const MAX_JSON: u64 = 64 << 20;
 
-pub type BlobReader<'a> = Box<dyn Read + Send + 'a>;
+pub(crate) type BlobReader<'a> = Box<dyn Read + Send + 'a>;
 
-pub trait Store: Send + Sync {
+pub(crate) trait Store: Send + Sync {
     /// Human name used in errors, e.g. the archive path.
     fn describe(&self) -> String;
     fn exists(&self, name: &str) -> bool;
@@ -44,12 +44,12 @@ pub trait Store: Send + Sync {
     }
 }
 
-pub struct DirStore {
+pub(crate) struct DirStore {
     root: PathBuf,
 }
 
 impl DirStore {
-    pub fn new(root: &Path) -> Self {
+    pub(crate) fn new(root: &Path) -> Self {
         DirStore {
             root: root.to_path_buf(),
         }
@@ -91,14 +91,14 @@ impl Store for DirStore {
 
 /// An uncompressed tar archive, indexed once: every member is then read in place with its own
 /// file handle.
-pub struct TarStore {
+pub(crate) struct TarStore {
     path: PathBuf,
     members: HashMap<String, (u64, u64)>,
 }
 
 /// A compressed tar archive (e.g. `docker save | gzip`). It cannot be seeked, so each `open`
 /// decompresses from the start up to the member; memory stays flat at the price of re-reading.
-pub struct StreamTarStore {
+pub(crate) struct StreamTarStore {
     path: PathBuf,
     compression: Compression,
     members: HashMap<String, String>,
@@ -170,7 +170,7 @@ fn follow<'a, T>(
 }
 
 impl TarStore {
-    pub fn open_path(path: &Path) -> Result<Self> {
+    pub(crate) fn open_path(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let members = index_tar_seekable(file, &path.display().to_string())?;
         let mut resolved = HashMap::new();
@@ -209,7 +209,7 @@ impl Store for TarStore {
 }
 
 impl StreamTarStore {
-    pub fn open_path(path: &Path, compression: Compression) -> Result<Self> {
+    pub(crate) fn open_path(path: &Path, compression: Compression) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let place = path.display().to_string();
         let members = index_tar(compression.decoder(BufReader::new(file), &place)?, &place)?;
@@ -270,7 +270,7 @@ impl Store for StreamTarStore {
 }
 
 /// Opens a tar archive as a store, choosing the seekable or the streaming form by its magic bytes.
-pub fn open_archive(path: &Path) -> Result<Box<dyn Store>> {
+pub(crate) fn open_archive(path: &Path) -> Result<Box<dyn Store>> {
     let mut head = [0u8; 8];
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;

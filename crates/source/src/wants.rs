@@ -92,7 +92,7 @@ fn match_segments(pattern: &[String], parts: &[&str]) -> bool {
 }
 
 /// `*` and `?` within one path component.
-pub fn component_matches(pattern: &str, text: &str) -> bool {
+pub(crate) fn component_matches(pattern: &str, text: &str) -> bool {
     let p = pattern.as_bytes();
     let t = text.as_bytes();
     let (mut pi, mut ti) = (0, 0);
@@ -133,9 +133,9 @@ pub trait Probe: Send + Sync {
 
 /// The cap of a wanted file unless its pattern says otherwise: manifests and metadata files are
 /// kilobytes, a few megabytes at most.
-pub const DEFAULT_CAP: u64 = 16 << 20;
+pub(crate) const DEFAULT_CAP: u64 = 16 << 20;
 /// What all the files kept by one scan may weigh together.
-pub const DEFAULT_BUDGET: u64 = 512 << 20;
+pub(crate) const DEFAULT_BUDGET: u64 = 512 << 20;
 
 /// What the layer pass does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

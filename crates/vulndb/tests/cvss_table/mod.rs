@@ -4,7 +4,7 @@
 use drydock_vulndb::Severity;
 
 /// (OSV severity type, vector, base score, rating).
-pub const SCORED: &[(&str, &str, f64, Severity)] = &[
+pub(crate) const SCORED: &[(&str, &str, f64, Severity)] = &[
     (
         "CVSS_V3",
         "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
