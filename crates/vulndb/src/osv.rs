@@ -227,3 +227,94 @@ fn convert(record: Record, source: &str) -> Parsed {
         source: source.to_string(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advisory(json: serde_json::Value) -> Advisory {
+        match parse_json(json.to_string().as_bytes(), "test").unwrap() {
+            Parsed::Advisory(a) => *a,
+            Parsed::Withdrawn(_) => panic!("withdrawn"),
+        }
+    }
+
+    fn record(
+        package: serde_json::Value,
+        extra: serde_json::Value,
+        severity: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut affected = serde_json::json!({
+            "package": package,
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1"}]}]
+        });
+        if let (Some(a), Some(e)) = (affected.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        serde_json::json!({"id": "RLSA-1", "affected": [affected], "severity": severity})
+    }
+
+    /// The module stream an entry is limited to comes from the purl's `rpmmod` qualifier or a
+    /// `module` field, reduced to name:stream; an empty one is none.
+    #[test]
+    fn module_streams() {
+        let module = |package, extra| {
+            advisory(record(package, extra, serde_json::json!([]))).affected[0]
+                .module
+                .clone()
+        };
+        let pkg = serde_json::json!({"ecosystem": "Rocky Linux:8", "name": "nodejs"});
+        assert_eq!(module(pkg.clone(), serde_json::json!({})), None);
+        assert_eq!(
+            module(
+                serde_json::json!({"ecosystem": "Rocky Linux:8", "name": "nodejs",
+                    "purl": "pkg:rpm/rocky/nodejs?rpmmod=nodejs%3A18%3A8090020231005151149%3Aa75119d5"}),
+                serde_json::json!({})
+            ),
+            Some("nodejs:18".into())
+        );
+        assert_eq!(
+            module(
+                pkg.clone(),
+                serde_json::json!({"ecosystem_specific": {"module": "nodejs:20:1:x"}})
+            ),
+            Some("nodejs:20".into())
+        );
+        assert_eq!(
+            module(pkg, serde_json::json!({"ecosystem_specific": {"module": ""}})),
+            None
+        );
+    }
+
+    /// The highest CVSS version that parses wins; among vectors of one version, the first.
+    /// CVSS v2 vectors are scored by the v2 formula (AV:N/AC:L/Au:N/C:P/I:P/A:P is 7.5).
+    #[test]
+    fn cvss_versions() {
+        let pkg = serde_json::json!({"ecosystem": "PyPI", "name": "x"});
+        let score = |severity| {
+            advisory(record(pkg.clone(), serde_json::json!({}), severity))
+                .severity
+                .and_then(|s| s.score)
+        };
+        assert_eq!(
+            score(serde_json::json!([{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"}])),
+            Some(7.5)
+        );
+        assert_eq!(
+            score(serde_json::json!([
+                {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+                {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"}
+            ])),
+            Some(9.8),
+            "the first of one version"
+        );
+        assert_eq!(
+            score(serde_json::json!([
+                {"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"},
+                {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"}
+            ])),
+            Some(5.3),
+            "v3 over v2"
+        );
+    }
+}
