@@ -286,6 +286,39 @@ mod tests {
         );
     }
 
+    /// What the distribution says about an unfixed package: Debian's `unimportant` urgency and
+    /// `negligible`, and the won't-fix wordings (Red Hat's "Will not fix", Ubuntu's
+    /// `ignored`, "out of support"), under whichever key the feed uses.
+    #[test]
+    fn dispositions() {
+        let pkg = serde_json::json!({"ecosystem": "Debian:12", "name": "x"});
+        let of = |extra| advisory(record(pkg.clone(), extra, serde_json::json!([]))).affected[0].disposition;
+        let eco = |key: &str, word: &str| serde_json::json!({"ecosystem_specific": {key: word}});
+        assert_eq!(of(serde_json::json!({})), None);
+        assert_eq!(of(eco("urgency", "unimportant")), Some(Disposition::Unimportant));
+        assert_eq!(of(eco("urgency", "negligible")), Some(Disposition::Unimportant));
+        assert_eq!(of(eco("urgency", "low")), None);
+        assert_eq!(
+            of(eco("fix_state", "Will not fix")),
+            Some(Disposition::WillNotFix)
+        );
+        assert_eq!(of(eco("status", "wont-fix")), Some(Disposition::WillNotFix));
+        assert_eq!(of(eco("state", "ignored")), Some(Disposition::WillNotFix));
+        assert_eq!(
+            of(eco("status", "ignored (end of life)")),
+            None,
+            "only the bare word"
+        );
+        assert_eq!(
+            of(eco("fix-state", "Out of support scope")),
+            Some(Disposition::WillNotFix)
+        );
+        assert_eq!(
+            of(serde_json::json!({"database_specific": {"urgency": "unimportant"}})),
+            Some(Disposition::Unimportant)
+        );
+    }
+
     /// The highest CVSS version that parses wins; among vectors of one version, the first.
     /// CVSS v2 vectors are scored by the v2 formula (AV:N/AC:L/Au:N/C:P/I:P/A:P is 7.5).
     #[test]
