@@ -303,6 +303,7 @@ mod tests {
             Some(Disposition::WillNotFix)
         );
         assert_eq!(of(eco("status", "wont-fix")), Some(Disposition::WillNotFix));
+        assert_eq!(of(eco("status", "won't fix")), Some(Disposition::WillNotFix));
         assert_eq!(of(eco("state", "ignored")), Some(Disposition::WillNotFix));
         assert_eq!(
             of(eco("status", "ignored (end of life)")),
@@ -317,6 +318,19 @@ mod tests {
             of(serde_json::json!({"database_specific": {"urgency": "unimportant"}})),
             Some(Disposition::Unimportant)
         );
+    }
+
+    /// Debian's `upstream` ids join the aliases, once.
+    #[test]
+    fn upstream_ids_join_the_aliases_once() {
+        let mut r = record(
+            serde_json::json!({"ecosystem": "Debian:12", "name": "x"}),
+            serde_json::json!({}),
+            serde_json::json!([]),
+        );
+        r["aliases"] = serde_json::json!(["CVE-2099-1"]);
+        r["upstream"] = serde_json::json!(["CVE-2099-1", "CVE-2099-2"]);
+        assert_eq!(advisory(r).aliases, ["CVE-2099-1", "CVE-2099-2"]);
     }
 
     /// The highest CVSS version that parses wins; among vectors of one version, the first.
