@@ -14,12 +14,14 @@
 //! The HTTP server and webhook delivery live in `drydock-server`; this crate knows nothing of
 //! the network.
 
+pub mod change;
 pub mod check;
 pub mod snapshot;
 pub mod sql;
 pub mod store;
 
-pub use check::{Change, ChangeKind, UpdateOutcome};
+pub use change::{Change, ChangeKind};
+pub use check::UpdateOutcome;
 pub use snapshot::Snapshot;
 pub use store::{ImageRow, Notification, Store};
 

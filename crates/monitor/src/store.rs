@@ -492,7 +492,7 @@ impl Store {
                 if wanted.is_empty() {
                     continue;
                 }
-                let payload = crate::check::payload(
+                let payload = crate::change::payload(
                     &hook.format,
                     write.image_id,
                     &name,

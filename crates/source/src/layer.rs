@@ -62,12 +62,6 @@ pub(crate) struct LayerContext<'a> {
     pub entries_left: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
-/// Tar entries one image's layers may hold together. Each costs about 230 bytes while the
-/// image is read (its path and node): 2 million is about 460 MB, past any real image (the
-/// largest seen hold a few hundred thousand files) and short of what a tar of empty entries,
-/// gzipped to a few megabytes, could otherwise make drydock hold.
-pub(crate) const MAX_IMAGE_ENTRIES: u64 = 2_000_000;
-
 /// Takes `n` entries from the image's allowance, or says it is spent.
 pub(crate) fn take_entries(left: Option<&std::sync::atomic::AtomicU64>, n: u64) -> bool {
     use std::sync::atomic::Ordering;

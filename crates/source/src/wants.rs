@@ -137,6 +137,12 @@ pub(crate) const DEFAULT_CAP: u64 = 16 << 20;
 /// What all the files kept by one scan may weigh together.
 pub(crate) const DEFAULT_BUDGET: u64 = 512 << 20;
 
+/// Tar entries one image's layers may hold together. Each costs about 230 bytes while the
+/// image is read (its path and node): 2 million is about 460 MB, past any real image (the
+/// largest seen hold a few hundred thousand files) and short of what a tar of empty entries,
+/// gzipped to a few megabytes, could otherwise make drydock hold.
+pub(crate) const MAX_IMAGE_ENTRIES: u64 = 2_000_000;
+
 /// What the layer pass does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
@@ -175,7 +181,7 @@ pub struct Wants {
     pub listings: bool,
     /// What all kept files of one scan may weigh together.
     pub budget: u64,
-    /// Tar entries one image's layers may hold together ([`crate::layer::MAX_IMAGE_ENTRIES`]).
+    /// Tar entries one image's layers may hold together ([`MAX_IMAGE_ENTRIES`]).
     pub max_entries: u64,
 }
 
@@ -197,7 +203,7 @@ impl Wants {
             content_probe: None,
             listings: false,
             budget: DEFAULT_BUDGET,
-            max_entries: crate::layer::MAX_IMAGE_ENTRIES,
+            max_entries: MAX_IMAGE_ENTRIES,
         }
     }
 
