@@ -12,10 +12,11 @@
 use std::io::{self, Read};
 
 use memchr::memmem;
-use serde::{Deserialize, Serialize};
 
 use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Ecosystem, Package};
+pub use crate::probe::{ElfFacts, GoBuildInfo};
+use crate::probe::{FileFacts, file_probes};
 
 const GO_MAGIC: &[u8] = b"\xff Go buildinf:";
 /// The sentinels Go puts around the module info string.
@@ -40,20 +41,6 @@ const MAX_BUILDINFO: usize = 512 << 10;
 /// The most of a `.dep-v0` section read when it is found by content.
 const MAX_DEP_V0: usize = 4 << 20;
 const CHUNK: usize = 1 << 20;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ElfFacts {
-    /// ELF e_type: 2 = executable, 3 = shared object (also PIE executables).
-    pub elf_type: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go: Option<GoBuildInfo>,
-    /// Runtimes and tools recognised by a version string: (name, version).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub classified: Vec<(String, String)>,
-    /// Crates from a cargo-auditable `.dep-v0` section: (name, version).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rust: Option<Vec<(String, String)>>,
-}
 
 /// How much of the end of an executable is kept for its section headers: cargo-auditable's
 /// `.dep-v0` usually sits near them. One further back is found by its content instead.
@@ -220,13 +207,6 @@ fn cargo_auditable(header: &[u8; 64], window: &[u8], start: u64) -> Option<Vec<(
     None
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct GoBuildInfo {
-    /// `go1.20.12`; `None` for the pre-1.18 pointer layout drydock does not read.
-    pub go_version: Option<String>,
-    pub modinfo: String,
-}
-
 /// Version strings that identify a runtime or tool copied into an image outside any package
 /// manager: (name, file-name prefix, marker). The version follows the marker. As in other
 /// scanners' classifiers, the file name gates the content search.
@@ -315,20 +295,6 @@ fn version_after(buf: &[u8], at: usize) -> Option<String> {
     (s.contains('.') && s.starts_with(|c: char| c.is_ascii_digit())).then(|| s.to_string())
 }
 
-/// What the probe keeps for one file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum FileFacts {
-    Elf(ElfFacts),
-    /// The artifacts of a Java archive, or why it could not be read.
-    Java(Result<crate::java::JavaArchive, String>),
-    /// A zipped Python egg: name and version from its `EGG-INFO/PKG-INFO`, if it has one.
-    Egg(Result<Option<(String, String)>, String>),
-}
-
-pub fn file_facts(summary: &[u8]) -> Option<FileFacts> {
-    serde_json::from_slice(summary).ok()
-}
-
 /// The file probe registered with the layer walker: ELF files and Java archives.
 pub struct FileProbe;
 
@@ -347,7 +313,7 @@ impl drydock_source::Probe for FileProbe {
         } else {
             FileFacts::Elf(ElfProbe.elf_facts(path, size, reader)?)
         };
-        Ok(serde_json::to_vec(&facts).unwrap_or_default())
+        Ok(crate::probe::encode(&facts))
     }
 }
 
@@ -514,24 +480,6 @@ impl ElfProbe {
             facts.rust = cargo_auditable(&header, &tail.window, tail.start).or(rust_by_content);
         }
         Ok(facts)
-    }
-}
-
-/// Every probed file of the final image with its parsed summary, in path order.
-pub fn file_probes(fs: &drydock_source::Filesystem) -> Vec<(&str, usize, FileFacts)> {
-    let mut out: Vec<(&str, usize, FileFacts)> = fs
-        .probes()
-        .filter_map(|(path, layer, summary)| Some((path, layer, file_facts(summary)?)))
-        .collect();
-    out.sort_by_key(|(p, _, _)| *p);
-    out
-}
-
-/// The ELF facts of a probe summary, if the file was an ELF file.
-pub fn facts(summary: &[u8]) -> Option<ElfFacts> {
-    match file_facts(summary)? {
-        FileFacts::Elf(f) => Some(f),
-        FileFacts::Java(_) | FileFacts::Egg(_) => None,
     }
 }
 
@@ -810,7 +758,7 @@ mod tests {
         let summary =
             drydock_source::Probe::probe(&FileProbe, "usr/bin/node", elf.len() as u64, &mut &elf[..])
                 .unwrap();
-        let f = facts(&summary).unwrap();
+        let f = crate::probe::elf_facts(&summary).unwrap();
         assert_eq!(f.elf_type, 2);
         let go = f.go.unwrap();
         assert_eq!(go.go_version.as_deref(), Some("go1.21.5"));

@@ -5,10 +5,10 @@
 
 use std::io::{self, Cursor, Read};
 
-use serde::{Deserialize, Serialize};
-
 use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Ecosystem, Package};
+pub use crate::probe::{Artifact, JavaArchive};
+use crate::probe::{FileFacts, file_probes};
 
 /// Archives larger than this are reported as not read rather than held in memory.
 pub const MAX_ARCHIVE: u64 = 256 << 20;
@@ -34,23 +34,6 @@ impl Default for Budget {
             exhausted: None,
         }
     }
-}
-
-/// A Java archive's artifacts, and why some were not read (a budget ran out).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JavaArchive {
-    pub artifacts: Vec<Artifact>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub incomplete: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Artifact {
-    pub group: String,
-    pub artifact: String,
-    pub version: String,
-    /// `!/lib/inner.jar` for nested archives; empty for the file itself.
-    pub inner: String,
 }
 
 pub fn is_archive(path: &str) -> bool {
@@ -259,8 +242,8 @@ impl Detector for Java {
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
-        for (path, layer, facts) in crate::binaries::file_probes(cx.fs) {
-            let crate::binaries::FileFacts::Java(result) = facts else {
+        for (path, layer, facts) in file_probes(cx.fs) {
+            let FileFacts::Java(result) = facts else {
                 continue;
             };
             let artifacts = match result {

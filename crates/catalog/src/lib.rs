@@ -28,6 +28,7 @@ pub mod java;
 pub mod model;
 pub mod npm;
 pub mod os;
+pub mod probe;
 pub mod python;
 pub mod rpm;
 pub mod sources;
@@ -213,7 +214,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
             !accounted.contains(*path) && !language_roots.iter().any(|r| path.starts_with(r.as_str()))
         })
         .map(|(path, layer, summary)| {
-            let facts = binaries::facts(summary).unwrap_or_default();
+            let facts = probe::elf_facts(summary).unwrap_or_default();
             let library = path.contains(".so") && facts.elf_type == 3;
             model::Unscanned {
                 path: format!("/{path}"),

@@ -117,8 +117,8 @@ impl Detector for Python {
                 });
             }
         }
-        for (path, layer, facts) in crate::binaries::file_probes(cx.fs) {
-            let crate::binaries::FileFacts::Egg(result) = facts else {
+        for (path, layer, facts) in crate::probe::file_probes(cx.fs) {
+            let crate::probe::FileFacts::Egg(result) = facts else {
                 continue;
             };
             if !in_site_packages(path) {
