@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use crate::Failure;
 use crate::db::DbLocation;
+use crate::db::open_store;
 use crate::say;
 use crate::sbom::{ReadOptions, SourceArgs, layer_cache_root, read_image, write_output};
-use crate::scan::open_store;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {

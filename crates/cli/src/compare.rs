@@ -6,8 +6,8 @@ use drydock_report::compare::CompareDocument;
 
 use crate::Failure;
 use crate::db::DbLocation;
+use crate::db::open_store;
 use crate::sbom::{ReadOptions, inventory, layer_cache_root, write_output};
-use crate::scan::open_store;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum CompareFormat {

@@ -6,18 +6,7 @@ use drydock_vulndb::{Store, update};
 
 use crate::Failure;
 
-#[derive(Args, Clone)]
-pub struct DbLocation {
-    /// Cache directory holding the advisory database and the layer cache [default: $DRYDOCK_CACHE_DIR, else the XDG cache dir]
-    #[arg(long, global = true)]
-    pub cache_dir: Option<PathBuf>,
-}
-
-impl DbLocation {
-    pub fn path(&self) -> PathBuf {
-        drydock_vulndb::db_path(&drydock_vulndb::cache_dir(self.cache_dir.as_deref()))
-    }
-}
+pub use crate::location::DbLocation;
 
 #[derive(Args)]
 pub struct DbArgs {
@@ -418,4 +407,50 @@ pub fn update_default(location: &DbLocation) -> Result<(), Failure> {
         .map_err(|e| Failure::input(e.to_string()))?;
     parsed.args.location.cache_dir = location.cache_dir.clone();
     run(parsed.args).map(|_| ())
+}
+
+/// The advisory store a matching command reads: the database, or `--advisories` files loaded in
+/// memory for this run; with its summary for reports and the warnings it earns (too old, empty).
+pub fn open_store(
+    advisories: &[std::path::PathBuf],
+    db: &DbLocation,
+    max_db_age: u32,
+) -> Result<(Store, drydock_report::scan::DatabaseSummary, Vec<String>), Failure> {
+    let mut warnings = Vec::new();
+    let store = if advisories.is_empty() {
+        Store::open_read_only(&db.path()).map_err(Failure::input)?
+    } else {
+        let store = Store::in_memory().map_err(Failure::input)?;
+        for p in advisories {
+            drydock_vulndb::import_path(&store, p).map_err(Failure::input)?;
+        }
+        store
+    };
+    let sources = store.sources().map_err(Failure::input)?;
+    let age = drydock_vulndb::oldest_import_age(&store).map_err(Failure::input)?;
+    if advisories.is_empty()
+        && let Some(a) = age
+        && a > i64::from(max_db_age) * 86400
+    {
+        warnings.push(format!(
+            "the advisory database is {} old (more than {} days); run `drydock db update`",
+            human_age(a),
+            max_db_age
+        ));
+    }
+    if sources.is_empty() {
+        warnings.push("the advisory database has no sources: nothing can match".to_string());
+    }
+    let summary = drydock_report::scan::DatabaseSummary {
+        sources: sources
+            .iter()
+            .map(|s| drydock_report::scan::DatabaseSource {
+                name: s.name.clone(),
+                records: s.records,
+                imported_at: s.imported_at.clone(),
+            })
+            .collect(),
+        age_seconds: age,
+    };
+    Ok((store, summary, warnings))
 }

@@ -11,6 +11,7 @@ mod cache_cmd;
 mod compare;
 mod db;
 mod lint_cmd;
+mod location;
 mod monitor_cmd;
 mod sbom;
 mod scan;

@@ -83,10 +83,7 @@ impl ReadOptions {
     }
 }
 
-/// Where the layer cache lives: `layers/` in the cache directory.
-pub fn layer_cache_root(db: &crate::db::DbLocation) -> PathBuf {
-    drydock_vulndb::cache_dir(db.cache_dir.as_deref()).join("layers")
-}
+pub use crate::location::layer_cache_root;
 
 pub fn registry_options(args: &ReadOptions) -> Result<drydock_source::RegistryOptions, Failure> {
     let credentials = match &args.username {
@@ -120,7 +117,7 @@ pub struct SbomArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
-    pub db: crate::db::DbLocation,
+    pub db: crate::location::DbLocation,
     #[arg(long, short, value_enum, default_value = "table")]
     pub format: SbomFormat,
     /// Write the report to FILE instead of standard output

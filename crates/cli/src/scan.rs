@@ -3,12 +3,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use drydock_baseline::{Baseline, FailOn};
 use drydock_matcher::{Finding, Status};
-use drydock_report::scan::{DatabaseSource, DatabaseSummary, ReportedFinding, ScanDocument, Suppressed};
-use drydock_vulndb::{Severity, Store};
+use drydock_report::scan::{ReportedFinding, ScanDocument, Suppressed};
+use drydock_vulndb::Severity;
 use serde::Deserialize;
 
 use crate::Failure;
-use crate::db::{DbLocation, human_age};
+use crate::db::{DbLocation, open_store};
 use crate::sbom::{ReadOptions, SourceArgs, inventory, layer_cache_root, write_output};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -101,50 +101,6 @@ fn load_ignores(path: &Path, explicit: bool) -> Result<Vec<IgnoreEntry>, Failure
     let parsed: IgnoreFile =
         toml::from_str(&text).map_err(|e| Failure::input(format!("{}: {}", path.display(), e.message())))?;
     Ok(parsed.ignore)
-}
-
-pub fn open_store(
-    advisories: &[PathBuf],
-    db: &DbLocation,
-    max_db_age: u32,
-) -> Result<(Store, DatabaseSummary, Vec<String>), Failure> {
-    let mut warnings = Vec::new();
-    let store = if advisories.is_empty() {
-        Store::open_read_only(&db.path()).map_err(Failure::input)?
-    } else {
-        let store = Store::in_memory().map_err(Failure::input)?;
-        for p in advisories {
-            drydock_vulndb::import_path(&store, p).map_err(Failure::input)?;
-        }
-        store
-    };
-    let sources = store.sources().map_err(Failure::input)?;
-    let age = drydock_vulndb::oldest_import_age(&store).map_err(Failure::input)?;
-    if advisories.is_empty()
-        && let Some(a) = age
-        && a > i64::from(max_db_age) * 86400
-    {
-        warnings.push(format!(
-            "the advisory database is {} old (more than {} days); run `drydock db update`",
-            human_age(a),
-            max_db_age
-        ));
-    }
-    if sources.is_empty() {
-        warnings.push("the advisory database has no sources: nothing can match".to_string());
-    }
-    let summary = DatabaseSummary {
-        sources: sources
-            .iter()
-            .map(|s| DatabaseSource {
-                name: s.name.clone(),
-                records: s.records,
-                imported_at: s.imported_at.clone(),
-            })
-            .collect(),
-        age_seconds: age,
-    };
-    Ok((store, summary, warnings))
 }
 
 fn suppression<'a>(

@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::Failure;
 use crate::db::DbLocation;
+use crate::db::open_store;
 use crate::sbom::{SourceArgs, layer_cache_root, read_image, write_output};
-use crate::scan::open_store;
 
 #[derive(Args)]
 pub struct UsageArgs {

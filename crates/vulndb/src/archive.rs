@@ -642,13 +642,13 @@ type Body = (Vec<u8>, Option<String>);
 
 /// `None` when the server answers 304 Not Modified.
 fn get(agent: &ureq::Agent, url: &str, previous: Option<&SuiteInfo>) -> Result<Option<Body>, Error> {
-    let previous = previous.map(|p| crate::SourceInfo {
-        etag: p.etag.clone(),
-        ..Default::default()
-    });
-    match crate::update::fetch(agent, url, previous.as_ref(), &|_| {})? {
-        crate::update::Fetched::NotModified => Ok(None),
-        crate::update::Fetched::Body { bytes, etag, .. } => Ok(Some((bytes, etag))),
+    let validators = crate::download::Validators {
+        etag: previous.and_then(|p| p.etag.as_deref()),
+        last_modified: None,
+    };
+    match crate::download::fetch(agent, url, validators, &|_| {})? {
+        crate::download::Fetched::NotModified => Ok(None),
+        crate::download::Fetched::Body { bytes, etag, .. } => Ok(Some((bytes, etag))),
     }
 }
 

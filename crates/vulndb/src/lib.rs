@@ -17,6 +17,7 @@
 //! ```
 
 pub mod archive;
+pub mod download;
 pub mod import;
 pub mod model;
 pub mod osv;

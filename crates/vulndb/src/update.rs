@@ -2,10 +2,10 @@
 //! conditional requests, and swaps the new database in atomically: a failed or interrupted
 //! update leaves the previous database intact.
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::Error;
+pub use crate::download::{Fetched, fetch};
 use crate::import::import_zip;
 use crate::store::{SourceInfo, Store};
 
@@ -33,18 +33,6 @@ pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
     "Packagist",
 ];
 
-/// Largest dump accepted (the biggest osv.dev dumps are a few hundred MB).
-const MAX_DUMP: u64 = 2 << 30;
-
-pub enum Fetched {
-    NotModified,
-    Body {
-        bytes: Vec<u8>,
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
-}
-
 /// One ecosystem's outcome.
 pub struct Outcome {
     pub ecosystem: String,
@@ -60,66 +48,6 @@ fn url_for(base: &str, ecosystem: &str) -> String {
         })
         .collect();
     format!("{}/{encoded}/all.zip", base.trim_end_matches('/'))
-}
-
-pub fn fetch(
-    agent: &ureq::Agent,
-    url: &str,
-    previous: Option<&SourceInfo>,
-    on_bytes: &dyn Fn(u64),
-) -> Result<Fetched, Error> {
-    let mut req = agent.get(url);
-    if let Some(p) = previous {
-        if let Some(etag) = &p.etag {
-            req = req.header("If-None-Match", etag);
-        }
-        if let Some(lm) = &p.last_modified {
-            req = req.header("If-Modified-Since", lm);
-        }
-    }
-    let response = req.call().map_err(|e| Error::Download {
-        url: url.to_string(),
-        detail: e.to_string(),
-    })?;
-    let status = response.status().as_u16();
-    if status == 304 {
-        return Ok(Fetched::NotModified);
-    }
-    if status != 200 {
-        return Err(Error::Download {
-            url: url.to_string(),
-            detail: format!("HTTP {status}"),
-        });
-    }
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let etag = header("etag");
-    let last_modified = header("last-modified");
-    let mut body = response.into_body();
-    let mut reader = body.with_config().limit(MAX_DUMP).reader();
-    let mut bytes = Vec::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| Error::Download {
-            url: url.to_string(),
-            detail: e.to_string(),
-        })?;
-        if n == 0 {
-            break;
-        }
-        bytes.extend_from_slice(&buf[..n]);
-        on_bytes(n as u64);
-    }
-    Ok(Fetched::Body {
-        bytes,
-        etag,
-        last_modified,
-    })
 }
 
 /// Updates `store` in place for each ecosystem (the caller works on a copy and swaps it in).
@@ -141,7 +69,7 @@ pub fn update(
         let source = format!("osv:{eco}");
         let previous = store.source(&source)?;
         let url = url_for(base, eco);
-        match fetch(&agent, &url, previous.as_ref(), on_bytes)? {
+        match fetch(&agent, &url, validators(previous.as_ref()), on_bytes)? {
             Fetched::NotModified => out.push(Outcome {
                 ecosystem: eco.clone(),
                 records: None,
@@ -231,4 +159,12 @@ pub fn atomically<T>(path: &Path, work: impl FnOnce(&mut Store) -> Result<T, Err
     };
     drop(lock);
     outcome
+}
+
+/// The validators a recorded source carries.
+pub(crate) fn validators(source: Option<&SourceInfo>) -> crate::download::Validators<'_> {
+    crate::download::Validators {
+        etag: source.and_then(|s| s.etag.as_deref()),
+        last_modified: source.and_then(|s| s.last_modified.as_deref()),
+    }
 }
