@@ -222,14 +222,110 @@ pub struct Postgres {
 }
 
 impl Postgres {
+    /// Connects to `postgres://…`. `sslmode=require` (or `verify-ca`, `verify-full`) speaks
+    /// TLS and verifies the server's certificate and name against the webpki roots, or against
+    /// the CA in `sslrootcert=PATH`; without it the connection is plain TCP.
     pub fn connect(url: &str) -> Result<Postgres, Error> {
-        let client = postgres::Client::connect(url, postgres::NoTls)
-            .map_err(|e| Error::Input(format!("PostgreSQL at {}: {e}", redact(url))))?;
+        let fail = |e: &dyn std::fmt::Display| Error::Input(format!("PostgreSQL at {}: {e}", redact(url)));
+        // The driver's message ("error performing TLS handshake") hides its cause: say it.
+        let chain = |e: &postgres::Error| {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            text
+        };
+        let (conn_url, tls) = tls_settings(url).map_err(|e| fail(&e))?;
+        let client = match tls {
+            Some(config) => {
+                let connector = tokio_postgres_rustls::MakeRustlsConnect::new(config);
+                postgres::Client::connect(&conn_url, connector)
+            }
+            None => postgres::Client::connect(&conn_url, postgres::NoTls),
+        }
+        .map_err(|e| fail(&chain(&e)))?;
         Ok(Postgres {
             client,
             prepared: std::collections::HashMap::new(),
         })
     }
+}
+
+/// The URL to hand the driver, and a TLS configuration when its `sslmode` asks for one. The
+/// driver knows `disable`, `prefer` and `require`; `verify-ca` and `verify-full` become
+/// `require` here, since the rustls connector always verifies the certificate and the name.
+/// `sslrootcert` is drydock's to read, so it is taken out of the URL.
+fn tls_settings(url: &str) -> Result<(String, Option<rustls::ClientConfig>), String> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, q),
+        None => return Ok((url.to_string(), None)),
+    };
+    let mut mode = None;
+    let mut root = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("sslmode", v)) => mode = Some(v.to_string()),
+            Some(("sslrootcert", v)) => root = Some(v.to_string()),
+            _ => kept.push(pair.to_string()),
+        }
+    }
+    let tls = match mode.as_deref() {
+        None | Some("disable") | Some("allow") | Some("prefer") => false,
+        Some("require") | Some("verify-ca") | Some("verify-full") => true,
+        Some(other) => {
+            return Err(format!(
+                "sslmode={other}: disable, prefer, require, verify-ca or verify-full"
+            ));
+        }
+    };
+    if let Some(m) = &mode {
+        let m = if tls {
+            "require"
+        } else if m == "prefer" {
+            "prefer"
+        } else {
+            "disable"
+        };
+        kept.push(format!("sslmode={m}"));
+    }
+    let conn_url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    if !tls {
+        if root.is_some() {
+            return Err("sslrootcert needs sslmode=require (or verify-ca, verify-full)".into());
+        }
+        return Ok((conn_url, None));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    match &root {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            let mut added = 0;
+            use rustls::pki_types::pem::PemObject as _;
+            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                roots.add(cert).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(format!("sslrootcert {path}: no PEM certificate in it"));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok((conn_url, Some(config)))
 }
 
 /// The URL without its password, for messages.

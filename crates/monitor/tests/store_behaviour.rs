@@ -486,3 +486,40 @@ fn postgres_store_behaves() {
         Store::open(&db).unwrap()
     });
 }
+
+/// Tier 2: the store over TLS to PostgreSQL. The test server's certificate is self-signed, so it
+/// verifies with `sslrootcert` naming it, and is refused against the webpki roots; a bad mode
+/// or a root without TLS is a one-line error.
+#[test]
+fn postgres_over_tls_verifies_the_server() {
+    let Some(url) = drydock_testkit::postgres_url() else {
+        return;
+    };
+    let Some(ca) = drydock_testkit::postgres_ca() else {
+        return;
+    };
+    let db = drydock_testkit::fresh_postgres_database(&url, "tls");
+    let verified = format!("{db}?sslmode=verify-full&sslrootcert={}", ca.display());
+    let store = Store::open(&verified).unwrap();
+    tokens_and_webhooks(&store);
+    for (bad, want) in [
+        (format!("{db}?sslmode=require"), "certificate"),
+        (format!("{db}?sslmode=sometimes"), "sslmode=sometimes"),
+        (
+            format!("{db}?sslrootcert={}", ca.display()),
+            "sslrootcert needs sslmode=require",
+        ),
+        (
+            format!("{db}?sslmode=require&sslrootcert=/nonexistent/ca.pem"),
+            "/nonexistent/ca.pem",
+        ),
+    ] {
+        let err = Store::open(&bad).err().unwrap().to_string();
+        assert!(err.contains(want), "{bad}: {err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(
+            !err.contains(url.split(['@', ':']).nth(2).unwrap_or("password")),
+            "no password: {err}"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 pub mod postgres;
 pub mod registry;
 
-pub use postgres::{fresh_postgres_database, postgres_url};
+pub use postgres::{fresh_postgres_database, postgres_ca, postgres_url};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -33,3 +33,18 @@ pub fn fresh_postgres_database(url: &str, name: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("a database URL ends in /NAME");
     format!("{base}/{name}")
 }
+
+/// The CA of the test server's TLS certificate (`$DRYDOCK_POSTGRES_CA`), or a skip (a failure
+/// when CI is set).
+pub fn postgres_ca() -> Option<std::path::PathBuf> {
+    match std::env::var_os("DRYDOCK_POSTGRES_CA").map(std::path::PathBuf::from) {
+        Some(p) if p.is_file() => Some(p),
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!("DRYDOCK_POSTGRES_CA is required when CI is set");
+            }
+            eprintln!("skipping: no PostgreSQL CA (DRYDOCK_POSTGRES_CA)");
+            None
+        }
+    }
+}
