@@ -204,7 +204,7 @@ mod sarif_uri_tests {
     fn paths_become_references_sarif_accepts() {
         assert_eq!(sarif_uri("./Dockerfile"), "Dockerfile");
         assert_eq!(sarif_uri("build/Dockerfile"), "build/Dockerfile");
-        assert_eq!(sarif_uri("/work/app/Dockerfile"), "file:///work/app/Dockerfile");
+        assert_eq!(sarif_uri("/src/app/Dockerfile"), "file:///src/app/Dockerfile");
         assert_eq!(sarif_uri("/a b/Docker#file"), "file:///a%20b/Docker%23file");
         assert_eq!(sarif_uri("my dir/Dockerfile"), "my%20dir/Dockerfile");
     }
