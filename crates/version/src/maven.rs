@@ -336,4 +336,21 @@ mod tests {
         assert_eq!(cmp("\u{0668}", "1"), Ordering::Less);
         assert_eq!(cmp("1.\u{0661}", "1.1"), Ordering::Less);
     }
+
+    /// A qualifier after a dot sorts before the release, as after a hyphen; a trailing hyphen
+    /// adds nothing; the operators agree with `cmp`.
+    #[test]
+    fn dots_hyphens_and_operators() {
+        assert_eq!(cmp("1.alpha", "1"), Ordering::Less);
+        assert_eq!(cmp("1.0.rc1", "1.0"), Ordering::Less);
+        assert_eq!(cmp("1-", "1"), Ordering::Equal);
+        assert_eq!(cmp("2.0-", "2"), Ordering::Equal);
+        // A hyphen closing a qualifier at the very end parses (no look past the end).
+        assert_eq!(cmp("1.a-", "1.a-"), Ordering::Equal);
+        let (a, b) = (
+            MavenVersion::parse("1.2").unwrap(),
+            MavenVersion::parse("1.10").unwrap(),
+        );
+        assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
+    }
 }
