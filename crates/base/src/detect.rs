@@ -148,11 +148,7 @@ pub fn detect(image: &ImageEvidence, index: Option<&BaseIndex>) -> Option<BaseIm
     Some(base)
 }
 
-/// `sha256:` and the first 12 hex digits, for people.
-pub fn short(digest: &str) -> String {
-    let hex = digest.trim_start_matches("sha256:");
-    format!("sha256:{}", hex.chars().take(12).collect::<String>())
-}
+pub use drydock_source::digest::short;
 
 /// A digest as an image, a label or an attestation gives it, kept only when it is one:
 /// `sha256:` and 64 lower-case hex digits. Anything else names nothing that can be pulled.

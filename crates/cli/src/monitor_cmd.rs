@@ -153,15 +153,16 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
             let snap = Snapshot::new(sbom, name.as_deref()).map_err(monitor_err)?;
             let now = drydock_monitor::now();
             let (id, new) = store.put_snapshot(&snap, now).map_err(monitor_err)?;
-            let findings =
+            let matched =
                 drydock_monitor::check::initial_findings(&store, id, &db, now).map_err(monitor_err)?;
+            warn_all(&matched.warnings);
             say!(
                 "{} {} ({}): {} package(s), {} finding(s){}",
                 if new { "monitoring" } else { "already monitoring" },
                 snap.name,
                 drydock_base::short(&snap.digest),
                 snap.sbom.packages.len(),
-                findings,
+                matched.findings,
                 if new { "" } else { " (snapshot seen again)" }
             );
             Ok(0)
@@ -178,8 +179,9 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
                 .load_style(comfy_table::presets::UTF8_BORDERS_ONLY)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_header(["ID", "NAME", "DIGEST", "FINDINGS", "FIRST SEEN", "LAST CHECK"]);
+            let counts = store.finding_counts().map_err(monitor_err)?;
             for i in &images {
-                let n = store.findings(i.id).map_err(monitor_err)?.len();
+                let n = counts.get(&i.id).copied().unwrap_or(0);
                 table.add_row([
                     i.id.to_string(),
                     format!("{}{}", i.name, if i.current { "" } else { " (replaced)" }),
@@ -245,6 +247,9 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
                 CheckFormat::Table => drydock_report::terminal_safe(&render(&results, &moved, false)),
                 CheckFormat::Markdown => drydock_report::terminal_safe(&render(&results, &moved, true)),
             };
+            for r in &results {
+                warn_all(&r.warnings);
+            }
             crate::sbom::write_output(&check.output, &text)?;
             let worst = results.iter().filter_map(|r| worst_new(&r.changes)).max();
             if let (Some(gate), Some(w)) = (check.fail_on, worst)
@@ -259,6 +264,14 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
             Ok(0)
         }
         MonitorCommand::Push(_) => unreachable!("handled above"),
+    }
+}
+
+/// The matcher's warnings (what it could not check), once each, on standard error.
+fn warn_all(warnings: &[String]) {
+    let unique: std::collections::BTreeSet<&String> = warnings.iter().collect();
+    for w in unique {
+        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
 }
 
@@ -311,7 +324,9 @@ fn follow(
         let now = drydock_monitor::now();
         let (id, new) = store.put_snapshot(&snap, now).map_err(monitor_err)?;
         if new {
-            drydock_monitor::check::initial_findings(store, id, db, now).map_err(monitor_err)?;
+            let matched =
+                drydock_monitor::check::initial_findings(store, id, db, now).map_err(monitor_err)?;
+            warn_all(&matched.warnings);
         }
         store.set_watch_digest(w.id, &digest, now).map_err(monitor_err)?;
         moved.push(Moved {

@@ -191,3 +191,31 @@ fn bad_inputs_are_one_line_errors() {
         assert!(!err(&out).contains("secret@"), "a password never shows");
     }
 }
+
+/// A database without the image's ecosystem is "not checked", said on every add and check,
+/// never a silent zero.
+#[test]
+fn an_uncovered_ecosystem_is_said() {
+    let cache = tempfile::tempdir().unwrap();
+    let c = cache.path();
+    let adv = drydock_testkit::workspace_root().join("examples/advisories");
+    assert!(
+        drydock(c, &["db", "import", adv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let example = drydock_testkit::workspace_root().join("examples/debian-mini");
+    let add = drydock(c, &["monitor", "add", example.to_str().unwrap()]);
+    assert!(add.status.success(), "{}", err(&add));
+    assert!(
+        err(&add).contains("has no records for Debian:12"),
+        "{}",
+        err(&add)
+    );
+    let check = drydock(c, &["monitor", "check"]);
+    assert!(
+        err(&check).contains("has no records for Debian:12"),
+        "{}",
+        err(&check)
+    );
+}

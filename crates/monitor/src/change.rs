@@ -48,6 +48,9 @@ pub fn finding_key(f: &Finding) -> String {
     )
 }
 
+/// Changes one webhook body carries at most.
+pub const MAX_PAYLOAD_CHANGES: usize = 1000;
+
 /// The body a webhook receives for one image's changes: drydock's JSON, or a Slack-compatible
 /// message (`format = "slack"`).
 pub fn payload(
@@ -62,7 +65,7 @@ pub fn payload(
         let mut lines = vec![format!(
             "*drydock*: {} ({}) — {} change(s) after advisory update {}",
             name,
-            short(digest),
+            drydock_source::digest::short(digest),
             changes.len(),
             generation
         )];
@@ -91,14 +94,12 @@ pub fn payload(
         "event": "drydock.findings.changed",
         "generation": generation,
         "image": { "id": image_id, "name": name, "digest": digest },
-        "changes": changes,
+        // One image's body stays bounded whatever an update does: the rest are at
+        // `/v1/changes`.
+        "changes": changes.iter().take(MAX_PAYLOAD_CHANGES).collect::<Vec<_>>(),
+        "more": changes.len().saturating_sub(MAX_PAYLOAD_CHANGES),
     })
     .to_string()
-}
-
-fn short(digest: &str) -> String {
-    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    format!("sha256:{}", hex.chars().take(12).collect::<String>())
 }
 
 /// Highest severity among `added` and `changed` changes, for `--fail-on`.

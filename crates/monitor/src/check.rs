@@ -52,11 +52,12 @@ pub fn diff(before: &[StoredFinding], after: &[StoredFinding]) -> Vec<Change> {
 }
 
 /// Matches an inventory and keys each finding, with the store key its package is looked up
-/// under (the first, for packages under several).
+/// under (the first, for packages under several); with the matcher's warnings (an ecosystem
+/// the database has no records for is "not checked", never "no findings").
 fn keyed(
     inventory: &drydock_catalog::Inventory,
     db: &drydock_vulndb::Store,
-) -> Result<Vec<StoredFinding>, Error> {
+) -> Result<(Vec<StoredFinding>, Vec<String>), Error> {
     let report = drydock_matcher::match_inventory(inventory, db)?;
     let mut by_purl: HashMap<&str, String> = HashMap::new();
     for (i, key) in drydock_matcher::lookup_keys(inventory) {
@@ -73,7 +74,14 @@ fn keyed(
         .collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out.dedup_by(|a, b| a.key == b.key);
-    Ok(out)
+    Ok((out, report.warnings))
+}
+
+/// What matching a stored snapshot found, and what it could not check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Matched {
+    pub findings: usize,
+    pub warnings: Vec<String>,
 }
 
 /// Matches a snapshot as it is stored: the findings a later check is compared with.
@@ -82,7 +90,7 @@ pub fn initial_findings(
     image_id: i64,
     db: &drydock_vulndb::Store,
     now: i64,
-) -> Result<usize, Error> {
+) -> Result<Matched, Error> {
     initial_findings_of(store, image_id, &store.sbom(image_id)?, db, now)
 }
 
@@ -93,8 +101,8 @@ pub fn initial_findings_of(
     sbom: &drydock_report::SbomDocument,
     db: &drydock_vulndb::Store,
     now: i64,
-) -> Result<usize, Error> {
-    let findings = keyed(&sbom.inventory(), db)?;
+) -> Result<Matched, Error> {
+    let (findings, warnings) = keyed(&sbom.inventory(), db)?;
     let n = findings.len();
     store.write_check(
         &CheckWrite {
@@ -106,7 +114,10 @@ pub fn initial_findings_of(
         },
         now,
     )?;
-    Ok(n)
+    Ok(Matched {
+        findings: n,
+        warnings,
+    })
 }
 
 /// One image's result of a full check.
@@ -118,6 +129,9 @@ pub struct ImageCheck {
     /// False the first time an image is checked: everything is "added" then, and says nothing
     /// about what changed.
     pub compared: bool,
+    /// What the matcher could not check (packages of an ecosystem the database lacks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Re-matches every current snapshot against `db`, stores the findings and the changes
@@ -132,27 +146,26 @@ pub fn check_all(
     for image in store.images(true)? {
         let before = store.findings(image.id)?;
         let compared = image.checked_at.is_some();
-        let after = keyed(&store.sbom(image.id)?.inventory(), db)?;
+        let (after, warnings) = keyed(&store.sbom(image.id)?.inventory(), db)?;
         let changes = if compared {
             diff(&before, &after)
         } else {
             Vec::new()
         };
-        store.write_check(
-            &CheckWrite {
-                image_id: image.id,
-                scope: None,
-                findings: after.clone(),
-                changes: changes.clone(),
-                generation: generation.to_string(),
-            },
-            now,
-        )?;
-        out.push(ImageCheck {
-            findings: after.len(),
-            image,
+        let write = CheckWrite {
+            image_id: image.id,
+            scope: None,
+            findings: after,
             changes,
+            generation: generation.to_string(),
+        };
+        store.write_check(&write, now)?;
+        out.push(ImageCheck {
+            findings: write.findings.len(),
+            image,
+            changes: write.changes,
             compared,
+            warnings,
         });
     }
     Ok(out)
@@ -268,7 +281,9 @@ pub fn apply_update(store: &Store, db: &drydock_vulndb::Store, now: i64) -> Resu
             .collect();
         let mut part = inventory.clone();
         part.packages = wanted.iter().map(|i| inventory.packages[*i].clone()).collect();
-        let after = keyed(&part, db)?;
+        // The full check and the push report the matcher's warnings; an update re-checks only
+        // packages the database has records for, so it has none to add.
+        let (after, _) = keyed(&part, db)?;
         let before: Vec<StoredFinding> = crate::store::findings_in(conn, image_id)?
             .into_iter()
             .filter(|f| scope.contains(&f.package_key))

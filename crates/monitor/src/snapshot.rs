@@ -1,7 +1,6 @@
 //! A snapshot: an image's inventory (drydock's SBOM JSON) and its identity.
 
 use drydock_report::SbomDocument;
-use sha2::Digest as _;
 
 use crate::Error;
 
@@ -61,7 +60,7 @@ impl Snapshot {
             None => {
                 let canonical =
                     serde_json::to_vec(&sbom.packages).map_err(|e| Error::Input(e.to_string()))?;
-                format!("sha256:{}", hex::encode(sha2::Sha256::digest(&canonical)))
+                drydock_source::digest::sha256_hex(&canonical)
             }
         };
         let (repository, tag) = sbom
@@ -96,9 +95,9 @@ impl Snapshot {
     }
 }
 
+/// A sha256 manifest digest, as the source crate parses digests.
 pub fn valid_digest(d: &str) -> bool {
-    d.strip_prefix("sha256:")
-        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    drydock_source::digest::parse(d).is_some_and(|(algorithm, _)| algorithm == "sha256")
 }
 
 /// `registry/repo:tag` → (`registry/repo`, `tag`); a colon inside the registry's port is not a tag.

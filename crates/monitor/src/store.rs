@@ -342,6 +342,18 @@ impl Store {
         findings_in(self.conn().as_mut(), image_id)
     }
 
+    /// How many findings each image's last check stored, by image id (one query, no bodies
+    /// decoded).
+    pub fn finding_counts(&self) -> Result<HashMap<i64, i64>, Error> {
+        let rows = self
+            .conn()
+            .query("SELECT image_id, COUNT(*) FROM findings GROUP BY image_id", &[])?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((r[0].int()?, r[1].int()?)))
+            .collect())
+    }
+
     /// Current images that hold a package under any of these store keys.
     pub fn images_with_keys(&self, keys: &[String]) -> Result<Vec<i64>, Error> {
         let mut ids = std::collections::BTreeSet::new();
@@ -697,9 +709,11 @@ impl Store {
         let Some(r) = rows.into_iter().next() else {
             return Ok(None);
         };
+        // A write per API call would serialise every request on SQLite's write lock: the
+        // time of use is kept to the minute.
         db.execute(
-            "UPDATE tokens SET last_used = $1 WHERE id = $2",
-            &[now.into(), r[0].clone()],
+            "UPDATE tokens SET last_used = $1 WHERE id = $2 AND (last_used IS NULL OR last_used < $3)",
+            &[now.into(), r[0].clone(), (now - 60).into()],
         )?;
         Ok(Some(
             text(&r[1])

@@ -248,9 +248,16 @@ async fn push(
     .await?;
     state.counters.uploads.fetch_add(1, Ordering::Relaxed);
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    let (count, warnings) = match findings {
+        Some(m) => (Some(m.findings), m.warnings),
+        None => (None, Vec::new()),
+    };
     Ok((
         status,
-        axum::Json(json!({ "id": id, "name": name, "digest": digest, "new": new, "findings": findings })),
+        axum::Json(json!({
+            "id": id, "name": name, "digest": digest, "new": new,
+            "findings": count, "warnings": warnings,
+        })),
     ))
 }
 

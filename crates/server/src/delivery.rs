@@ -43,8 +43,9 @@ async fn round(state: &Arc<State>) -> Result<(), drydock_monitor::Error> {
             }
             Err(e) => {
                 let next = (attempt < state.config.max_attempts).then(|| {
-                    let base = state.config.retry_base.as_secs().max(1) as i64;
-                    now + (base << (attempt - 1).min(20)).min(3600)
+                    let base = i64::try_from(state.config.retry_base.as_secs().max(1)).unwrap_or(3600);
+                    let factor = 1_i64 << (attempt - 1).clamp(0, 20);
+                    now.saturating_add(base.saturating_mul(factor).min(3600))
                 });
                 log(format!(
                     "webhook {url}: delivery {id} attempt {attempt} failed: {e}{}",

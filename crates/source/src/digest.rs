@@ -42,6 +42,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
+/// `sha256:` and the first 12 hex digits, for people (cut by characters: a digest read from
+/// an image may be anything).
+pub fn short(digest: &str) -> String {
+    let hex = digest.trim_start_matches("sha256:");
+    format!("sha256:{}", hex.chars().take(12).collect::<String>())
+}
+
 /// Splits `sha256:<hex>` into its parts; only sha256 and sha512 are accepted.
 pub fn parse(digest: &str) -> Option<(&str, &str)> {
     let (algo, hex) = digest.split_once(':')?;
