@@ -4,6 +4,8 @@
 # timeout or a memory blow-up fails the run and leaves its input under fuzz/artifacts/.
 #
 # usage: fuzz/run.sh SECONDS [TARGET...]      (CI: a short fixed budget; longer by hand)
+# FUZZ_SEED fixes libFuzzer's random seed (CI passes 1, so a short run explores a prefix of what
+# a longer run with the same seed explores, and a red run can be replayed); unset, it is random.
 # needs: cargo-fuzz (cargo install cargo-fuzz); RUSTC_BOOTSTRAP lets the stable toolchain build
 # the instrumented targets.
 set -euo pipefail
@@ -49,12 +51,21 @@ printf '| target | seconds | executions | result |\n|---|---|---|---|\n'
 for t in "${TARGETS[@]}"; do
   mkdir -p "$SEEDS/$t" "$HERE/artifacts/$t"
   log="$SEEDS/$t.log"
+  seed_flag=()
+  [ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
   if cargo fuzz run -s none -O "$t" "$SEEDS/$t" -- -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
-       -artifact_prefix="$HERE/artifacts/$t/" >"$log" 2>&1; then
+       "${seed_flag[@]}" -artifact_prefix="$HERE/artifacts/$t/" >"$log" 2>&1; then
     result=clean
   else
     result="FAILED (see fuzz/artifacts/$t/)"; status=1
-    tail -20 "$log" >&2
+    # What went wrong and the input itself, so a failure on a machine that is gone can be replayed.
+    grep -m1 'Seed:' "$log" >&2 || true
+    grep -E -A12 '^==[0-9]+== ERROR|panicked at|^thread .* panicked|deadly signal|out-of-memory|timeout after' "$log" | head -60 >&2 || true
+    for a in "$HERE/artifacts/$t/"*; do
+      [ -f "$a" ] || continue
+      echo "input $(basename "$a") ($(stat -c %s "$a") bytes), base64:" >&2
+      head -c 65536 "$a" | base64 -w 0 >&2; echo >&2
+    done
   fi
   runs=$(grep -o 'Done [0-9]* runs' "$log" | awk '{print $2}' | tail -1)
   printf '| %s | %s | %s | %s |\n' "$t" "$SECS" "${runs:-?}" "$result"

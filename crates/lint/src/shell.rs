@@ -241,7 +241,12 @@ impl Script {
         // The parser also backtracks once per unclosed `(` (each may open a subshell or an
         // arithmetic command): twenty-odd of them take seconds, doubling with each. A body
         // whose parentheses do not close cannot parse anyway.
-        if nesting_depth(text) > MAX_NESTING || unclosed_parentheses(text) > MAX_UNCLOSED_PARENTHESES {
+        // And it panics on a redirection's file descriptor that does not fit an i32
+        // (`8888888888> file`), which only the splitter can read.
+        if nesting_depth(text) > MAX_NESTING
+            || unclosed_parentheses(text) > MAX_UNCLOSED_PARENTHESES
+            || oversized_descriptor(text)
+        {
             let mut script = fallback(text);
             script.scan_references(text);
             return script;
@@ -511,6 +516,26 @@ const MAX_NESTING: usize = 128;
 /// Unclosed `(` the shell parser is given (its backtracking doubles with each).
 const MAX_UNCLOSED_PARENTHESES: usize = 4;
 
+/// Whether a run of digits directly before `<` or `>` (a redirection's file descriptor, to the
+/// shell parser) is larger than an i32.
+fn oversized_descriptor(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut run_start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            run_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = run_start.take()
+            && matches!(b, b'<' | b'>')
+            && text[start..i].parse::<i32>().is_err()
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// How many `(` outside quotes are still open at the end, or were at the deepest point a
 /// later `)` did not close.
 fn unclosed_parentheses(text: &str) -> usize {
@@ -682,6 +707,20 @@ mod tests {
         assert_eq!(unclosed_parentheses("case $x in a) echo;; esac"), 0);
         assert_eq!(unclosed_parentheses("(( ( echo"), 3);
         assert!(!Script::parse("echo $(( (1 + 2) * 3 )) && (cd /tmp && ls)").fallback);
+    }
+
+    #[test]
+    fn descriptors_past_an_i32_are_not_given_to_the_parser() {
+        // Found by fuzzing: the shell parser unwrapped the descriptor's conversion and panicked.
+        let body = format!("dpkg -l {}> /tmp/dpkg.clean && apt-get clean", "8".repeat(13));
+        let s = Script::parse(&body);
+        assert!(s.fallback);
+        assert!(s.commands.iter().any(|c| c.name == "apt-get"));
+        assert!(oversized_descriptor("x 2147483648> f"));
+        assert!(oversized_descriptor("x 99999999999<f"));
+        assert!(!oversized_descriptor("x 2147483647> f"));
+        assert!(!oversized_descriptor("echo 99999999999 > f"));
+        assert!(!Script::parse("cmd 2> /dev/null 3<&0").fallback);
     }
 
     #[test]
