@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use drydock_catalog::{Distro, Ecosystem, IntroducedBy, Package, PackageSource};
+use drydock_catalog::{Distro, IntroducedBy, Package, PackageSource};
 use drydock_matcher::{Finding, Status};
 use drydock_version::Scheme;
 use drydock_vulndb::Store;
@@ -199,14 +199,6 @@ impl<'a> ArchiveView<'a> {
     }
 }
 
-fn os_scheme(e: Ecosystem) -> Option<Scheme> {
-    match e {
-        Ecosystem::Deb => Some(Scheme::Dpkg),
-        Ecosystem::Apk => Some(Scheme::Apk),
-        Ecosystem::Rpm => Some(Scheme::Rpm),
-        _ => None,
-    }
-}
 
 fn classify(
     finding: &Finding,
@@ -252,7 +244,10 @@ fn classify(
                 .or(i.created_by.clone())
         })
         .unwrap_or_default();
-    let Some(scheme) = os_scheme(finding.package.ecosystem) else {
+    let Some(scheme) = Some(finding.package.ecosystem)
+        .filter(|t| t.is_os())
+        .and_then(|t| t.scheme())
+    else {
         let pin = find_pin(&instruction, name, &finding.package.version);
         let action = match (&pin, &line) {
             (Some(pin), Some(line)) => format!("change `{pin}` at {line} to {fixed}"),

@@ -1,13 +1,13 @@
 use std::collections::BTreeMap;
 
-use drydock_catalog::{Confidence, DockerfileLocation};
+use drydock_catalog::{Confidence, DockerfileLocation, PackageType};
 use drydock_matcher::{MatchedOn, PackageRef};
 use drydock_vulndb::Severity;
 use drydock_vulndb::archive::{IndexPart, SuiteInfo};
 
 use super::*;
 
-fn package(name: &str, version: &str, ecosystem: Ecosystem, introduced: Option<IntroducedBy>) -> Package {
+fn package(name: &str, version: &str, ecosystem: PackageType, introduced: Option<IntroducedBy>) -> Package {
     let mut p = Package::found_at(
         name.into(),
         version.into(),
@@ -38,7 +38,7 @@ fn finding(p: &Package, status: Status, fixed: Option<&str>) -> Finding {
         fixed_version: fixed.map(str::to_string),
         layer: p.layer,
         matched: MatchedOn {
-            ecosystem: "Debian:12".into(),
+            ecosystem: "Debian:12".parse().unwrap(),
             name: p.name.clone(),
             version: p.version.clone(),
         },
@@ -142,7 +142,7 @@ fn a_fix_in_the_security_suite_is_a_rebuild() {
     let p = package(
         "libyaml-0-2",
         "0.2.5-1",
-        Ecosystem::Deb,
+        PackageType::Deb,
         Some(own_layer(2, 9, "RUN apt-get install -y libyaml-0-2")),
     );
     let f = finding(&p, Status::Fixed, Some("0.2.5-1+deb12u1"));
@@ -161,7 +161,7 @@ fn the_source_version_decides_for_a_binnmu() {
     let p = package(
         "libx1",
         "1.0-1",
-        Ecosystem::Deb,
+        PackageType::Deb,
         Some(own_layer(1, 3, "RUN apt-get install -y libx1")),
     );
     let f = finding(&p, Status::Fixed, Some("1.0-3"));
@@ -173,7 +173,7 @@ fn the_source_version_decides_for_a_binnmu() {
 #[test]
 fn base_layers_unfixed_and_pins() {
     let store = store_with("bookworm", &[("curl", "7.88.1-10+deb12u14")]);
-    let base = package("curl", "7.88.1-10", Ecosystem::Deb, Some(base_layer(0)));
+    let base = package("curl", "7.88.1-10", PackageType::Deb, Some(base_layer(0)));
     let f = finding(&base, Status::Fixed, Some("7.88.1-10+deb12u5"));
     assert_eq!(
         advise_one(base.clone(), f, &store, &["bookworm"]).0.class,
@@ -189,7 +189,7 @@ fn base_layers_unfixed_and_pins() {
     let pinned = package(
         "curl",
         "7.88.1-10",
-        Ecosystem::Deb,
+        PackageType::Deb,
         Some(own_layer(
             1,
             5,
@@ -208,7 +208,7 @@ fn base_layers_unfixed_and_pins() {
     let pip = package(
         "Jinja2",
         "2.11.2",
-        Ecosystem::Pypi,
+        PackageType::Pypi,
         Some(own_layer(4, 14, "RUN pip install --no-cache-dir jinja2==2.11.2")),
     );
     let f = finding(&pip, Status::Fixed, Some("2.11.3"));
@@ -227,7 +227,7 @@ fn without_archive_data_the_class_is_unknown_and_a_warning_says_what_to_import()
     let p = package(
         "zlib1g",
         "1:1.2.13.dfsg-1",
-        Ecosystem::Deb,
+        PackageType::Deb,
         Some(own_layer(1, 3, "RUN apt-get install -y zlib1g")),
     );
     let f = finding(&p, Status::Fixed, Some("1:1.2.13.dfsg-2"));

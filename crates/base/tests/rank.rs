@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use drydock_base::BaseIndex;
 use drydock_base::index::{Repository, Snapshot, TagEntry};
 use drydock_base::rank::{Kind, Score, candidates, delta, headline, rank};
-use drydock_catalog::{BaseConfidence, BaseEvidence, BaseImage, Ecosystem};
+use drydock_catalog::{BaseConfidence, BaseEvidence, BaseImage, PackageType};
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_vulndb::Severity;
 
@@ -167,7 +167,7 @@ fn finding(id: &str, package: &str, severity: Severity) -> Finding {
         package: PackageRef {
             name: package.into(),
             version: "1".into(),
-            ecosystem: Ecosystem::Deb,
+            ecosystem: PackageType::Deb,
             purl: format!("pkg:deb/debian/{package}@1"),
         },
         severity,
@@ -176,7 +176,7 @@ fn finding(id: &str, package: &str, severity: Severity) -> Finding {
         fixed_version: None,
         layer: Some(0),
         matched: MatchedOn {
-            ecosystem: "Debian:12".into(),
+            ecosystem: "Debian:12".parse().unwrap(),
             name: package.into(),
             version: "1".into(),
         },

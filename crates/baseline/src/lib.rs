@@ -17,7 +17,7 @@ pub mod load;
 
 use std::collections::{BTreeSet, HashMap};
 
-use drydock_catalog::Ecosystem;
+use drydock_catalog::PackageType;
 use drydock_matcher::Finding;
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ pub struct Fingerprint {
     /// The canonical advisory id: the lowest CVE among the finding's ids and aliases, else its
     /// lowest advisory id.
     pub vulnerability: String,
-    pub ecosystem: Ecosystem,
+    pub ecosystem: PackageType,
     pub package: String,
 }
 
@@ -116,12 +116,12 @@ type WithIds<'a> = (&'a Finding, BTreeSet<&'a str>);
 /// Findings by package, each with its ids, so matching a finding is a look-up of its package
 /// and a check of a few id sets, not a scan of every finding with sets rebuilt each time.
 struct ByPackage<'a> {
-    map: HashMap<(Ecosystem, &'a str), Vec<WithIds<'a>>>,
+    map: HashMap<(PackageType, &'a str), Vec<WithIds<'a>>>,
 }
 
 impl<'a> ByPackage<'a> {
     fn new(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
-        let mut map: HashMap<(Ecosystem, &'a str), Vec<WithIds<'a>>> = HashMap::new();
+        let mut map: HashMap<(PackageType, &'a str), Vec<WithIds<'a>>> = HashMap::new();
         for f in findings {
             map.entry((f.package.ecosystem, f.package.name.as_str()))
                 .or_default()

@@ -1,7 +1,7 @@
 //! Tier 1: judging findings against a baseline, on findings built here.
 
 use drydock_baseline::{FailOn, Fingerprint, State, compare, load_document};
-use drydock_catalog::Ecosystem;
+use drydock_catalog::PackageType;
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_vulndb::Severity;
 
@@ -21,7 +21,7 @@ fn finding(
         package: PackageRef {
             name: package.into(),
             version: version.into(),
-            ecosystem: Ecosystem::Deb,
+            ecosystem: PackageType::Deb,
             purl: format!("pkg:deb/debian/{package}@{version}"),
         },
         severity,
@@ -34,7 +34,7 @@ fn finding(
         fixed_version: fixed.map(str::to_string),
         layer: Some(1),
         matched: MatchedOn {
-            ecosystem: "Debian:12".into(),
+            ecosystem: "Debian:12".parse().unwrap(),
             name: package.into(),
             version: version.into(),
         },
@@ -152,7 +152,7 @@ fn another_package_or_ecosystem_is_another_finding() {
     assert_eq!(compare(&now, &before, None).judgements[0].state, State::New);
     let mut pypi = before[0].clone();
     pypi.package.name = "libssl3".into();
-    pypi.package.ecosystem = Ecosystem::Pypi;
+    pypi.package.ecosystem = PackageType::Pypi;
     assert_eq!(compare(&now, &[pypi], None).judgements[0].state, State::New);
 }
 

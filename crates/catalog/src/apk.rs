@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 
 pub struct Apk;
 
@@ -98,7 +98,7 @@ impl Detector for Apk {
                 let origin = e.origin.clone().unwrap_or_default();
                 found.packages.push(Package {
                     purl: purl(
-                        "apk",
+                        PackageType::Apk,
                         Some(namespace),
                         &e.name,
                         &e.version,
@@ -111,7 +111,7 @@ impl Detector for Apk {
                     licenses: e.license.iter().cloned().collect(),
                     name: e.name,
                     version: e.version,
-                    ecosystem: Ecosystem::Apk,
+                    ecosystem: PackageType::Apk,
                     arch: e.arch,
                     epoch: None,
                     modularity_label: None,

@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use memchr::memmem;
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 pub use crate::probe::{ElfFacts, GoBuildInfo};
 use crate::probe::{FileFacts, file_probes};
 
@@ -588,8 +588,8 @@ impl Detector for Binaries {
             let mut p = Package::found_at(
                 "openjdk".into(),
                 version.clone(),
-                Ecosystem::Generic,
-                purl("generic", None, "openjdk", &version, &[]),
+                PackageType::Generic,
+                purl(PackageType::Generic, None, "openjdk", &version, &[]),
                 cx.fs.node(&format!("{home}/release")).map(|n| n.layer),
                 release.clone(),
             );
@@ -617,12 +617,12 @@ impl Detector for Binaries {
                     !found
                         .packages
                         .iter()
-                        .any(|p| p.ecosystem == Ecosystem::Generic && p.name == *r)
+                        .any(|p| p.ecosystem == PackageType::Generic && p.name == *r)
                 })
             } else {
                 None
             };
-            let mut push = |name: String, version: String, eco: Ecosystem, purl: String| {
+            let mut push = |name: String, version: String, eco: PackageType, purl: String| {
                 found.packages.push({
                     let mut p = Package::found_at(name, version, eco, purl, Some(layer), location.clone());
                     p.files = vec![location.clone()];
@@ -631,8 +631,8 @@ impl Detector for Binaries {
             };
             if let Some(crates) = &facts.rust {
                 for (name, version) in crates {
-                    let p = purl("cargo", None, name, version, &[]);
-                    push(name.clone(), version.clone(), Ecosystem::Cargo, p);
+                    let p = purl(PackageType::Cargo, None, name, version, &[]);
+                    push(name.clone(), version.clone(), PackageType::Cargo, p);
                 }
                 continue;
             }
@@ -656,21 +656,21 @@ impl Detector for Binaries {
                         .rsplit_once('/')
                         .map(|(a, b)| (Some(a), b))
                         .unwrap_or((None, path.as_str()));
-                    let p = purl("golang", ns, name, &version, &[]);
-                    push(path.clone(), version, Ecosystem::Golang, p);
+                    let p = purl(PackageType::Golang, ns, name, &version, &[]);
+                    push(path.clone(), version, PackageType::Golang, p);
                 }
                 continue;
             }
             for runtime in ["node", "python", "php", "ruby"] {
                 if let Some(v) = classified(runtime) {
-                    let p = purl("generic", None, runtime, &v, &[]);
-                    push(runtime.to_string(), v, Ecosystem::Generic, p);
+                    let p = purl(PackageType::Generic, None, runtime, &v, &[]);
+                    push(runtime.to_string(), v, PackageType::Generic, p);
                     break;
                 }
             }
             if let Some((runtime, version)) = env_runtime {
-                let p = purl("generic", None, runtime, &version, &[]);
-                push(runtime.to_string(), version, Ecosystem::Generic, p);
+                let p = purl(PackageType::Generic, None, runtime, &version, &[]);
+                push(runtime.to_string(), version, PackageType::Generic, p);
             }
         }
         // One runtime seen twice (the executable by ENV, its library by content) is one package
@@ -678,7 +678,7 @@ impl Detector for Binaries {
         let mut merged: Vec<Package> = Vec::new();
         for p in found.packages.drain(..) {
             match merged.iter_mut().find(|m| {
-                p.ecosystem == Ecosystem::Generic
+                p.ecosystem == PackageType::Generic
                     && m.ecosystem == p.ecosystem
                     && m.name == p.name
                     && m.version == p.version

@@ -3,7 +3,7 @@
 //! them in `dev-package-names`.
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 use drydock_source::Pattern;
 
 pub struct Composer;
@@ -67,11 +67,11 @@ impl Detector for Composer {
                     .map(|(v, b)| (Some(v), b))
                     .unwrap_or((None, name.as_str()));
                 found.packages.push({
-                    let package_url = purl("composer", vendor, bare, &version, &[]);
+                    let package_url = purl(PackageType::Composer, vendor, bare, &version, &[]);
                     let mut p = Package::found_at(
                         name.clone(),
                         version,
-                        Ecosystem::Composer,
+                        PackageType::Composer,
                         package_url,
                         cx.fs.node(&path).map(|n| n.layer),
                         format!("/{path}"),

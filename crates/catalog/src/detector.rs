@@ -1,6 +1,6 @@
 use drydock_source::Filesystem;
 
-use crate::model::{Distro, Package};
+use crate::model::{Distro, Package, PackageType};
 
 /// What a detector sees: the merged filesystem (with the files it asked for) and the OS.
 pub struct Context<'a> {
@@ -31,14 +31,14 @@ pub trait Detector: Send + Sync {
 /// Builds a purl, percent-encoding as the spec requires; an unencodable name gives a bare
 /// `pkg:type/name@version` rather than a panic.
 pub fn purl(
-    ty: &str,
+    ty: PackageType,
     namespace: Option<&str>,
     name: &str,
     version: &str,
     qualifiers: &[(&str, &str)],
 ) -> String {
     let build = || -> Result<String, packageurl::Error> {
-        let mut p = packageurl::PackageUrl::new(ty, name)?;
+        let mut p = packageurl::PackageUrl::new(ty.purl_type(), name)?;
         if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
             p.with_namespace(ns)?;
         }
@@ -50,7 +50,7 @@ pub fn purl(
         }
         Ok(p.to_string())
     };
-    build().unwrap_or_else(|_| format!("pkg:{ty}/{name}@{version}"))
+    build().unwrap_or_else(|_| format!("pkg:{}/{name}@{version}", ty.purl_type()))
 }
 
 /// `debian-12`, `alpine-3.19.1`: the distro qualifier peers put in OS purls.

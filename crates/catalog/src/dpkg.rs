@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::attribution::{entry_layers, file_layer};
 use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 use drydock_source::Pattern;
 
 pub struct Dpkg;
@@ -233,9 +233,9 @@ fn package(
     Package {
         name: p.package.clone(),
         version: p.version.clone(),
-        ecosystem: Ecosystem::Deb,
+        ecosystem: PackageType::Deb,
         purl: purl(
-            "deb",
+            PackageType::Deb,
             Some(namespace),
             &p.package,
             &p.version,

@@ -2,7 +2,7 @@
 //! in a fixed generated shape: `s.name = "rake".freeze`, `s.version = "13.0.6"`).
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 use drydock_source::Pattern;
 
 pub struct Gem;
@@ -68,11 +68,11 @@ impl Detector for Gem {
                 continue;
             };
             found.packages.push({
-                let package_url = purl("gem", None, &name, &version, &[]);
+                let package_url = purl(PackageType::Gem, None, &name, &version, &[]);
                 let mut p = Package::found_at(
                     name,
                     version,
-                    Ecosystem::Gem,
+                    PackageType::Gem,
                     package_url,
                     cx.fs.node(&path).map(|n| n.layer),
                     format!("/{path}"),

@@ -6,7 +6,7 @@
 use std::io::{self, Cursor, Read};
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 pub use crate::probe::{Artifact, JavaArchive};
 use crate::probe::{FileFacts, file_probes};
 
@@ -273,11 +273,11 @@ impl Detector for Java {
                     format!("{}:{}", a.group, a.artifact)
                 };
                 found.packages.push({
-                    let package_url = purl("maven", Some(&a.group), &a.artifact, &a.version, &[]);
+                    let package_url = purl(PackageType::Maven, Some(&a.group), &a.artifact, &a.version, &[]);
                     let mut p = Package::found_at(
                         name,
                         a.version,
-                        Ecosystem::Maven,
+                        PackageType::Maven,
                         package_url,
                         Some(layer),
                         format!("/{path}{}", a.inner),

@@ -35,7 +35,7 @@ pub mod sources;
 
 pub use detector::{Context, Detector, Found, paragraphs, purl};
 pub use model::{
-    BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, Ecosystem, IntroducedBy,
+    BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, PackageType, IntroducedBy,
     Inventory, Package, PackageSource,
 };
 
@@ -159,7 +159,7 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
             "no OS identified: no /etc/os-release, /usr/lib/os-release or distribution release file"
                 .to_string(),
         ),
-        Some(d) if !KNOWN_DISTROS.contains(&d.id.as_str()) => inventory.warnings.push(format!(
+        Some(d) if drydock_ecosystem::distribution(&d.id).is_none() => inventory.warnings.push(format!(
             "OS {:?} ({}) is not one drydock knows; OS packages may be missed and will not be matched",
             d.id, d.source
         )),
@@ -192,7 +192,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
     // Native parts of Python and npm packages live in their package directories.
     let language_roots: Vec<String> = packages
         .iter()
-        .filter(|p| matches!(p.ecosystem, Ecosystem::Pypi | Ecosystem::Npm))
+        .filter(|p| matches!(p.ecosystem, PackageType::Pypi | PackageType::Npm))
         .filter_map(|p| p.locations.first())
         .filter_map(|l| {
             let l = l.trim_start_matches('/');
@@ -234,7 +234,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
 fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     let mut owners: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for p in packages.iter() {
-        if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+        if matches!(p.ecosystem, PackageType::Deb | PackageType::Apk | PackageType::Rpm) {
             for f in &p.files {
                 let owner = format!("{}:{}", p.ecosystem.as_str(), p.name);
                 let real = format!("/{}", fs.resolve(f.trim_start_matches('/')));
@@ -248,7 +248,7 @@ fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     let owned: Vec<Option<String>> = packages
         .iter()
         .map(|p| {
-            if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+            if matches!(p.ecosystem, PackageType::Deb | PackageType::Apk | PackageType::Rpm) {
                 return None;
             }
             p.locations.iter().find_map(|loc| {
@@ -263,28 +263,6 @@ fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     for (p, o) in packages.iter_mut().zip(owned) {
         p.owner = o;
     }
-    packages.retain(|p| !(p.ecosystem == Ecosystem::Generic && p.owner.is_some()));
+    packages.retain(|p| !(p.ecosystem == PackageType::Generic && p.owner.is_some()));
 }
 
-const KNOWN_DISTROS: &[&str] = &[
-    "debian",
-    "ubuntu",
-    "alpine",
-    "wolfi",
-    "chainguard",
-    "rhel",
-    "centos",
-    "rocky",
-    "almalinux",
-    "ol",
-    "fedora",
-    "amzn",
-    "sles",
-    "opensuse-leap",
-    "opensuse-tumbleweed",
-    "opensuse",
-    "sle-micro",
-    "mariner",
-    "azurelinux",
-    "photon",
-];

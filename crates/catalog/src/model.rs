@@ -3,39 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ecosystem {
-    Deb,
-    Apk,
-    Rpm,
-    Pypi,
-    Npm,
-    Maven,
-    Golang,
-    Cargo,
-    Gem,
-    Composer,
-    Generic,
-}
-
-impl Ecosystem {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ecosystem::Deb => "deb",
-            Ecosystem::Apk => "apk",
-            Ecosystem::Rpm => "rpm",
-            Ecosystem::Pypi => "pypi",
-            Ecosystem::Npm => "npm",
-            Ecosystem::Maven => "maven",
-            Ecosystem::Golang => "golang",
-            Ecosystem::Cargo => "cargo",
-            Ecosystem::Gem => "gem",
-            Ecosystem::Composer => "composer",
-            Ecosystem::Generic => "generic",
-        }
-    }
-}
+pub use drydock_ecosystem::PackageType;
 
 /// The operating system of the image, from os-release and its older siblings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +26,7 @@ pub struct Package {
     pub name: String,
     /// The version as the ecosystem writes it; for rpm `[EPOCH:]VERSION-RELEASE`.
     pub version: String,
-    pub ecosystem: Ecosystem,
+    pub ecosystem: PackageType,
     pub purl: String,
     pub source_name: Option<String>,
     pub source_version: Option<String>,
@@ -245,7 +213,7 @@ impl Package {
     pub fn found_at(
         name: String,
         version: String,
-        ecosystem: Ecosystem,
+        ecosystem: PackageType,
         purl: String,
         layer: Option<usize>,
         location: String,

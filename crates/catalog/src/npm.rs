@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 use drydock_source::Pattern;
 
 pub struct Npm;
@@ -66,11 +66,11 @@ impl Detector for Npm {
                     _ => None,
                 });
                 found.packages.push({
-                    let package_url = purl("npm", namespace, bare, &version, &[]);
+                    let package_url = purl(PackageType::Npm, namespace, bare, &version, &[]);
                     let mut p = Package::found_at(
                         name,
                         version,
-                        Ecosystem::Npm,
+                        PackageType::Npm,
                         package_url,
                         cx.fs.node(&path).map(|n| n.layer),
                         format!("/{path}"),
@@ -125,11 +125,11 @@ impl Detector for Npm {
                         _ => (None, name.as_str()),
                     };
                     found.packages.push({
-                        let package_url = purl("npm", namespace, bare, &version, &[]);
+                        let package_url = purl(PackageType::Npm, namespace, bare, &version, &[]);
                         let mut p = Package::found_at(
                             name,
                             version,
-                            Ecosystem::Npm,
+                            PackageType::Npm,
                             package_url,
                             layer,
                             format!("/{path}"),

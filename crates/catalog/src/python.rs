@@ -3,7 +3,7 @@
 //! probe), in any `site-packages` or `dist-packages` directory.
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 use drydock_source::Pattern;
 
 pub struct Python;
@@ -98,7 +98,7 @@ impl Detector for Python {
                 }
                 found.packages.push({
                     let package_url = purl(
-                        "pypi",
+                        PackageType::Pypi,
                         None,
                         &drydock_version::pep440::normalize_name(&name),
                         &version,
@@ -107,7 +107,7 @@ impl Detector for Python {
                     let mut p = Package::found_at(
                         name,
                         version,
-                        Ecosystem::Pypi,
+                        PackageType::Pypi,
                         package_url,
                         cx.fs.node(&path).map(|n| n.layer),
                         format!("/{location}"),
@@ -127,7 +127,7 @@ impl Detector for Python {
             match result {
                 Ok(Some((name, version))) => {
                     let package_url = purl(
-                        "pypi",
+                        PackageType::Pypi,
                         None,
                         &drydock_version::pep440::normalize_name(&name),
                         &version,
@@ -136,7 +136,7 @@ impl Detector for Python {
                     found.packages.push(Package::found_at(
                         name,
                         version,
-                        Ecosystem::Pypi,
+                        PackageType::Pypi,
                         package_url,
                         Some(layer),
                         format!("/{path}"),

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use drydock_catalog::{Ecosystem, Package, catalog, wants};
+use drydock_catalog::{PackageType, Package, catalog, wants};
 use drydock_source::{Image, Platform, SourceSpec};
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder};
 
@@ -65,7 +65,7 @@ fn packages() -> (BTreeMap<String, Package>, Vec<String>) {
     let deb = inventory
         .packages
         .into_iter()
-        .filter(|p| p.ecosystem == Ecosystem::Deb)
+        .filter(|p| p.ecosystem == PackageType::Deb)
         .map(|p| (p.name.clone(), p))
         .collect();
     (deb, inventory.warnings)

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use drydock_catalog::{Ecosystem, catalog, wants};
+use drydock_catalog::{PackageType, catalog, wants};
 use drydock_source::{Image, Platform, SourceSpec};
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, shared_testdata};
 
@@ -29,7 +29,7 @@ fn maven(source: &str) -> BTreeSet<(String, String, String, Option<usize>)> {
         .unwrap()
         .packages
         .into_iter()
-        .filter(|p| p.ecosystem == Ecosystem::Maven)
+        .filter(|p| p.ecosystem == PackageType::Maven)
         .map(|p| (p.name, p.version, p.locations[0].clone(), p.layer))
         .collect()
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use drydock_catalog::{Ecosystem, catalog, wants};
+use drydock_catalog::{PackageType, catalog, wants};
 use drydock_source::{Image, Platform, SourceSpec};
 use drydock_testkit::shared_testdata;
 
@@ -32,7 +32,7 @@ fn go_binaries_and_the_files_nothing_accounts_for() {
     let go: BTreeSet<(String, String)> = inv
         .packages
         .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Golang)
+        .filter(|p| p.ecosystem == PackageType::Golang)
         .map(|p| (p.name.clone(), p.version.clone()))
         .collect();
     let want: BTreeSet<(String, String)> = [
@@ -55,7 +55,7 @@ fn go_binaries_and_the_files_nothing_accounts_for() {
     let rust: BTreeSet<(String, String, String)> = inv
         .packages
         .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Cargo)
+        .filter(|p| p.ecosystem == PackageType::Cargo)
         .map(|p| (p.name.clone(), p.version.clone(), p.locations[0].clone()))
         .collect();
     let want: BTreeSet<(String, String, String)> =

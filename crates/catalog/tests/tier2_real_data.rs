@@ -60,7 +60,7 @@ fn built_images_match_their_dpkg_truth_in_every_format() {
             let debs: Vec<&drydock_catalog::Package> = inv
                 .packages
                 .iter()
-                .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Deb)
+                .filter(|p| p.ecosystem == drydock_catalog::PackageType::Deb)
                 .collect();
             let got: BTreeSet<Vec<String>> = debs.iter().map(|p| deb_row(p)).collect();
             assert_eq!(got, truth, "{source}: package list differs from truth");
@@ -101,7 +101,7 @@ fn built_images_match_their_dpkg_truth_in_every_format() {
 /// Python and npm packages against the truth files: every dist (owned ones marked with their
 /// Debian package), nothing removed in a later layer, and the layer that installed each.
 fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool) {
-    use drydock_catalog::Ecosystem;
+    use drydock_catalog::PackageType;
     let python: BTreeSet<(String, String, String, String)> =
         read_tsv(&images.join(format!("truth/{name}/python.tsv")))
             .into_iter()
@@ -121,7 +121,7 @@ fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool
     let got: BTreeSet<(String, String, String, String)> = inv
         .packages
         .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Pypi)
+        .filter(|p| p.ecosystem == PackageType::Pypi)
         .map(|p| {
             (
                 p.name.clone(),
@@ -139,7 +139,7 @@ fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool
     let got: BTreeSet<(String, String, String)> = inv
         .packages
         .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Npm)
+        .filter(|p| p.ecosystem == PackageType::Npm)
         .map(|p| (p.name.clone(), p.version.clone(), p.locations[0].clone()))
         .collect();
     assert_eq!(got, npm, "{name}: npm packages");
@@ -153,9 +153,9 @@ fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool
         .packages
         .iter()
         .filter(|p| match p.ecosystem {
-            Ecosystem::Generic => true,
+            PackageType::Generic => true,
             // the main module of a Go binary names the binary
-            Ecosystem::Golang => {
+            PackageType::Golang => {
                 p.name != "stdlib"
                     && p.files
                         .first()
@@ -180,15 +180,15 @@ fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool
     if name == "deb-extras" && !rootfs {
         for p in &inv.packages {
             match (p.ecosystem, p.name.as_str()) {
-                (Ecosystem::Generic, "node") => assert_eq!(p.layer, Some(3)),
-                (Ecosystem::Golang, _) => assert_eq!(p.layer, Some(4), "{}", p.name),
+                (PackageType::Generic, "node") => assert_eq!(p.layer, Some(3)),
+                (PackageType::Golang, _) => assert_eq!(p.layer, Some(4), "{}", p.name),
                 _ => {}
             }
         }
         let stdlib = inv
             .packages
             .iter()
-            .find(|p| p.ecosystem == Ecosystem::Golang && p.name == "stdlib")
+            .find(|p| p.ecosystem == PackageType::Golang && p.name == "stdlib")
             .unwrap();
         assert_eq!(stdlib.version, "1.20.12");
     }
@@ -196,8 +196,8 @@ fn check_language_truth(images: &Path, name: &str, inv: &Inventory, rootfs: bool
         // pip installs in layer 2; COPY app /app is layer 5.
         for p in &inv.packages {
             match p.ecosystem {
-                Ecosystem::Pypi => assert_eq!(p.layer, Some(2), "{}", p.name),
-                Ecosystem::Npm => assert_eq!(p.layer, Some(5), "{}", p.name),
+                PackageType::Pypi => assert_eq!(p.layer, Some(2), "{}", p.name),
+                PackageType::Npm => assert_eq!(p.layer, Some(5), "{}", p.name),
                 _ => {}
             }
         }
@@ -446,7 +446,7 @@ fn dpkg_databases_classic_and_distroless() {
         let debs: std::collections::BTreeSet<(String, String)> = inv
             .packages
             .iter()
-            .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Deb)
+            .filter(|p| p.ecosystem == drydock_catalog::PackageType::Deb)
             .map(|p| (p.name.clone(), p.version.clone()))
             .collect();
         assert_eq!(debs, expected, "{}", case.display());
@@ -519,7 +519,7 @@ fn npm_lock_files_match_trivy() {
     for p in inv
         .packages
         .iter()
-        .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Npm)
+        .filter(|p| p.ecosystem == drydock_catalog::PackageType::Npm)
     {
         assert!(
             seen.insert((p.name.clone(), p.version.clone(), p.dev)),
@@ -576,7 +576,7 @@ fn hand_copied_python_is_recognised_and_dpkg_python_is_not_doubled() {
     let generic: Vec<(String, String)> = inv
         .packages
         .iter()
-        .filter(|p| p.ecosystem == drydock_catalog::Ecosystem::Generic)
+        .filter(|p| p.ecosystem == drydock_catalog::PackageType::Generic)
         .map(|p| (p.name.clone(), p.version.clone()))
         .collect();
     // deb-extras' python3.11 is Debian's 3.11.2-6+deb12u9 build.
@@ -585,7 +585,7 @@ fn hand_copied_python_is_recognised_and_dpkg_python_is_not_doubled() {
     assert!(
         !inv.packages
             .iter()
-            .any(|p| p.ecosystem == drydock_catalog::Ecosystem::Generic && p.name == "python")
+            .any(|p| p.ecosystem == drydock_catalog::PackageType::Generic && p.name == "python")
     );
 }
 

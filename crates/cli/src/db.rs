@@ -175,6 +175,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                     drydock_report::terminal_safe(&i.name),
                     i.withdrawn
                 );
+                warn_unsupported(&i.name, &i.unsupported);
             }
             Ok(0)
         }
@@ -224,7 +225,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                 }
             }
             let ecosystems: Vec<String> = if ecosystems.is_empty() {
-                update::DEFAULT_ECOSYSTEMS.iter().map(|s| s.to_string()).collect()
+                update::default_ecosystems()
             } else {
                 ecosystems
             };
@@ -270,6 +271,7 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                     Some(n) => crate::say!("{}: {n} records", o.ecosystem),
                     None => crate::say!("{}: not modified", o.ecosystem),
                 }
+                warn_unsupported(&o.ecosystem, &o.unsupported);
             }
             Ok(0)
         }
@@ -293,6 +295,13 @@ pub fn run(args: DbArgs) -> Result<u8, Failure> {
                         .map(|m| format!("  newest record {}", drydock_report::terminal_safe(&m)))
                         .unwrap_or_default()
                 );
+                let left_out: u64 = s.unsupported.values().sum();
+                if left_out > 0 {
+                    crate::say!(
+                        "  {:<28} {left_out:>7} entries left out (ecosystems drydock does not match)",
+                        ""
+                    );
+                }
             }
             let archives = store.archive_parts().map_err(db_failure)?;
             if !archives.is_empty() {
@@ -453,4 +462,22 @@ pub fn open_store(
         age_seconds: age,
     };
     Ok((store, summary, warnings))
+}
+
+/// Says which `affected` entries an import left out because drydock does not know their
+/// ecosystem: they can never match, and a silent drop would read as coverage.
+fn warn_unsupported(source: &str, unsupported: &std::collections::BTreeMap<String, u64>) {
+    if unsupported.is_empty() {
+        return;
+    }
+    let total: u64 = unsupported.values().sum();
+    let list: Vec<String> = unsupported
+        .iter()
+        .map(|(family, n)| format!("{} ({n})", drydock_report::terminal_safe(family)))
+        .collect();
+    eprintln!(
+        "warning: {}: {total} affected entries left out, in ecosystems drydock does not match: {}",
+        drydock_report::terminal_safe(source),
+        list.join(", ")
+    );
 }

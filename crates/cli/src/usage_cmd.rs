@@ -595,7 +595,7 @@ fn classify_read(
     let packages = &read.doc.packages;
     let mut extra: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
-        if p.ecosystem != drydock_catalog::Ecosystem::Pypi {
+        if p.ecosystem != drydock_catalog::PackageType::Pypi {
             continue;
         }
         let Some(location) = p.locations.first() else {

@@ -297,6 +297,22 @@ fn db_import_status_and_scan_from_the_cache() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("records:  6"));
+    // Entries in ecosystems drydock cannot match are said, with their count.
+    let linux = dir.path().join("linux.json");
+    let record = serde_json::json!({"id": "X-1", "affected": [
+        {"package": {"ecosystem": "Linux", "name": "kernel"}},
+        {"package": {"ecosystem": "PyPI", "name": "x"}, "versions": ["1.0"]}]});
+    std::fs::write(&linux, record.to_string()).unwrap();
+    let out = drydock()
+        .args(["db", "import", linux.to_str().unwrap(), "--cache-dir", &cache])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 affected entries left out, in ecosystems drydock does not match: Linux (1)"),
+        "{err}"
+    );
 }
 
 /// Serves `ECOSYSTEM/all.zip` from memory on 127.0.0.1: 200 with an ETag, 304 when the client

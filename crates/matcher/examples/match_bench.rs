@@ -9,31 +9,31 @@
 
 use std::time::Instant;
 
-use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_catalog::{Distro, PackageType, Inventory, Package};
 use drydock_version::osv::{Affected, Event, Range};
 use drydock_vulndb::{Advisory, AffectedPackage, Severity, SeverityInfo, SourceInfo, Store};
 
-const ECOSYSTEMS: [(&str, Ecosystem); 5] = [
-    ("Debian:12", Ecosystem::Deb),
-    ("PyPI", Ecosystem::Pypi),
-    ("npm", Ecosystem::Npm),
-    ("Go", Ecosystem::Golang),
-    ("Maven", Ecosystem::Maven),
+const ECOSYSTEMS: [(&str, PackageType); 5] = [
+    ("Debian:12", PackageType::Deb),
+    ("PyPI", PackageType::Pypi),
+    ("npm", PackageType::Npm),
+    ("Go", PackageType::Golang),
+    ("Maven", PackageType::Maven),
 ];
 
-fn version(eco: Ecosystem, n: u64) -> String {
+fn version(eco: PackageType, n: u64) -> String {
     let (major, minor, patch) = (n % 7, (n / 7) % 13, (n / 91) % 17);
     match eco {
-        Ecosystem::Deb => format!("{major}.{minor}.{patch}-{}+deb12u{}", n % 5 + 1, n % 9),
-        Ecosystem::Golang => format!("v{major}.{minor}.{patch}"),
+        PackageType::Deb => format!("{major}.{minor}.{patch}-{}+deb12u{}", n % 5 + 1, n % 9),
+        PackageType::Golang => format!("v{major}.{minor}.{patch}"),
         _ => format!("{major}.{minor}.{patch}"),
     }
 }
 
-fn name(eco: Ecosystem, i: u64) -> String {
+fn name(eco: PackageType, i: u64) -> String {
     match eco {
-        Ecosystem::Golang => format!("github.com/org{}/module{i}", i % 97),
-        Ecosystem::Maven => format!("org.example{}:artifact{i}", i % 89),
+        PackageType::Golang => format!("github.com/org{}/module{i}", i % 97),
+        PackageType::Maven => format!("org.example{}:artifact{i}", i % 89),
         _ => format!("package{i}"),
     }
 }
@@ -69,12 +69,12 @@ fn main() {
                         source: "cvss".into(),
                     }),
                     affected: vec![AffectedPackage {
-                        ecosystem: eco_name.into(),
+                        ecosystem: eco_name.parse().unwrap(),
                         name: pkg,
                         affected: Affected {
                             versions: Vec::new(),
                             ranges: vec![Range {
-                                kind: if matches!(eco, Ecosystem::Npm | Ecosystem::Golang) {
+                                kind: if matches!(eco, PackageType::Npm | PackageType::Golang) {
                                     "SEMVER"
                                 } else {
                                     "ECOSYSTEM"

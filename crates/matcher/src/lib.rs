@@ -14,9 +14,10 @@
 
 use std::collections::BTreeMap;
 
-use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_catalog::{Distro, PackageType, Inventory, Package};
 use drydock_version::Scheme;
 use drydock_version::osv::{Affected, Event, Range, evaluate};
+use drydock_vulndb::model::OsvEcosystem;
 use drydock_vulndb::{Advisory, Disposition, Severity, Store};
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +51,7 @@ impl Status {
 pub struct PackageRef {
     pub name: String,
     pub version: String,
-    pub ecosystem: Ecosystem,
+    pub ecosystem: PackageType,
     pub purl: String,
 }
 
@@ -79,7 +80,7 @@ pub struct Finding {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchedOn {
-    pub ecosystem: String,
+    pub ecosystem: OsvEcosystem,
     pub name: String,
     pub version: String,
 }
@@ -105,7 +106,7 @@ type PackageMatch = (Vec<Finding>, Vec<String>);
 
 /// What to look up for one package.
 struct Query {
-    ecosystems: Vec<String>,
+    ecosystems: Vec<OsvEcosystem>,
     name: String,
     version: String,
     scheme: Scheme,
@@ -113,82 +114,41 @@ struct Query {
     epoch_unknown: bool,
 }
 
-fn major(version: &str) -> &str {
-    version.split('.').next().unwrap_or(version)
-}
-
-fn major_minor(version: &str) -> String {
-    version.split('.').take(2).collect::<Vec<_>>().join(".")
-}
-
-fn os_ecosystems(distro: &Distro) -> Vec<String> {
-    let v = distro.version_id.clone().unwrap_or_default();
-    match distro.id.as_str() {
-        "debian" => vec![format!("Debian:{}", major(&v))],
-        "ubuntu" => vec![
-            format!("Ubuntu:{v}"),
-            format!("Ubuntu:{v}:LTS"),
-            format!("Ubuntu:Pro:{v}:LTS"),
-        ],
-        "alpine" => vec![format!("Alpine:v{}", major_minor(&v))],
-        "wolfi" => vec!["Wolfi".into()],
-        "chainguard" => vec!["Chainguard".into()],
-        "rocky" => vec![format!("Rocky Linux:{}", major(&v))],
-        "almalinux" => vec![format!("AlmaLinux:{}", major(&v))],
-        "rhel" | "centos" => vec![format!("Red Hat:{}", major(&v))],
-        "opensuse-leap" => vec![format!("openSUSE:Leap {v}")],
-        "opensuse-tumbleweed" => vec!["openSUSE:Tumbleweed".into()],
-        "sles" => {
-            let (base, sp) = v.split_once('.').unwrap_or((&v, "0"));
-            if sp == "0" {
-                vec![format!("SUSE:Linux Enterprise Server {base}")]
-            } else {
-                vec![format!("SUSE:Linux Enterprise Server {base} SP{sp}")]
-            }
-        }
-        _ => Vec::new(),
-    }
-}
-
+/// The look-up for one package: OS packages in their distribution release's ecosystems (none
+/// when the distribution has none), language packages in their ecosystem. `None` for what
+/// drydock cannot look up at all (an OS package on an unidentified OS, a bare runtime).
 fn query(p: &Package, distro: Option<&Distro>) -> Option<Query> {
-    let lang = |eco: &str, scheme| Query {
-        ecosystems: vec![eco.to_string()],
+    let scheme = p.ecosystem.scheme()?;
+    if p.ecosystem.is_os() {
+        let distro = distro?;
+        let ecosystems = drydock_ecosystem::distribution(&distro.id)
+            .map(|d| d.osv_ecosystems(distro.version_id.as_deref()))
+            .unwrap_or_default();
+        // Debian and Ubuntu advisories name source packages at the source version; Alpine's
+        // name the origin at the package's own version; rpm's the binary package.
+        let (name, version) = match p.ecosystem {
+            PackageType::Deb => (
+                p.source_name.clone().unwrap_or_else(|| p.name.clone()),
+                p.source_version.clone().unwrap_or_else(|| p.version.clone()),
+            ),
+            PackageType::Apk => (p.source_name.clone().unwrap_or_else(|| p.name.clone()), p.version.clone()),
+            _ => (p.name.clone(), p.version.clone()),
+        };
+        return Some(Query {
+            ecosystems,
+            name,
+            version,
+            scheme,
+            epoch_unknown: p.ecosystem == PackageType::Rpm && p.epoch.is_none(),
+        });
+    }
+    Some(Query {
+        ecosystems: vec![p.ecosystem.osv_ecosystem()?],
         name: p.name.clone(),
         version: p.version.clone(),
         scheme,
         epoch_unknown: false,
-    };
-    match p.ecosystem {
-        Ecosystem::Deb => Some(Query {
-            ecosystems: os_ecosystems(distro?),
-            name: p.source_name.clone().unwrap_or_else(|| p.name.clone()),
-            version: p.source_version.clone().unwrap_or_else(|| p.version.clone()),
-            scheme: Scheme::Dpkg,
-            epoch_unknown: false,
-        }),
-        Ecosystem::Apk => Some(Query {
-            ecosystems: os_ecosystems(distro?),
-            name: p.source_name.clone().unwrap_or_else(|| p.name.clone()),
-            version: p.version.clone(),
-            scheme: Scheme::Apk,
-            epoch_unknown: false,
-        }),
-        Ecosystem::Rpm => Some(Query {
-            ecosystems: os_ecosystems(distro?),
-            name: p.name.clone(),
-            version: p.version.clone(),
-            scheme: Scheme::Rpm,
-            epoch_unknown: p.epoch.is_none(),
-        }),
-        Ecosystem::Pypi => Some(lang("PyPI", Scheme::Pep440)),
-        Ecosystem::Npm => Some(lang("npm", Scheme::Semver)),
-        Ecosystem::Golang => Some(lang("Go", Scheme::Semver)),
-        Ecosystem::Cargo => Some(lang("crates.io", Scheme::Semver)),
-        Ecosystem::Maven => Some(lang("Maven", Scheme::Maven)),
-        Ecosystem::Gem => Some(lang("RubyGems", Scheme::Gem)),
-        Ecosystem::Composer => Some(lang("Packagist", Scheme::Semver)),
-        Ecosystem::Generic => None,
-    }
+    })
 }
 
 fn strip_epoch(v: &str) -> String {
@@ -225,7 +185,7 @@ pub fn lookup_keys(inventory: &Inventory) -> Vec<(usize, String)> {
     let distro = inventory.distro.as_ref();
     let mut out = Vec::new();
     for (i, p) in inventory.packages.iter().enumerate() {
-        if p.owner.is_some() && !matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+        if p.owner.is_some() && !p.ecosystem.is_os() {
             continue;
         }
         if let Some(q) = query(p, distro) {
@@ -244,17 +204,17 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
     let distro = inventory.distro.as_ref();
     let mut unmatched_os = false;
     // Packages per ecosystem group the database has no records for at all.
-    let mut uncovered: BTreeMap<String, usize> = BTreeMap::new();
-    let mut coverage: std::collections::HashMap<Vec<String>, bool> = std::collections::HashMap::new();
+    let mut uncovered: BTreeMap<OsvEcosystem, usize> = BTreeMap::new();
+    let mut coverage: std::collections::HashMap<Vec<OsvEcosystem>, bool> = std::collections::HashMap::new();
     let mut work: Vec<(&Package, Query)> = Vec::new();
     for p in &inventory.packages {
         // A language package an OS package installed (python3-pip's pip) gets the OS
         // package's advisories only: its fixes are backported under the OS version.
-        if p.owner.is_some() && !matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+        if p.owner.is_some() && !p.ecosystem.is_os() {
             continue;
         }
         let Some(q) = query(p, distro) else {
-            if matches!(p.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm) {
+            if p.ecosystem.is_os() {
                 unmatched_os = true;
             }
             continue;
@@ -338,11 +298,12 @@ fn match_package(p: &Package, q: &Query, store: &drydock_vulndb::Snapshot) -> Re
     let mut matched: Vec<Finding> = Vec::new();
     for eco in &q.ecosystems {
         for adv in store.lookup(eco, &q.name)? {
-            for a in adv.affected.iter().filter(|a| {
-                (a.ecosystem == *eco || drydock_vulndb::model::ecosystem_aliases(&a.ecosystem).contains(eco))
-                    && same_name(eco, &a.name, &q.name)
-            }) {
-                if p.ecosystem == Ecosystem::Rpm && a.module != package_stream {
+            for a in adv
+                .affected
+                .iter()
+                .filter(|a| a.ecosystem.serves(eco) && eco.same_name(&a.name, &q.name))
+            {
+                if p.ecosystem == PackageType::Rpm && a.module != package_stream {
                     continue;
                 }
                 let stripped;
@@ -385,15 +346,10 @@ fn match_package(p: &Package, q: &Query, store: &drydock_vulndb::Snapshot) -> Re
     Ok((fold(matched, q.scheme), warnings))
 }
 
-fn same_name(eco: &str, a: &str, b: &str) -> bool {
-    let base = eco.split(':').next().unwrap_or(eco);
-    drydock_vulndb::model::normalize_name(base, a) == drydock_vulndb::model::normalize_name(base, b)
-}
-
 fn finding(
     p: &Package,
     q: &Query,
-    eco: &str,
+    eco: &OsvEcosystem,
     adv: &Advisory,
     a: &drydock_vulndb::AffectedPackage,
     fixed: Option<String>,
@@ -422,7 +378,7 @@ fn finding(
         advisories: Vec::new(),
         layer: p.layer,
         matched: MatchedOn {
-            ecosystem: eco.to_string(),
+            ecosystem: eco.clone(),
             name: q.name.clone(),
             version: q.version.clone(),
         },
@@ -552,7 +508,7 @@ mod tests {
             package: PackageRef {
                 name: "demo".into(),
                 version: "1.0".into(),
-                ecosystem: Ecosystem::Pypi,
+                ecosystem: PackageType::Pypi,
                 purl: "pkg:pypi/demo@1.0".into(),
             },
             severity: Severity::High,
@@ -561,7 +517,7 @@ mod tests {
             fixed_version: Some(fixed.into()),
             layer: None,
             matched: MatchedOn {
-                ecosystem: "PyPI".into(),
+                ecosystem: "PyPI".parse().unwrap(),
                 name: "demo".into(),
                 version: "1.0".into(),
             },

@@ -1,11 +1,11 @@
 //! Tier 1: every distribution drydock matches finds its advisories under the OSV ecosystem name
 //! osv.dev uses for it, and not under a neighbour's; epochs and owned language packages.
 
-use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_catalog::{Distro, PackageType, Inventory, Package};
 use drydock_matcher::{Status, match_inventory};
 use drydock_vulndb::{Store, import_path};
 
-fn package(name: &str, version: &str, ecosystem: Ecosystem, epoch: Option<u64>) -> Package {
+fn package(name: &str, version: &str, ecosystem: PackageType, epoch: Option<u64>) -> Package {
     let mut p = Package::found_at(
         name.into(),
         version.into(),
@@ -49,60 +49,63 @@ fn findings(distro: (&str, &str), p: Package, store: &Store) -> usize {
 fn each_distribution_reads_its_own_ecosystem() {
     // (os-release id, VERSION_ID, package ecosystem, OSV ecosystem, a neighbour's)
     let cases = [
-        ("debian", "12", Ecosystem::Deb, "Debian:12", "Debian:11"),
+        ("debian", "12", PackageType::Deb, "Debian:12", "Debian:11"),
         (
             "ubuntu",
             "22.04",
-            Ecosystem::Deb,
+            PackageType::Deb,
             "Ubuntu:22.04:LTS",
             "Ubuntu:20.04:LTS",
         ),
         (
             "ubuntu",
             "22.04",
-            Ecosystem::Deb,
+            PackageType::Deb,
             "Ubuntu:Pro:22.04:LTS",
             "Ubuntu:Pro:20.04:LTS",
         ),
-        ("ubuntu", "23.10", Ecosystem::Deb, "Ubuntu:23.10", "Ubuntu:23.04"),
-        ("alpine", "3.19.1", Ecosystem::Apk, "Alpine:v3.19", "Alpine:v3.18"),
-        ("wolfi", "20230201", Ecosystem::Apk, "Wolfi", "Chainguard"),
-        ("chainguard", "20230214", Ecosystem::Apk, "Chainguard", "Wolfi"),
-        ("rocky", "9.3", Ecosystem::Rpm, "Rocky Linux:9", "Rocky Linux:8"),
-        ("almalinux", "9.3", Ecosystem::Rpm, "AlmaLinux:9", "AlmaLinux:8"),
-        ("rhel", "9.3", Ecosystem::Rpm, "Red Hat:9", "Red Hat:8"),
-        ("centos", "8", Ecosystem::Rpm, "Red Hat:8", "Red Hat:9"),
+        ("ubuntu", "23.10", PackageType::Deb, "Ubuntu:23.10", "Ubuntu:23.04"),
+        ("alpine", "3.19.1", PackageType::Apk, "Alpine:v3.19", "Alpine:v3.18"),
+        ("wolfi", "20230201", PackageType::Apk, "Wolfi", "Chainguard"),
+        ("chainguard", "20230214", PackageType::Apk, "Chainguard", "Wolfi"),
+        ("rocky", "9.3", PackageType::Rpm, "Rocky Linux:9", "Rocky Linux:8"),
+        ("almalinux", "9.3", PackageType::Rpm, "AlmaLinux:9", "AlmaLinux:8"),
+        ("rhel", "9.3", PackageType::Rpm, "Red Hat:9", "Red Hat:8"),
+        ("centos", "8", PackageType::Rpm, "Red Hat:8", "Red Hat:9"),
         (
             "opensuse-leap",
             "15.5",
-            Ecosystem::Rpm,
+            PackageType::Rpm,
             "openSUSE:Leap 15.5",
             "openSUSE:Leap 15.4",
         ),
         (
             "opensuse-tumbleweed",
             "20240101",
-            Ecosystem::Rpm,
+            PackageType::Rpm,
             "openSUSE:Tumbleweed",
             "openSUSE:Leap 15.5",
         ),
         (
             "sles",
             "15.5",
-            Ecosystem::Rpm,
+            PackageType::Rpm,
             "SUSE:Linux Enterprise Server 15 SP5",
             "SUSE:Linux Enterprise Server 15 SP4",
         ),
         (
             "sles",
             "15",
-            Ecosystem::Rpm,
+            PackageType::Rpm,
             "SUSE:Linux Enterprise Server 15",
             "SUSE:Linux Enterprise Server 15 SP1",
         ),
+        ("azurelinux", "3.0", PackageType::Rpm, "Azure Linux:3", "Azure Linux:2"),
+        ("mariner", "2.0", PackageType::Rpm, "Azure Linux:2", "Azure Linux:3"),
+        ("photon", "5.0", PackageType::Rpm, "Photon OS:5.0", "Photon OS:4.0"),
     ];
     for (id, version, eco, osv, neighbour) in cases {
-        let epoch = (eco == Ecosystem::Rpm).then_some(0);
+        let epoch = (eco == PackageType::Rpm).then_some(0);
         let mine = store_with(osv, "zlib", "2.0");
         assert_eq!(
             findings((id, version), package("zlib", "1.0", eco, epoch), &mine),
@@ -118,6 +121,34 @@ fn each_distribution_reads_its_own_ecosystem() {
     }
 }
 
+/// Distributions OSV publishes nothing for are inventoried, never silently "clean": the match
+/// says their OS packages were not checked.
+#[test]
+fn distributions_without_advisories_say_so() {
+    let store = store_with("Red Hat:9", "bash", "2.0");
+    for (id, version) in [("fedora", "40"), ("amzn", "2023"), ("ol", "9")] {
+        let inv = Inventory {
+            distro: Some(Distro {
+                id: id.into(),
+                version_id: Some(version.into()),
+                source: "etc/os-release".into(),
+                ..Default::default()
+            }),
+            packages: vec![package("bash", "1.0", PackageType::Rpm, Some(0))],
+            ..Default::default()
+        };
+        let report = match_inventory(&inv, &store).unwrap();
+        assert!(report.findings.is_empty(), "{id}");
+        assert_eq!(
+            report.warnings,
+            [format!(
+                "OS packages of {id} {version} were not matched: drydock has no advisory ecosystem for it"
+            )],
+            "{id}"
+        );
+    }
+}
+
 /// An rpm header without an EPOCH tag is compared without epochs: `1.5` against a fix at
 /// `1:2.0` is affected.
 #[test]
@@ -126,7 +157,7 @@ fn unknown_epochs_compare_without_epochs() {
     assert_eq!(
         findings(
             ("rhel", "9"),
-            package("bash", "1.5", Ecosystem::Rpm, None),
+            package("bash", "1.5", PackageType::Rpm, None),
             &store
         ),
         1
@@ -134,7 +165,7 @@ fn unknown_epochs_compare_without_epochs() {
     assert_eq!(
         findings(
             ("rhel", "9"),
-            package("bash", "2.5", Ecosystem::Rpm, None),
+            package("bash", "2.5", PackageType::Rpm, None),
             &store
         ),
         0
@@ -143,7 +174,7 @@ fn unknown_epochs_compare_without_epochs() {
     assert_eq!(
         findings(
             ("rhel", "9"),
-            package("bash", "2.5", Ecosystem::Rpm, Some(0)),
+            package("bash", "2.5", PackageType::Rpm, Some(0)),
             &store
         ),
         1
@@ -155,7 +186,7 @@ fn unknown_epochs_compare_without_epochs() {
 #[test]
 fn owned_language_packages_are_left_to_the_os_advisories() {
     let store = store_with("PyPI", "pip", "23.3");
-    let mut pip = package("pip", "23.0.1", Ecosystem::Pypi, None);
+    let mut pip = package("pip", "23.0.1", PackageType::Pypi, None);
     assert_eq!(findings(("debian", "12"), pip.clone(), &store), 1);
     pip.owner = Some("deb:python3-pip".into());
     assert_eq!(findings(("debian", "12"), pip, &store), 0);
@@ -204,7 +235,7 @@ fn an_unfixed_fold_reports_the_plain_unfixed_advisory() {
             source: "etc/os-release".into(),
             ..Default::default()
         }),
-        packages: vec![package("zlib", "1.0", Ecosystem::Deb, None)],
+        packages: vec![package("zlib", "1.0", PackageType::Deb, None)],
         ..Default::default()
     };
     let report = match_inventory(&inv, &store).unwrap();

@@ -1,13 +1,13 @@
 //! Tier 1: each matching rule, on hand-written advisories in an in-memory store.
 
-use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_catalog::{Distro, PackageType, Inventory, Package};
 use drydock_matcher::{Status, match_inventory};
 use drydock_vulndb::{Severity, Store, import_path};
 
 fn pkg(
     name: &str,
     version: &str,
-    eco: Ecosystem,
+    eco: PackageType,
     source: Option<(&str, &str)>,
     epoch: Option<u64>,
 ) -> Package {
@@ -72,7 +72,7 @@ fn debian_matches_by_source_package_and_source_version() {
         packages: vec![pkg(
             "libssl3",
             "3.0.11-1~deb12u2+b1",
-            Ecosystem::Deb,
+            PackageType::Deb,
             Some(("openssl", "3.0.11-1~deb12u2")),
             None,
         )],
@@ -113,7 +113,7 @@ fn debian_matches_by_source_package_and_source_version() {
         packages: vec![pkg(
             "libssl3",
             "3.0.11-1~deb12u3+b1",
-            Ecosystem::Deb,
+            PackageType::Deb,
             Some(("openssl", "3.0.11-1~deb12u3")),
             None,
         )],
@@ -135,21 +135,21 @@ fn alpine_matches_by_origin() {
             pkg(
                 "libcrypto3",
                 "3.1.4-r4",
-                Ecosystem::Apk,
+                PackageType::Apk,
                 Some(("openssl", "3.1.4-r4")),
                 None,
             ),
             pkg(
                 "libssl3",
                 "3.1.4-r5",
-                Ecosystem::Apk,
+                PackageType::Apk,
                 Some(("openssl", "3.1.4-r5")),
                 None,
             ),
             pkg(
                 "openssl-unrelated",
                 "1.0-r0",
-                Ecosystem::Apk,
+                PackageType::Apk,
                 Some(("other", "1.0-r0")),
                 None,
             ),
@@ -173,7 +173,7 @@ fn rpm_epochs_absent_is_unknown_not_zero() {
     let store = store(&[rec]);
     let inv = |version: &str, epoch| Inventory {
         distro: distro("rocky", "9.3"),
-        packages: vec![pkg("openssl", version, Ecosystem::Rpm, None, epoch)],
+        packages: vec![pkg("openssl", version, PackageType::Rpm, None, epoch)],
         unscanned: vec![],
         warnings: vec![],
         package_sources: vec![],
@@ -216,7 +216,7 @@ fn unknown_os_says_so() {
         packages: vec![pkg(
             "openssl",
             "1.0",
-            Ecosystem::Deb,
+            PackageType::Deb,
             Some(("openssl", "1.0")),
             None,
         )],
@@ -242,7 +242,7 @@ fn rpm_module_streams_must_agree() {
     let mut p = pkg(
         "nodejs",
         "1:18.18.0-1.module+el8.8.0",
-        Ecosystem::Rpm,
+        PackageType::Rpm,
         None,
         Some(1),
     );
@@ -265,7 +265,7 @@ fn rpm_module_streams_must_agree() {
         vec!["RLSA-2099:18".to_string()],
         "only the package's own stream"
     );
-    let plain_pkg = pkg("nodejs", "1:10.0.0-1.el8", Ecosystem::Rpm, None, Some(1));
+    let plain_pkg = pkg("nodejs", "1:10.0.0-1.el8", PackageType::Rpm, None, Some(1));
     let inv = Inventory {
         distro: distro("rocky", "8.9"),
         packages: vec![plain_pkg],
@@ -296,18 +296,18 @@ fn packages_of_an_ecosystem_the_database_lacks_are_a_warning_not_a_clean_result(
             pkg(
                 "libssl3",
                 "3.0.11-1",
-                Ecosystem::Deb,
+                PackageType::Deb,
                 Some(("openssl", "3.0.11-1")),
                 None,
             ),
             pkg(
                 "zlib1g",
                 "1:1.2.13.dfsg-1",
-                Ecosystem::Deb,
+                PackageType::Deb,
                 Some(("zlib", "1:1.2.13.dfsg-1")),
                 None,
             ),
-            pkg("requests", "2.25.1", Ecosystem::Pypi, None, None),
+            pkg("requests", "2.25.1", PackageType::Pypi, None, None),
         ],
         unscanned: vec![],
         warnings: vec![],
@@ -342,7 +342,7 @@ const NO_FIX_YET: &str = r#"{"id":"DEBIAN-CVE-2099-0102","upstream":["CVE-2099-0
 fn chromium_at(version: &str) -> Inventory {
     Inventory {
         distro: distro("debian", "12"),
-        packages: vec![pkg("chromium", version, Ecosystem::Deb, None, None)],
+        packages: vec![pkg("chromium", version, PackageType::Deb, None, None)],
         unscanned: vec![],
         warnings: vec![],
         package_sources: vec![],
@@ -409,7 +409,7 @@ fn entries_that_cannot_be_evaluated_are_warned_about() {
      "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"ranges":[{"type":"GIT","repo":"https://example.invalid/r","events":[{"introduced":"0"},{"fixed":"abc123"}]},{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0"}]}]}]}"#;
     let inv = Inventory {
         distro: None,
-        packages: vec![pkg("requests", "2.31.0", Ecosystem::Pypi, None, None)],
+        packages: vec![pkg("requests", "2.31.0", PackageType::Pypi, None, None)],
         unscanned: vec![],
         warnings: vec![],
         package_sources: vec![],

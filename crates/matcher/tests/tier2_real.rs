@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_catalog::{Distro, PackageType, Inventory, Package};
 use drydock_matcher::{Status, match_inventory};
 use drydock_testkit::shared_testdata;
 use drydock_vulndb::{Store, import_path};
@@ -27,7 +27,7 @@ fn alpine_310_packages_against_secdb() {
             Package {
                 name: s("Name"),
                 version: s("Version"),
-                ecosystem: Ecosystem::Apk,
+                ecosystem: PackageType::Apk,
                 purl: format!("pkg:apk/alpine/{}@{}", s("Name"), s("Version")),
                 source_name: Some(s("SrcName")),
                 source_version: Some(s("SrcVersion")),
@@ -91,27 +91,27 @@ fn alpine_310_packages_against_secdb() {
 }
 
 /// The ecosystem of a recorded query as drydock's inventory would hold it.
-fn query_ecosystem(eco: &str) -> Option<(Ecosystem, Option<Distro>)> {
+fn query_ecosystem(eco: &str) -> Option<(PackageType, Option<Distro>)> {
     let distro = |id: &str, v: String| Distro {
         id: id.into(),
         version_id: Some(v),
         ..Default::default()
     };
     Some(if let Some(v) = eco.strip_prefix("Debian:") {
-        (Ecosystem::Deb, Some(distro("debian", v.into())))
+        (PackageType::Deb, Some(distro("debian", v.into())))
     } else if let Some(v) = eco.strip_prefix("Ubuntu:") {
-        (Ecosystem::Deb, Some(distro("ubuntu", v.into())))
+        (PackageType::Deb, Some(distro("ubuntu", v.into())))
     } else if let Some(v) = eco.strip_prefix("Alpine:v") {
-        (Ecosystem::Apk, Some(distro("alpine", format!("{v}.0"))))
+        (PackageType::Apk, Some(distro("alpine", format!("{v}.0"))))
     } else {
         match eco {
-            "PyPI" => (Ecosystem::Pypi, None),
-            "npm" => (Ecosystem::Npm, None),
-            "Maven" => (Ecosystem::Maven, None),
-            "Go" => (Ecosystem::Golang, None),
-            "Packagist" => (Ecosystem::Composer, None),
-            "RubyGems" => (Ecosystem::Gem, None),
-            "crates.io" => (Ecosystem::Cargo, None),
+            "PyPI" => (PackageType::Pypi, None),
+            "npm" => (PackageType::Npm, None),
+            "Maven" => (PackageType::Maven, None),
+            "Go" => (PackageType::Golang, None),
+            "Packagist" => (PackageType::Composer, None),
+            "RubyGems" => (PackageType::Gem, None),
+            "crates.io" => (PackageType::Cargo, None),
             _ => return None,
         }
     })

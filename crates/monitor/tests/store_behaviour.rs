@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use drydock_catalog::{Distro, Ecosystem, Inventory, Package};
+use drydock_catalog::{Distro, PackageType, Inventory, Package};
 use drydock_monitor::check::{self, ChangeKind};
 use drydock_monitor::{Snapshot, Store};
 use drydock_report::{ImageSummary, SbomDocument};
@@ -12,7 +12,7 @@ fn deb(name: &str, source: &str, version: &str) -> Package {
     let mut p = Package::found_at(
         name.into(),
         version.into(),
-        Ecosystem::Deb,
+        PackageType::Deb,
         format!("pkg:deb/debian/{name}@{version}?distro=debian-12"),
         Some(0),
         "/var/lib/dpkg/status".into(),
@@ -25,7 +25,7 @@ fn pypi(name: &str, version: &str) -> Package {
     Package::found_at(
         name.into(),
         version.into(),
-        Ecosystem::Pypi,
+        PackageType::Pypi,
         format!("pkg:pypi/{name}@{version}"),
         Some(1),
         "/usr/lib/python3/dist-packages".into(),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use drydock_baseline::{Comparison, State};
-use drydock_catalog::{Ecosystem, Package};
+use drydock_catalog::{PackageType, Package};
 use drydock_matcher::Finding;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PackageChange {
-    pub ecosystem: Ecosystem,
+    pub ecosystem: PackageType,
     pub name: String,
     /// Versions before (empty when added) and after (empty when removed).
     pub before: Vec<String>,
@@ -64,8 +64,8 @@ pub struct CompareDocument {
     pub layers: LayerDiff,
 }
 
-fn versions(packages: &[Package]) -> BTreeMap<(Ecosystem, String), (Vec<String>, Option<usize>)> {
-    let mut out: BTreeMap<(Ecosystem, String), (Vec<String>, Option<usize>)> = BTreeMap::new();
+fn versions(packages: &[Package]) -> BTreeMap<(PackageType, String), (Vec<String>, Option<usize>)> {
+    let mut out: BTreeMap<(PackageType, String), (Vec<String>, Option<usize>)> = BTreeMap::new();
     for p in packages {
         let e = out.entry((p.ecosystem, p.name.clone())).or_default();
         if !e.0.contains(&p.version) {

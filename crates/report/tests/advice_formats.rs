@@ -3,7 +3,7 @@
 //! recommendation, GitLab's solution, the JSON fields.
 
 use drydock_advise::{Fix, FixClass};
-use drydock_catalog::{Confidence, DockerfileLocation, Ecosystem, IntroducedBy};
+use drydock_catalog::{Confidence, DockerfileLocation, PackageType, IntroducedBy};
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_report::scan::{ReportedFinding, ScanDocument};
 use drydock_report::{ImageSummary, SbomDocument};
@@ -18,7 +18,7 @@ fn finding(id: &str, package: &str, layer: usize) -> Finding {
         package: PackageRef {
             name: package.into(),
             version: "1.0-1".into(),
-            ecosystem: Ecosystem::Deb,
+            ecosystem: PackageType::Deb,
             purl: format!("pkg:deb/debian/{package}@1.0-1"),
         },
         severity: Severity::High,
@@ -27,7 +27,7 @@ fn finding(id: &str, package: &str, layer: usize) -> Finding {
         fixed_version: Some("1.0-1+deb12u1".into()),
         layer: Some(layer),
         matched: MatchedOn {
-            ecosystem: "Debian:12".into(),
+            ecosystem: "Debian:12".parse().unwrap(),
             name: package.into(),
             version: "1.0-1".into(),
         },

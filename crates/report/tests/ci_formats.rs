@@ -2,7 +2,7 @@
 //! fingerprints, GitLab's report, the compare comment's escaping.
 
 use drydock_baseline::{Judgement, State};
-use drydock_catalog::{Ecosystem, Package};
+use drydock_catalog::{PackageType, Package};
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_report::ImageSummary;
 use drydock_report::compare::CompareDocument;
@@ -18,7 +18,7 @@ fn finding(id: &str, package: &str) -> Finding {
         package: PackageRef {
             name: package.into(),
             version: "1.0".into(),
-            ecosystem: Ecosystem::Deb,
+            ecosystem: PackageType::Deb,
             purl: format!("pkg:deb/debian/{package}@1.0"),
         },
         severity: Severity::High,
@@ -27,7 +27,7 @@ fn finding(id: &str, package: &str) -> Finding {
         fixed_version: Some("1.1".into()),
         layer: Some(0),
         matched: MatchedOn {
-            ecosystem: "Debian:12".into(),
+            ecosystem: "Debian:12".parse().unwrap(),
             name: package.into(),
             version: "1.0".into(),
         },

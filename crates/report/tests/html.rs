@@ -3,7 +3,7 @@
 //! and markup planted in package names and advisory texts stays text.
 
 use base64::Engine;
-use drydock_catalog::Ecosystem;
+use drydock_catalog::PackageType;
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_report::ImageSummary;
 use drydock_report::html::{Kind, embedded_json, render};
@@ -22,7 +22,7 @@ fn doc() -> ScanDocument {
         package: PackageRef {
             name: format!("pkg{EVIL}"),
             version: "1.0".into(),
-            ecosystem: Ecosystem::Pypi,
+            ecosystem: PackageType::Pypi,
             purl: "pkg:pypi/x@1.0".into(),
         },
         severity: Severity::High,
@@ -31,7 +31,7 @@ fn doc() -> ScanDocument {
         fixed_version: Some("1.1".into()),
         layer: Some(0),
         matched: MatchedOn {
-            ecosystem: "PyPI".into(),
+            ecosystem: "PyPI".parse().unwrap(),
             name: "x".into(),
             version: "1.0".into(),
         },

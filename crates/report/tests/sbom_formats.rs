@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use drydock_catalog::{Confidence, Distro, Ecosystem, IntroducedBy, Inventory, Package, PackageSource};
+use drydock_catalog::{Confidence, Distro, PackageType, IntroducedBy, Inventory, Package, PackageSource};
 use drydock_report::{ImageSummary, SbomDocument};
 
-fn package(name: &str, version: &str, ecosystem: Ecosystem, purl: &str) -> Package {
+fn package(name: &str, version: &str, ecosystem: PackageType, purl: &str) -> Package {
     let mut p = Package::found_at(
         name.into(),
         version.into(),
@@ -39,11 +39,11 @@ fn document() -> SbomDocument {
             package(
                 "libssl3",
                 "3.0.15-1~deb12u1",
-                Ecosystem::Deb,
+                PackageType::Deb,
                 "pkg:deb/debian/libssl3@3.0.15-1~deb12u1?arch=amd64&distro=debian-12",
             ),
-            package("requests", "2.25.1", Ecosystem::Pypi, "pkg:pypi/requests@2.25.1"),
-            package("lodash", "4.17.15", Ecosystem::Npm, "pkg:npm/lodash@4.17.15"),
+            package("requests", "2.25.1", PackageType::Pypi, "pkg:pypi/requests@2.25.1"),
+            package("lodash", "4.17.15", PackageType::Npm, "pkg:npm/lodash@4.17.15"),
         ],
         package_sources: vec![PackageSource {
             kind: "apt".into(),

@@ -15,7 +15,7 @@ pub mod access;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use drydock_catalog::{Ecosystem, Package};
+use drydock_catalog::{PackageType, Package};
 use serde::Serialize;
 
 pub use access::{Access, Format};
@@ -85,7 +85,7 @@ fn roots(p: &Package) -> Vec<String> {
     let outer = location.split('!').next().unwrap_or(location);
     let dir = outer.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     match p.ecosystem {
-        Ecosystem::Pypi => {
+        PackageType::Pypi => {
             // `site/requests-2.25.1.dist-info` (or its `METADATA`): the metadata folder, and the
             // import package and module its normalised name gives.
             let meta = python_metadata_dir(outer);
@@ -97,8 +97,8 @@ fn roots(p: &Package) -> Vec<String> {
                 format!("{site}/{module}.py"),
             ]
         }
-        Ecosystem::Npm => vec![format!("{dir}/")],
-        Ecosystem::Gem => {
+        PackageType::Npm => vec![format!("{dir}/")],
+        PackageType::Gem => {
             // `…/specifications/rake-13.0.6.gemspec` → `…/gems/rake-13.0.6/`.
             let base = dir.rsplit_once('/').map(|(b, _)| b).unwrap_or("");
             vec![
@@ -191,7 +191,7 @@ pub fn classify(image: &ImageFiles, access: &Access) -> Classification {
         .collect();
 
     // Dependencies close over the used and the essential: what they need stays.
-    let mut by_name: HashMap<(Ecosystem, &str), Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<(PackageType, &str), Vec<usize>> = HashMap::new();
     for (i, p) in image.packages.iter().enumerate() {
         by_name.entry((p.ecosystem, p.name.as_str())).or_default().push(i);
     }
@@ -258,11 +258,11 @@ pub fn removal(packages: &[&Package]) -> Vec<String> {
             continue;
         }
         let rank = match p.ecosystem {
-            Ecosystem::Deb => 0,
-            Ecosystem::Apk => 1,
-            Ecosystem::Rpm => 2,
-            Ecosystem::Pypi => 3,
-            Ecosystem::Npm => 4,
+            PackageType::Deb => 0,
+            PackageType::Apk => 1,
+            PackageType::Rpm => 2,
+            PackageType::Pypi => 3,
+            PackageType::Npm => 4,
             _ => continue,
         };
         by.entry(rank).or_default().push(&p.name);

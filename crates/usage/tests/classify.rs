@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use drydock_catalog::{Ecosystem, Package};
+use drydock_catalog::{PackageType, Package};
 use drydock_usage::access::{Format, read};
 use drydock_usage::{ImageFiles, State, classify, removal};
 
-fn pkg(name: &str, ecosystem: Ecosystem, files: &[&str], locations: &[&str], depends: &[&str]) -> Package {
+fn pkg(name: &str, ecosystem: PackageType, files: &[&str], locations: &[&str], depends: &[&str]) -> Package {
     Package {
         name: name.into(),
         version: "1".into(),
@@ -56,7 +56,7 @@ fn is_file(path: &str) -> bool {
 fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
     let mut essential = pkg(
         "base-files",
-        Ecosystem::Deb,
+        PackageType::Deb,
         &["/etc/os-release"],
         &[],
         &["libtinfo6"],
@@ -64,7 +64,7 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
     essential.essential = true;
     let mut pip_of_debian = pkg(
         "pip",
-        Ecosystem::Pypi,
+        PackageType::Pypi,
         &[],
         &["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info"],
         &[],
@@ -74,43 +74,43 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
         // The loader names /lib/…, dpkg's list says /lib/… too, the file is in /usr/lib.
         pkg(
             "libc6",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu"],
             &[],
             &["libgcc-s1"],
         ),
         pkg(
             "libgcc-s1",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"],
             &[],
             &["gcc-12-base"],
         ),
         pkg(
             "gcc-12-base",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/usr/share/doc/gcc-12-base/copyright"],
             &[],
             &[],
         ),
         pkg(
             "python3.11-minimal",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/usr/bin/python3.11"],
             &[],
             &["libc6"],
         ),
-        pkg("curl", Ecosystem::Deb, &["/usr/bin/curl"], &[], &["libcurl4"]),
+        pkg("curl", PackageType::Deb, &["/usr/bin/curl"], &[], &["libcurl4"]),
         pkg(
             "libcurl4",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
             &[],
             &["libc6"],
         ),
         pkg(
             "libtinfo6",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/usr/lib/x86_64-linux-gnu/libtinfo.so.6"],
             &[],
             &[],
@@ -118,7 +118,7 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
         essential,
         pkg(
             "python3-pip",
-            Ecosystem::Deb,
+            PackageType::Deb,
             &["/usr/lib/python3/dist-packages/pip/__init__.py"],
             &[],
             &[],
@@ -126,35 +126,35 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
         pip_of_debian,
         pkg(
             "requests",
-            Ecosystem::Pypi,
+            PackageType::Pypi,
             &[],
             &["/usr/local/lib/python3.11/dist-packages/requests-2.25.1.dist-info"],
             &[],
         ),
         pkg(
             "PyYAML",
-            Ecosystem::Pypi,
+            PackageType::Pypi,
             &[],
             &["/usr/local/lib/python3.11/dist-packages/PyYAML-6.0.dist-info"],
             &[],
         ),
         pkg(
             "express",
-            Ecosystem::Npm,
+            PackageType::Npm,
             &[],
             &["/app/node_modules/express/package.json"],
             &[],
         ),
         pkg(
             "debug",
-            Ecosystem::Npm,
+            PackageType::Npm,
             &[],
             &["/app/node_modules/express/node_modules/debug/package.json"],
             &[],
         ),
         pkg(
             "esbuild",
-            Ecosystem::Golang,
+            PackageType::Golang,
             &[],
             &["/usr/local/bin/esbuild"],
             &[],
@@ -230,14 +230,14 @@ fn used_required_and_unused_through_symlinks_dependencies_and_folders() {
 fn a_used_os_package_keeps_the_language_package_it_installed() {
     let mut pip = pkg(
         "pip",
-        Ecosystem::Pypi,
+        PackageType::Pypi,
         &[],
         &["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info"],
         &[],
     );
     pip.owner = Some("deb:python3-pip".into());
     let packages = vec![
-        pkg("python3-pip", Ecosystem::Deb, &["/usr/bin/pip3"], &[], &[]),
+        pkg("python3-pip", PackageType::Deb, &["/usr/bin/pip3"], &[], &[]),
         pip,
     ];
     let access = read(Format::Paths, "/usr/bin/pip3\n").unwrap();
@@ -257,30 +257,30 @@ fn a_used_os_package_keeps_the_language_package_it_installed() {
 #[test]
 fn removal_commands_per_package_manager() {
     let packages = [
-        pkg("zlib", Ecosystem::Apk, &["/lib/libz.so.1"], &[], &[]),
-        pkg("curl", Ecosystem::Apk, &["/usr/bin/curl"], &[], &[]),
+        pkg("zlib", PackageType::Apk, &["/lib/libz.so.1"], &[], &[]),
+        pkg("curl", PackageType::Apk, &["/usr/bin/curl"], &[], &[]),
         pkg(
             "openssl-libs",
-            Ecosystem::Rpm,
+            PackageType::Rpm,
             &["/usr/lib64/libssl.so.3"],
             &[],
             &[],
         ),
         pkg(
             "urllib3",
-            Ecosystem::Pypi,
+            PackageType::Pypi,
             &[],
             &["/usr/lib/python3.12/site-packages/urllib3-2.0.0.dist-info"],
             &[],
         ),
         pkg(
             "lodash",
-            Ecosystem::Npm,
+            PackageType::Npm,
             &[],
             &["/app/node_modules/lodash/package.json"],
             &[],
         ),
-        pkg("jackson-core", Ecosystem::Maven, &[], &["/app/app.jar"], &[]),
+        pkg("jackson-core", PackageType::Maven, &[], &["/app/app.jar"], &[]),
     ];
     let refs: Vec<&Package> = packages.iter().collect();
     assert_eq!(

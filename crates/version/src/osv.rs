@@ -9,58 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Scheme, Version, VersionError};
 
-/// An OSV ecosystem string split into its parts: `Ubuntu:22.04:LTS` → Ubuntu, 22.04, LTS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ecosystem<'a> {
-    pub name: &'a str,
-    pub release: Option<&'a str>,
-    pub qualifier: Option<&'a str>,
-}
-
-impl<'a> Ecosystem<'a> {
-    pub fn parse(s: &'a str) -> Self {
-        let mut parts = s.splitn(3, ':');
-        let name = parts.next().unwrap_or_default();
-        Ecosystem {
-            name,
-            release: parts.next().filter(|r| !r.is_empty()),
-            qualifier: parts.next(),
-        }
-    }
-
-    /// The version scheme of the ecosystem, or `None` for one drydock cannot order.
-    pub fn scheme(&self) -> Option<Scheme> {
-        scheme_for(self.name)
-    }
-}
-
-/// Maps an OSV ecosystem name (without its release) to a version scheme.
-pub fn scheme_for(name: &str) -> Option<Scheme> {
-    let base = name.split(':').next().unwrap_or(name);
-    Some(match base {
-        "Debian" | "Ubuntu" => Scheme::Dpkg,
-        "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers" => Scheme::Apk,
-        "PyPI" => Scheme::Pep440,
-        "npm" | "Go" | "crates.io" | "Hex" | "Pub" | "NuGet" | "SwiftURL" => Scheme::Semver,
-        "Maven" => Scheme::Maven,
-        "RubyGems" => Scheme::Gem,
-        b if b.starts_with("Red Hat")
-            || b.starts_with("Rocky Linux")
-            || b.starts_with("AlmaLinux")
-            || b.starts_with("SUSE")
-            || b.starts_with("openSUSE")
-            || b.starts_with("Mageia")
-            || b.starts_with("Photon OS")
-            || b.starts_with("Azure Linux")
-            || b.starts_with("openEuler")
-            || b.starts_with("Oracle") =>
-        {
-            Scheme::Rpm
-        }
-        _ => return None,
-    })
-}
-
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Affected {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -280,25 +228,6 @@ mod tests {
         let a = affected(r#"{"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"limit":"2.0.0"}]}]}"#);
         assert!(evaluate(Scheme::Semver, "1.0.0", &a).unwrap().affected);
         assert!(!evaluate(Scheme::Semver, "2.0.0", &a).unwrap().affected);
-    }
-
-    #[test]
-    fn ecosystems_map_to_schemes() {
-        let e = Ecosystem::parse("Ubuntu:22.04:LTS");
-        assert_eq!(
-            (e.name, e.release, e.qualifier),
-            ("Ubuntu", Some("22.04"), Some("LTS"))
-        );
-        assert_eq!(e.scheme(), Some(Scheme::Dpkg));
-        assert_eq!(scheme_for("Alpine:v3.19"), Some(Scheme::Apk));
-        assert_eq!(
-            scheme_for("Red Hat:enterprise_linux:9::appstream"),
-            Some(Scheme::Rpm)
-        );
-        assert_eq!(scheme_for("Rocky Linux:9"), Some(Scheme::Rpm));
-        assert_eq!(scheme_for("crates.io"), Some(Scheme::Semver));
-        assert_eq!(scheme_for("Go"), Some(Scheme::Semver));
-        assert_eq!(scheme_for("Packagist"), None);
     }
 
     #[test]

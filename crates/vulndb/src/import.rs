@@ -1,6 +1,7 @@
 //! Importing advisory files: an OSV `all.zip`, a directory of OSV records (JSON or YAML), one
 //! record, or an Alpine secdb file (YAML or JSON).
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -17,14 +18,33 @@ const MAX_FILE: u64 = 256 << 20;
 struct Batch {
     advisories: Vec<Advisory>,
     withdrawn: u64,
+    unsupported: BTreeMap<String, u64>,
 }
 
 impl Batch {
     fn push(&mut self, parsed: Parsed) {
         match parsed {
-            Parsed::Advisory(a) => self.advisories.push(*a),
+            Parsed::Advisory { advisory, unsupported } => {
+                self.advisories.push(*advisory);
+                for family in unsupported {
+                    *self.unsupported.entry(family).or_default() += 1;
+                }
+            }
             Parsed::Withdrawn(_) => self.withdrawn += 1,
         }
+    }
+
+    fn advisory(&mut self, advisory: Advisory) {
+        self.push(Parsed::Advisory {
+            advisory: Box::new(advisory),
+            unsupported: Vec::new(),
+        });
+    }
+}
+
+fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, n) in from {
+        *into.entry(k.clone()).or_default() += n;
     }
 }
 
@@ -40,6 +60,7 @@ fn info(name: String, origin: &Path, batch: &Batch) -> SourceInfo {
         records: batch.advisories.len() as u64,
         withdrawn: batch.withdrawn,
         newest_modified: batch.advisories.iter().filter_map(|a| a.modified.clone()).max(),
+        unsupported: batch.unsupported.clone(),
         etag: None,
         last_modified: None,
     }
@@ -88,6 +109,8 @@ pub struct Counted {
     pub records: u64,
     pub withdrawn: u64,
     pub newest_modified: Option<String>,
+    /// `affected` entries left out, per ecosystem family drydock does not know.
+    pub unsupported: BTreeMap<String, u64>,
 }
 
 /// Imports every advisory of an OSV zip (`all.zip`) into `store` as source `source`, in
@@ -105,6 +128,7 @@ pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Res
         counted.withdrawn += batch.withdrawn;
         let newest = batch.advisories.iter().filter_map(|a| a.modified.clone()).max();
         counted.newest_modified = counted.newest_modified.take().max(newest);
+        add_counts(&mut counted.unsupported, &batch.unsupported);
         store.add_batch(&batch.advisories, source)?;
         *batch = Batch::default();
         Ok(())
@@ -222,15 +246,15 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
                     .file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with("RUSTSEC-"))
                 {
-                    "crates.io"
+                    crate::model::Family::CratesIo
                 } else {
-                    crate::rustsec::TOOLCHAIN_ECOSYSTEM
+                    crate::model::Family::RustToolchain
                 };
                 match crate::rustsec::parse(&text, &source, ecosystem).map_err(|detail| Error::Malformed {
                     what: name.clone(),
                     detail,
                 })? {
-                    Some(a) => batch.push(Parsed::Advisory(Box::new(a))),
+                    Some(a) => batch.advisory(a),
                     None => batch.withdrawn += 1,
                 }
                 continue;
@@ -313,6 +337,7 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
             records: counted.records,
             withdrawn: counted.withdrawn,
             newest_modified: counted.newest_modified,
+            unsupported: counted.unsupported,
             etag: None,
             last_modified: None,
         };
@@ -355,7 +380,7 @@ fn import_secdb(store: &Store, path: &Path, bytes: &[u8]) -> Result<Vec<SourceIn
     })?;
     let batch = Batch {
         advisories,
-        withdrawn: 0,
+        ..Batch::default()
     };
     let info = info(source, path, &batch);
     store.insert(&batch.advisories, &info)?;

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! let store = drydock_vulndb::Store::in_memory()?;
-//! assert!(store.lookup("Debian:12", "openssl")?.is_empty());
+//! assert!(store.lookup(&"Debian:12".parse().unwrap(), "openssl")?.is_empty());
 //! # Ok::<(), drydock_vulndb::Error>(())
 //! ```
 

@@ -1,6 +1,7 @@
 //! The stored advisory: a lean subset of an OSV record, plus the severity and per-package status
 //! worked out once at import time.
 
+pub use drydock_ecosystem::{Family, OsvEcosystem};
 use drydock_version::osv::Affected;
 use serde::{Deserialize, Serialize};
 
@@ -121,7 +122,7 @@ pub enum Disposition {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AffectedPackage {
     /// The OSV ecosystem, release included: `Debian:12`, `Alpine:v3.19`, `PyPI`.
-    pub ecosystem: String,
+    pub ecosystem: OsvEcosystem,
     pub name: String,
     /// Nested, not flattened: a flattened field makes every record's decode buffer its map,
     /// which was a third of matching time.
@@ -161,58 +162,4 @@ pub struct Advisory {
     pub affected: Vec<AffectedPackage>,
     /// The import source it came from (a label such as `osv:Debian` or `secdb:v3.10/main`).
     pub source: String,
-}
-
-/// Package names as an ecosystem compares them: PyPI names are normalised (PEP 503).
-pub fn normalize_name(ecosystem: &str, name: &str) -> String {
-    if ecosystem == "PyPI" {
-        drydock_version::pep440::normalize_name(name)
-    } else {
-        name.to_string()
-    }
-}
-
-/// Other ecosystem names an advisory is also filed under, so that look-ups by release work:
-/// `Red Hat:enterprise_linux:9::appstream` is also `Red Hat:9`.
-pub fn ecosystem_aliases(ecosystem: &str) -> Vec<String> {
-    let parts: Vec<&str> = ecosystem.split(':').collect();
-    match parts.as_slice() {
-        ["Red Hat", product, version, ..]
-            if product.starts_with("enterprise_linux") || product.starts_with("rhel") =>
-        {
-            let major = version.split('.').next().unwrap_or(version);
-            if major.is_empty() {
-                Vec::new()
-            } else {
-                vec![format!("Red Hat:{major}")]
-            }
-        }
-        // A registry-qualified Packagist ecosystem (`Packagist:https://packages.drupal.org/8`,
-        // Drupal's contributed modules) is Packagist to a composer.lock, as to osv.dev.
-        ["Packagist", _, ..] => vec!["Packagist".to_string()],
-        _ => Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ecosystem_aliases;
-
-    #[test]
-    fn qualified_ecosystems_alias_their_base() {
-        assert_eq!(
-            ecosystem_aliases("Packagist:https://packages.drupal.org/8"),
-            vec!["Packagist"]
-        );
-        assert_eq!(
-            ecosystem_aliases("Red Hat:enterprise_linux:9::appstream"),
-            vec!["Red Hat:9"]
-        );
-        assert_eq!(
-            ecosystem_aliases("Red Hat:rhel_eus:8.6::baseos"),
-            vec!["Red Hat:8"]
-        );
-        assert!(ecosystem_aliases("Packagist").is_empty());
-        assert!(ecosystem_aliases("Debian:12").is_empty());
-    }
 }

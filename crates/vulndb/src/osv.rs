@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{Advisory, AffectedPackage, Disposition, Severity, SeverityInfo};
+use crate::model::{Advisory, AffectedPackage, Disposition, OsvEcosystem, Severity, SeverityInfo};
 
 #[derive(Deserialize)]
 struct Record {
@@ -85,7 +85,12 @@ fn module_of(package: &Package, values: &[Option<&Value>]) -> Option<String> {
 
 /// Parsing outcome: a record, or a reason it was skipped.
 pub enum Parsed {
-    Advisory(Box<Advisory>),
+    Advisory {
+        advisory: Box<Advisory>,
+        /// The ecosystem family of each `affected` entry left out because drydock does not
+        /// know it (`Linux`, `Android`, `GIT`): counted by the importer, never matched.
+        unsupported: Vec<String>,
+    },
     Withdrawn(String),
 }
 
@@ -184,11 +189,19 @@ fn convert(record: Record, source: &str) -> Parsed {
         return Parsed::Withdrawn(record.id);
     }
     let record_severity = word_severity(record.database_specific.as_ref()).or_else(|| cvss(&record.severity));
+    let mut unsupported = Vec::new();
     let affected = record
         .affected
         .into_iter()
         .filter_map(|a| {
             let package = a.package?;
+            let ecosystem = match OsvEcosystem::parse(&package.ecosystem) {
+                Ok(e) => e,
+                Err(unknown) => {
+                    unsupported.push(unknown.family);
+                    return None;
+                }
+            };
             let severity = word_severity(a.ecosystem_specific.as_ref())
                 .or_else(|| word_severity(a.database_specific.as_ref()))
                 .or_else(|| cvss(&a.severity));
@@ -199,7 +212,7 @@ fn convert(record: Record, source: &str) -> Parsed {
             Some(AffectedPackage {
                 module,
                 disposition: disposition(&[a.ecosystem_specific.as_ref(), a.database_specific.as_ref()]),
-                ecosystem: package.ecosystem,
+                ecosystem,
                 name: package.name,
                 affected: drydock_version::osv::Affected {
                     versions: a.versions,
@@ -216,7 +229,8 @@ fn convert(record: Record, source: &str) -> Parsed {
             aliases.push(u);
         }
     }
-    Parsed::Advisory(Box::new(Advisory {
+    Parsed::Advisory {
+        advisory: Box::new(Advisory {
         id: record.id,
         aliases,
         summary: record.summary,
@@ -225,7 +239,9 @@ fn convert(record: Record, source: &str) -> Parsed {
         severity: record_severity,
         affected,
         source: source.to_string(),
-    }))
+        }),
+        unsupported,
+    }
 }
 
 #[cfg(test)]
@@ -234,7 +250,7 @@ mod tests {
 
     fn advisory(json: serde_json::Value) -> Advisory {
         match parse_json(json.to_string().as_bytes(), "test").unwrap() {
-            Parsed::Advisory(a) => *a,
+            Parsed::Advisory { advisory, .. } => *advisory,
             Parsed::Withdrawn(_) => panic!("withdrawn"),
         }
     }

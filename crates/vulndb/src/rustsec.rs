@@ -6,11 +6,8 @@
 use drydock_version::osv::{Affected, Event, Range};
 use serde::Deserialize;
 
-use crate::model::{Advisory, AffectedPackage, Severity, SeverityInfo};
+use crate::model::{Advisory, AffectedPackage, Family, OsvEcosystem, Severity, SeverityInfo};
 
-/// The ecosystem drydock files Rust toolchain advisories under (not an OSV ecosystem: osv.dev
-/// does not publish them).
-pub const TOOLCHAIN_ECOSYSTEM: &str = "Rust";
 
 /// Whether a Markdown file is a RustSec advisory: it opens with a TOML block with `[advisory]`.
 pub fn looks_like_advisory(text: &str) -> bool {
@@ -159,9 +156,9 @@ fn affected_events(safe: &[(Bound, Bound)]) -> Vec<Event> {
 
 /// Parses one RustSec advisory file; `None` for withdrawn ones.
 /// Parses one advisory. `ecosystem` is `crates.io` for `crates/*/RUSTSEC-*.md`, and
-/// [`TOOLCHAIN_ECOSYSTEM`] for the toolchain advisories under `rust/` (std, rustdoc…), which
+/// [`Family::RustToolchain`] for the toolchain advisories under `rust/` (std, rustdoc…), which
 /// must never match a crate of the same name.
-pub fn parse(text: &str, source: &str, ecosystem: &str) -> Result<Option<Advisory>, String> {
+pub fn parse(text: &str, source: &str, ecosystem: Family) -> Result<Option<Advisory>, String> {
     let body = text.trim_start();
     let toml_text = body
         .strip_prefix("```toml")
@@ -197,7 +194,7 @@ pub fn parse(text: &str, source: &str, ecosystem: &str) -> Result<Option<Advisor
         published: doc.advisory.date,
         severity,
         affected: vec![AffectedPackage {
-            ecosystem: ecosystem.into(),
+            ecosystem: OsvEcosystem::new(ecosystem),
             name: doc.advisory.package,
             affected: Affected {
                 versions: Vec::new(),
@@ -222,7 +219,7 @@ mod tests {
     use drydock_version::osv::evaluate;
 
     fn affected(md: &str, v: &str) -> bool {
-        let a = parse(md, "t", "crates.io").unwrap().unwrap();
+        let a = parse(md, "t", Family::CratesIo).unwrap().unwrap();
         evaluate(Scheme::Semver, v, &a.affected[0].affected)
             .unwrap()
             .affected
@@ -246,6 +243,6 @@ mod tests {
         );
         let none = "```toml\n[advisory]\nid = \"R\"\npackage = \"z\"\n[versions]\npatched = []\n```\n";
         assert!(affected(none, "9.9.9"), "no fix: every version");
-        assert!(parse("no toml here", "t", "crates.io").is_err());
+        assert!(parse("no toml here", "t", Family::CratesIo).is_err());
     }
 }

@@ -40,7 +40,7 @@ pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), Str
             .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())?
     };
     let branch = db.distroversion.trim().to_string();
-    let ecosystem = format!("Alpine:{branch}");
+    let ecosystem = crate::model::OsvEcosystem::with_release(crate::model::Family::Alpine, branch.clone());
     let source = format!("secdb:{branch}/{}", db.reponame.as_deref().unwrap_or("main"));
     let mut by_id: BTreeMap<String, Advisory> = BTreeMap::new();
     for entry in db.packages.unwrap_or_default() {

@@ -2,6 +2,7 @@
 //! and metadata (schema version, import sources). redb was chosen over SQLite for its look-up
 //! speed on this access pattern (see `docs/` of the project), and it is pure Rust.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::archive::{IndexPart, SuiteInfo};
-use crate::model::{Advisory, ecosystem_aliases, normalize_name};
+use crate::model::{Advisory, OsvEcosystem};
 
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
 /// `ecosystem \0 name \0 id` → ().
@@ -24,7 +25,8 @@ const ARCHIVE_PACKAGES: TableDefinition<&str, &str> = TableDefinition::new("arch
 
 /// 2: the store lists the ecosystems it holds records for.
 /// 3: records merge per (id, source): affected entries carry their source.
-pub const SCHEMA_VERSION: &str = "3";
+/// 4: only ecosystems drydock knows are stored; the rest are counted per source.
+pub const SCHEMA_VERSION: &str = "4";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
@@ -39,6 +41,10 @@ pub struct SourceInfo {
     /// Newest `modified` among the source's records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest_modified: Option<String>,
+    /// `affected` entries left out at import, per ecosystem family drydock does not know
+    /// (`Linux`, `Android`): they could never match, and are said rather than dropped.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unsupported: BTreeMap<String, u64>,
     /// HTTP validators for conditional updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
@@ -88,7 +94,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Advisories that name this package in this ecosystem (`Debian:12`, `PyPI`, ...).
-    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, Error> {
+    pub fn lookup(&self, ecosystem: &OsvEcosystem, name: &str) -> Result<Vec<Advisory>, Error> {
         let prefix = index_key(ecosystem, name, "");
         let mut out = Vec::new();
         for entry in self.index.range(prefix.as_str()..).map_err(db_err)? {
@@ -118,7 +124,7 @@ pub struct RecordDigest {
 
 /// The key a package is looked up under: `ecosystem TAB normalised name` (a tab, not the
 /// index's NUL, so that the key can be stored as text anywhere).
-pub fn package_key(ecosystem: &str, name: &str) -> String {
+pub fn package_key(ecosystem: &OsvEcosystem, name: &str) -> String {
     to_package_key(&index_key(ecosystem, name, ""))
 }
 
@@ -136,18 +142,16 @@ fn db_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
 
-fn index_keys(ecosystem: &str, name: &str, id: &str) -> Vec<String> {
-    std::iter::once(ecosystem.to_string())
-        .chain(ecosystem_aliases(ecosystem))
+/// The index keys of one record's package: under its ecosystem and every alias of it.
+fn index_keys(ecosystem: &OsvEcosystem, name: &str, id: &str) -> Vec<String> {
+    std::iter::once(ecosystem.clone())
+        .chain(ecosystem.aliases())
         .map(|eco| index_key(&eco, name, id))
         .collect()
 }
 
-fn index_key(ecosystem: &str, name: &str, id: &str) -> String {
-    format!(
-        "{ecosystem}\0{}\0{id}",
-        normalize_name(ecosystem.split(':').next().unwrap_or(ecosystem), name)
-    )
+fn index_key(ecosystem: &OsvEcosystem, name: &str, id: &str) -> String {
+    format!("{ecosystem}\0{}\0{id}", ecosystem.normalize_name(name))
 }
 
 impl Store {
@@ -349,7 +353,7 @@ impl Store {
                         index.insert(key.as_str(), ()).map_err(db_err)?;
                     }
                     ecosystems.insert(a.ecosystem.clone());
-                    ecosystems.extend(ecosystem_aliases(&a.ecosystem));
+                    ecosystems.extend(a.ecosystem.aliases());
                 }
             }
             let mut meta = tx.open_table(META).map_err(db_err)?;
@@ -374,7 +378,7 @@ impl Store {
     }
 
     /// Advisories that name this package in this ecosystem (`Debian:12`, `PyPI`, ...).
-    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, Error> {
+    pub fn lookup(&self, ecosystem: &OsvEcosystem, name: &str) -> Result<Vec<Advisory>, Error> {
         self.snapshot()?.lookup(ecosystem, name)
     }
 
@@ -493,7 +497,7 @@ impl Store {
         }
         #[derive(Deserialize)]
         struct LeanAffected {
-            ecosystem: String,
+            ecosystem: OsvEcosystem,
             name: String,
         }
         let tx = self.db.begin_read().map_err(db_err)?;
@@ -538,7 +542,7 @@ impl Store {
 
     /// Whether any record names a package in this ecosystem (`Debian:12`, `PyPI`): without
     /// one, "no findings" for such packages means "not looked at", not "not vulnerable".
-    pub fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, Error> {
+    pub fn has_ecosystem(&self, ecosystem: &OsvEcosystem) -> Result<bool, Error> {
         Ok(self.meta(&format!("ecosystem:{ecosystem}"))?.is_some())
     }
 

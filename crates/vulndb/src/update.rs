@@ -12,31 +12,21 @@ use crate::store::{SourceInfo, Store};
 pub const DEFAULT_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
 /// The ecosystems fetched when none are named: the OS distributions drydock matches and the
-/// language ecosystems it catalogs.
-pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
-    "Debian",
-    "Ubuntu",
-    "Alpine",
-    "Red Hat",
-    "Rocky Linux",
-    "AlmaLinux",
-    "SUSE",
-    "openSUSE",
-    "Wolfi",
-    "Chainguard",
-    "PyPI",
-    "npm",
-    "Maven",
-    "Go",
-    "crates.io",
-    "RubyGems",
-    "Packagist",
-];
+/// language ecosystems it catalogs, as osv.dev names its dumps.
+pub fn default_ecosystems() -> Vec<String> {
+    drydock_ecosystem::Family::ALL
+        .into_iter()
+        .filter(|f| f.fetched_by_default())
+        .map(|f| f.name().to_string())
+        .collect()
+}
 
 /// One ecosystem's outcome.
 pub struct Outcome {
     pub ecosystem: String,
     pub records: Option<u64>,
+    /// `affected` entries left out, per ecosystem family drydock does not know.
+    pub unsupported: std::collections::BTreeMap<String, u64>,
 }
 
 fn url_for(base: &str, ecosystem: &str) -> String {
@@ -73,6 +63,7 @@ pub fn update(
             Fetched::NotModified => out.push(Outcome {
                 ecosystem: eco.clone(),
                 records: None,
+                unsupported: Default::default(),
             }),
             Fetched::Body {
                 bytes,
@@ -87,6 +78,7 @@ pub fn update(
                     records: counted.records,
                     withdrawn: counted.withdrawn,
                     newest_modified: counted.newest_modified,
+                    unsupported: counted.unsupported,
                     etag,
                     last_modified,
                 };
@@ -94,6 +86,7 @@ pub fn update(
                 out.push(Outcome {
                     ecosystem: eco.clone(),
                     records: Some(info.records),
+                    unsupported: info.unsupported.clone(),
                 });
             }
         }

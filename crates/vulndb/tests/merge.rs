@@ -20,8 +20,9 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 }
 
 fn fixed_for(store: &Store, ecosystem: &str) -> Vec<String> {
+    let ecosystem: drydock_vulndb::model::OsvEcosystem = ecosystem.parse().unwrap();
     store
-        .lookup(ecosystem, "openssl")
+        .lookup(&ecosystem, "openssl")
         .unwrap()
         .iter()
         .flat_map(|a| a.affected.iter().filter(|e| e.ecosystem == ecosystem))
@@ -95,7 +96,7 @@ fn a_re_import_leaves_nothing_of_the_previous_copy_behind() {
     let store = Store::in_memory().unwrap();
     import_path(&store, &feed).unwrap();
     assert_eq!(store.record_count().unwrap(), 2);
-    assert_eq!(store.lookup("PyPI", "alpha").unwrap().len(), 1);
+    assert_eq!(store.lookup(&"PyPI".parse().unwrap(), "alpha").unwrap().len(), 1);
 
     std::fs::remove_file(feed.join("y.json")).unwrap();
     write(&feed, "x.json", X_NPM);
@@ -104,14 +105,14 @@ fn a_re_import_leaves_nothing_of_the_previous_copy_behind() {
         store.get("OSV-Y").unwrap().is_none(),
         "a record the dump dropped is gone"
     );
-    assert!(store.lookup("PyPI", "gamma").unwrap().is_empty());
+    assert!(store.lookup(&"PyPI".parse().unwrap(), "gamma").unwrap().is_empty());
     assert!(
-        store.lookup("PyPI", "alpha").unwrap().is_empty(),
+        store.lookup(&"PyPI".parse().unwrap(), "alpha").unwrap().is_empty(),
         "a range the dump dropped is gone"
     );
     let x = store.get("OSV-X").unwrap().unwrap();
     assert_eq!(x.affected.len(), 1);
-    assert_eq!(store.lookup("npm", "beta").unwrap().len(), 1);
+    assert_eq!(store.lookup(&"npm".parse().unwrap(), "beta").unwrap().len(), 1);
 }
 
 #[test]
@@ -154,14 +155,17 @@ fn an_advisory_db_checkout_imports_from_its_root() {
     assert!(skipped.iter().any(|s| s.starts_with("config.yml")), "{skipped:?}");
     // The toolchain's cargo is not the crate named cargo.
     let crate_ids: Vec<String> = store
-        .lookup("crates.io", "cargo")
+        .lookup(&"crates.io".parse().unwrap(), "cargo")
         .unwrap()
         .into_iter()
         .map(|a| a.id)
         .collect();
     assert_eq!(crate_ids, vec!["RUSTSEC-2099-0001"]);
     let toolchain: Vec<String> = store
-        .lookup(drydock_vulndb::rustsec::TOOLCHAIN_ECOSYSTEM, "cargo")
+        .lookup(
+            &drydock_vulndb::model::OsvEcosystem::new(drydock_vulndb::model::Family::RustToolchain),
+            "cargo",
+        )
         .unwrap()
         .into_iter()
         .map(|a| a.id)

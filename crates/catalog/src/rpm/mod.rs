@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, purl};
-use crate::model::{Ecosystem, Package};
+use crate::model::{PackageType, Package};
 pub use header::RpmHeader;
 
 pub struct Rpm;
@@ -125,7 +125,7 @@ impl Detector for Rpm {
                 };
                 found.packages.push(Package {
                     purl: purl(
-                        "rpm",
+                        PackageType::Rpm,
                         Some(namespace),
                         &h.name,
                         &vr,
@@ -134,7 +134,7 @@ impl Detector for Rpm {
                     layer: layers.get(&nevra(&h)).copied(),
                     name: h.name,
                     version,
-                    ecosystem: Ecosystem::Rpm,
+                    ecosystem: PackageType::Rpm,
                     source_name,
                     source_version,
                     arch: h.arch,
