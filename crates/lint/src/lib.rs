@@ -18,7 +18,7 @@ pub mod shell;
 use serde::Serialize;
 
 pub use config::Config;
-pub use registry::{RULES, Rule, Severity};
+pub use registry::{RULES, Rule, RuleId, Severity};
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,9 +41,9 @@ pub fn lint(file: &drydock_dockerfile::Dockerfile, config: &Config, name: &str) 
     let mut out: Vec<Finding> = raw
         .into_iter()
         .filter_map(|(id, line, message)| {
-            debug_assert!(registry::rule(id).is_some(), "rule {id} is not in the registry");
-            let rule = registry::rule(id)?;
-            let skipped_by_directive = registry::buildkit(rule.id)
+            let rule = id.rule();
+            let skipped_by_directive = rule
+                .buildkit
                 .is_some_and(|bk| skipped_checks.iter().any(|s| s == "all" || s == bk));
             if !config.enabled(rule) || pragmas.ignores(rule, line) || skipped_by_directive {
                 return None;

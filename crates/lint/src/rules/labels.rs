@@ -8,13 +8,17 @@ impl Checker<'_> {
             let key = unquote(k);
             let value = unquote(v);
             if !label_key_valid(&key) {
-                self.emit("label-key-invalid", line, format!("label key {key} is not valid"));
+                self.emit(
+                    RuleId::LabelKeyInvalid,
+                    line,
+                    format!("label key {key} is not valid"),
+                );
             }
             match self.config.labels.get(&key) {
                 None => {
                     if self.config.strict_labels && !self.config.labels.is_empty() {
                         self.emit(
-                            "label-superfluous",
+                            RuleId::LabelSuperfluous,
                             line,
                             format!("label {key} is not in the schema"),
                         );
@@ -22,21 +26,23 @@ impl Checker<'_> {
                 }
                 Some(kind) => {
                     if value.is_empty() {
-                        self.emit("label-empty", line, format!("label {key} is empty"));
+                        self.emit(RuleId::LabelEmpty, line, format!("label {key} is empty"));
                         continue;
                     }
                     let (ok, rule) = match kind {
-                        LabelType::Text => (true, ""),
-                        LabelType::Url => (url_valid(&value), "label-not-url"),
-                        LabelType::Rfc3339 => (value.parse::<jiff::Timestamp>().is_ok(), "label-not-rfc3339"),
-                        LabelType::Spdx => (spdx::Expression::parse(&value).is_ok(), "label-not-spdx"),
+                        LabelType::Text => continue,
+                        LabelType::Url => (url_valid(&value), RuleId::LabelNotUrl),
+                        LabelType::Rfc3339 => {
+                            (value.parse::<jiff::Timestamp>().is_ok(), RuleId::LabelNotRfc3339)
+                        }
+                        LabelType::Spdx => (spdx::Expression::parse(&value).is_ok(), RuleId::LabelNotSpdx),
                         LabelType::Hash => (
                             (value.len() == 7 || value.len() == 40)
                                 && value.chars().all(|c| c.is_ascii_hexdigit()),
-                            "label-not-git-hash",
+                            RuleId::LabelNotGitHash,
                         ),
-                        LabelType::Semver => (semver::Version::parse(&value).is_ok(), "label-not-semver"),
-                        LabelType::Email => (email_valid(&value), "label-not-email"),
+                        LabelType::Semver => (semver::Version::parse(&value).is_ok(), RuleId::LabelNotSemver),
+                        LabelType::Email => (email_valid(&value), RuleId::LabelNotEmail),
                     };
                     if !ok {
                         self.emit(

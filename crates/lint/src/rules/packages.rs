@@ -15,11 +15,11 @@ impl Checker<'_> {
             if let Some(list) = unpinned(operands_after_sub(c), |p| {
                 !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
             }) {
-                self.emit("apt-unpinned", line, format!("pin versions: {list}"));
+                self.emit(RuleId::AptUnpinned, line, format!("pin versions: {list}"));
             }
             if !c.has_any_flag(&["y", "yes", "assume-yes"]) && apt_quiet_level(c) < 2 {
                 self.emit(
-                    "apt-no-yes",
+                    RuleId::AptNoYes,
                     line,
                     "apt-get install without -y waits for an answer",
                 );
@@ -30,7 +30,7 @@ impl Checker<'_> {
                     .any(|a| a.contains("Install-Recommends=false") || a.contains("Install-Recommends=0"));
             if !no_recommends {
                 self.emit(
-                    "apt-recommends",
+                    RuleId::AptRecommends,
                     line,
                     "add --no-install-recommends to keep the image small",
                 );
@@ -68,7 +68,7 @@ impl Checker<'_> {
                 || (lib_apt && docker_clean_removed);
             if !cleaned && !cached && (step.onbuild || self.in_final_image(step.stage)) {
                 self.emit(
-                    "apt-lists-kept",
+                    RuleId::AptListsKept,
                     line,
                     "remove /var/lib/apt/lists/* in the same RUN",
                 );
@@ -76,7 +76,7 @@ impl Checker<'_> {
         }
         if updates && !any_install && !run.cache_mount_at(&["/var/lib/apt", "/var/lib/apt/lists"]) {
             self.emit(
-                "apt-update-alone",
+                RuleId::AptUpdateAlone,
                 line,
                 "apt-get update without an install in the same RUN: later installs may use a stale cached index",
             );
@@ -87,11 +87,11 @@ impl Checker<'_> {
             if let Some(list) = unpinned(operands_after_sub(c), |p| {
                 !(p.contains(['=', '~', '<', '>']) || p.ends_with(".apk"))
             }) {
-                self.emit("apk-unpinned", line, format!("pin versions: {list}"));
+                self.emit(RuleId::ApkUnpinned, line, format!("pin versions: {list}"));
             }
             if !c.has_flag("no-cache") && !run.cache_mount_at(&["/var/cache/apk"]) {
                 self.emit(
-                    "apk-cache",
+                    RuleId::ApkCache,
                     line,
                     "apk add without --no-cache keeps the index in the image",
                 );
@@ -152,7 +152,7 @@ impl Checker<'_> {
                     .collect();
                 if !unpinned.is_empty() {
                     self.emit(
-                        "pip-unpinned",
+                        RuleId::PipUnpinned,
                         line,
                         format!("pin versions: {}", unpinned.join(" ")),
                     );
@@ -164,7 +164,7 @@ impl Checker<'_> {
                 && !run.cache_mount_at(&["/root/.cache/pip", "/root/.cache"])
             {
                 self.emit(
-                    "pip-cache",
+                    RuleId::PipCache,
                     line,
                     "pip install without --no-cache-dir keeps wheels in the image",
                 );
@@ -182,7 +182,7 @@ impl Checker<'_> {
             let unpinned: Vec<&str> = packages.iter().copied().filter(|p| !npm_pinned(p)).collect();
             if !unpinned.is_empty() {
                 self.emit(
-                    "npm-unpinned",
+                    RuleId::NpmUnpinned,
                     line,
                     format!("pin versions: {}", unpinned.join(" ")),
                 );
@@ -210,7 +210,7 @@ impl Checker<'_> {
             let unpinned: Vec<&str> = packages.iter().copied().filter(|p| !p.contains(':')).collect();
             if !unpinned.is_empty() {
                 self.emit(
-                    "gem-unpinned",
+                    RuleId::GemUnpinned,
                     line,
                     format!("pin versions (gem:version): {}", unpinned.join(" ")),
                 );
@@ -231,18 +231,22 @@ impl Checker<'_> {
                 continue;
             }
             if !c.has_any_flag(&["y", "assumeyes"]) {
-                self.emit("yum-no-yes", line, "yum install without -y waits for an answer");
+                self.emit(
+                    RuleId::YumNoYes,
+                    line,
+                    "yum install without -y waits for an answer",
+                );
             }
             let cleaned = cmds[i + 1..].iter().any(|c| {
                 (c.name == "yum" && c.args_no_flags().starts_with(&["clean", "all"]))
                     || (c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/cache/yum")))
             });
             if !cleaned && !run.cache_mount_at(&["/var/cache/yum"]) {
-                self.emit("yum-cache", line, "yum clean all missing after yum install");
+                self.emit(RuleId::YumCache, line, "yum clean all missing after yum install");
             }
             // Versions are pinned per package; group and local installs have none to pin.
             if matches!(sub.first(), Some(&"install")) || sub.starts_with(&["module", "install"]) {
-                self.rpm_pins("yum-unpinned", step, c);
+                self.rpm_pins(RuleId::YumUnpinned, step, c);
             }
         }
         // dnf / microdnf
@@ -266,7 +270,7 @@ impl Checker<'_> {
             }
             if installing && !c.has_any_flag(&["y", "assumeyes"]) {
                 self.emit(
-                    "dnf-no-yes",
+                    RuleId::DnfNoYes,
                     line,
                     format!("{} install without -y waits for an answer", c.name),
                 );
@@ -282,13 +286,13 @@ impl Checker<'_> {
             });
             if !cleaned && !run.cache_mount_at(&["/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"]) {
                 self.emit(
-                    "dnf-cache",
+                    RuleId::DnfCache,
                     line,
                     format!("{} clean all missing after {}", c.name, c.name),
                 );
             }
             if matches!(sub.first(), Some(&("install" | "in"))) || sub.starts_with(&["module", "install"]) {
-                self.rpm_pins("dnf-unpinned", step, c);
+                self.rpm_pins(RuleId::DnfUnpinned, step, c);
             }
         }
         // zypper
@@ -297,7 +301,7 @@ impl Checker<'_> {
             let first = sub.first().copied().unwrap_or_default();
             if matches!(first, "dist-upgrade" | "dup") {
                 self.emit(
-                    "zypper-dist-upgrade",
+                    RuleId::ZypperDistUpgrade,
                     line,
                     "zypper dist-upgrade changes the base release; rebuild on a newer base",
                 );
@@ -308,24 +312,28 @@ impl Checker<'_> {
                 continue;
             }
             if !c.has_any_flag(&["n", "non-interactive", "y", "no-confirm"]) {
-                self.emit("zypper-no-yes", line, "zypper without -n waits for an answer");
+                self.emit(RuleId::ZypperNoYes, line, "zypper without -n waits for an answer");
             }
             if installing {
                 let cleaned = cmds[i + 1..].iter().any(|d| {
                     d.name == "zypper" && matches!(d.args_no_flags().first(), Some(&("clean" | "cc")))
                 });
                 if !cleaned && !run.cache_mount_at(&["/var/cache/zypp"]) {
-                    self.emit("zypper-cache", line, "zypper clean missing after zypper install");
+                    self.emit(
+                        RuleId::ZypperCache,
+                        line,
+                        "zypper clean missing after zypper install",
+                    );
                 }
                 if let Some(list) = unpinned(operands_after_sub(c), |p| {
                     !(p.contains(['=', '<', '>']) || p.ends_with(".rpm"))
                 }) {
-                    self.emit("zypper-unpinned", line, format!("pin versions: {list}"));
+                    self.emit(RuleId::ZypperUnpinned, line, format!("pin versions: {list}"));
                 }
             }
         }
     }
-    pub(super) fn rpm_pins(&mut self, rule: &'static str, step: &Step, c: &Command) {
+    pub(super) fn rpm_pins(&mut self, rule: RuleId, step: &Step, c: &Command) {
         let module = c.args_no_flags().first() == Some(&"module");
         let packages: Vec<&str> = c
             .operands()
@@ -397,7 +405,7 @@ impl Checker<'_> {
                 .collect();
             if !unpinned.is_empty() {
                 self.emit(
-                    "go-unpinned",
+                    RuleId::GoUnpinned,
                     line,
                     format!("pin versions (module@vX.Y.Z): {}", unpinned.join(" ")),
                 );

@@ -34,7 +34,7 @@ impl Checker<'_> {
             });
             if *unquoted && !safe_value && !name.chars().all(|c| c.is_ascii_digit()) {
                 emitted.push((
-                    "shell-unquoted-variable",
+                    RuleId::ShellUnquotedVariable,
                     format!("${name} is unquoted: it will be split and globbed"),
                 ));
             }
@@ -46,12 +46,12 @@ impl Checker<'_> {
             }
             if name.chars().any(|c| c.is_ascii_lowercase()) {
                 emitted.push((
-                    "shell-unassigned-variable",
+                    RuleId::ShellUnassignedVariable,
                     format!("${name} is never assigned in this stage"),
                 ));
             } else if known.iter().any(|k| one_edit_apart(k, name)) {
                 emitted.push((
-                    "shell-misspelled-variable",
+                    RuleId::ShellMisspelledVariable,
                     format!("${name} is not set; a similar name is"),
                 ));
             }
@@ -67,7 +67,7 @@ impl Checker<'_> {
             if matches!(c.name.as_str(), "egrep" | "fgrep") {
                 let flag = if c.name == "egrep" { "-E" } else { "-F" };
                 self.emit(
-                    "shell-deprecated-grep",
+                    RuleId::ShellDeprecatedGrep,
                     line,
                     format!("{} is deprecated; use grep {flag}", c.name),
                 );
@@ -77,14 +77,14 @@ impl Checker<'_> {
                 .any(|a| a.contains("$(echo ") || a.contains("`echo "))
             {
                 self.emit(
-                    "shell-useless-echo",
+                    RuleId::ShellUselessEcho,
                     line,
                     "$(echo …) adds nothing; use the words directly",
                 );
             }
             if c.raw_args.iter().any(|a| unquoted_substitution(a)) {
                 self.emit(
-                    "shell-unquoted-substitution",
+                    RuleId::ShellUnquotedSubstitution,
                     line,
                     format!("quote the $(…) in the arguments of {}", c.name),
                 );
@@ -94,7 +94,7 @@ impl Checker<'_> {
             let first = &run.script.commands[p.start];
             if first.name == "cat" && first.args.len() == 1 && !first.args[0].starts_with('-') {
                 self.emit(
-                    "shell-useless-cat",
+                    RuleId::ShellUselessCat,
                     line,
                     format!("cat {} | …: use < {} instead", first.args[0], first.args[0]),
                 );
@@ -103,7 +103,7 @@ impl Checker<'_> {
         if !bashlike {
             for c in &run.script.commands {
                 if c.name == "source" {
-                    self.emit("shell-not-posix", line, "`source` is bash; /bin/sh has `.`");
+                    self.emit(RuleId::ShellNotPosix, line, "`source` is bash; /bin/sh has `.`");
                 }
             }
             if run.script.references.iter().any(|(n, _)| {
@@ -112,7 +112,7 @@ impl Checker<'_> {
                     "RANDOM" | "BASH_SOURCE" | "PIPESTATUS" | "HOSTNAME" | "UID" | "EUID"
                 )
             }) {
-                self.emit("shell-bash-variable", line, "a bash variable under /bin/sh");
+                self.emit(RuleId::ShellBashVariable, line, "a bash variable under /bin/sh");
             }
         }
     }
