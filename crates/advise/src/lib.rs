@@ -199,7 +199,6 @@ impl<'a> ArchiveView<'a> {
     }
 }
 
-
 fn classify(
     finding: &Finding,
     package: Option<&Package>,

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 
 pub struct Apk;
 

@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use memchr::memmem;
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 pub use crate::probe::{ElfFacts, GoBuildInfo};
 use crate::probe::{FileFacts, file_probes};
 

@@ -3,7 +3,7 @@
 //! them in `dev-package-names`.
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
 pub struct Composer;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::attribution::{entry_layers, file_layer};
 use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
 pub struct Dpkg;

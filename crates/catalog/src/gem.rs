@@ -2,7 +2,7 @@
 //! in a fixed generated shape: `s.name = "rake".freeze`, `s.version = "13.0.6"`).
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
 pub struct Gem;

@@ -6,7 +6,7 @@
 use std::io::{self, Cursor, Read};
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 pub use crate::probe::{Artifact, JavaArchive};
 use crate::probe::{FileFacts, file_probes};
 

@@ -35,8 +35,8 @@ pub mod sources;
 
 pub use detector::{Context, Detector, Found, paragraphs, purl};
 pub use model::{
-    BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, PackageType, IntroducedBy,
-    Inventory, Package, PackageSource,
+    BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, IntroducedBy, Inventory,
+    Package, PackageSource, PackageType,
 };
 
 use drydock_source::{Filesystem, Wants};
@@ -234,7 +234,10 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
 fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     let mut owners: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for p in packages.iter() {
-        if matches!(p.ecosystem, PackageType::Deb | PackageType::Apk | PackageType::Rpm) {
+        if matches!(
+            p.ecosystem,
+            PackageType::Deb | PackageType::Apk | PackageType::Rpm
+        ) {
             for f in &p.files {
                 let owner = format!("{}:{}", p.ecosystem.as_str(), p.name);
                 let real = format!("/{}", fs.resolve(f.trim_start_matches('/')));
@@ -248,7 +251,10 @@ fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     let owned: Vec<Option<String>> = packages
         .iter()
         .map(|p| {
-            if matches!(p.ecosystem, PackageType::Deb | PackageType::Apk | PackageType::Rpm) {
+            if matches!(
+                p.ecosystem,
+                PackageType::Deb | PackageType::Apk | PackageType::Rpm
+            ) {
                 return None;
             }
             p.locations.iter().find_map(|loc| {
@@ -265,4 +271,3 @@ fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     }
     packages.retain(|p| !(p.ecosystem == PackageType::Generic && p.owner.is_some()));
 }
-

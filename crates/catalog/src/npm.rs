@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
 pub struct Npm;

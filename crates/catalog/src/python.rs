@@ -3,7 +3,7 @@
 //! probe), in any `site-packages` or `dist-packages` directory.
 
 use crate::detector::{Context, Detector, Found, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
 pub struct Python;

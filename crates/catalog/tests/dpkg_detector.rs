@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use drydock_catalog::{PackageType, Package, catalog, wants};
+use drydock_catalog::{Package, PackageType, catalog, wants};
 use drydock_source::{Image, Platform, SourceSpec};
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder};
 

@@ -82,7 +82,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Failure> {
         .collect();
     let input = drydock_audit::Input {
         fs: &read.fs,
-        packages: &read.doc.packages,
+        packages: &read.inventory.packages,
         layers: &read.origins,
         config: drydock_audit::Config {
             user: image.user.as_deref(),
@@ -97,7 +97,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Failure> {
     };
     let report = drydock_audit::audit(&input, &thresholds);
     let today = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date();
-    let mut warnings = read.doc.warnings.clone();
+    let mut warnings = read.inventory.warnings.clone();
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
     for f in report.findings {
@@ -112,20 +112,12 @@ pub fn run(args: AuditArgs) -> Result<u8, Failure> {
     }
     warnings.sort();
     warnings.dedup();
-    for w in warnings.iter().filter(|w| !read.doc.warnings.contains(w)) {
-        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
-    }
+    crate::sbom::warn(&warnings);
     let failing = args
         .fail_on
         .map(|gate| findings.iter().filter(|f| f.level <= gate).count())
         .unwrap_or(0);
-    let doc = AuditDocument::new(
-        read.doc.image.clone(),
-        report.size,
-        findings,
-        suppressed,
-        warnings,
-    );
+    let doc = AuditDocument::new(read.summary.clone(), report.size, findings, suppressed, warnings);
     let text = match args.format {
         AuditFormat::Table => drydock_report::terminal_safe(&drydock_report::audit::table(&doc)),
         AuditFormat::Json => drydock_report::audit::json(&doc),

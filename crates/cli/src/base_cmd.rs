@@ -126,7 +126,8 @@ fn detect(source: SourceArgs, db: DbLocation, format: Format) -> Result<u8, Fail
         source.dockerfile.as_deref(),
         drydock_catalog::wants(),
     )?;
-    let base = read.doc.image.base_image.clone();
+    crate::sbom::warn(&read.inventory.warnings);
+    let base = read.summary.base_image.clone();
     match format {
         Format::Json => {
             let text = serde_json::to_string_pretty(&serde_json::json!({ "base_image": base }))
@@ -305,18 +306,19 @@ pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
         args.source.dockerfile.as_deref(),
         drydock_catalog::wants(),
     )?;
-    let Some(base) = read.doc.image.base_image.clone() else {
+    crate::sbom::warn(&read.inventory.warnings);
+    let Some(base) = read.summary.base_image.clone() else {
         return Err(Failure::input(format!(
             "{}: cannot tell its base image (no provenance, base annotation, indexed layers or history); give --dockerfile or run `drydock base index` on its base",
             args.source.source
         )));
     };
-    let found = drydock_matcher::match_inventory(&read.doc.inventory(), &store).map_err(Failure::input)?;
+    let found = drydock_matcher::match_inventory(&read.inventory, &store).map_err(Failure::input)?;
     let mut notes: Vec<String> = base.notes.clone();
     // The current base, as the image carries it: the packages and findings of its layers.
     let current = match base.layers {
         Some(n) => Score::new(
-            read.doc
+            read.inventory
                 .packages
                 .iter()
                 .filter(|p| p.layer.is_some_and(|l| l < n))
@@ -367,7 +369,7 @@ pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
     let recommendation = ranked.iter().find(|r| r.better).map(|r| r.candidate.name.clone());
     let doc = AdviceDocument {
         schema_version: 1,
-        image: read.doc.image.name.clone(),
+        image: read.summary.name.clone(),
         base_image: CurrentBase {
             base: base.clone(),
             packages: current.packages,
@@ -413,9 +415,10 @@ fn score(
     };
     let image =
         read_image(source, &quiet, cache_root, None, drydock_catalog::wants()).map_err(|f| f.message)?;
-    let found = drydock_matcher::match_inventory(&image.doc.inventory(), store).map_err(|e| e.to_string())?;
+    crate::sbom::warn(&image.inventory.warnings);
+    let found = drydock_matcher::match_inventory(&image.inventory, store).map_err(|e| e.to_string())?;
     Ok(Score::new(
-        image.doc.packages.len(),
+        image.inventory.packages.len(),
         image.image.layers.iter().filter_map(|l| l.size).sum(),
         &found.findings,
     ))

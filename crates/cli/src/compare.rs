@@ -57,20 +57,19 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
         inventory(&args.before, &args.read, &cache_root)?,
         inventory(&args.after, &args.read.for_another_image(), &cache_root)?,
     );
-    let matched = |doc: &drydock_report::SbomDocument| {
-        drydock_matcher::match_inventory(
-            &drydock_catalog::Inventory {
-                distro: doc.image.os.clone(),
-                packages: doc.packages.clone(),
-                ..Default::default()
-            },
-            &store,
-        )
-        .map_err(Failure::input)
+    let matched = |read: &crate::sbom::Inventoried| {
+        drydock_matcher::match_inventory(&read.inventory, &store).map_err(Failure::input)
     };
     let (found_before, found_after) = (matched(&before)?, matched(&after)?);
     let mut seen = std::collections::BTreeSet::new();
-    for w in found_before.warnings.iter().chain(&found_after.warnings) {
+    for w in before
+        .inventory
+        .warnings
+        .iter()
+        .chain(&after.inventory.warnings)
+        .chain(&found_before.warnings)
+        .chain(&found_after.warnings)
+    {
         if seen.insert(w) {
             eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
         }
@@ -88,8 +87,8 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
         })
         .unwrap_or(0);
     let doc = CompareDocument::new(
-        (before.image.clone(), &before.packages),
-        (after.image.clone(), &after.packages),
+        (before.summary.clone(), &before.inventory.packages),
+        (after.summary.clone(), &after.inventory.packages),
         &found_after.findings,
         comparison,
     );

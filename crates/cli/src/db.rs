@@ -326,20 +326,21 @@ fn plan_from_image(
         ..crate::sbom::ReadOptions::defaults()
     };
     let doc = crate::sbom::inventory(source, &read, &crate::sbom::layer_cache_root(location))?;
+    crate::sbom::warn(&doc.inventory.warnings);
     let distro = doc
-        .image
+        .summary
         .os
         .as_ref()
         .map(|d| d.id.clone())
         .ok_or_else(|| Failure::input(format!("{source}: no OS identified, so no archive to fetch")))?;
     let arch = doc
-        .image
+        .summary
         .platform
         .as_deref()
         .and_then(|p| p.split('/').nth(1))
         .unwrap_or("amd64")
         .to_string();
-    if doc.package_sources.is_empty() {
+    if doc.inventory.package_sources.is_empty() {
         return Err(Failure::input(format!(
             "{source}: the image names no apt sources or apk repositories"
         )));
@@ -347,6 +348,7 @@ fn plan_from_image(
     // Only archives reached over HTTP are fetched: `cdrom:`, `file:` and `mirror+…` sources
     // name nothing drydock should open on the image's say-so.
     let (fetchable, other): (Vec<_>, Vec<_>) = doc
+        .inventory
         .package_sources
         .iter()
         .partition(|s| s.uri.starts_with("http://") || s.uri.starts_with("https://"));

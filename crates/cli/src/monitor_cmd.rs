@@ -144,13 +144,14 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
             dockerfile,
         } => {
             let db = drydock_vulndb::Store::open_read_only(&args.db.path()).map_err(Failure::input)?;
-            let sbom = crate::sbom::inventory_with(
+            let read = crate::sbom::inventory_with(
                 &source,
                 &read,
                 &layer_cache_root(&args.db),
                 dockerfile.as_deref(),
             )?;
-            let snap = Snapshot::new(sbom, name.as_deref()).map_err(monitor_err)?;
+            crate::sbom::warn(&read.inventory.warnings);
+            let snap = Snapshot::new(read.into_document(), name.as_deref()).map_err(monitor_err)?;
             let now = drydock_monitor::now();
             let (id, new) = store.put_snapshot(&snap, now).map_err(monitor_err)?;
             let matched =
@@ -319,8 +320,9 @@ fn follow(
         };
         let digest = drydock_source::digest::sha256_hex(&bytes);
         let pinned = format!("{}/{}@{digest}", reference.registry, reference.repository);
-        let sbom = crate::sbom::inventory(&pinned, read, &layer_cache_root(location))?;
-        let snap = Snapshot::new(sbom, Some(&w.reference)).map_err(monitor_err)?;
+        let read = crate::sbom::inventory(&pinned, read, &layer_cache_root(location))?;
+        crate::sbom::warn(&read.inventory.warnings);
+        let snap = Snapshot::new(read.into_document(), Some(&w.reference)).map_err(monitor_err)?;
         let now = drydock_monitor::now();
         let (id, new) = store.put_snapshot(&snap, now).map_err(monitor_err)?;
         if new {
@@ -441,13 +443,14 @@ fn push_snapshot(args: &PushArgs, db: &DbLocation) -> Result<u8, Failure> {
             args.server
         )));
     }
-    let sbom = crate::sbom::inventory_with(
+    let read = crate::sbom::inventory_with(
         &args.source,
         &args.read,
         &layer_cache_root(db),
         args.dockerfile.as_deref(),
     )?;
-    let body = serde_json::to_vec(&sbom).expect("serialisable");
+    crate::sbom::warn(&read.inventory.warnings);
+    let body = serde_json::to_vec(&read.into_document()).expect("serialisable");
     let mut url = format!("{base}/v1/snapshots");
     if let Some(n) = &args.name {
         url.push_str("?name=");

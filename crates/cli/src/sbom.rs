@@ -2,6 +2,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use drydock_catalog::Inventory;
 use drydock_report::{ImageSummary, LayerSummary, SbomDocument};
 use drydock_source::{Image, Platform, SourceSpec};
 
@@ -125,12 +126,33 @@ pub struct SbomArgs {
     pub output: Option<PathBuf>,
 }
 
+/// What every command that takes a SOURCE starts from: the image's summary and its inventory.
+/// Nothing is printed yet; each command says the inventory's warnings once, with its own.
+pub struct Inventoried {
+    pub summary: ImageSummary,
+    pub inventory: Inventory,
+}
+
+impl Inventoried {
+    /// The SBOM document, built once at the end by the commands that write or store one.
+    pub fn into_document(self) -> SbomDocument {
+        SbomDocument::new(self.summary, self.inventory)
+    }
+}
+
+/// Says each warning once, on standard error.
+pub fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
+    }
+}
+
 /// Reads the image and catalogs it; shared by every command that takes a SOURCE.
 pub fn inventory(
     source: &str,
     args: &ReadOptions,
     cache_root: &std::path::Path,
-) -> Result<SbomDocument, Failure> {
+) -> Result<Inventoried, Failure> {
     inventory_with(source, args, cache_root, None)
 }
 
@@ -140,14 +162,19 @@ pub fn inventory_with(
     args: &ReadOptions,
     cache_root: &std::path::Path,
     dockerfile: Option<&std::path::Path>,
-) -> Result<SbomDocument, Failure> {
-    Ok(read_image(source, args, cache_root, dockerfile, drydock_catalog::wants())?.doc)
+) -> Result<Inventoried, Failure> {
+    let read = read_image(source, args, cache_root, dockerfile, drydock_catalog::wants())?;
+    Ok(Inventoried {
+        summary: read.summary,
+        inventory: read.inventory,
+    })
 }
 
-/// Everything one pass over an image gives: the SBOM, the merged filesystem, the image's
-/// metadata and each layer's origin.
+/// Everything one pass over an image gives: the image's summary and inventory, the merged
+/// filesystem, the image's metadata and each layer's origin.
 pub struct ImageRead {
-    pub doc: SbomDocument,
+    pub summary: ImageSummary,
+    pub inventory: Inventory,
     pub fs: drydock_source::Filesystem,
     pub image: Image,
     pub origins: Vec<drydock_catalog::IntroducedBy>,
@@ -236,11 +263,9 @@ pub fn read_image(
     }
     drydock_attribution::apply(&mut inventory.packages, &attribution);
     inventory.warnings.extend(attribution.warnings.iter().cloned());
-    for w in &inventory.warnings {
-        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
-    }
     let mut image_summary = summary(&image);
     image_summary.base_image = base_image;
+    image_summary.os = inventory.distro.clone();
     for (layer, origin) in image_summary.layers.iter_mut().zip(&attribution.layers) {
         layer.base_image = origin.base_image;
         layer.dockerfile = origin.dockerfile.clone();
@@ -254,7 +279,8 @@ pub fn read_image(
         Some(stage.base.clone())
     });
     Ok(ImageRead {
-        doc: SbomDocument::new(image_summary, inventory),
+        summary: image_summary,
+        inventory,
         fs,
         image,
         origins: attribution.layers,
@@ -353,12 +379,14 @@ pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure>
 }
 
 pub fn run(args: SbomArgs) -> Result<u8, Failure> {
-    let doc = inventory_with(
+    let read = inventory_with(
         &args.source.source,
         &args.source.read,
         &layer_cache_root(&args.db),
         args.source.dockerfile.as_deref(),
     )?;
+    warn(&read.inventory.warnings);
+    let doc = read.into_document();
     let text = match args.format {
         SbomFormat::Table => drydock_report::terminal_safe(&drydock_report::table::render(&doc)),
         SbomFormat::Json => drydock_report::json::render(&doc),

@@ -173,10 +173,11 @@ pub fn load_baseline(reference: &str, read: &ReadOptions, cache_root: &Path) -> 
         // Not a registry reference either: say so instead of trying to pull it.
         return Err(Failure::input(format!("{reference}: no such baseline file")));
     }
-    let doc = inventory(reference, &read.for_another_image(), cache_root)?;
+    let read = inventory(reference, &read.for_another_image(), cache_root)?;
+    crate::sbom::warn(&read.inventory.warnings);
     Ok(Baseline {
-        distro: doc.image.os,
-        packages: doc.packages,
+        distro: read.inventory.distro,
+        packages: read.inventory.packages,
         recorded: None,
         kind: "image",
     })
@@ -193,14 +194,14 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let explicit_ignore = args.ignore_file != Path::new(".drydockignore");
     let ignores = load_ignores(&args.ignore_file, explicit_ignore)?;
     let (store, database, mut warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    let (sbom, usage) = if args.usage.is_empty() {
-        let sbom = crate::sbom::inventory_with(
+    let (read, usage) = if args.usage.is_empty() {
+        let read = crate::sbom::inventory_with(
             &args.source.source,
             &args.source.read,
             &layer_cache_root(&args.db),
             args.source.dockerfile.as_deref(),
         )?;
-        (sbom, None)
+        (read, None)
     } else {
         let access = crate::usage_cmd::read_traces(&args.usage, drydock_usage::Format::Drydock)?;
         let read = crate::sbom::read_image(
@@ -211,11 +212,15 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             crate::usage_cmd::wants(),
         )?;
         let states = crate::usage_cmd::package_states(&read, &access)?;
-        (read.doc, Some(states))
+        let inventoried = crate::sbom::Inventoried {
+            summary: read.summary,
+            inventory: read.inventory,
+        };
+        (inventoried, Some(states))
     };
-    let inv = sbom.inventory();
-    let report = drydock_matcher::match_inventory(&inv, &store).map_err(Failure::input)?;
-    warnings.extend(sbom.warnings.iter().cloned());
+    let crate::sbom::Inventoried { summary, inventory } = read;
+    let report = drydock_matcher::match_inventory(&inventory, &store).map_err(Failure::input)?;
+    warnings.extend(inventory.warnings.iter().cloned());
     warnings.extend(report.warnings);
     let today = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date();
     let mut findings = Vec::new();
@@ -262,9 +267,9 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let advice = drydock_advise::advise(
         &findings,
         &drydock_advise::Image {
-            distro: sbom.image.os.as_ref(),
-            packages: &sbom.packages,
-            package_sources: &sbom.package_sources,
+            distro: inventory.distro.as_ref(),
+            packages: &inventory.packages,
+            package_sources: &inventory.package_sources,
         },
         &store,
     );
@@ -272,7 +277,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     if with_fixes {
         warnings.extend(advice.warnings);
     }
-    let origins: std::collections::HashMap<&str, &drydock_catalog::IntroducedBy> = sbom
+    let origins: std::collections::HashMap<&str, &drydock_catalog::IntroducedBy> = inventory
         .packages
         .iter()
         .filter_map(|p| Some((p.purl.as_str(), p.introduced_by.as_ref()?)))
@@ -280,9 +285,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let mut fixes = advice.fixes.into_iter();
     warnings.sort();
     warnings.dedup();
-    for w in warnings.iter().filter(|w| !sbom.warnings.contains(w)) {
-        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
-    }
+    crate::sbom::warn(&warnings);
     let judgements: Vec<Option<drydock_baseline::Judgement>> = match &baseline {
         Some((_, _, c)) => c.judgements.iter().cloned().map(Some).collect(),
         None => vec![None; findings.len()],
@@ -322,8 +325,8 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         });
     }
     let mut doc = ScanDocument::new(
-        sbom.image.clone(),
-        sbom.packages.clone(),
+        summary,
+        inventory.packages,
         database,
         reported,
         suppressed,
@@ -336,7 +339,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
         ScanFormat::Table => drydock_report::terminal_safe(&drydock_report::scan::table(&doc)),
         ScanFormat::Json => drydock_report::scan::json(&doc),
         ScanFormat::Sarif => drydock_report::scan::sarif(&doc),
-        ScanFormat::Cyclonedx => drydock_report::scan::cyclonedx(&doc, &sbom),
+        ScanFormat::Cyclonedx => drydock_report::scan::cyclonedx(&doc),
         ScanFormat::Gitlab => drydock_report::scan::gitlab(&doc, &started),
         ScanFormat::Html => drydock_report::html::render(
             drydock_report::html::Kind::Scan,

@@ -506,9 +506,10 @@ fn report(
         source.dockerfile.as_deref(),
         wants(),
     )?;
-    let packages = &read.doc.packages;
+    crate::sbom::warn(&read.inventory.warnings);
+    let packages = &read.inventory.packages;
     let classified = classify_read(&read, &access)?;
-    let found = drydock_matcher::match_inventory(&read.doc.inventory(), &store).map_err(Failure::input)?;
+    let found = drydock_matcher::match_inventory(&read.inventory, &store).map_err(Failure::input)?;
     let mut vulns: BTreeMap<&str, SeverityCounts> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
     for f in &found.findings {
@@ -550,7 +551,7 @@ fn report(
     let count = |s: State| rows.iter().filter(|r| r.state == s).count();
     let doc = UsageDocument {
         schema_version: 1,
-        image: read.doc.image.name.clone(),
+        image: read.summary.name.clone(),
         coverage: Coverage {
             sources: access.sources.iter().cloned().collect(),
             processes: access.processes,
@@ -592,7 +593,7 @@ fn classify_read(
     read: &crate::sbom::ImageRead,
     access: &Access,
 ) -> Result<drydock_usage::Classification, Failure> {
-    let packages = &read.doc.packages;
+    let packages = &read.inventory.packages;
     let mut extra: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
         if p.ecosystem != drydock_catalog::PackageType::Pypi {
@@ -631,7 +632,7 @@ fn classify_read(
         return Err(Failure::input(format!(
             "none of the {} paths the traces name is a file of {}: were they recorded on the host (usage import --strip-prefix) or in another image?",
             access.paths.len(),
-            read.doc.image.name
+            read.summary.name
         )));
     }
     Ok(classified)
@@ -645,7 +646,7 @@ pub fn package_states(
     Ok(classify_read(read, access)?
         .packages
         .iter()
-        .map(|u| (read.doc.packages[u.index].purl.clone(), u.state))
+        .map(|u| (read.inventory.packages[u.index].purl.clone(), u.state))
         .collect())
 }
 

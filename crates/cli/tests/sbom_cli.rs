@@ -213,6 +213,44 @@ fn an_image_without_package_database_says_so() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["warnings"].as_array().unwrap().len(), 2);
     assert!(doc["packages"].as_array().unwrap().is_empty());
+    // Each warning is said once, by sbom as by scan (which adds the matcher's and the
+    // database's own), and the scan report carries it.
+    assert_eq!(stderr.matches("warning: no OS identified").count(), 1, "{stderr}");
+    let advisories = format!("{}/../../examples/advisories", env!("CARGO_MANIFEST_DIR"));
+    let out = drydock()
+        .args([
+            "scan",
+            &dir.path().display().to_string(),
+            "--advisories",
+            &advisories,
+            "-f",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("warning: no OS identified").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("warning: no OS package database found").count(),
+        1,
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.starts_with("no OS identified"))
+            .count(),
+        1,
+        "{warnings:?}"
+    );
 }
 
 #[test]

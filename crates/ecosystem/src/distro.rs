@@ -177,7 +177,10 @@ pub static DISTRIBUTIONS: &[Distribution] = &[
                 return Vec::new();
             }
             let v = major_minor(v);
-            released(Family::PhotonOs, if v.contains('.') { v } else { format!("{v}.0") })
+            released(
+                Family::PhotonOs,
+                if v.contains('.') { v } else { format!("{v}.0") },
+            )
         },
     },
     // OSV publishes no advisories for these: inventoried, not matched.
@@ -231,10 +234,16 @@ mod tests {
         assert_eq!(ecosystems("centos", "7"), ["Red Hat:7"]);
         assert_eq!(ecosystems("rocky", "9.3"), ["Rocky Linux:9"]);
         assert_eq!(ecosystems("almalinux", "8.9"), ["AlmaLinux:8"]);
-        assert_eq!(ecosystems("sles", "15.5"), ["SUSE:Linux Enterprise Server 15 SP5"]);
+        assert_eq!(
+            ecosystems("sles", "15.5"),
+            ["SUSE:Linux Enterprise Server 15 SP5"]
+        );
         assert_eq!(ecosystems("sles", "15"), ["SUSE:Linux Enterprise Server 15"]);
         assert_eq!(ecosystems("opensuse-leap", "15.5"), ["openSUSE:Leap 15.5"]);
-        assert_eq!(ecosystems("opensuse-tumbleweed", "20240101"), ["openSUSE:Tumbleweed"]);
+        assert_eq!(
+            ecosystems("opensuse-tumbleweed", "20240101"),
+            ["openSUSE:Tumbleweed"]
+        );
         assert_eq!(ecosystems("mariner", "2.0"), ["Azure Linux:2"]);
         assert_eq!(ecosystems("azurelinux", "3.0"), ["Azure Linux:3"]);
         assert_eq!(ecosystems("photon", "5.0"), ["Photon OS:5.0"]);
@@ -248,7 +257,15 @@ mod tests {
 
     #[test]
     fn a_release_that_is_needed_and_unknown_gives_no_ecosystem() {
-        for id in ["debian", "ubuntu", "alpine", "rhel", "sles", "opensuse-leap", "photon"] {
+        for id in [
+            "debian",
+            "ubuntu",
+            "alpine",
+            "rhel",
+            "sles",
+            "opensuse-leap",
+            "photon",
+        ] {
             assert!(distribution(id).unwrap().osv_ecosystems(None).is_empty(), "{id}");
         }
         assert_eq!(distribution("wolfi").unwrap().osv_ecosystems(None).len(), 1);

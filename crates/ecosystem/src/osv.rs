@@ -120,9 +120,11 @@ impl Family {
     pub fn scheme(self) -> Scheme {
         match self {
             Family::Debian | Family::Ubuntu => Scheme::Dpkg,
-            Family::Alpine | Family::Wolfi | Family::Chainguard | Family::Alpaquita | Family::BellSoftHardenedContainers => {
-                Scheme::Apk
-            }
+            Family::Alpine
+            | Family::Wolfi
+            | Family::Chainguard
+            | Family::Alpaquita
+            | Family::BellSoftHardenedContainers => Scheme::Apk,
             Family::RedHat
             | Family::RockyLinux
             | Family::AlmaLinux
@@ -153,9 +155,10 @@ impl Family {
     /// drydock maps an image to, and the language ecosystems its catalog finds, where osv.dev
     /// publishes a dump (it has none for Photon OS, whose records come from other feeds).
     pub fn fetched_by_default(self) -> bool {
-        self != Family::PhotonOs
-            && crate::DISTRIBUTIONS.iter().any(|d| d.families.contains(&self))
-                || crate::PackageType::ALL.iter().any(|t| t.osv_family() == Some(self))
+        self != Family::PhotonOs && crate::DISTRIBUTIONS.iter().any(|d| d.families.contains(&self))
+            || crate::PackageType::ALL
+                .iter()
+                .any(|t| t.osv_family() == Some(self))
     }
 }
 
@@ -191,7 +194,10 @@ pub struct OsvEcosystem {
 impl OsvEcosystem {
     /// A family without a release (`PyPI`, `Wolfi`).
     pub fn new(family: Family) -> OsvEcosystem {
-        OsvEcosystem { family, release: None }
+        OsvEcosystem {
+            family,
+            release: None,
+        }
     }
 
     /// A family with a release (`Debian` + `12`); an empty release is no release.
@@ -242,7 +248,9 @@ impl OsvEcosystem {
             Family::RedHat => {
                 let parts: Vec<&str> = release.split(':').collect();
                 match parts.as_slice() {
-                    [product, version, ..] if product.starts_with("enterprise_linux") || product.starts_with("rhel") => {
+                    [product, version, ..]
+                        if product.starts_with("enterprise_linux") || product.starts_with("rhel") =>
+                    {
                         let major = version.split('.').next().unwrap_or(version);
                         if major.is_empty() {
                             Vec::new()
@@ -350,10 +358,7 @@ mod tests {
         for unknown in ["Linux", "Android:13", "GIT", "debian:12", "", "Oracle Linux:9"] {
             assert!(OsvEcosystem::parse(unknown).is_err(), "{unknown}");
         }
-        assert_eq!(
-            OsvEcosystem::parse("OSS-Fuzz").unwrap_err().family,
-            "OSS-Fuzz"
-        );
+        assert_eq!(OsvEcosystem::parse("OSS-Fuzz").unwrap_err().family, "OSS-Fuzz");
     }
 
     #[test]

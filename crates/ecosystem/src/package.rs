@@ -78,7 +78,9 @@ impl PackageType {
             PackageType::Pypi => Scheme::Pep440,
             PackageType::Maven => Scheme::Maven,
             PackageType::Gem => Scheme::Gem,
-            PackageType::Npm | PackageType::Golang | PackageType::Cargo | PackageType::Composer => Scheme::Semver,
+            PackageType::Npm | PackageType::Golang | PackageType::Cargo | PackageType::Composer => {
+                Scheme::Semver
+            }
             PackageType::Generic => return None,
         })
     }
@@ -124,8 +126,14 @@ mod tests {
                 assert!(!t.is_os());
             }
         }
-        assert_eq!(PackageType::Composer.osv_ecosystem().unwrap().to_string(), "Packagist");
-        assert_eq!(PackageType::Cargo.osv_ecosystem().unwrap().to_string(), "crates.io");
+        assert_eq!(
+            PackageType::Composer.osv_ecosystem().unwrap().to_string(),
+            "Packagist"
+        );
+        assert_eq!(
+            PackageType::Cargo.osv_ecosystem().unwrap().to_string(),
+            "crates.io"
+        );
         assert_eq!(PackageType::Deb.osv_ecosystem(), None);
         assert_eq!(PackageType::Generic.scheme(), None);
         assert!(PackageType::Rpm.is_os() && !PackageType::Generic.is_os());

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use drydock_catalog::{Distro, PackageType, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageType};
 use drydock_version::osv::{Affected, Event, Range};
 use drydock_vulndb::{Advisory, AffectedPackage, Severity, SeverityInfo, SourceInfo, Store};
 

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use drydock_catalog::{Distro, PackageType, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageType};
 use drydock_version::Scheme;
 use drydock_version::osv::{Affected, Event, Range, evaluate};
 use drydock_vulndb::model::OsvEcosystem;
@@ -131,7 +131,10 @@ fn query(p: &Package, distro: Option<&Distro>) -> Option<Query> {
                 p.source_name.clone().unwrap_or_else(|| p.name.clone()),
                 p.source_version.clone().unwrap_or_else(|| p.version.clone()),
             ),
-            PackageType::Apk => (p.source_name.clone().unwrap_or_else(|| p.name.clone()), p.version.clone()),
+            PackageType::Apk => (
+                p.source_name.clone().unwrap_or_else(|| p.name.clone()),
+                p.version.clone(),
+            ),
             _ => (p.name.clone(), p.version.clone()),
         };
         return Some(Query {

@@ -1,7 +1,7 @@
 //! Tier 1: every distribution drydock matches finds its advisories under the OSV ecosystem name
 //! osv.dev uses for it, and not under a neighbour's; epochs and owned language packages.
 
-use drydock_catalog::{Distro, PackageType, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageType};
 use drydock_matcher::{Status, match_inventory};
 use drydock_vulndb::{Store, import_path};
 
@@ -64,8 +64,20 @@ fn each_distribution_reads_its_own_ecosystem() {
             "Ubuntu:Pro:22.04:LTS",
             "Ubuntu:Pro:20.04:LTS",
         ),
-        ("ubuntu", "23.10", PackageType::Deb, "Ubuntu:23.10", "Ubuntu:23.04"),
-        ("alpine", "3.19.1", PackageType::Apk, "Alpine:v3.19", "Alpine:v3.18"),
+        (
+            "ubuntu",
+            "23.10",
+            PackageType::Deb,
+            "Ubuntu:23.10",
+            "Ubuntu:23.04",
+        ),
+        (
+            "alpine",
+            "3.19.1",
+            PackageType::Apk,
+            "Alpine:v3.19",
+            "Alpine:v3.18",
+        ),
         ("wolfi", "20230201", PackageType::Apk, "Wolfi", "Chainguard"),
         ("chainguard", "20230214", PackageType::Apk, "Chainguard", "Wolfi"),
         ("rocky", "9.3", PackageType::Rpm, "Rocky Linux:9", "Rocky Linux:8"),
@@ -100,9 +112,27 @@ fn each_distribution_reads_its_own_ecosystem() {
             "SUSE:Linux Enterprise Server 15",
             "SUSE:Linux Enterprise Server 15 SP1",
         ),
-        ("azurelinux", "3.0", PackageType::Rpm, "Azure Linux:3", "Azure Linux:2"),
-        ("mariner", "2.0", PackageType::Rpm, "Azure Linux:2", "Azure Linux:3"),
-        ("photon", "5.0", PackageType::Rpm, "Photon OS:5.0", "Photon OS:4.0"),
+        (
+            "azurelinux",
+            "3.0",
+            PackageType::Rpm,
+            "Azure Linux:3",
+            "Azure Linux:2",
+        ),
+        (
+            "mariner",
+            "2.0",
+            PackageType::Rpm,
+            "Azure Linux:2",
+            "Azure Linux:3",
+        ),
+        (
+            "photon",
+            "5.0",
+            PackageType::Rpm,
+            "Photon OS:5.0",
+            "Photon OS:4.0",
+        ),
     ];
     for (id, version, eco, osv, neighbour) in cases {
         let epoch = (eco == PackageType::Rpm).then_some(0);

@@ -1,6 +1,6 @@
 //! Tier 1: each matching rule, on hand-written advisories in an in-memory store.
 
-use drydock_catalog::{Distro, PackageType, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageType};
 use drydock_matcher::{Status, match_inventory};
 use drydock_vulndb::{Severity, Store, import_path};
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use drydock_catalog::{Distro, PackageType, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageType};
 use drydock_matcher::{Status, match_inventory};
 use drydock_testkit::shared_testdata;
 use drydock_vulndb::{Store, import_path};

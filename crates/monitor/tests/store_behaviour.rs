@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use drydock_catalog::{Distro, PackageType, Inventory, Package};
+use drydock_catalog::{Distro, Inventory, Package, PackageType};
 use drydock_monitor::check::{self, ChangeKind};
 use drydock_monitor::{Snapshot, Store};
 use drydock_report::{ImageSummary, SbomDocument};

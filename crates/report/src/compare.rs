@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use drydock_baseline::{Comparison, State};
-use drydock_catalog::{PackageType, Package};
+use drydock_catalog::{Package, PackageType};
 use drydock_matcher::Finding;
 use serde::{Deserialize, Serialize};
 

@@ -2,11 +2,13 @@
 
 use serde::Serialize;
 
-use crate::{SbomDocument, TOOL_NAME, TOOL_VERSION, timestamp};
+use drydock_catalog::Package;
+
+use crate::{ImageSummary, SbomDocument, TOOL_NAME, TOOL_VERSION, timestamp};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Bom {
+pub(crate) struct Bom {
     bom_format: &'static str,
     spec_version: &'static str,
     serial_number: String,
@@ -14,6 +16,50 @@ struct Bom {
     metadata: Metadata,
     components: Vec<Component>,
     dependencies: Vec<Dependency>,
+    /// Filled in by `scan`: the findings, each pointing at the component it affects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) vulnerabilities: Vec<Vulnerability>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Vulnerability {
+    #[serde(rename = "bom-ref")]
+    pub(crate) bom_ref: String,
+    pub(crate) id: String,
+    pub(crate) source: VulnerabilitySource,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) references: Vec<VulnerabilityReference>,
+    pub(crate) ratings: Vec<Rating>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) recommendation: Option<String>,
+    pub(crate) affects: Vec<Affects>,
+    pub(crate) properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct VulnerabilitySource {
+    pub(crate) name: &'static str,
+    pub(crate) url: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct VulnerabilityReference {
+    pub(crate) id: String,
+    pub(crate) source: VulnerabilitySource,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Rating {
+    pub(crate) severity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) score: Option<f64>,
+    pub(crate) method: &'static str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Affects {
+    #[serde(rename = "ref")]
+    pub(crate) reference: String,
 }
 
 #[derive(Serialize)]
@@ -56,7 +102,7 @@ struct License {
 }
 
 #[derive(Serialize)]
-struct Property {
+pub(crate) struct Property {
     name: String,
     value: String,
 }
@@ -69,7 +115,7 @@ struct Dependency {
     depends_on: Vec<String>,
 }
 
-fn prop(name: &str, value: impl Into<String>) -> Property {
+pub(crate) fn prop(name: &str, value: impl Into<String>) -> Property {
     Property {
         name: format!("drydock:{name}"),
         value: value.into(),
@@ -77,11 +123,22 @@ fn prop(name: &str, value: impl Into<String>) -> Property {
 }
 
 pub fn render(doc: &SbomDocument) -> String {
+    write(&bom(&doc.image, &doc.packages))
+}
+
+pub(crate) fn write(bom: &Bom) -> String {
+    let mut out = serde_json::to_string_pretty(bom).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The image and its packages as components, without vulnerabilities.
+pub(crate) fn bom(image: &ImageSummary, packages: &[Package]) -> Bom {
     let image_ref = "image".to_string();
     let mut seen = std::collections::HashSet::new();
     let mut components = Vec::new();
     let mut refs = Vec::new();
-    if let Some(os) = &doc.image.os {
+    if let Some(os) = &image.os {
         let r = format!("os:{}", os.id);
         seen.insert(r.clone());
         refs.push(r.clone());
@@ -93,7 +150,7 @@ pub fn render(doc: &SbomDocument) -> String {
             ..Default::default()
         });
     }
-    for p in &doc.packages {
+    for p in packages {
         let mut r = p.purl.clone();
         let mut n = 1;
         while !seen.insert(r.clone()) {
@@ -104,7 +161,7 @@ pub fn render(doc: &SbomDocument) -> String {
         let mut properties = vec![prop("package:ecosystem", p.ecosystem.as_str())];
         if let Some(l) = p.layer {
             properties.push(prop("layer:index", l.to_string()));
-            if let Some(layer) = doc.image.layers.get(l) {
+            if let Some(layer) = image.layers.get(l) {
                 if let Some(d) = &layer.digest {
                     properties.push(prop("layer:digest", d.clone()));
                 }
@@ -136,7 +193,7 @@ pub fn render(doc: &SbomDocument) -> String {
             properties,
         });
     }
-    let bom = Bom {
+    Bom {
         bom_format: "CycloneDX",
         spec_version: "1.6",
         serial_number: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
@@ -154,12 +211,11 @@ pub fn render(doc: &SbomDocument) -> String {
             component: Component {
                 kind: "container",
                 bom_ref: Some(image_ref.clone()),
-                name: doc.image.name.clone(),
-                version: doc
-                    .image
+                name: image.name.clone(),
+                version: image
                     .manifest_digest
                     .clone()
-                    .or_else(|| doc.image.config_digest.clone()),
+                    .or_else(|| image.config_digest.clone()),
                 ..Default::default()
             },
         },
@@ -168,8 +224,6 @@ pub fn render(doc: &SbomDocument) -> String {
             reference: image_ref,
             depends_on: refs,
         }],
-    };
-    let mut out = serde_json::to_string_pretty(&bom).unwrap_or_default();
-    out.push('\n');
-    out
+        vulnerabilities: Vec::new(),
+    }
 }

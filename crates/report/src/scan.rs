@@ -576,60 +576,62 @@ pub fn gitlab(doc: &ScanDocument, started: &str) -> String {
 }
 
 /// CycloneDX 1.6: the inventory plus a `vulnerabilities` section referencing components.
-pub fn cyclonedx(doc: &ScanDocument, sbom: &crate::SbomDocument) -> String {
-    let mut bom: serde_json::Value =
-        serde_json::from_str(&crate::cyclonedx::render(sbom)).unwrap_or_default();
-    let vulns: Vec<serde_json::Value> = doc
+pub fn cyclonedx(doc: &ScanDocument) -> String {
+    use crate::cyclonedx::{
+        Affects, Rating, Vulnerability, VulnerabilityReference, VulnerabilitySource, prop,
+    };
+    let osv = |id: &str| VulnerabilitySource {
+        name: "OSV",
+        url: format!("https://osv.dev/vulnerability/{id}"),
+    };
+    let mut bom = crate::cyclonedx::bom(&doc.image, &doc.packages);
+    bom.vulnerabilities = doc
         .findings
         .iter()
         .map(|f| {
-            let rating = serde_json::json!({
-                "severity": match f.severity { Severity::Negligible => "none".to_string(), s => s.as_str().to_lowercase() },
-                "method": "other",
-            });
-            let mut v = serde_json::json!({
-                "bom-ref": format!("{}#{}", f.id, f.package.purl),
-                "id": f.id,
-                "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{}", f.id)},
-                "ratings": [rating],
-                "affects": [{"ref": f.package.purl}],
-                "properties": [
-                    {"name": "drydock:status", "value": f.status.as_str()},
-                    {"name": "drydock:layer", "value": f.layer.map(|l| l.to_string()).unwrap_or_default()},
-                    {"name": "drydock:advisories", "value": f.advisories.join(",")},
-                ],
-            });
-            if let Some(score) = f.score {
-                v["ratings"][0]["score"] = serde_json::json!(score);
-            }
-            match (&f.fix, &f.fixed_version) {
+            let mut properties = vec![
+                prop("status", f.status.as_str()),
+                prop("layer", f.layer.map(|l| l.to_string()).unwrap_or_default()),
+                prop("advisories", f.advisories.join(",")),
+            ];
+            let recommendation = match (&f.fix, &f.fixed_version) {
                 (Some(fix), _) => {
-                    v["recommendation"] = serde_json::json!(sentence(&fix.action));
-                    if let Some(props) = v["properties"].as_array_mut() {
-                        props.push(serde_json::json!({"name": "drydock:fix-class", "value": fix.class.as_str()}));
-                    }
+                    properties.push(prop("fix-class", fix.class.as_str()));
+                    Some(sentence(&fix.action))
                 }
-                (None, Some(fixed)) => {
-                    v["recommendation"] = serde_json::json!(format!("Upgrade {} to {fixed}", f.package.name));
-                }
-                (None, None) => {}
+                (None, Some(fixed)) => Some(format!("Upgrade {} to {fixed}", f.package.name)),
+                (None, None) => None,
+            };
+            if let Some(d) = f.introduced_by.as_ref().and_then(|i| i.dockerfile.as_ref()) {
+                properties.push(prop("dockerfile", format!("{}:{}", d.path, d.line)));
             }
-            if let Some(d) = f.introduced_by.as_ref().and_then(|i| i.dockerfile.as_ref())
-                && let Some(props) = v["properties"].as_array_mut()
-            {
-                props.push(serde_json::json!({"name": "drydock:dockerfile", "value": format!("{}:{}", d.path, d.line)}));
+            Vulnerability {
+                bom_ref: format!("{}#{}", f.id, f.package.purl),
+                id: f.id.clone(),
+                source: osv(&f.id),
+                references: f
+                    .aliases
+                    .iter()
+                    .map(|a| VulnerabilityReference {
+                        id: a.clone(),
+                        source: osv(a),
+                    })
+                    .collect(),
+                ratings: vec![Rating {
+                    severity: match f.severity {
+                        Severity::Negligible => "none".to_string(),
+                        s => s.as_str().to_lowercase(),
+                    },
+                    score: f.score,
+                    method: "other",
+                }],
+                recommendation,
+                affects: vec![Affects {
+                    reference: f.package.purl.clone(),
+                }],
+                properties,
             }
-            if !f.aliases.is_empty() {
-                v["references"] = serde_json::Value::Array(
-                    f.aliases.iter().map(|a| serde_json::json!({"id": a, "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{a}")}})).collect(),
-                );
-            }
-            v
         })
         .collect();
-    bom["vulnerabilities"] = serde_json::Value::Array(vulns);
-    bom["metadata"]["timestamp"] = serde_json::json!(timestamp());
-    let mut out = serde_json::to_string_pretty(&bom).unwrap_or_default();
-    out.push('\n');
-    out
+    crate::cyclonedx::write(&bom)
 }

@@ -3,7 +3,7 @@
 //! recommendation, GitLab's solution, the JSON fields.
 
 use drydock_advise::{Fix, FixClass};
-use drydock_catalog::{Confidence, DockerfileLocation, PackageType, IntroducedBy};
+use drydock_catalog::{Confidence, DockerfileLocation, IntroducedBy, PackageType};
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_report::scan::{ReportedFinding, ScanDocument};
 use drydock_report::{ImageSummary, SbomDocument};
@@ -141,8 +141,8 @@ fn sarif_puts_the_dockerfile_line_first() {
 
 #[test]
 fn cyclonedx_and_gitlab_recommend_the_fix() {
-    let (doc, sbom) = document();
-    let bom: serde_json::Value = serde_json::from_str(&drydock_report::scan::cyclonedx(&doc, &sbom)).unwrap();
+    let (doc, _) = document();
+    let bom: serde_json::Value = serde_json::from_str(&drydock_report::scan::cyclonedx(&doc)).unwrap();
     let v = &bom["vulnerabilities"][0];
     assert_eq!(v["recommendation"], "Do the rebuild thing");
     let props: Vec<(&str, &str)> = v["properties"]

@@ -2,7 +2,7 @@
 //! fingerprints, GitLab's report, the compare comment's escaping.
 
 use drydock_baseline::{Judgement, State};
-use drydock_catalog::{PackageType, Package};
+use drydock_catalog::{Package, PackageType};
 use drydock_matcher::{Finding, MatchedOn, PackageRef, Status};
 use drydock_report::ImageSummary;
 use drydock_report::compare::CompareDocument;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use drydock_catalog::{Confidence, Distro, PackageType, IntroducedBy, Inventory, Package, PackageSource};
+use drydock_catalog::{Confidence, Distro, IntroducedBy, Inventory, Package, PackageSource, PackageType};
 use drydock_report::{ImageSummary, SbomDocument};
 
 fn package(name: &str, version: &str, ecosystem: PackageType, purl: &str) -> Package {
@@ -42,7 +42,12 @@ fn document() -> SbomDocument {
                 PackageType::Deb,
                 "pkg:deb/debian/libssl3@3.0.15-1~deb12u1?arch=amd64&distro=debian-12",
             ),
-            package("requests", "2.25.1", PackageType::Pypi, "pkg:pypi/requests@2.25.1"),
+            package(
+                "requests",
+                "2.25.1",
+                PackageType::Pypi,
+                "pkg:pypi/requests@2.25.1",
+            ),
             package("lodash", "4.17.15", PackageType::Npm, "pkg:npm/lodash@4.17.15"),
         ],
         package_sources: vec![PackageSource {

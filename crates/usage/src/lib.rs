@@ -15,7 +15,7 @@ pub mod access;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use drydock_catalog::{PackageType, Package};
+use drydock_catalog::{Package, PackageType};
 use serde::Serialize;
 
 pub use access::{Access, Format};

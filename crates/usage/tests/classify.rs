@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use drydock_catalog::{PackageType, Package};
+use drydock_catalog::{Package, PackageType};
 use drydock_usage::access::{Format, read};
 use drydock_usage::{ImageFiles, State, classify, removal};
 

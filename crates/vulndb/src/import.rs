@@ -24,7 +24,10 @@ struct Batch {
 impl Batch {
     fn push(&mut self, parsed: Parsed) {
         match parsed {
-            Parsed::Advisory { advisory, unsupported } => {
+            Parsed::Advisory {
+                advisory,
+                unsupported,
+            } => {
                 self.advisories.push(*advisory);
                 for family in unsupported {
                     *self.unsupported.entry(family).or_default() += 1;

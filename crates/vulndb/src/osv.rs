@@ -231,14 +231,14 @@ fn convert(record: Record, source: &str) -> Parsed {
     }
     Parsed::Advisory {
         advisory: Box::new(Advisory {
-        id: record.id,
-        aliases,
-        summary: record.summary,
-        modified: record.modified,
-        published: record.published,
-        severity: record_severity,
-        affected,
-        source: source.to_string(),
+            id: record.id,
+            aliases,
+            summary: record.summary,
+            modified: record.modified,
+            published: record.published,
+            severity: record_severity,
+            affected,
+            source: source.to_string(),
         }),
         unsupported,
     }

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use crate::model::{Advisory, AffectedPackage, Family, OsvEcosystem, Severity, SeverityInfo};
 
-
 /// Whether a Markdown file is a RustSec advisory: it opens with a TOML block with `[advisory]`.
 pub fn looks_like_advisory(text: &str) -> bool {
     text.trim_start()

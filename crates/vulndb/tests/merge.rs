@@ -105,9 +105,17 @@ fn a_re_import_leaves_nothing_of_the_previous_copy_behind() {
         store.get("OSV-Y").unwrap().is_none(),
         "a record the dump dropped is gone"
     );
-    assert!(store.lookup(&"PyPI".parse().unwrap(), "gamma").unwrap().is_empty());
     assert!(
-        store.lookup(&"PyPI".parse().unwrap(), "alpha").unwrap().is_empty(),
+        store
+            .lookup(&"PyPI".parse().unwrap(), "gamma")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .lookup(&"PyPI".parse().unwrap(), "alpha")
+            .unwrap()
+            .is_empty(),
         "a range the dump dropped is gone"
     );
     let x = store.get("OSV-X").unwrap().unwrap();

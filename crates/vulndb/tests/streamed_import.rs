@@ -67,8 +67,12 @@ fn unknown_ecosystems_are_counted_not_dropped_silently() {
     std::fs::write(dir.path().join("A-2.json"), record("A-2")).unwrap();
     let store = Store::in_memory().unwrap();
     let imported = drydock_vulndb::import_path(&store, dir.path()).unwrap();
-    let expected: std::collections::BTreeMap<String, u64> =
-        [("Android".to_string(), 2), ("Linux".to_string(), 2), ("debian".to_string(), 2)].into();
+    let expected: std::collections::BTreeMap<String, u64> = [
+        ("Android".to_string(), 2),
+        ("Linux".to_string(), 2),
+        ("debian".to_string(), 2),
+    ]
+    .into();
     assert_eq!(imported.sources[0].unsupported, expected);
     assert_eq!(store.sources().unwrap()[0].unsupported, expected);
     let kept = store.lookup(&"Debian:12".parse().unwrap(), "openssl").unwrap();
@@ -76,7 +80,8 @@ fn unknown_ecosystems_are_counted_not_dropped_silently() {
     assert!(kept.iter().all(|a| a.affected.len() == 1));
 
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file("A-3.json", zip::write::SimpleFileOptions::default()).unwrap();
+    w.start_file("A-3.json", zip::write::SimpleFileOptions::default())
+        .unwrap();
     w.write_all(record("A-3").as_bytes()).unwrap();
     let zip = dir.path().join("Debian").join("all.zip");
     std::fs::create_dir_all(zip.parent().unwrap()).unwrap();

@@ -34,7 +34,12 @@ fn pypa_yaml_records_import_and_index_by_normalised_name() {
         "{:?}",
         requests.iter().map(|a| &a.id).collect::<Vec<_>>()
     );
-    assert!(!store.lookup(&"PyPI".parse().unwrap(), "urllib3").unwrap().is_empty());
+    assert!(
+        !store
+            .lookup(&"PyPI".parse().unwrap(), "urllib3")
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -45,7 +50,9 @@ fn go_vulndb_and_osv_samples_import() {
         .unwrap()
         .sources;
     assert!(infos[0].records > 3000);
-    let runc = store.lookup(&"Go".parse().unwrap(), "github.com/opencontainers/runc").unwrap();
+    let runc = store
+        .lookup(&"Go".parse().unwrap(), "github.com/opencontainers/runc")
+        .unwrap();
     assert!(runc.iter().any(|a| a.id == "GO-2022-0274"));
     // osv-scanner's samples span ecosystems, including GIT-only ranges and Packagist.
     let infos = import_path(&store, &data.join("vulndb/osv-samples-osv-scanner"))
@@ -53,7 +60,11 @@ fn go_vulndb_and_osv_samples_import() {
         .sources;
     assert!(!infos.is_empty());
     let dla = store.get("DLA-3008-1").unwrap().expect("DLA-3008-1 imported");
-    assert!(dla.affected.iter().all(|a| a.ecosystem.family() == drydock_vulndb::model::Family::Debian));
+    assert!(
+        dla.affected
+            .iter()
+            .all(|a| a.ecosystem.family() == drydock_vulndb::model::Family::Debian)
+    );
     let alpine = store.get("ALPINE-CVE-2025-26519").unwrap().unwrap();
     assert!(
         alpine

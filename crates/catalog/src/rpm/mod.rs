@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, purl};
-use crate::model::{PackageType, Package};
+use crate::model::{Package, PackageType};
 pub use header::RpmHeader;
 
 pub struct Rpm;
