@@ -5,6 +5,8 @@
 use serde_json::json;
 
 use crate::Finding;
+use drydock_report::sarif;
+
 use crate::registry::{RULES, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,58 +72,50 @@ pub fn json(findings: &[Finding]) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
-fn sarif_level(s: Severity) -> &'static str {
+fn sarif_level(s: Severity) -> sarif::Level {
     match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info | Severity::Style => "note",
+        Severity::Error => sarif::Level::Error,
+        Severity::Warning => sarif::Level::Warning,
+        Severity::Info | Severity::Style => sarif::Level::Note,
     }
 }
 
+/// SARIF 2.1.0 with every rule drydock knows, so that `ruleIndex` is stable across files.
 pub fn sarif(findings: &[Finding]) -> String {
-    let rules: Vec<_> = RULES
+    let rules: Vec<sarif::Rule> = RULES
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.id,
-                "shortDescription": {"text": r.summary},
-                "defaultConfiguration": {"level": sarif_level(r.severity)},
-                "properties": {"hadolint": r.hadolint, "buildkit": crate::registry::buildkit(r.id)},
-            })
+        .map(|r| sarif::Rule {
+            id: r.id.to_string(),
+            name: Some(r.id.to_string()),
+            short_description: sarif::Text::new(r.summary),
+            full_description: None,
+            help_uri: None,
+            help: None,
+            default_configuration: sarif::Configuration {
+                level: sarif_level(r.severity),
+            },
+            properties: json!({"hadolint": r.hadolint, "buildkit": r.buildkit}),
         })
         .collect();
-    let results: Vec<_> = findings
+    let results: Vec<sarif::SarifResult> = findings
         .iter()
-        .map(|f| {
-            json!({
-                "ruleId": f.rule,
-                "ruleIndex": RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
-                "level": sarif_level(f.severity),
-                "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": drydock_report::sarif_uri(&f.file)},
-                        "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)}
-                    }
-                }]
-            })
+        .map(|f| sarif::SarifResult {
+            rule_id: f.rule.to_string(),
+            rule_index: RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
+            level: sarif_level(f.severity),
+            message: sarif::Text::new(f.message.clone()),
+            locations: vec![sarif::Location::at(
+                drydock_report::sarif_uri(&f.file),
+                f.line,
+                None,
+                f.column,
+            )],
+            baseline_state: None,
+            partial_fingerprints: Default::default(),
+            properties: serde_json::Value::Null,
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "drydock",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/drydock-scan/drydock",
-                "rules": rules
-            }},
-            "results": results
-        }]
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    sarif::render(rules, results, None)
 }
 
 fn xml_escape(s: &str) -> String {

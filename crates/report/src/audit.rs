@@ -7,7 +7,7 @@ use drydock_audit::size::SizeReport;
 use drydock_audit::{Finding, Level};
 use serde::{Deserialize, Serialize};
 
-use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool};
+use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool, sarif};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditDocument {
@@ -122,76 +122,61 @@ pub fn table(doc: &AuditDocument) -> String {
     out
 }
 
-fn sarif_level(l: Level) -> &'static str {
+fn sarif_level(l: Level) -> sarif::Level {
     match l {
-        Level::Fatal => "error",
-        Level::Warn => "warning",
-        Level::Info => "note",
+        Level::Fatal => sarif::Level::Error,
+        Level::Warn => sarif::Level::Warning,
+        Level::Info => sarif::Level::Note,
     }
 }
 
 pub fn sarif(doc: &AuditDocument) -> String {
     use serde_json::json;
-    let mut rules: Vec<serde_json::Value> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let image_uri = doc
-        .image
-        .name
-        .replace(':', "/")
-        .trim_start_matches('/')
-        .to_string();
-    let results: Vec<serde_json::Value> = doc
+    let mut rules = sarif::Rules::default();
+    let results: Vec<sarif::SarifResult> = doc
         .findings
         .iter()
         .map(|f| {
-            let idx = *index.entry(f.id.clone()).or_insert_with(|| {
-                rules.push(json!({
-                    "id": f.id,
-                    "shortDescription": {"text": f.title},
-                    "fullDescription": {"text": f.title},
-                    "help": {"text": format!("{}: see docs/audit.md", f.title)},
-                    "defaultConfiguration": {"level": sarif_level(f.level)},
-                    "properties": {"tags": ["audit", f.level.as_str()]},
-                }));
-                rules.len() - 1
-            });
-            let dockerfile = f.introduced_by.as_ref().and_then(|i| i.dockerfile.as_ref());
-            let mut locations = Vec::new();
-            if let Some(d) = dockerfile {
-                locations.push(json!({
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": crate::sarif_uri(&d.path)},
-                        "region": {"startLine": d.line, "endLine": d.end_line, "startColumn": 1}
-                    }
-                }));
-            }
-            locations.push(json!({
-                "physicalLocation": {
-                    "artifactLocation": {"uri": image_uri},
-                    "region": {"startLine": 1, "startColumn": 1}
+            let rule_index = rules.index(&f.id, || sarif::Rule {
+                id: f.id.clone(),
+                name: None,
+                short_description: sarif::Text::new(f.title.clone()),
+                full_description: Some(sarif::Text::new(f.title.clone())),
+                help_uri: None,
+                help: Some(sarif::Text::new(format!("{}: see docs/audit.md", f.title))),
+                default_configuration: sarif::Configuration {
+                    level: sarif_level(f.level),
                 },
-                "message": {"text": f.path.clone().unwrap_or_else(|| "image configuration".into())}
-            }));
-            json!({
-                "ruleId": f.id,
-                "ruleIndex": idx,
-                "level": sarif_level(f.level),
-                "message": {"text": f.detail},
-                "locations": locations,
-                "partialFingerprints": {"drydock/audit": format!("{}|{}", f.id, f.path.clone().unwrap_or_default())},
-                "properties": {"layer": f.layer, "path": f.path, "package": f.package},
-            })
+                properties: json!({"tags": ["audit", f.level.as_str()]}),
+            });
+            let mut locations = Vec::new();
+            if let Some(d) = f.introduced_by.as_ref().and_then(|i| i.dockerfile.as_ref()) {
+                locations.push(sarif::Location::at(
+                    crate::sarif_uri(&d.path),
+                    d.line,
+                    Some(d.end_line),
+                    1,
+                ));
+            }
+            locations.push(sarif::Location::image(
+                &doc.image.name,
+                f.path.clone().unwrap_or_else(|| "image configuration".into()),
+            ));
+            sarif::SarifResult {
+                rule_id: f.id.clone(),
+                rule_index,
+                level: sarif_level(f.level),
+                message: sarif::Text::new(f.detail.clone()),
+                locations,
+                baseline_state: None,
+                partial_fingerprints: [(
+                    "drydock/audit".to_string(),
+                    format!("{}|{}", f.id, f.path.clone().unwrap_or_default()),
+                )]
+                .into(),
+                properties: json!({"layer": f.layer, "path": f.path, "package": f.package}),
+            }
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": TOOL_NAME, "version": TOOL_VERSION, "informationUri": "https://github.com/drydock-scan/drydock", "rules": rules}},
-            "results": results,
-        }],
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    sarif::render(rules.into_vec(), results, None)
 }

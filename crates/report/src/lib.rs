@@ -17,6 +17,7 @@ pub mod compare;
 pub mod cyclonedx;
 pub mod html;
 pub mod json;
+pub mod sarif;
 pub mod scan;
 pub mod spdx;
 pub mod table;

@@ -11,7 +11,7 @@ use drydock_matcher::{Finding, Status};
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
 
-use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool, timestamp};
+use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool, sarif, timestamp};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
@@ -246,15 +246,7 @@ fn summary_line(doc: &ScanDocument) -> String {
 }
 
 pub fn table(doc: &ScanDocument) -> String {
-    let mut out = format!("Image:    {}\n", doc.image.name);
-    if let Some(os) = &doc.image.os {
-        out.push_str(&format!(
-            "OS:       {} {}\n",
-            os.id,
-            os.version_id.as_deref().unwrap_or("")
-        ));
-    }
-    out.push_str(&format!("Packages: {}\n", doc.packages_scanned));
+    let mut out = crate::table::image_header(&doc.image, doc.packages_scanned);
     for sev in ORDER {
         let group: Vec<&ReportedFinding> = doc.findings.iter().filter(|f| f.severity == sev).collect();
         if group.is_empty() {
@@ -362,11 +354,11 @@ fn fix_word(fix: &Fix) -> String {
     }
 }
 
-fn sarif_level(s: Severity) -> &'static str {
+fn sarif_level(s: Severity) -> sarif::Level {
     match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        _ => "note",
+        Severity::Critical | Severity::High => sarif::Level::Error,
+        Severity::Medium => sarif::Level::Warning,
+        _ => sarif::Level::Note,
     }
 }
 
@@ -384,8 +376,7 @@ fn security_severity(f: &Finding) -> String {
 
 pub fn sarif(doc: &ScanDocument) -> String {
     use serde_json::json;
-    let mut rules: Vec<serde_json::Value> = Vec::new();
-    let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rules = sarif::Rules::default();
     let mut results = Vec::new();
     let absent = doc
         .baseline
@@ -397,21 +388,26 @@ pub fn sarif(doc: &ScanDocument) -> String {
         .iter()
         .map(|f| (&f.finding, f.baseline.as_ref().map(|j| j.state.as_str()), Some(f)));
     for (f, state, extra) in current.chain(absent) {
-        let idx = *rule_index.entry(f.id.clone()).or_insert_with(|| {
+        let rule_index = rules.index(&f.id, || {
             let text = f.summary.clone().unwrap_or_else(|| format!("{} in {}", f.cve(), f.package.name));
-            rules.push(json!({
-                "id": f.id,
-                "name": f.cve().replace('-', ""),
-                "shortDescription": {"text": text},
-                "fullDescription": {"text": text},
-                "helpUri": format!("https://osv.dev/vulnerability/{}", f.id),
-                "help": {"text": format!("{} affects {}; fixed in {}", f.id, f.package.name, f.fixed_version.as_deref().unwrap_or("no release yet"))},
-                "defaultConfiguration": {"level": sarif_level(f.severity)},
-                "properties": {"security-severity": security_severity(f), "tags": ["security", "vulnerability", f.severity.as_str()]},
-            }));
-            rules.len() - 1
+            sarif::Rule {
+                id: f.id.clone(),
+                name: Some(f.cve().replace('-', "")),
+                short_description: sarif::Text::new(text.clone()),
+                full_description: Some(sarif::Text::new(text)),
+                help_uri: Some(format!("https://osv.dev/vulnerability/{}", f.id)),
+                help: Some(sarif::Text::new(format!(
+                    "{} affects {}; fixed in {}",
+                    f.id,
+                    f.package.name,
+                    f.fixed_version.as_deref().unwrap_or("no release yet")
+                ))),
+                default_configuration: sarif::Configuration {
+                    level: sarif_level(f.severity),
+                },
+                properties: json!({"security-severity": security_severity(f), "tags": ["security", "vulnerability", f.severity.as_str()]}),
+            }
         });
-        let location = f.package.purl.clone();
         let message = format!(
             "{} {} is affected by {} ({}, {}){}",
             f.package.name,
@@ -424,73 +420,62 @@ pub fn sarif(doc: &ScanDocument) -> String {
                 .map(|v| format!("; fixed in {v}"))
                 .unwrap_or_default()
         );
-        let image_location = json!({
-            "physicalLocation": {
-                "artifactLocation": {"uri": doc.image.name.replace(':', "/").trim_start_matches('/').to_string()},
-                "region": {"startLine": 1, "startColumn": 1}
-            },
-            "message": {"text": location}
-        });
+        let mut locations = Vec::new();
         // The Dockerfile line first: code scanning annotates it in the pull request.
-        let dockerfile = extra
+        if let Some(d) = extra
             .and_then(|r| r.introduced_by.as_ref())
-            .and_then(|i| i.dockerfile.as_ref());
-        let locations = match dockerfile {
-            Some(d) => json!([{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": crate::sarif_uri(&d.path)},
-                    "region": {"startLine": d.line, "endLine": d.end_line, "startColumn": 1}
-                },
-                "message": {"text": format!("{} installs {}", drydock_attribution::shorten(&d.instruction, 80), f.package.name)}
-            }, image_location]),
-            None => json!([image_location]),
-        };
+            .and_then(|i| i.dockerfile.as_ref())
+        {
+            locations.push(
+                sarif::Location::at(crate::sarif_uri(&d.path), d.line, Some(d.end_line), 1).with_message(
+                    format!(
+                        "{} installs {}",
+                        drydock_attribution::shorten(&d.instruction, 80),
+                        f.package.name
+                    ),
+                ),
+            );
+        }
+        locations.push(sarif::Location::image(&doc.image.name, f.package.purl.clone()));
         let message = match extra.and_then(|r| r.fix.as_ref()) {
             Some(fix) => format!("{message}. Fix ({}): {}", fix.class.as_str(), fix.action),
             None => message,
         };
-        let mut result = json!({
-            "ruleId": f.id,
-            "ruleIndex": idx,
-            "level": sarif_level(f.severity),
-            "message": {"text": message},
-            "locations": locations,
-            // No version, layer or line: the alert survives upgrades and rebuilds.
-            "partialFingerprints": {"drydock/v2": Fingerprint::of(f).key()},
-            "properties": {"advisories": f.advisories, "aliases": f.aliases, "status": f.status.as_str(), "fixedVersion": f.fixed_version},
+        let mut properties = json!({
+            "advisories": f.advisories,
+            "aliases": f.aliases,
+            "status": f.status.as_str(),
+            "fixedVersion": f.fixed_version,
+            "image": doc.image.name,
+            "layer": f.layer,
         });
-        if let Some(state) = state {
-            result["baselineState"] = json!(state);
-        }
-        result["properties"]["image"] = json!(doc.image.name);
-        result["properties"]["layer"] = json!(f.layer);
         if let Some(r) = extra {
             if let Some(i) = &r.introduced_by {
-                result["properties"]["introducedBy"] = json!(i);
+                properties["introducedBy"] = json!(i);
             }
             if let Some(fix) = &r.fix {
-                result["properties"]["fix"] = json!(fix);
+                properties["fix"] = json!(fix);
             }
             if let Some(usage) = &r.usage {
-                result["properties"]["usage"] = json!(usage);
+                properties["usage"] = json!(usage);
             }
         }
-        results.push(result);
+        results.push(sarif::SarifResult {
+            rule_id: f.id.clone(),
+            rule_index,
+            level: sarif_level(f.severity),
+            message: sarif::Text::new(message),
+            locations,
+            baseline_state: state,
+            // No version, layer or line: the alert survives upgrades and rebuilds.
+            partial_fingerprints: [("drydock/v2".to_string(), Fingerprint::of(f).key())].into(),
+            properties,
+        });
     }
     let findings: Vec<&Finding> = doc.findings.iter().map(|f| &f.finding).collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": TOOL_NAME, "version": TOOL_VERSION, "informationUri": "https://github.com/drydock-scan/drydock", "rules": rules}},
-            "results": results,
-            // What a later `scan --baseline report.sarif` needs: the inventory and the findings.
-            "properties": {"drydock": {"os": doc.image.os, "baseImage": doc.image.base_image, "packages": doc.packages, "findings": findings}},
-        }],
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    // What a later `scan --baseline report.sarif` needs: the inventory and the findings.
+    let recorded = json!({"drydock": {"os": doc.image.os, "baseImage": doc.image.base_image, "packages": doc.packages, "findings": findings}});
+    sarif::render(rules.into_vec(), results, Some(&recorded))
 }
 
 /// GitLab's container-scanning report (security report schema 15.2.4), for

@@ -1,19 +1,25 @@
 use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 
-use crate::SbomDocument;
+use crate::{ImageSummary, SbomDocument};
 
-pub fn render(doc: &SbomDocument) -> String {
-    let mut out = String::new();
-    out.push_str(&format!("Image:    {}\n", doc.image.name));
-    if let Some(os) = &doc.image.os {
+/// The lines every table report opens with: the image, its OS, its layers and how many
+/// packages were read.
+pub(crate) fn image_header(image: &ImageSummary, packages: usize) -> String {
+    let mut out = format!("Image:    {}\n", image.name);
+    if let Some(os) = &image.os {
         let name = os
             .pretty_name
             .clone()
             .unwrap_or_else(|| format!("{} {}", os.id, os.version_id.as_deref().unwrap_or("")));
-        out.push_str(&format!("OS:       {name}\n"));
+        out.push_str(&format!("OS:       {}\n", name.trim()));
     }
-    out.push_str(&format!("Layers:   {}\n", doc.image.layers.len()));
-    out.push_str(&format!("Packages: {}\n", doc.packages.len()));
+    out.push_str(&format!("Layers:   {}\n", image.layers.len()));
+    out.push_str(&format!("Packages: {packages}\n"));
+    out
+}
+
+pub fn render(doc: &SbomDocument) -> String {
+    let mut out = image_header(&doc.image, doc.packages.len());
     if !doc.unscanned.is_empty() {
         out.push_str(&format!(
             "Unscanned: {} executables and shared libraries no package accounts for (see --format json)\n",
