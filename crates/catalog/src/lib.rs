@@ -36,7 +36,7 @@ pub mod sources;
 pub use detector::{Context, Detector, Found, paragraphs, purl};
 pub use model::{
     BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, IntroducedBy, Inventory,
-    Package, PackageSource, PackageType,
+    Package, PackageSource, PackageType, Unscanned, UnscannedKind,
 };
 
 use drydock_source::{Filesystem, Wants};
@@ -219,7 +219,11 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
             model::Unscanned {
                 path: format!("/{path}"),
                 layer,
-                kind: if library { "shared-library" } else { "executable" }.to_string(),
+                kind: if library {
+                    model::UnscannedKind::SharedLibrary
+                } else {
+                    model::UnscannedKind::Executable
+                },
             }
         })
         .collect();

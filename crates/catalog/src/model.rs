@@ -203,8 +203,24 @@ pub struct PackageSource {
 pub struct Unscanned {
     pub path: String,
     pub layer: usize,
-    /// `executable` or `shared-library`.
-    pub kind: String,
+    pub kind: UnscannedKind,
+}
+
+/// What an unaccounted ELF file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnscannedKind {
+    Executable,
+    SharedLibrary,
+}
+
+impl UnscannedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnscannedKind::Executable => "executable",
+            UnscannedKind::SharedLibrary => "shared-library",
+        }
+    }
 }
 
 impl Package {
