@@ -211,7 +211,7 @@ fn list(db: DbLocation, format: Format) -> Result<u8, Failure> {
     if let Format::Json = format {
         say!(
             "{}",
-            serde_json::to_string_pretty(&index).map_err(Failure::input)?
+            serde_json::to_string_pretty(&index).map_err(Failure::internal)?
         );
         return Ok(0);
     }
@@ -382,7 +382,7 @@ pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
         notes,
     };
     let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&doc).map_err(Failure::input)? + "\n",
+        Format::Json => serde_json::to_string_pretty(&doc).map_err(Failure::internal)? + "\n",
         Format::Table => advice_table(&doc),
     };
     write_output(&args.output, &text)?;

@@ -127,10 +127,21 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Exit 2: what the user gave (arguments, files, images, databases) or the machine
+    /// (network, disk) is wrong.
     pub fn input(message: impl std::fmt::Display) -> Self {
         Failure {
             code: 2,
             message: message.to_string(),
+        }
+    }
+
+    /// Exit 3: drydock broke its own invariant (a document of its own that will not
+    /// serialise); a bug to report, whatever the input.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 3,
+            message: format!("internal error: {message} (please report this)"),
         }
     }
 }
@@ -162,13 +173,35 @@ fn main() -> ExitCode {
         eprintln!("drydock: internal error: {msg}{at} (please report this)");
         std::process::exit(3);
     }));
-    // A seam for the test of the internal-error path (debug builds only).
-    #[cfg(debug_assertions)]
-    if std::env::var_os("DRYDOCK_TEST_INTERNAL_ERROR").is_some() {
-        panic!("deliberate internal error for the test of exit code 3");
-    }
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A seam for the tests of the two internal-error paths, a panic and an error drydock
+    // classifies as its own (debug builds only).
+    #[cfg(debug_assertions)]
+    let seam = std::env::var("DRYDOCK_TEST_INTERNAL_ERROR").ok();
+    #[cfg(not(debug_assertions))]
+    let seam: Option<String> = None;
+    let result = match (seam.as_deref(), cli.command) {
+        (Some("failure"), _) => Err(Failure::internal(
+            "deliberate failure for the test of exit code 3",
+        )),
+        (Some(_), _) => panic!("deliberate internal error for the test of exit code 3"),
+        (None, command) => run(command),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let _ = std::io::stdout().flush();
+            eprintln!(
+                "drydock: error: {}",
+                drydock_report::terminal_safe(&f.message.replace('\n', " "))
+            );
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<u8, Failure> {
+    match command {
         Command::Sbom(args) => sbom::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Cache(args) => cache_cmd::run(args),
@@ -183,16 +216,5 @@ fn main() -> ExitCode {
         Command::Version(args) => version_cmd::run(args),
         Command::Lint(args) => lint_cmd::lint(args),
         Command::Dockerfile(args) => lint_cmd::dockerfile(args),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            let _ = std::io::stdout().flush();
-            eprintln!(
-                "drydock: error: {}",
-                drydock_report::terminal_safe(&f.message.replace('\n', " "))
-            );
-            ExitCode::from(f.code)
-        }
     }
 }

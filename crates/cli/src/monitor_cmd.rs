@@ -242,7 +242,7 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
                         "moved": moved,
                         "images": results,
                     }))
-                    .expect("serialisable")
+                    .map_err(Failure::internal)?
                         + "\n"
                 }
                 CheckFormat::Table => drydock_report::terminal_safe(&render(&results, &moved, false)),
@@ -450,7 +450,7 @@ fn push_snapshot(args: &PushArgs, db: &DbLocation) -> Result<u8, Failure> {
         args.dockerfile.as_deref(),
     )?;
     crate::sbom::warn(&read.inventory.warnings);
-    let body = serde_json::to_vec(&read.into_document()).expect("serialisable");
+    let body = serde_json::to_vec(&read.into_document()).map_err(Failure::internal)?;
     let mut url = format!("{base}/v1/snapshots");
     if let Some(n) = &args.name {
         url.push_str("?name=");

@@ -144,7 +144,7 @@ fn summary(a: &Access) -> String {
 }
 
 fn write_record(a: &Access, output: &Option<PathBuf>) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(a).map_err(Failure::input)? + "\n";
+    let text = serde_json::to_string_pretty(a).map_err(Failure::internal)? + "\n";
     write_output(output, &text)
 }
 
@@ -574,7 +574,7 @@ fn report(
         caveat: CAVEAT,
     };
     let text = match format {
-        ReportFormat::Json => serde_json::to_string_pretty(&doc).map_err(Failure::input)? + "\n",
+        ReportFormat::Json => serde_json::to_string_pretty(&doc).map_err(Failure::internal)? + "\n",
         ReportFormat::Table => table(&doc),
     };
     write_output(&output, &text)?;

@@ -62,4 +62,19 @@ fn zero_one_two_and_three() {
         "{err}"
     );
     assert!(err.trim_end().ends_with("(please report this)"), "{err}");
+
+    // 3 also for an error drydock classifies as its own (a document that will not serialise),
+    // said the same way.
+    let failure = drydock()
+        .env("DRYDOCK_TEST_INTERNAL_ERROR", "failure")
+        .args(["version", "compare", "deb", "1.0", "1.1"])
+        .output()
+        .unwrap();
+    assert_eq!(failure.status.code(), Some(3));
+    assert!(failure.stdout.is_empty());
+    let err = String::from_utf8_lossy(&failure.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "drydock: error: internal error: deliberate failure for the test of exit code 3 (please report this)"
+    );
 }
