@@ -12,6 +12,7 @@
 //!   names what to import. Nothing is guessed.
 //!
 //! Archive facts come from the indexes `drydock db update --distro` or `db import` stored.
+#![warn(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -24,15 +25,22 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+/// The cheapest way a finding goes away.
 pub enum FixClass {
+    /// The archive already publishes the fix: rebuilding the image installs it.
     Rebuild,
+    /// The package came with the base image: a newer base brings the fix.
     BaseImage,
+    /// A fixed version exists but the build pins or vendors the package: change the version.
     Upgrade,
+    /// No fixed version is published yet.
     NoFix,
+    /// The database lacks what it takes to tell (no archive index for the image's suites).
     Unknown,
 }
 
 impl FixClass {
+    /// Every class, in the order reports list them.
     pub const ALL: [FixClass; 5] = [
         FixClass::Rebuild,
         FixClass::BaseImage,
@@ -41,6 +49,7 @@ impl FixClass {
         FixClass::Unknown,
     ];
 
+    /// The name the JSON and `--fix-class` use (`rebuild`, `base-image`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             FixClass::Rebuild => "rebuild",
@@ -76,6 +85,7 @@ impl std::fmt::Display for FixClass {
 /// A finding's fix: its class and the concrete action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
+    /// Which kind of fix.
     pub class: FixClass,
     /// What to do, in one sentence.
     pub action: String,
@@ -90,14 +100,19 @@ pub struct Fix {
 
 /// What the advice needs of the image besides its findings.
 pub struct Image<'a> {
+    /// The image's OS, which names the archive suites.
     pub distro: Option<&'a Distro>,
+    /// Its packages, with the layers and Dockerfile lines they came from.
     pub packages: &'a [Package],
+    /// The apt sources and apk repositories the image installs from.
     pub package_sources: &'a [PackageSource],
 }
 
 /// The fix for each finding, in order, and the warnings for archives the database lacks.
 pub struct Advice {
+    /// One fix per finding, in the findings' order.
     pub fixes: Vec<Fix>,
+    /// Archives the database has no index for, said once each.
     pub warnings: Vec<String>,
 }
 

@@ -14,6 +14,7 @@
 //!   layer exactly; where the image carries one it wins over the alignment.
 //!
 //! The result is one [`IntroducedBy`] per layer, which [`apply`] copies onto the packages.
+#![warn(missing_docs)]
 
 pub mod provenance;
 
@@ -109,13 +110,16 @@ pub fn keyword(normalized: &str) -> Option<&'static str> {
 pub struct DockerfileInput<'a> {
     /// As the user gave it; reports show it.
     pub path: &'a str,
+    /// The parsed file.
     pub file: &'a Dockerfile,
 }
 
 /// Each layer's origin, and what the user should hear about how it was found.
 #[derive(Debug, Default)]
 pub struct Attribution {
+    /// One origin per layer, in layer order.
     pub layers: Vec<IntroducedBy>,
+    /// What could not be aligned (a Dockerfile that does not match the history, …).
     pub warnings: Vec<String>,
     /// Layers `0..n` came with the base image, when that is known.
     pub base_layers: Option<usize>,
@@ -126,12 +130,15 @@ pub struct Attribution {
 pub struct LayerRef {
     /// The blob digest the manifest names (what provenance refers to).
     pub digest: Option<String>,
+    /// The digest of the uncompressed layer (the config's `rootfs.diff_ids`).
     pub diff_id: Option<String>,
 }
 
 /// What attribution reads of the image.
 pub struct ImageFacts<'a> {
+    /// The manifest's layers, in order.
     pub layers: &'a [LayerRef],
+    /// The config's history, empty layers included.
     pub history: &'a [HistoryEntry],
     /// The in-toto statement of a provenance attestation.
     pub provenance: Option<&'a [u8]>,

@@ -17,6 +17,7 @@ const BUILDKIT_METADATA: &str = "https://mobyproject.org/buildkit@v1#metadata";
 /// Layer blob digest → where in the Dockerfile it was made.
 #[derive(Debug, Default)]
 pub struct Provenance {
+    /// By layer blob digest.
     pub layers: HashMap<String, DockerfileLocation>,
 }
 

@@ -12,6 +12,7 @@
 //! should fail a CI gate by default.
 //!
 //! It knows the matcher's model only; reading baselines from files is [`load`].
+#![warn(missing_docs)]
 
 pub mod load;
 
@@ -37,6 +38,7 @@ pub enum State {
 }
 
 impl State {
+    /// The name the JSON and SARIF's `baselineState` use.
     pub fn as_str(self) -> &'static str {
         match self {
             State::New => "new",
@@ -49,6 +51,7 @@ impl State {
 /// What the baseline says about one current finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Judgement {
+    /// New, unchanged or updated.
     pub state: State,
     /// In the baseline image too, but absent from the baseline's recorded findings: an advisory
     /// published (or changed to affect it) since the baseline was taken, not something the change
@@ -60,9 +63,12 @@ pub struct Judgement {
     pub previous: Option<Previous>,
 }
 
+/// A finding as the baseline recorded it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Previous {
+    /// Its severity then.
     pub severity: Severity,
+    /// Its fixed version then.
     pub fixed_version: Option<String>,
 }
 
@@ -72,11 +78,15 @@ pub struct Fingerprint {
     /// The canonical advisory id: the lowest CVE among the finding's ids and aliases, else its
     /// lowest advisory id.
     pub vulnerability: String,
+    /// The package's type.
     pub ecosystem: PackageType,
+    /// The package's name (not its version: an upgrade that still has the finding is the same
+    /// finding).
     pub package: String,
 }
 
 impl Fingerprint {
+    /// The fingerprint of a finding.
     pub fn of(f: &Finding) -> Fingerprint {
         let ids = ids(f);
         let vulnerability = ids
@@ -214,7 +224,9 @@ pub fn compare(
 /// `--fail-on`: a severity, optionally only for findings the change introduced (`new:HIGH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailOn {
+    /// Only findings the change introduced count (`new:`).
     pub only_new: bool,
+    /// The lowest severity that fails.
     pub severity: Severity,
 }
 

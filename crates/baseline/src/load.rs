@@ -10,14 +10,18 @@ use serde::Deserialize;
 /// it was taken (when the document has them).
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
+    /// The baseline image's OS.
     pub distro: Option<Distro>,
+    /// Its packages.
     pub packages: Vec<Package>,
+    /// The findings recorded when it was taken, when the document has them.
     pub recorded: Option<Vec<Finding>>,
     /// What the baseline was: `scan report`, `SBOM`, `SARIF report`, `image`.
     pub kind: &'static str,
 }
 
 impl Baseline {
+    /// The inventory to match against today's database.
     pub fn inventory(&self) -> Inventory {
         Inventory {
             distro: self.distro.clone(),
@@ -29,8 +33,11 @@ impl Baseline {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{what}: {detail}")]
+/// A baseline that cannot be read.
 pub struct Error {
+    /// The file or reference.
     pub what: String,
+    /// Why.
     pub detail: String,
 }
 

@@ -12,35 +12,62 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// refused at import (and counted), because no installed version could be compared with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
+    /// `AlmaLinux`
     AlmaLinux,
+    /// `Alpaquita`
     Alpaquita,
+    /// `Alpine`
     Alpine,
+    /// `Azure Linux`
     AzureLinux,
+    /// `BellSoft Hardened Containers`
     BellSoftHardenedContainers,
+    /// `Chainguard`
     Chainguard,
+    /// `crates.io`
     CratesIo,
+    /// `Debian`
     Debian,
+    /// `Go`
     Go,
+    /// `Hex`
     Hex,
+    /// `Mageia`
     Mageia,
+    /// `Maven`
     Maven,
+    /// `npm`
     Npm,
+    /// `NuGet`
     NuGet,
+    /// `openEuler`
     OpenEuler,
+    /// `openSUSE`
     OpenSuse,
+    /// `Packagist`
     Packagist,
+    /// `Photon OS`
     PhotonOs,
+    /// `Pub`
     Pub,
+    /// `PyPI`
     PyPI,
+    /// `Red Hat`
     RedHat,
+    /// `Rocky Linux`
     RockyLinux,
+    /// `RubyGems`
     RubyGems,
     /// drydock's own, not OSV's: RustSec's advisories for the Rust toolchain (std, rustdoc),
     /// kept apart so that they never match a crate of the same name.
     RustToolchain,
+    /// `SUSE`
     Suse,
+    /// `SwiftURL`
     SwiftUrl,
+    /// `Ubuntu`
     Ubuntu,
+    /// `Wolfi`
     Wolfi,
 }
 
@@ -223,6 +250,7 @@ impl OsvEcosystem {
         }
     }
 
+    /// The family: `Debian` for `Debian:12`.
     pub fn family(&self) -> Family {
         self.family
     }
@@ -232,6 +260,7 @@ impl OsvEcosystem {
         self.release.as_deref()
     }
 
+    /// The rules its versions are ordered by (its family's).
     pub fn scheme(&self) -> Scheme {
         self.family.scheme()
     }

@@ -11,15 +11,25 @@ use crate::osv::{Family, OsvEcosystem};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PackageType {
+    /// A Debian package (dpkg).
     Deb,
+    /// An Alpine package (apk).
     Apk,
+    /// An RPM package.
     Rpm,
+    /// A Python distribution.
     Pypi,
+    /// An npm package.
     Npm,
+    /// A Java archive with Maven coordinates.
     Maven,
+    /// A Go module, from a binary's build information.
     Golang,
+    /// A Rust crate, from a binary's `cargo auditable` data.
     Cargo,
+    /// A Ruby gem.
     Gem,
+    /// A PHP package from `composer.lock` or `installed.json`.
     Composer,
     /// A runtime installed outside any package manager (node, python, openjdk, php).
     Generic,

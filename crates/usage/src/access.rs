@@ -25,6 +25,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format `--format` names (`list` and `json` are accepted for `paths` and `drydock`).
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s {
             "strace" => Format::Strace,
@@ -41,6 +42,7 @@ impl Format {
 /// Files accessed and programs run, as absolute paths inside the container.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
+    /// The version of this record's layout.
     pub schema_version: u32,
     /// The tools the records came from.
     pub sources: BTreeSet<String>,
@@ -54,7 +56,9 @@ pub struct Access {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The last event time (see `first`).
     pub last: Option<String>,
+    /// Lines read.
     pub lines: usize,
     /// Lines that were not a record the reader knows.
     pub bad_lines: usize,
@@ -63,6 +67,7 @@ pub struct Access {
 const SCHEMA: u32 = 1;
 
 impl Access {
+    /// Adds another record's accesses (several traces of one image).
     pub fn merge(&mut self, other: Access) {
         self.sources.extend(other.sources);
         self.paths.extend(other.paths);

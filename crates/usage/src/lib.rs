@@ -10,6 +10,7 @@
 //!
 //! A trace shows the paths one run exercised, nothing more: an unused package is a candidate
 //! for removal that the user confirms, never a certainty.
+#![warn(missing_docs)]
 
 pub mod access;
 
@@ -22,15 +23,18 @@ pub use access::{Access, Format};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// What a traced run made of one installed package.
 pub enum State {
     /// A file of the package was accessed.
     Used,
     /// Not accessed, but a used or essential package depends on it, or it is essential.
     Required,
+    /// Neither accessed nor needed: a candidate for removal.
     Unused,
 }
 
 impl State {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Used => "used",
@@ -42,6 +46,7 @@ impl State {
 
 /// What classification reads of the image.
 pub struct ImageFiles<'a> {
+    /// The inventory's packages.
     pub packages: &'a [Package],
     /// An absolute path's real place in the image, symlinks followed (`/lib/x` → `usr/lib/x`),
     /// without the leading slash.
@@ -53,11 +58,13 @@ pub struct ImageFiles<'a> {
     pub extra_files: &'a BTreeMap<usize, Vec<String>>,
 }
 
+/// One package's usage.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageUsage {
     /// Index into the inventory's packages.
     #[serde(skip)]
     pub index: usize,
+    /// Used, required or unused.
     pub state: State,
     /// Files of the package the trace accessed.
     pub files_accessed: usize,
@@ -66,8 +73,10 @@ pub struct PackageUsage {
     pub required_by: Option<String>,
 }
 
+/// Every package's usage, and what the trace touched outside any package.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Classification {
+    /// One entry per inventory package, in inventory order.
     pub packages: Vec<PackageUsage>,
     /// Accessed paths that are regular files of the image.
     pub files_in_image: usize,
