@@ -9,34 +9,44 @@ use crate::shell::{Lex, NoEnv};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
 pub struct ParseError {
+    /// 1-based.
     pub line: usize,
+    /// BuildKit's wording where it has one.
     pub message: String,
 }
 
 /// A `# name=value` parser directive from the top of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
+    /// Lower case: `syntax`, `escape`, `check`.
     pub name: String,
+    /// As written, trimmed.
     pub value: String,
+    /// 1-based.
     pub line: usize,
 }
 
 /// A comment line, kept so lint pragmas (`# hadolint ignore=…`) can be honoured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
+    /// 1-based.
     pub line: usize,
+    /// The text after `#`.
     pub text: String,
 }
 
 /// A heredoc attached to RUN, COPY or ADD.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Heredoc {
+    /// The delimiter word (`EOF`).
     pub name: String,
+    /// The body as written, up to the terminator.
     pub content: String,
     /// Variables in the body are expanded (the delimiter was not quoted).
     pub expand: bool,
     /// `<<-`: leading tabs are stripped from the body and the terminator.
     pub chomp: bool,
+    /// The descriptor it feeds (`3<<EOF`); 0 is standard input.
     pub file_descriptor: u32,
 }
 
@@ -69,8 +79,11 @@ pub struct Instruction {
     pub json: bool,
     /// The logical line after continuations were joined, without flags removed.
     pub original: String,
+    /// Heredocs in the order they appear.
     pub heredocs: Vec<Heredoc>,
+    /// The first line of the instruction, 1-based.
     pub start_line: usize,
+    /// Its last line, continuations and heredocs included.
     pub end_line: usize,
 }
 
@@ -80,6 +93,7 @@ impl Instruction {
         self.keyword.to_ascii_lowercase()
     }
 
+    /// Whether it is `keyword`, whatever the case.
     pub fn is(&self, keyword: &str) -> bool {
         self.keyword.eq_ignore_ascii_case(keyword)
     }
@@ -116,9 +130,13 @@ impl Instruction {
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, Default)]
 pub struct Dockerfile {
+    /// In file order.
     pub instructions: Vec<Instruction>,
+    /// The parser directives at the top.
     pub directives: Vec<Directive>,
+    /// Every comment line.
     pub comments: Vec<Comment>,
+    /// The escape character (`\\` unless `# escape=` says otherwise).
     pub escape: char,
     /// Lines ending a continuation with nothing after them, which BuildKit warns about.
     pub empty_continuation_lines: Vec<usize>,

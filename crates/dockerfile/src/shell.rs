@@ -14,6 +14,7 @@ pub struct LexError(pub String);
 
 /// Where variable values come from.
 pub trait Env {
+    /// The value of `name`, if it is set.
     fn get(&self, name: &str) -> Option<String>;
 }
 
@@ -35,6 +36,7 @@ impl Env for NoEnv {
 /// Lexer settings, as in BuildKit.
 #[derive(Debug, Clone, Copy)]
 pub struct Lex {
+    /// The escape character in force (`\\` or `` ` ``).
     pub escape: char,
     /// Keep quote characters in the output.
     pub raw_quotes: bool,
@@ -45,6 +47,7 @@ pub struct Lex {
 }
 
 impl Lex {
+    /// BuildKit's defaults for word processing with this escape character.
     pub fn new(escape: char) -> Self {
         Lex {
             escape,

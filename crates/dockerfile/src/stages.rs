@@ -11,12 +11,16 @@ use crate::shell::Lex;
 pub struct ImageRef {
     /// The registry host, when the reference names one (`quay.io`, `localhost:5000`).
     pub registry: Option<String>,
+    /// The repository path (`library/debian`, `debian`).
     pub name: String,
+    /// The tag, when written.
     pub tag: Option<String>,
+    /// The digest, when written (`sha256:…`).
     pub digest: Option<String>,
 }
 
 impl ImageRef {
+    /// Splits a reference as written; nothing is normalised (no `docker.io`, no `latest`).
     pub fn parse(reference: &str) -> ImageRef {
         let (rest, digest) = match reference.split_once('@') {
             Some((r, d)) => (r, Some(d.to_string())),
@@ -48,6 +52,7 @@ impl ImageRef {
 /// One build stage.
 #[derive(Debug, Clone)]
 pub struct Stage {
+    /// Its position among the stages, from 0.
     pub index: usize,
     /// `AS name`, lower-cased as BuildKit compares it.
     pub name: Option<String>,
@@ -64,9 +69,12 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// Its base, split.
     pub fn image(&self) -> ImageRef {
         ImageRef::parse(&self.base)
     }
+
+    /// Its instructions after FROM.
     pub fn instructions<'a>(&self, file: &'a Dockerfile) -> &'a [Instruction] {
         &file.instructions[self.from + 1..self.end]
     }

@@ -11,6 +11,7 @@
 //!
 //! Each finding carries a status: `fixed` (with the version), `affected` (no fix yet), or the
 //! distribution's `will_not_fix` / `unimportant`.
+#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 
@@ -21,22 +22,30 @@ use drydock_vulndb::model::OsvEcosystem;
 use drydock_vulndb::{Advisory, Disposition, Severity, Store};
 use serde::{Deserialize, Serialize};
 
+/// Why matching stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The advisory store could not be read.
     #[error(transparent)]
     Db(#[from] drydock_vulndb::Error),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Where a finding stands with its distribution or ecosystem.
 pub enum Status {
+    /// A fixed version is published.
     Fixed,
+    /// Affected, with no fix yet.
     Affected,
+    /// The distribution decided not to fix it (in this release).
     WillNotFix,
+    /// The distribution rates it as not worth a fix (Debian's `unimportant`).
     Unimportant,
 }
 
 impl Status {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Fixed => "fixed",
@@ -47,41 +56,59 @@ impl Status {
     }
 }
 
+/// The installed package a finding is about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageRef {
+    /// Its name, as installed.
     pub name: String,
+    /// Its version, as installed.
     pub version: String,
+    /// Its type.
     pub ecosystem: PackageType,
+    /// Its package URL.
     pub purl: String,
 }
 
+/// One vulnerability in one installed package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The primary advisory: the one whose fix is reported, else the lowest id.
     pub id: String,
+    /// Other ids of the primary advisory (CVE, GHSA…).
     pub aliases: Vec<String>,
     /// Every advisory folded into this finding, the primary `id` included, sorted. Advisories
     /// for one package fold when they share an id or alias (a DSA that supersedes another).
     #[serde(default)]
     pub advisories: Vec<String>,
+    /// The primary advisory's one-line summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The affected package.
     pub package: PackageRef,
+    /// The highest severity among the folded advisories.
     pub severity: Severity,
+    /// The CVSS base score behind the severity, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// Fixed, affected, will not fix, unimportant.
     pub status: Status,
+    /// The lowest version that fixes every folded advisory.
     pub fixed_version: Option<String>,
+    /// The layer that installed the package.
     pub layer: Option<usize>,
     /// How it matched, for people checking a finding: the advisory ecosystem, the name and
     /// version looked up.
     pub matched: MatchedOn,
 }
 
+/// What a finding was looked up by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchedOn {
+    /// The OSV ecosystem of the advisory entry that matched.
     pub ecosystem: OsvEcosystem,
+    /// The name looked up (a Debian binary package's source name, an Alpine origin).
     pub name: String,
+    /// The version compared (the source version for Debian).
     pub version: String,
 }
 
@@ -95,9 +122,12 @@ impl Finding {
     }
 }
 
+/// An inventory's findings, and what could not be checked.
 #[derive(Debug, Default)]
 pub struct MatchReport {
+    /// Sorted by severity (highest first), package and id.
     pub findings: Vec<Finding>,
+    /// Packages or advisories that could not be checked, and why.
     pub warnings: Vec<String>,
 }
 
