@@ -32,6 +32,7 @@ struct Token<'a> {
     suffix: usize,
 }
 
+/// A version apk-tools orders; kept as written, compared token by token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApkVersion {
     raw: String,
@@ -233,6 +234,7 @@ impl From<Ordering> for Ordering3 {
     }
 }
 
+/// Whether apk-tools accepts `s` as a version.
 pub fn is_valid(s: &str) -> bool {
     let mut lexer = Lexer { rest: s };
     let mut t = lexer.first();
@@ -260,6 +262,7 @@ impl ApkVersion {
         }
     }
 
+    /// The version as written.
     pub fn as_str(&self) -> &str {
         &self.raw
     }

@@ -9,10 +9,14 @@ use std::cmp::Ordering;
 
 use crate::VersionError;
 
+/// `[epoch:]upstream[-revision]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpkgVersion {
+    /// 0 when absent.
     pub epoch: i64,
+    /// The upstream version.
     pub upstream: String,
+    /// The Debian revision; empty when absent.
     pub revision: String,
 }
 

@@ -12,6 +12,7 @@ enum Segment {
     Str(String),
 }
 
+/// A RubyGems version: numeric and string segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GemVersion {
     canonical: Vec<Segment>,
@@ -43,6 +44,7 @@ fn valid(s: &str) -> bool {
 }
 
 impl GemVersion {
+    /// Reads a version as `Gem::Version.new` does.
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         let s = input.trim();
         if !valid(s) {

@@ -15,6 +15,7 @@
 //! assert_eq!(Scheme::Rpm.compare("1:0.9-1", "2.0-1").unwrap(), Ordering::Greater);
 //! assert!(Scheme::Pep440.compare("not a version", "1.0").is_err());
 //! ```
+#![warn(missing_docs)]
 
 pub mod apk;
 pub mod dpkg;
@@ -29,15 +30,20 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+/// A version string the scheme cannot read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {scheme} version {input:?}: {reason}")]
 pub struct VersionError {
+    /// The scheme's name (`dpkg`, `pep440`…).
     pub scheme: &'static str,
+    /// The string as given.
     pub input: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 
 impl VersionError {
+    /// An error for `input` in `scheme`.
     pub fn new(scheme: &'static str, input: &str, reason: &str) -> Self {
         VersionError {
             scheme,
@@ -47,18 +53,27 @@ impl VersionError {
     }
 }
 
+/// A set of version ordering rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scheme {
+    /// Debian and Ubuntu (`dpkg --compare-versions`).
     Dpkg,
+    /// Alpine, Wolfi and Chainguard (apk-tools).
     Apk,
+    /// RPM distributions (`rpmvercmp`, epochs).
     Rpm,
+    /// Python (PEP 440).
     Pep440,
+    /// Semantic versioning: npm, Go, crates.io and others.
     Semver,
+    /// Maven's ComparableVersion.
     Maven,
+    /// RubyGems (`Gem::Version`).
     Gem,
 }
 
 impl Scheme {
+    /// Every scheme.
     pub const ALL: [Scheme; 7] = [
         Scheme::Dpkg,
         Scheme::Apk,
@@ -69,6 +84,7 @@ impl Scheme {
         Scheme::Gem,
     ];
 
+    /// The scheme's name, as `drydock version compare` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Dpkg => "dpkg",
@@ -81,6 +97,7 @@ impl Scheme {
         }
     }
 
+    /// Reads `input` under the scheme's rules.
     pub fn parse(self, input: &str) -> Result<Version, VersionError> {
         Ok(match self {
             // Ordering follows Dpkg::Version's unchecked comparison: a string dpkg would refuse
@@ -98,6 +115,7 @@ impl Scheme {
         })
     }
 
+    /// Orders two version strings under the scheme's rules.
     pub fn compare(self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         let a = self.parse(a)?;
         let b = self.parse(b)?;
@@ -134,12 +152,19 @@ impl fmt::Display for Scheme {
 /// A parsed version of some scheme. Only versions of the same scheme compare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Version {
+    /// A dpkg version.
     Dpkg(dpkg::DpkgVersion),
+    /// An apk version.
     Apk(apk::ApkVersion),
+    /// An rpm EVR.
     Rpm(rpm::RpmVersion),
+    /// A PEP 440 version.
     Pep440(pep440::Pep440Version),
+    /// A semantic version.
     Semver(semver::SemVersion),
+    /// A Maven version.
     Maven(maven::MavenVersion),
+    /// A RubyGems version.
     Gem(gem::GemVersion),
 }
 

@@ -19,6 +19,7 @@ enum Item {
     List(Vec<Item>),
 }
 
+/// A Maven version as ComparableVersion normalises it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MavenVersion {
     raw: String,

@@ -9,28 +9,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Scheme, Version, VersionError};
 
+/// The version part of an OSV `affected` entry.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Affected {
+    /// Versions listed one by one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// Ranges of events.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ranges: Vec<Range>,
 }
 
+/// One OSV range.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Range {
+    /// `ECOSYSTEM`, `SEMVER` or `GIT`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Its events, in the order the record gives them.
     #[serde(default)]
     pub events: Vec<Event>,
 }
 
+/// One range event.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
+    /// Affected from this version on (`0`: from the beginning).
     Introduced(String),
+    /// Not affected from this version on.
     Fixed(String),
+    /// Affected up to and including this version.
     LastAffected(String),
+    /// The range stops here (a branch limit).
     Limit(String),
 }
 
@@ -42,8 +53,10 @@ impl Event {
     }
 }
 
+/// What an `affected` entry says about one installed version.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Evaluation {
+    /// Whether the installed version is affected.
     pub affected: bool,
     /// The `fixed` version of the range that matched, when it has one.
     pub fixed: Option<String>,

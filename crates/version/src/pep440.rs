@@ -6,10 +6,12 @@ use std::str::FromStr;
 
 use crate::VersionError;
 
+/// A PEP 440 version (pep440_rs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pep440Version(pub pep440_rs::Version);
 
 impl Pep440Version {
+    /// Reads a version as pip does.
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         pep440_rs::Version::from_str(input.trim())
             .map(Pep440Version)

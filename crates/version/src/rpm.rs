@@ -9,14 +9,19 @@ use std::cmp::Ordering;
 
 use crate::VersionError;
 
+/// An rpm EVR: `[epoch:]version[-release]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpmVersion {
+    /// None when absent, which is not the same as 0 in a header.
     pub epoch: Option<u64>,
+    /// The version.
     pub version: String,
+    /// The release; empty when absent.
     pub release: String,
 }
 
 impl RpmVersion {
+    /// Reads `[epoch:]version[-release]`.
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         let s = input.trim();
         if s.is_empty() {
@@ -73,8 +78,11 @@ impl PartialOrd for RpmVersion {
 /// A full NEVRA (`name-[epoch:]version-release[.arch]`), as found in advisories and rpm -qa.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nevra {
+    /// The package name.
     pub name: String,
+    /// Its epoch, version and release.
     pub evr: RpmVersion,
+    /// Its architecture; empty when absent.
     pub arch: String,
 }
 
@@ -117,6 +125,7 @@ const ARCHES: &[&str] = &[
 ];
 
 impl Nevra {
+    /// Reads `name-[epoch:]version-release[.arch]`.
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         let s = input.trim();
         let (rest, arch) = match s.rsplit_once('.') {

@@ -6,10 +6,12 @@ use std::cmp::Ordering;
 
 use crate::VersionError;
 
+/// A semantic version, read leniently (a `v`, missing parts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SemVersion(pub semver::Version);
 
 impl SemVersion {
+    /// Reads a version, filling in missing parts.
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         let s = input.trim().trim_start_matches('=').trim_start_matches('v');
         if let Ok(v) = semver::Version::parse(s) {
