@@ -38,8 +38,11 @@ pub struct SuiteInfo {
     pub date: Option<String>,
     /// Where it was read from: a path or URL.
     pub origin: String,
+    /// When drydock read it (RFC 3339).
     pub imported_at: String,
+    /// Binary packages it lists.
     pub packages: u64,
+    /// The HTTP validator of the download, for a conditional update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
 }
@@ -47,19 +50,28 @@ pub struct SuiteInfo {
 /// One parsed index part: binary package name → newest version in it (see [`Published`]).
 #[derive(Debug, Clone)]
 pub struct IndexPart {
+    /// Which suite part it is.
     pub info: SuiteInfo,
+    /// Binary package name → [`Published`], encoded.
     pub packages: BTreeMap<String, String>,
 }
 
 /// The fields of a Debian `Release`/`InRelease` file that matter here.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Release {
+    /// `Origin` (`Debian`).
     pub origin: Option<String>,
+    /// `Suite` (`stable`).
     pub suite: Option<String>,
+    /// `Codename` (`bookworm`).
     pub codename: Option<String>,
+    /// `Version` (`12.5`).
     pub version: Option<String>,
+    /// `Date`, as written.
     pub date: Option<String>,
+    /// `Components` (`main contrib`).
     pub components: Vec<String>,
+    /// `Architectures`.
     pub architectures: Vec<String>,
 }
 
@@ -163,11 +175,14 @@ pub fn parse_packages(text: &str, into: &mut BTreeMap<String, String>) -> Result
 /// (stored as `VERSION` or `VERSION\tSOURCE_VERSION`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
+    /// The binary package's version.
     pub version: String,
+    /// Its source package's version (the same when not given apart).
     pub source_version: String,
 }
 
 impl Published {
+    /// Reads the stored form.
     pub fn decode(value: &str) -> Published {
         match value.split_once('\t') {
             Some((v, sv)) => Published {
@@ -545,8 +560,11 @@ pub fn agent() -> ureq::Agent {
 
 /// What `db update --distro` fetches: one suite of one release from one mirror.
 pub struct Fetch {
+    /// `debian`, `ubuntu` or `alpine`.
     pub distro: String,
+    /// `bookworm-security`, `v3.19`, …
     pub suite: String,
+    /// The base URL it is fetched from.
     pub mirror: String,
 }
 

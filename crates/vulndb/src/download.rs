@@ -9,18 +9,26 @@ use crate::Error;
 /// The validators of a previous download of the same URL.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Validators<'a> {
+    /// `ETag`, sent back as `If-None-Match`.
     pub etag: Option<&'a str>,
+    /// `Last-Modified`, sent back as `If-Modified-Since`.
     pub last_modified: Option<&'a str>,
 }
 
 /// Largest dump accepted (the biggest osv.dev dumps are a few hundred MB).
 const MAX_DUMP: u64 = 2 << 30;
 
+/// What a conditional download gave.
 pub enum Fetched {
+    /// The server said the copy we have is current (304).
     NotModified,
+    /// A new body.
     Body {
+        /// The body, at most the dump limit.
         bytes: Vec<u8>,
+        /// Its `ETag`.
         etag: Option<String>,
+        /// Its `Last-Modified`.
         last_modified: Option<String>,
     },
 }

@@ -109,8 +109,11 @@ const BATCH: usize = 5_000;
 /// What a streamed import counted.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Counted {
+    /// Records imported.
     pub records: u64,
+    /// Withdrawn records skipped.
     pub withdrawn: u64,
+    /// The newest `modified` among them.
     pub newest_modified: Option<String>,
     /// `affected` entries left out, per ecosystem family drydock does not know.
     pub unsupported: BTreeMap<String, u64>,
@@ -165,6 +168,7 @@ pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Res
 /// What an import read, and the files it passed over as not advisories.
 #[derive(Debug, Default)]
 pub struct Imported {
+    /// One per import source the files made.
     pub sources: Vec<SourceInfo>,
     /// `path: why` for each file in a directory that is not an advisory (a CI workflow, a
     /// README), listed by `db import --verbose`.

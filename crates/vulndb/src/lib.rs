@@ -15,6 +15,7 @@
 //! assert!(store.lookup(&"Debian:12".parse().unwrap(), "openssl")?.is_empty());
 //! # Ok::<(), drydock_vulndb::Error>(())
 //! ```
+#![warn(missing_docs)]
 
 pub mod archive;
 pub mod download;
@@ -32,22 +33,40 @@ pub use import::{Imported, import_path};
 pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityCounts, SeverityInfo};
 pub use store::{RecordDigest, Snapshot, SourceInfo, Store, package_key};
 
+/// Why an import, an update or a look-up failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
+    /// No database at this path yet.
     #[error("no advisory database at {0}; run `drydock db update` or `drydock db import PATH`")]
     Missing(PathBuf),
+    /// The store itself failed (a corrupt or unreadable database).
     #[error("advisory database: {0}")]
     Store(String),
+    /// Advisory data that cannot be read.
     #[error("{what}: malformed advisory data: {detail}")]
-    Malformed { what: String, detail: String },
+    Malformed {
+        /// The file or record.
+        what: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A download failed.
     #[error("download of {url} failed: {detail}")]
-    Download { url: String, detail: String },
+    Download {
+        /// What was fetched.
+        url: String,
+        /// Why it failed.
+        detail: String,
+    },
 }
 
 impl Error {

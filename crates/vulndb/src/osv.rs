@@ -85,20 +85,25 @@ fn module_of(package: &Package, values: &[Option<&Value>]) -> Option<String> {
 
 /// Parsing outcome: a record, or a reason it was skipped.
 pub enum Parsed {
+    /// A record to store.
     Advisory {
+        /// The record.
         advisory: Box<Advisory>,
         /// The ecosystem family of each `affected` entry left out because drydock does not
         /// know it (`Linux`, `Android`, `GIT`): counted by the importer, never matched.
         unsupported: Vec<String>,
     },
+    /// A withdrawn record, by id: not stored.
     Withdrawn(String),
 }
 
+/// Reads one OSV record in JSON.
 pub fn parse_json(bytes: &[u8], source: &str) -> Result<Parsed, String> {
     let record: Record = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     Ok(convert(record, source))
 }
 
+/// Reads one OSV record in YAML (PyPA's advisory database).
 pub fn parse_yaml(bytes: &[u8], source: &str) -> Result<Parsed, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
     let record: Record = serde_saphyr::from_str(text)

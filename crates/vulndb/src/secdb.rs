@@ -31,6 +31,7 @@ struct Pkg {
     secfixes: Option<BTreeMap<String, Option<Vec<Option<String>>>>>,
 }
 
+/// Reads one secdb file: its source name (`secdb:v3.19/main`) and its advisories.
 pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), String> {
     let db: SecDb = if is_json {
         serde_json::from_slice(bytes).map_err(|e| e.to_string())?

@@ -28,6 +28,7 @@ const ARCHIVE_PACKAGES: TableDefinition<&str, &str> = TableDefinition::new("arch
 /// 4: only ecosystems drydock knows are stored; the rest are counted per source.
 pub const SCHEMA_VERSION: &str = "4";
 
+/// One import source: what it holds and when it was read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceInfo {
     /// `osv:Debian`, `secdb:v3.10/main`, `osv:dir:...`.
@@ -36,7 +37,9 @@ pub struct SourceInfo {
     pub origin: String,
     /// RFC 3339 time of the import.
     pub imported_at: String,
+    /// Records imported.
     pub records: u64,
+    /// Withdrawn records skipped.
     pub withdrawn: u64,
     /// Newest `modified` among the source's records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,10 +51,12 @@ pub struct SourceInfo {
     /// HTTP validators for conditional updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    /// The HTTP `Last-Modified` of the download.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
 }
 
+/// The advisory store: one redb file.
 pub struct Store {
     db: Handle,
 }
@@ -114,7 +119,9 @@ impl Snapshot {
 /// One record as [`Store::record_digests`] sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordDigest {
+    /// The record id.
     pub id: String,
+    /// Its `modified`.
     pub modified: Option<String>,
     /// FNV-1a of the stored record: a change detector, not a security boundary.
     pub fingerprint: u64,
@@ -191,6 +198,7 @@ impl Store {
         Ok(store)
     }
 
+    /// Creates a store at `path` with its tables (an existing redb file there is opened).
     pub fn create(path: &Path) -> Result<Store, Error> {
         let db = Database::create(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
         Store::init(db)
@@ -476,6 +484,7 @@ impl Store {
         })
     }
 
+    /// The record `id`.
     pub fn get(&self, id: &str) -> Result<Option<Advisory>, Error> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let records = tx.open_table(RECORDS).map_err(db_err)?;
@@ -524,11 +533,13 @@ impl Store {
         Ok(out)
     }
 
+    /// How many records the store holds.
     pub fn record_count(&self) -> Result<u64, Error> {
         let tx = self.db.begin_read().map_err(db_err)?;
         tx.open_table(RECORDS).map_err(db_err)?.len().map_err(db_err)
     }
 
+    /// Every import source, by name.
     pub fn sources(&self) -> Result<Vec<SourceInfo>, Error> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let meta = tx.open_table(META).map_err(db_err)?;
@@ -546,6 +557,7 @@ impl Store {
         Ok(self.meta(&format!("ecosystem:{ecosystem}"))?.is_some())
     }
 
+    /// The import source `name`.
     pub fn source(&self, name: &str) -> Result<Option<SourceInfo>, Error> {
         Ok(self.sources()?.into_iter().find(|s| s.name == name))
     }

@@ -9,6 +9,7 @@ pub use crate::download::{Fetched, fetch};
 use crate::import::import_zip;
 use crate::store::{SourceInfo, Store};
 
+/// Where osv.dev publishes its per-ecosystem dumps (`ECOSYSTEM/all.zip`).
 pub const DEFAULT_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
 /// The ecosystems fetched when none are named: the OS distributions drydock matches and the
@@ -23,7 +24,9 @@ pub fn default_ecosystems() -> Vec<String> {
 
 /// One ecosystem's outcome.
 pub struct Outcome {
+    /// The ecosystem, as osv.dev names its dump.
     pub ecosystem: String,
+    /// Records imported; `None` when the dump had not changed.
     pub records: Option<u64>,
     /// `affected` entries left out, per ecosystem family drydock does not know.
     pub unsupported: std::collections::BTreeMap<String, u64>,
