@@ -6,18 +6,26 @@ use crate::attribution::entry_layers;
 use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, purl};
 use crate::model::{Package, PackageType};
 
+/// apk's `installed` database.
 pub struct Apk;
 
 /// apk-tools 2 keeps its database in `/lib/apk/db`; newer layouts move it under `/usr`.
 const INSTALLED: &[&str] = &["lib/apk/db/installed", "usr/lib/apk/db/installed"];
 
+/// One package record of `installed`.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Entry {
+    /// `P:`.
     pub name: String,
+    /// `V:`.
     pub version: String,
+    /// `A:`.
     pub arch: Option<String>,
+    /// `o:`, the package it was built from (what Alpine advisories name).
     pub origin: Option<String>,
+    /// `L:`.
     pub license: Option<String>,
+    /// `F:` folders joined with their `R:` files, as absolute paths.
     pub files: Vec<String>,
     /// `D:` names (`so:` and `cmd:` needs, and conflicts `!x`, left out).
     pub depends: Vec<String>,
@@ -25,6 +33,7 @@ pub struct Entry {
     pub installed_size: Option<u64>,
 }
 
+/// Reads one record; `None` without a name or version.
 pub fn parse_entry(text: &str) -> Option<Entry> {
     let mut e = Entry::default();
     let mut dir = String::new();

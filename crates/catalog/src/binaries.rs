@@ -221,6 +221,7 @@ const CLASSIFIERS: &[(&str, &str, &[u8])] = &[
     ("ruby", "libruby", b"\0ruby "),
 ];
 
+/// The layer pass's look inside ELF files: Go build info, cargo-auditable data, version strings.
 pub struct ElfProbe;
 
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -295,7 +296,7 @@ fn version_after(buf: &[u8], at: usize) -> Option<String> {
     (s.contains('.') && s.starts_with(|c: char| c.is_ascii_digit())).then(|| s.to_string())
 }
 
-/// The file probe registered with the layer walker: ELF files and Java archives.
+/// The file probe registered with the layer walker: ELF files, Java archives and Python eggs.
 pub struct FileProbe;
 
 impl drydock_source::Probe for FileProbe {
@@ -318,6 +319,7 @@ impl drydock_source::Probe for FileProbe {
 }
 
 impl ElfProbe {
+    /// Reads what drydock needs of one ELF file, streamed.
     pub fn elf_facts(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<ElfFacts> {
         const KEEP: usize = 64;
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -485,6 +487,7 @@ impl ElfProbe {
 
 /// Modules of a Go binary: the main module, its dependencies (with `=>` replacements
 /// applied) and the standard library of the toolchain that built it.
+/// The modules a Go binary was built with: (path, version).
 pub fn go_modules(info: &GoBuildInfo) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for line in info.modinfo.lines() {
@@ -570,6 +573,7 @@ fn runtime_from_env(path: &str, env: &[String]) -> Option<(&'static str, String)
     None
 }
 
+/// Packages found inside binaries: Go modules, Rust crates and runtimes copied in by hand.
 pub struct Binaries;
 
 impl Detector for Binaries {

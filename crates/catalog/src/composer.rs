@@ -6,6 +6,7 @@ use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
+/// PHP packages: `vendor/composer/installed.json`.
 pub struct Composer;
 
 const PATTERN: &str = "**/vendor/composer/installed.json";

@@ -4,15 +4,20 @@ use crate::model::{Distro, Package, PackageType};
 
 /// What a detector sees: the merged filesystem (with the files it asked for) and the OS.
 pub struct Context<'a> {
+    /// The merged filesystem, with the files the detectors asked for.
     pub fs: &'a Filesystem,
+    /// The OS, when identified (OS purls carry it).
     pub distro: Option<&'a Distro>,
     /// The image config's `Env` (`NAME=value`), corroboration for runtimes installed by hand.
     pub env: &'a [String],
 }
 
+/// What one detector found.
 #[derive(Debug, Default)]
 pub struct Found {
+    /// Its packages.
     pub packages: Vec<Package>,
+    /// What it could not read, or read only in part.
     pub warnings: Vec<String>,
     /// Package databases the detector found, even empty ones: an image with a database but no
     /// packages is not the same as an image drydock could not read.
@@ -22,9 +27,11 @@ pub struct Found {
 /// One ecosystem's package detector. Adding an ecosystem is one file implementing this and one
 /// line in [`crate::detectors`].
 pub trait Detector: Send + Sync {
+    /// A short name for messages (`dpkg`, `python`).
     fn name(&self) -> &'static str;
     /// Image paths the detector reads (see [`drydock_source::Pattern`]).
     fn patterns(&self) -> &'static [&'static str];
+    /// Finds the packages; an OS database it cannot read is an error, anything else a warning.
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error>;
 }
 

@@ -8,19 +8,27 @@ use crate::detector::{Context, Detector, Found, distro_qualifier, paragraphs, pu
 use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
+/// dpkg's `status` database, and distroless `status.d`.
 pub struct Dpkg;
 
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/*";
 const LISTS: &str = "var/lib/dpkg/info/*.list";
 
+/// The fields of one `status` paragraph that matter here.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Paragraph {
+    /// `Package`.
     pub package: String,
+    /// `Version`.
     pub version: String,
+    /// `Architecture`.
     pub architecture: Option<String>,
+    /// The `Source` name, without its version.
     pub source: Option<String>,
+    /// The version in `Source: name (version)`, when given.
     pub source_version: Option<String>,
+    /// `Status` (`install ok installed`).
     pub status: Option<String>,
     /// `Depends` and `Pre-Depends`, names only, every alternative.
     pub depends: Vec<String>,
@@ -41,6 +49,7 @@ impl Paragraph {
     }
 }
 
+/// Reads one paragraph; `None` without a package or version.
 pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
     let mut p = Paragraph::default();
     for line in text.lines() {

@@ -5,6 +5,7 @@ use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
+/// Ruby gems: `specifications/*.gemspec`.
 pub struct Gem;
 
 const PATTERN: &str = "**/specifications/*.gemspec";

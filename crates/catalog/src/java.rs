@@ -36,6 +36,7 @@ impl Default for Budget {
     }
 }
 
+/// Whether the path names a Java archive (`.jar`, `.war`, `.ear`, …).
 pub fn is_archive(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     [".jar", ".war", ".ear", ".par", ".jpi", ".hpi"]
@@ -213,6 +214,7 @@ pub fn read_archive(
     Ok(())
 }
 
+/// Reads a Java archive's artifacts, nested archives included, within the budget.
 pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result<JavaArchive> {
     if size > MAX_ARCHIVE {
         io::copy(reader, &mut io::sink())?;
@@ -229,6 +231,7 @@ pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result
     })
 }
 
+/// Java archives: the artifacts the file probe recorded.
 pub struct Java;
 
 impl Detector for Java {

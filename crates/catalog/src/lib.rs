@@ -16,6 +16,7 @@
 //! }
 //! # Ok(()) }
 //! ```
+#![warn(missing_docs)]
 
 pub mod apk;
 mod attribution;
@@ -41,12 +42,27 @@ pub use model::{
 
 use drydock_source::{Filesystem, Wants};
 
+/// Why cataloguing an image failed outright (rather than with a warning).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An OS package database that cannot be read: its packages would be missed.
     #[error("{path}: malformed package database: {detail}")]
-    Database { path: String, detail: String },
+    Database {
+        /// The database, as an absolute image path.
+        path: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// An OS package database past the size drydock reads.
     #[error("{path}: package database not read ({size} bytes): {why}")]
-    TooLarge { path: String, size: u64, why: String },
+    TooLarge {
+        /// The database, as an absolute image path.
+        path: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Which limit it passed.
+        why: String,
+    },
 }
 
 /// Every registered detector, OS package managers first.

@@ -12,7 +12,9 @@ pub struct Distro {
     pub id: String,
     /// os-release `VERSION_ID`, or the most precise version another release file gives.
     pub version_id: Option<String>,
+    /// os-release `PRETTY_NAME`.
     pub pretty_name: Option<String>,
+    /// os-release `VERSION_CODENAME` (`bookworm`).
     pub version_codename: Option<String>,
     /// `ID_LIKE`, split.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -21,19 +23,27 @@ pub struct Distro {
     pub source: String,
 }
 
+/// One installed package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
+    /// Its name as its ecosystem writes it (`group:artifact` for Maven).
     pub name: String,
     /// The version as the ecosystem writes it; for rpm `[EPOCH:]VERSION-RELEASE`.
     pub version: String,
+    /// Its type.
     pub ecosystem: PackageType,
+    /// Its package URL.
     pub purl: String,
+    /// The source package it was built from (Debian `Source:`, Alpine origin, rpm source rpm).
     pub source_name: Option<String>,
+    /// The source package's version, when it differs.
     pub source_version: Option<String>,
+    /// Its architecture.
     pub arch: Option<String>,
     /// rpm only: `None` when the header has no EPOCH tag, which is not the same as 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<u64>,
+    /// rpm only: the module stream it came from (`nodejs:18:…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modularity_label: Option<String>,
     /// Index of the layer that installed it: the last layer that changed its database entry.
@@ -43,6 +53,7 @@ pub struct Package {
     /// Files the package owns, as absolute image paths.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// Its licences, as the package declares them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
     /// For a language package: the OS package that owns its files (`deb:python3-pip`). Such a
@@ -71,7 +82,9 @@ pub struct Package {
 /// when one is known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntroducedBy {
+    /// The layer's index.
     pub layer: usize,
+    /// The layer's uncompressed digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff_id: Option<String>,
     /// The history entry's `created_by`, with the builder's wrapping taken off
@@ -81,8 +94,10 @@ pub struct IntroducedBy {
     /// Whether the layer came with the base image: `None` when nothing tells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_image: Option<bool>,
+    /// The Dockerfile instruction, when a Dockerfile or provenance gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<DockerfileLocation>,
+    /// How the origin was established.
     pub confidence: Confidence,
 }
 
@@ -92,12 +107,15 @@ pub struct BaseImage {
     /// The repository (`docker.io/library/debian`, `127.0.0.1:5000/base`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The tag, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// The base's manifest digest, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// What decided it.
     pub evidence: BaseEvidence,
+    /// How sure that is.
     pub confidence: BaseConfidence,
     /// Layers `0..layers` of the image are the base's, when that is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +145,7 @@ pub enum BaseEvidence {
 }
 
 impl BaseEvidence {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             BaseEvidence::Provenance => "provenance",
@@ -138,15 +157,20 @@ impl BaseEvidence {
     }
 }
 
+/// How sure the base image is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BaseConfidence {
+    /// Provenance, indexed layers, or a name pinned by digest (annotation or Dockerfile).
     High,
+    /// A name without a digest, from annotations or the Dockerfile.
     Medium,
+    /// The history alone: where the base ends, not what it is.
     Low,
 }
 
 impl BaseConfidence {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             BaseConfidence::High => "high",
@@ -170,8 +194,10 @@ pub enum Confidence {
     Layer,
 }
 
+/// An instruction in a Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DockerfileLocation {
+    /// The Dockerfile, as the user named it.
     pub path: String,
     /// 1-based, first line of the instruction.
     pub line: usize,
@@ -189,9 +215,11 @@ pub struct DockerfileLocation {
 pub struct PackageSource {
     /// `apt` or `apk`.
     pub kind: String,
+    /// The archive's URL.
     pub uri: String,
     /// `bookworm-security`; for apk `v3.19/main`.
     pub suite: String,
+    /// apt components (`main`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<String>,
     /// The file that names it.
@@ -201,8 +229,11 @@ pub struct PackageSource {
 /// An ELF file no package database or detector accounts for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unscanned {
+    /// The file, as an absolute image path.
     pub path: String,
+    /// The layer that last wrote it.
     pub layer: usize,
+    /// Executable or shared library.
     pub kind: UnscannedKind,
 }
 
@@ -210,11 +241,14 @@ pub struct Unscanned {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnscannedKind {
+    /// A program.
     Executable,
+    /// A shared object (`.so`).
     SharedLibrary,
 }
 
 impl UnscannedKind {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             UnscannedKind::Executable => "executable",
@@ -258,12 +292,17 @@ impl Package {
     }
 }
 
+/// Everything the catalog found in one image.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Inventory {
+    /// The OS, when identified.
     pub distro: Option<Distro>,
+    /// Every package, sorted by type, name, version and architecture.
     pub packages: Vec<Package>,
+    /// ELF files no package accounts for.
     #[serde(default)]
     pub unscanned: Vec<Unscanned>,
+    /// What could not be read, or read only in part.
     pub warnings: Vec<String>,
     /// The archives the image's package managers install from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

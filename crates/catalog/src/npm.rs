@@ -9,6 +9,7 @@ use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
+/// npm packages: `node_modules/*/package.json`, and `package-lock.json`, `yarn.lock` and `pnpm-lock.yaml`.
 pub struct Npm;
 
 const PATTERNS: &[&str] = &[

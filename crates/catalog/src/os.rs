@@ -18,6 +18,7 @@ pub const OS_FILES: &[&str] = &[
     "etc/fedora-release",
 ];
 
+/// The OS, from os-release or, without one, the older release files.
 pub fn detect(fs: &Filesystem) -> Option<Distro> {
     for file in ["etc/os-release", "usr/lib/os-release"] {
         if let Some(data) = fs.read(file)

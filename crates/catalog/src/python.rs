@@ -6,6 +6,7 @@ use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
+/// Python distributions: `.dist-info` and `.egg-info` metadata, and eggs.
 pub struct Python;
 
 const PATTERNS: &[&str] = &[

@@ -6,6 +6,7 @@ use drydock_source::Filesystem;
 
 use crate::model::PackageSource;
 
+/// The files that name the archives.
 pub const FILES: &[&str] = &[
     "etc/apt/sources.list",
     "etc/apt/sources.list.d/*.list",
@@ -13,6 +14,7 @@ pub const FILES: &[&str] = &[
     "etc/apk/repositories",
 ];
 
+/// Every archive the image's apt sources and apk repositories name.
 pub fn read(fs: &Filesystem) -> Vec<PackageSource> {
     let mut out = Vec::new();
     for path in fs.glob_any(FILES) {

@@ -67,6 +67,7 @@ impl Db<'_> {
     }
 }
 
+/// Whether the bytes open a BerkeleyDB hash database.
 pub fn is_bdb_hash(bytes: &[u8]) -> bool {
     bytes.get(12..16).is_some_and(|m| {
         u32::from_le_bytes(m.try_into().unwrap_or_default()) == HASH_MAGIC

@@ -28,16 +28,26 @@ const TYPE_I18NSTRING: u32 = 9;
 const MAX_TAGS: usize = 0xffff;
 const MAX_DATA: usize = 256 << 20;
 
+/// The tags of one installed package's header that drydock reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpmHeader {
+    /// `NAME`.
     pub name: String,
+    /// `EPOCH`; `None` without the tag.
     pub epoch: Option<u64>,
+    /// `VERSION`.
     pub version: String,
+    /// `RELEASE`.
     pub release: String,
+    /// `ARCH`.
     pub arch: Option<String>,
+    /// `SOURCERPM` (`bash-5.1.8-6.el9.src.rpm`).
     pub source_rpm: Option<String>,
+    /// `LICENSE`.
     pub license: Option<String>,
+    /// `MODULARITYLABEL`.
     pub modularity_label: Option<String>,
+    /// Its files, from `DIRNAMES`, `BASENAMES` and `DIRINDEXES`.
     pub files: Vec<String>,
     /// `REQUIRENAME` entries that name packages (not `libc.so.6()(64bit)`, `/bin/sh` or
     /// `rpmlib(…)` capabilities).
@@ -159,6 +169,7 @@ impl<'a> Blob<'a> {
     }
 }
 
+/// Reads a header blob as the database stores it (index entries, then data).
 pub fn parse(blob: &[u8]) -> Result<RpmHeader, String> {
     let b = Blob::parse(blob)?;
     let name = b.string(TAG_NAME)?.ok_or("header has no NAME")?;

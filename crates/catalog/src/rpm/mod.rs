@@ -13,6 +13,7 @@ use crate::detector::{Context, Detector, Found, distro_qualifier, purl};
 use crate::model::{Package, PackageType};
 pub use header::RpmHeader;
 
+/// rpm's databases: BerkeleyDB `Packages`, `Packages.db` (ndb) and `rpmdb.sqlite`.
 pub struct Rpm;
 
 const DATABASES: &[&str] = &[
@@ -49,6 +50,7 @@ pub fn read_database(bytes: &[u8]) -> Result<Vec<RpmHeader>, String> {
     Ok(out)
 }
 
+/// `[EPOCH:]VERSION-RELEASE` of a header.
 pub fn evr(h: &RpmHeader) -> String {
     let vr = if h.release.is_empty() {
         h.version.clone()

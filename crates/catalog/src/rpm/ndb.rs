@@ -14,10 +14,12 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// Whether the bytes open an ndb `Packages.db`.
 pub fn is_ndb(bytes: &[u8]) -> bool {
     le32(bytes, 0) == Some(HEADER_MAGIC)
 }
 
+/// Every header blob, in slot order.
 pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     if !is_ndb(bytes) {
         return Err("not an rpm ndb database (bad magic)".to_string());

@@ -3,10 +3,12 @@
 
 use rusqlite::{Connection, MAIN_DB, OpenFlags};
 
+/// Whether the bytes open a SQLite database.
 pub fn is_sqlite(bytes: &[u8]) -> bool {
     bytes.starts_with(b"SQLite format 3\0")
 }
 
+/// Every header blob of the `Packages` table.
 pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     if !is_sqlite(bytes) {
         return Err("not a sqlite database".to_string());
