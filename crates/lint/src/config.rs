@@ -21,15 +21,23 @@ use crate::registry::{Rule, Severity};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LabelType {
+    /// Any text.
     Text,
+    /// An absolute URL.
     Url,
+    /// An RFC 3339 time.
     Rfc3339,
+    /// An SPDX licence expression.
     Spdx,
+    /// A git commit hash (7 or 40 hex digits).
     Hash,
+    /// A semantic version.
     Semver,
+    /// An e-mail address.
     Email,
 }
 
+/// `.drydock.toml`'s `[lint]` settings, or Hadolint's configuration keys.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {
@@ -63,6 +71,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// Reads the configuration; unknown keys are errors.
     pub fn from_toml(text: &str) -> Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.message().to_string())?;
         for id in config
@@ -90,6 +99,7 @@ impl Config {
         list.iter().any(|id| crate::registry::named(rule, id))
     }
 
+    /// Whether the rule is reported.
     pub fn enabled(&self, rule: &Rule) -> bool {
         if self.all_rules {
             return true;
@@ -97,6 +107,7 @@ impl Config {
         !Self::names(&self.ignore, rule) && (!rule.opt_in || Self::names(&self.enable, rule))
     }
 
+    /// The rule's severity after overrides.
     pub fn severity(&self, rule: &Rule) -> Severity {
         self.severity
             .iter()

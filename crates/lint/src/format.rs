@@ -9,16 +9,23 @@ use drydock_report::sarif;
 
 use crate::registry::{RULES, Severity};
 
+/// An output format of `drydock lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Lines for a terminal: `file:line rule severity: message`.
     Tty,
+    /// drydock's JSON.
     Json,
+    /// SARIF 2.1.0.
     Sarif,
+    /// Checkstyle XML.
     Checkstyle,
+    /// GitLab Code Quality.
     Gitlab,
 }
 
 impl Format {
+    /// The format `--format` names.
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s {
             "tty" => Format::Tty,
@@ -31,6 +38,7 @@ impl Format {
     }
 }
 
+/// The findings in `format`.
 pub fn render(format: Format, findings: &[Finding]) -> String {
     match format {
         Format::Tty => tty(findings),
@@ -48,6 +56,7 @@ fn rule_label(f: &Finding) -> String {
     }
 }
 
+/// One line per finding.
 pub fn tty(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
@@ -63,6 +72,7 @@ pub fn tty(findings: &[Finding]) -> String {
     out
 }
 
+/// `{"findings": [...]}`.
 pub fn json(findings: &[Finding]) -> String {
     #[derive(serde::Serialize)]
     struct Doc<'a> {
@@ -126,6 +136,7 @@ fn xml_escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
+/// Checkstyle XML, one `<file>` per Dockerfile.
 pub fn checkstyle(findings: &[Finding]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     let mut files: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();

@@ -8,6 +8,7 @@
 //! * [`config`]: `.drydock.toml` (ignored rules, severity overrides, trusted registries, label
 //!   schema, failure threshold).
 //! * [`format`]: tty, JSON, SARIF, Checkstyle and GitLab Code Quality output.
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod format;
@@ -23,12 +24,19 @@ pub use registry::{RULES, Rule, RuleId, Severity};
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// drydock's rule id.
     pub rule: &'static str,
+    /// The Hadolint id, when the rule has one.
     pub hadolint: Option<&'static str>,
+    /// The severity, after configuration.
     pub severity: Severity,
+    /// 1-based line of the instruction.
     pub line: usize,
+    /// 1-based column (1: the instruction).
     pub column: usize,
+    /// What is wrong, in one line.
     pub message: String,
+    /// The Dockerfile, as named.
     pub file: String,
 }
 

@@ -6,13 +6,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Layout and naming.
     Style,
+    /// Worth knowing.
     Info,
+    /// Likely a problem.
     Warning,
+    /// A bug or a security problem.
     Error,
 }
 
 impl Severity {
+    /// Reads `style`, `info`, `warning` (or `warn`) and `error`, in any case.
     pub fn parse(s: &str) -> Option<Severity> {
         Some(match s.to_ascii_lowercase().as_str() {
             "style" => Severity::Style,
@@ -22,6 +27,7 @@ impl Severity {
             _ => return None,
         })
     }
+    /// The lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Style => "style",
@@ -35,15 +41,19 @@ impl Severity {
 /// A rule's fixed description.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
+    /// Its identity.
     pub key: RuleId,
     /// drydock's id, as findings, pragmas and configuration name the rule.
     pub id: &'static str,
+    /// The Hadolint rule it corresponds to (`DL3008`, `SC2086`).
     pub hadolint: Option<&'static str>,
     /// The BuildKit build check it corresponds to (`WorkdirRelativePath`).
     pub buildkit: Option<&'static str>,
+    /// Its default severity.
     pub severity: Severity,
     /// Off unless a configuration turns it on.
     pub opt_in: bool,
+    /// One line on what it finds.
     pub summary: &'static str,
 }
 
@@ -62,7 +72,7 @@ macro_rules! rules {
         /// cannot be emitted.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum RuleId {
-            $($variant),*
+            $(#[doc = $summary] $variant),*
         }
 
         /// Every rule, in the order `drydock lint --list-rules` shows them.
@@ -886,6 +896,7 @@ pub fn for_buildkit(check: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// The rule an id names: drydock's, Hadolint's or BuildKit's.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES
         .iter()

@@ -10,6 +10,7 @@ use brush_parser::ast;
 /// One simple command: `NAME=value … name arg …`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Command {
+    /// The command name, unquoted (`apt-get`).
     pub name: String,
     /// Arguments with quotes removed.
     pub args: Vec<String>,
@@ -33,10 +34,12 @@ impl Command {
         out
     }
 
+    /// Whether flag `name` (`y` for `-y`, `yes` for `--yes`) is given; bundled short flags count.
     pub fn has_flag(&self, name: &str) -> bool {
         self.flags().iter().any(|f| f == name)
     }
 
+    /// Whether any of `names` is.
     pub fn has_any_flag(&self, names: &[&str]) -> bool {
         let flags = self.flags();
         names.iter().any(|n| flags.iter().any(|f| f == n))
@@ -218,6 +221,7 @@ fn value_options(command: &str) -> &'static [&'static str] {
 /// A shell program reduced to what rules need.
 #[derive(Debug, Clone, Default)]
 pub struct Script {
+    /// Every simple command, in order, nested ones included.
     pub commands: Vec<Command>,
     /// At least one pipeline joins two or more commands with `|`.
     pub has_pipe: bool,
@@ -235,6 +239,7 @@ pub struct Script {
 }
 
 impl Script {
+    /// Reads a RUN body as the shell would.
     pub fn parse(text: &str) -> Script {
         // The shell parser recurses once per nesting level: a body nested thousands deep would
         // overflow the stack, so such a body is read by the flat splitter instead.
@@ -267,10 +272,12 @@ impl Script {
         script
     }
 
+    /// Whether any command satisfies `f`.
     pub fn any(&self, f: impl Fn(&Command) -> bool) -> bool {
         self.commands.iter().any(f)
     }
 
+    /// The commands called `name`.
     pub fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Command> + 'a {
         self.commands.iter().filter(move |c| c.name == name)
     }

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::auth::{self, Scope};
 use crate::{State, blocking};
 
+/// An error answer: a status and a one-line reason, as JSON.
 pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
@@ -41,6 +42,7 @@ impl From<drydock_monitor::Error> for ApiError {
 
 type Result<T> = std::result::Result<T, ApiError>;
 
+/// The v1 API.
 pub fn router(state: Arc<State>) -> Router {
     let limit = state.config.max_upload;
     Router::new()

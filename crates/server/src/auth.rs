@@ -15,6 +15,7 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The name tokens are created with.
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Push => "push",
@@ -37,12 +38,14 @@ impl std::str::FromStr for Scope {
 }
 
 /// A new token: `ddk_` and 64 hex digits from two v4 UUIDs' random bits (the OS generator).
+/// A new token: `ddk_` and 256 random bits in hex.
 pub fn new_token() -> String {
     let a = uuid::Uuid::new_v4();
     let b = uuid::Uuid::new_v4();
     format!("ddk_{}{}", hex::encode(a.as_bytes()), hex::encode(b.as_bytes()))
 }
 
+/// The stored form of a token.
 pub fn hash(token: &str) -> String {
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }

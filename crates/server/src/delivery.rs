@@ -14,6 +14,7 @@ use crate::{State, blocking, log};
 
 const LEASE_SECONDS: i64 = 120;
 
+/// Delivers the outbox for ever: claims due deliveries, sends them, records the outcome.
 pub async fn run(state: Arc<State>) {
     loop {
         if let Err(e) = round(&state).await {

@@ -10,6 +10,7 @@
 //!
 //! The store is synchronous (SQLite, or PostgreSQL through the blocking client); handlers
 //! reach it through `spawn_blocking`, so the async runtime never blocks on it.
+#![warn(missing_docs)]
 
 pub mod api;
 pub mod auth;
@@ -25,18 +26,24 @@ use std::time::Duration;
 
 use drydock_monitor::Store;
 
+/// Why the server could not start or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A setting that cannot work (plain HTTP off loopback, a missing certificate).
     #[error("{0}")]
     Config(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] drydock_monitor::Error),
+    /// The listener or TLS set-up failed.
     #[error("{0}")]
     Io(String),
 }
 
+/// How the server runs.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The address to listen on.
     pub listen: SocketAddr,
     /// The advisory database file (`drydock db update` replaces it; the server notices).
     pub advisories: PathBuf,
@@ -44,6 +51,7 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Serve plain HTTP on an address other than loopback.
     pub allow_plaintext: bool,
+    /// The largest snapshot upload accepted, in bytes.
     pub max_upload: usize,
     /// How often the advisory database file is looked at.
     pub poll: Duration,
@@ -53,10 +61,12 @@ pub struct Config {
     pub retry_base: Duration,
     /// Attempts before a delivery is given up (kept, marked failed).
     pub max_attempts: i64,
+    /// How long one webhook request may take.
     pub webhook_timeout: Duration,
 }
 
 impl Config {
+    /// The defaults, listening on `listen` and watching `advisories`.
     pub fn new(listen: SocketAddr, advisories: PathBuf) -> Config {
         Config {
             listen,
@@ -87,26 +97,41 @@ impl Config {
 /// Counters for `/v1/metrics`.
 #[derive(Default)]
 pub struct Counters {
+    /// `drydock_http_requests_total`.
     pub requests: AtomicU64,
+    /// `drydock_http_unauthorized_total`.
     pub unauthorized: AtomicU64,
+    /// `drydock_uploads_total`.
     pub uploads: AtomicU64,
+    /// `drydock_uploads_rejected_total`.
     pub uploads_rejected: AtomicU64,
+    /// `drydock_advisory_updates_total`.
     pub updates: AtomicU64,
+    /// `drydock_advisory_update_failures_total`.
     pub update_failures: AtomicU64,
+    /// `drydock_advisory_update_last_timestamp_seconds`.
     pub last_update: AtomicU64,
+    /// `drydock_advisory_update_last_duration_milliseconds`.
     pub last_update_millis: AtomicU64,
+    /// Webhook deliveries made.
     pub deliveries: AtomicU64,
+    /// `drydock_webhook_attempts_failed_total`.
     pub delivery_failures: AtomicU64,
 }
 
+/// What every request handler and background task shares.
 pub struct State {
+    /// The snapshot store.
     pub store: Arc<Store>,
+    /// The settings.
     pub config: Config,
     /// The advisory database the last processed update opened (`None` before one exists).
     pub advisories: tokio::sync::RwLock<Option<Arc<drydock_vulndb::Store>>>,
+    /// The metrics.
     pub counters: Counters,
     /// Wakes the update watcher at once (`POST /v1/advisories/check`).
     pub check_now: tokio::sync::Notify,
+    /// When the server started, for `/v1/health`.
     pub started: std::time::Instant,
 }
 

@@ -6,10 +6,14 @@ use hmac::{KeyInit, Mac};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
+/// The header carrying `sha256=HEX`.
 pub const SIGNATURE_HEADER: &str = "X-Drydock-Signature";
+/// The header carrying the signing time (Unix seconds).
 pub const TIMESTAMP_HEADER: &str = "X-Drydock-Timestamp";
+/// The header carrying the delivery id, the same on every attempt.
 pub const DELIVERY_HEADER: &str = "X-Drydock-Delivery";
 
+/// HMAC-SHA256 of `TIMESTAMP.BODY` with the webhook's secret, as `sha256=HEX`.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(timestamp.to_string().as_bytes());

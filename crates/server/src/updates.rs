@@ -15,6 +15,7 @@ fn identity(path: &std::path::Path) -> Option<(u64, u64, i64)> {
     Some((m.ino(), m.len(), m.mtime_nsec() + m.mtime() * 1_000_000_000))
 }
 
+/// Watches the advisory database file and runs the targeted update when it changes.
 pub async fn watch(state: Arc<State>) {
     let mut seen = None;
     let mut missing_logged = false;
