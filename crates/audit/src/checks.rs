@@ -31,6 +31,7 @@ const NOT_SECRET_KEYS: &[&str] = &["GPG_KEY", "GPG_KEYS"];
 /// Volumes that expose the host's kernel interfaces when mounted.
 const SENSITIVE_VOLUMES: &[&str] = &["/dev", "/proc", "/sys"];
 
+/// The checks that read the image configuration and history.
 pub fn configuration(input: &Input, out: &mut Vec<Finding>) {
     let c = &input.config;
     let user = c.user.unwrap_or("");
@@ -247,6 +248,7 @@ const HOME_CACHES: &[(&str, &str)] = &[
     (".cache/", "user cache"),
 ];
 
+/// The checks that read the files and the layers' listings.
 pub fn files(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
     let fs = input.fs;
     let mut caches: BTreeMap<String, (&str, u64, usize, usize)> = BTreeMap::new();
@@ -328,6 +330,7 @@ pub fn files(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
 pub struct Owners(HashMap<String, String>);
 
 impl Owners {
+    /// The owners of every file the inventory lists.
     pub fn of(input: &Input) -> Owners {
         let mut map = HashMap::new();
         for p in input.packages {
@@ -340,6 +343,7 @@ impl Owners {
         Owners(map)
     }
 
+    /// The package that owns the real image path `path`.
     pub fn get(&self, path: &str) -> Option<String> {
         self.0.get(path).cloned()
     }

@@ -17,23 +17,33 @@ use serde::Deserialize;
 
 use crate::{Finding, Thresholds};
 
+/// `.drydock.toml`'s `[audit]` section.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AuditConfig {
+    /// Findings not to report.
     #[serde(default)]
     pub ignore: Vec<Ignore>,
+    /// Overrides the efficiency threshold.
     pub lowest_efficiency: Option<f64>,
+    /// Overrides the wasted-bytes threshold.
     pub highest_wasted_bytes: Option<u64>,
+    /// Overrides the user-wasted share threshold.
     pub highest_user_wasted_percent: Option<f64>,
 }
 
+/// One ignored finding.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ignore {
+    /// The check id (`CIS-DI-0001`).
     pub id: String,
+    /// Only at this path, when given.
     #[serde(default)]
     pub path: Option<String>,
+    /// Why: reports show it.
     pub reason: String,
+    /// From this date on the finding is reported again.
     #[serde(default)]
     pub expires: Option<toml::value::Datetime>,
 }

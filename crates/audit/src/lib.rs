@@ -13,6 +13,7 @@
 //!
 //! Where Dockle has a checkpoint for the same thing its code is the id (CIS-DI-…, DKL-…), so
 //! Dockle users recognise them; drydock's own checks are `DD-…`. `docs/audit.md` lists them.
+#![warn(missing_docs)]
 
 pub mod checks;
 pub mod config;
@@ -27,12 +28,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
+    /// Fix before shipping.
     Fatal,
+    /// Should be fixed.
     Warn,
+    /// Worth a look.
     Info,
 }
 
 impl Level {
+    /// The upper-case name Dockle prints.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Fatal => "FATAL",
@@ -59,12 +64,16 @@ impl std::str::FromStr for Level {
 pub struct Finding {
     /// The check's stable id (`CIS-DI-0001`, `DD-SECRET/private-key`).
     pub id: String,
+    /// How much it matters.
     pub level: Level,
+    /// The check's one-line title.
     pub title: String,
     /// What exactly was found, for people.
     pub detail: String,
+    /// The file it is about, as an absolute image path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The layer that holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<usize>,
     /// The package that owns what was found (a build tool's package).
@@ -77,10 +86,13 @@ pub struct Finding {
 
 /// What the audit reads besides the filesystem.
 pub struct Input<'a> {
+    /// The merged filesystem, with each layer's listing.
     pub fs: &'a Filesystem,
+    /// The inventory's packages.
     pub packages: &'a [Package],
     /// The origin of each layer, by index.
     pub layers: &'a [IntroducedBy],
+    /// The image configuration.
     pub config: Config<'a>,
     /// The history's `created_by`, each with the layer it made (if any).
     pub history: Vec<(Option<usize>, String)>,
@@ -92,18 +104,26 @@ pub struct Input<'a> {
 
 /// The image config fields the checks read.
 pub struct Config<'a> {
+    /// `User`.
     pub user: Option<&'a str>,
+    /// `Env`.
     pub env: &'a [String],
+    /// `Labels`.
     pub labels: &'a std::collections::BTreeMap<String, String>,
+    /// `Volumes`.
     pub volumes: &'a [String],
+    /// `Healthcheck.Test`.
     pub healthcheck: Option<&'a [String]>,
 }
 
 /// Dive's CI thresholds; a figure past one is a finding.
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds {
+    /// The lowest efficiency accepted (0 to 1).
     pub lowest_efficiency: Option<f64>,
+    /// The most wasted bytes accepted.
     pub highest_wasted_bytes: Option<u64>,
+    /// The largest share of wasted bytes in the image's own layers accepted (0 to 1).
     pub highest_user_wasted_percent: Option<f64>,
 }
 
@@ -118,9 +138,12 @@ impl Default for Thresholds {
     }
 }
 
+/// An audit's findings and size figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// Every finding, most severe first.
     pub findings: Vec<Finding>,
+    /// dive's figures.
     pub size: size::SizeReport,
 }
 

@@ -52,9 +52,13 @@ struct PathRuleSpec {
     unless_suffix: Vec<String>,
 }
 
+/// A rule that looks inside files.
 pub struct ContentRule {
+    /// Its id (`DD-SECRET/private-key`).
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its level.
     pub level: Level,
     regex: Regex,
     keep: usize,
@@ -62,16 +66,23 @@ pub struct ContentRule {
     allow: Vec<String>,
 }
 
+/// A rule that looks at file names only.
 pub struct PathRule {
+    /// Its id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its level.
     pub level: Level,
     pattern: Pattern,
     unless_suffix: Vec<String>,
 }
 
+/// The built-in secret rules (`secrets.toml`).
 pub struct Rules {
+    /// Rules on contents.
     pub content: Vec<ContentRule>,
+    /// Rules on names.
     pub path: Vec<PathRule>,
     /// Keyword → index of its content rule.
     keywords: AhoCorasick,
@@ -126,9 +137,11 @@ fn compile(text: &str) -> Result<Rules, String> {
 /// One match, as the probe records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Match {
+    /// The rule's id.
     pub rule: String,
     /// 1-based line of the match's start.
     pub line: usize,
+    /// The match with all but its first characters masked.
     pub excerpt: String,
 }
 
@@ -176,6 +189,7 @@ impl Rules {
         out
     }
 
+    /// The content rule `id`.
     pub fn content_rule(&self, id: &str) -> Option<&ContentRule> {
         self.content.iter().find(|r| r.id == id)
     }
@@ -192,6 +206,7 @@ impl Rules {
 /// none, so nothing is kept for clean files).
 pub struct SecretProbe;
 
+/// The probe's id in the layer cache (a new id invalidates cached results).
 pub const PROBE_ID: &str = "secrets-1";
 
 impl Probe for SecretProbe {
@@ -210,6 +225,7 @@ impl Probe for SecretProbe {
     }
 }
 
+/// The probe with its id, for the layer pass.
 pub fn probe() -> (String, Arc<dyn Probe>) {
     (PROBE_ID.to_string(), Arc::new(SecretProbe))
 }
@@ -217,12 +233,19 @@ pub fn probe() -> (String, Arc<dyn Probe>) {
 /// A secret found in a layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
+    /// The rule's id.
     pub rule: String,
+    /// Its title.
     pub title: String,
+    /// Its level.
     pub level: Level,
+    /// The layer that holds the file.
     pub layer: usize,
+    /// The file, as an absolute image path.
     pub path: String,
+    /// The line, for a content match.
     pub line: Option<usize>,
+    /// The masked match, for a content match.
     pub excerpt: Option<String>,
     /// Still in the final image (not deleted or replaced by a later layer).
     pub visible: bool,

@@ -20,21 +20,27 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use drydock_source::{Filesystem, LayerListing, NodeKind};
 use serde::{Deserialize, Serialize};
 
+/// dive's figures for an image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SizeReport {
+    /// dive's efficiency: 1 when no layer hides bytes another wrote.
     pub efficiency: f64,
+    /// Bytes written and then hidden or replaced by a later layer.
     pub wasted_bytes: u64,
     /// `None` for a single-layer image (dive prints NaN).
     pub user_wasted_percent: Option<f64>,
     /// Sum of every layer's entry sizes.
     pub total_bytes: u64,
+    /// Per layer.
     pub layers: Vec<LayerSize>,
     /// Paths met in two or more layers, largest cumulative size first.
     pub inefficient: Vec<Inefficiency>,
 }
 
+/// One layer's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerSize {
+    /// The layer's index.
     pub index: usize,
     /// Sum of the layer's entry sizes.
     pub bytes: u64,
@@ -42,11 +48,14 @@ pub struct LayerSize {
     pub reclaimable_bytes: u64,
 }
 
+/// A path several layers wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inefficiency {
+    /// The path.
     pub path: String,
     /// How many layers hold it.
     pub count: usize,
+    /// Its bytes summed over those layers.
     pub cumulative_bytes: u64,
 }
 
@@ -64,6 +73,7 @@ struct PathData {
     count: usize,
 }
 
+/// The figures, from each layer's listing.
 pub fn analyze(fs: &Filesystem) -> SizeReport {
     let listings = fs.listings();
     let mut per_path: HashMap<String, PathData> = HashMap::new();

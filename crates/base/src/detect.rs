@@ -13,18 +13,24 @@ use serde_json::Value;
 use crate::chain::chain_ids;
 use crate::index::{BaseIndex, display_name};
 
+/// The annotation (or label) that names the base image.
 pub const BASE_NAME: &str = "org.opencontainers.image.base.name";
+/// The annotation (or label) that gives the base image's digest.
 pub const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
 
 /// What detection reads of the image.
 pub struct ImageEvidence<'a> {
     /// Every layer's diff_id, in order (`None` where the image does not say).
     pub diff_ids: &'a [Option<String>],
+    /// The manifest's annotations.
     pub annotations: &'a BTreeMap<String, String>,
+    /// The config's labels.
     pub labels: &'a BTreeMap<String, String>,
+    /// The config's history.
     pub history: &'a [HistoryEntry],
     /// The provenance attestation's in-toto statement.
     pub provenance: Option<&'a [u8]>,
+    /// The Dockerfile, when given.
     pub dockerfile: Option<&'a Dockerfile>,
     /// Layers the Dockerfile alignment or the provenance put in the base (attribution's count).
     pub aligned_base_layers: Option<usize>,

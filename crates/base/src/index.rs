@@ -18,8 +18,10 @@ const FORMAT: u32 = 1;
 /// Earlier digests kept per tag: enough to recognise images built over months of rebuilds.
 const KEEP_PREVIOUS: usize = 50;
 
+/// The base-image index: what each indexed tag pointed to, and each image's layer ChainIDs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaseIndex {
+    /// The file's format version.
     pub format: u32,
     /// Keyed by repository: `registry/repository` for a registry, `oci:PATH` for a layout.
     pub repositories: BTreeMap<String, Repository>,
@@ -34,15 +36,19 @@ impl Default for BaseIndex {
     }
 }
 
+/// One indexed repository.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Repository {
     /// When a `base index` last read it (RFC 3339).
     pub updated: String,
+    /// Its tags.
     pub tags: BTreeMap<String, TagEntry>,
 }
 
+/// One tag: what it points to now and before.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TagEntry {
+    /// What it points to now.
     pub current: Snapshot,
     /// The digests the tag pointed to before, newest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -59,29 +65,37 @@ pub struct Snapshot {
     pub digest: String,
     /// The platform's image manifest.
     pub manifest_digest: String,
+    /// The platform indexed (`linux/amd64`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// The config's `created`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The layers' compressed size, as the manifest declares it.
     pub size: u64,
+    /// The ChainID of every layer prefix, in order.
     pub chain_ids: Vec<String>,
+    /// When an index run first saw it (RFC 3339).
     pub first_seen: String,
+    /// When one last saw it.
     pub last_seen: String,
 }
 
 /// An indexed image whose layers the scanned image starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainMatch {
+    /// The repository.
     pub repository: String,
     /// The tags recording that digest (now or before), most specific first.
     pub tags: Vec<String>,
+    /// The image.
     pub snapshot: Snapshot,
     /// Whether some tag still points to it.
     pub current: bool,
 }
 
 impl ChainMatch {
+    /// How many layers of the scanned image it accounts for.
     pub fn layers(&self) -> usize {
         self.snapshot.chain_ids.len()
     }
@@ -90,9 +104,13 @@ impl ChainMatch {
 /// What one `base index` run did, per tag.
 #[derive(Debug, Default)]
 pub struct IndexReport {
+    /// Tags seen for the first time.
     pub added: Vec<String>,
+    /// Tags that point somewhere new.
     pub moved: Vec<String>,
+    /// Tags that did not move.
     pub unchanged: Vec<String>,
+    /// Tags no longer listed.
     pub gone: Vec<String>,
     /// `tag: error` for tags that could not be read (the rest are indexed).
     pub failed: Vec<String>,
@@ -103,6 +121,7 @@ fn now() -> String {
 }
 
 impl BaseIndex {
+    /// Where the index lives in the cache directory.
     pub fn path(cache_dir: &Path) -> PathBuf {
         cache_dir.join("base-index.json")
     }
@@ -140,6 +159,7 @@ impl BaseIndex {
         Ok(())
     }
 
+    /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
         self.repositories.values().all(|r| r.tags.is_empty())
     }

@@ -9,6 +9,7 @@
 //!
 //! It sits beside the engine: it reads images through `source`, findings through `matcher`,
 //! and never changes either.
+#![warn(missing_docs)]
 
 pub mod chain;
 pub mod detect;

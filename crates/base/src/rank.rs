@@ -12,20 +12,26 @@ use serde::Serialize;
 use crate::index::{BaseIndex, Snapshot, display_name};
 use crate::tags::{Change, Line, Tag, change, compare_versions};
 
+/// What a candidate is, relative to the current base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// The same tag now points to a newer digest.
     Refresh,
+    /// A newer patch release of the same line.
     Patch,
+    /// A newer minor release of the same major line.
     Minor,
+    /// The next release line.
     Major,
+    /// Another variant of the same line.
     Alternative,
     /// Named with `--candidates`.
     Candidate,
 }
 
 impl Kind {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Refresh => "refresh",
@@ -54,14 +60,17 @@ impl From<Change> for Kind {
 pub struct Candidate {
     /// How people name it: `debian:trixie-slim`, or the reference given.
     pub name: String,
+    /// What it is.
     pub kind: Kind,
     /// What to read it from (a SOURCE).
     pub source: String,
     /// Every indexed tag at that digest.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Its digest, when indexed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// Its `created`, when indexed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
 }
@@ -69,7 +78,9 @@ pub struct Candidate {
 /// Why no candidate came from the index, when none did.
 #[derive(Debug, Default)]
 pub struct Selection {
+    /// The candidates, in the order they are tried.
     pub candidates: Vec<Candidate>,
+    /// Why some were left out.
     pub notes: Vec<String>,
 }
 
@@ -222,6 +233,7 @@ fn version_of(tag: &str) -> Vec<u64> {
 /// What an image (or the base part of one) carries.
 #[derive(Debug, Clone, Default)]
 pub struct Score {
+    /// Packages.
     pub packages: usize,
     /// Compressed bytes.
     pub size: u64,
@@ -231,6 +243,7 @@ pub struct Score {
 }
 
 impl Score {
+    /// The score of an image with these packages, size and findings.
     pub fn new<'a>(packages: usize, size: u64, findings: impl IntoIterator<Item = &'a Finding>) -> Score {
         let mut map: BTreeMap<(String, String), Severity> = BTreeMap::new();
         for f in findings {
@@ -246,6 +259,7 @@ impl Score {
         }
     }
 
+    /// Its vulnerabilities by severity.
     pub fn counts(&self) -> SeverityCounts {
         let mut c = SeverityCounts::default();
         for s in self.findings.values() {
@@ -260,15 +274,19 @@ impl Score {
 pub struct Delta {
     /// Vulnerabilities of the current base the candidate does not have.
     pub removed: usize,
+    /// Those, by severity.
     pub removed_by_severity: SeverityCounts,
     /// Vulnerabilities the candidate has that the current base does not.
     pub added: usize,
+    /// Those, by severity.
     pub added_by_severity: SeverityCounts,
     /// Candidate size minus current size, in bytes (negative: smaller).
     pub size: i64,
+    /// Candidate packages minus current packages.
     pub packages: i64,
 }
 
+/// The candidate against the current base.
 pub fn delta(current: &Score, candidate: &Score) -> Delta {
     let (mut removed, mut added) = (SeverityCounts::default(), SeverityCounts::default());
     for (k, s) in &current.findings {
@@ -294,21 +312,27 @@ pub fn delta(current: &Score, candidate: &Score) -> Delta {
 /// One candidate's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ranked {
+    /// The candidate.
     #[serde(flatten)]
     pub candidate: Candidate,
     /// 1 = best; `None` for a candidate that could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<usize>,
+    /// Its packages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packages: Option<usize>,
+    /// Its compressed size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// Its vulnerabilities by severity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vulnerabilities: Option<SeverityCounts>,
+    /// Against the current base.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta: Option<Delta>,
     /// Fewer or less severe vulnerabilities than the current base.
     pub better: bool,
+    /// Why it could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -390,6 +414,7 @@ pub fn headline(current: &Score, ranked: &[Ranked]) -> String {
     s
 }
 
+/// `12.3 MB`, `456.0 KB`, `789 B` (binary units).
 pub fn human_bytes(n: u64) -> String {
     if n >= 1 << 20 {
         format!("{:.1} MB", n as f64 / 1_048_576.0)

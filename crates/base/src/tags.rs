@@ -61,6 +61,7 @@ const DISTRO_WORDS: &[&str] = &[
     "debian",
 ];
 
+/// The release line a tag names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     /// A release line: `12`, `12.8`, `3.19.1`, or a codename read as its version.
@@ -71,9 +72,12 @@ pub enum Line {
     Other,
 }
 
+/// A tag, read for its release line and variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
+    /// As written.
     pub raw: String,
+    /// Its release line.
     pub line: Line,
     /// The variant words, distributions and dates taken out (`slim`, `alpine`, `full`); empty
     /// for the plain image.
@@ -121,6 +125,7 @@ fn distro_word(word: &str) -> Option<(String, Vec<u64>)> {
 }
 
 impl Tag {
+    /// Reads a tag (`12.8-slim`, `bookworm`, `3.19.1`, `latest`).
     pub fn parse(raw: &str) -> Tag {
         let lower = raw.to_ascii_lowercase();
         let (mut tag, words) = if let Some(m) = MOVING
@@ -179,6 +184,7 @@ impl Tag {
         tag
     }
 
+    /// The version parts, for a release line.
     pub fn version(&self) -> Option<&[u64]> {
         match &self.line {
             Line::Version(v) => Some(v),
@@ -202,6 +208,7 @@ pub enum Change {
 }
 
 impl Change {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Patch => "patch",
