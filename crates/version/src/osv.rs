@@ -220,6 +220,25 @@ mod tests {
         assert!(!evaluate(Scheme::Semver, "0.9.0", &a).unwrap().affected);
     }
 
+    /// `introduced: "0"` is the beginning of time in every scheme, even for versions the
+    /// scheme orders below its own "0" (a dpkg tilde, a semver or PEP 440 pre-release).
+    #[test]
+    fn introduced_zero_is_before_everything() {
+        for (scheme, kind, below_zero) in [
+            (Scheme::Dpkg, "ECOSYSTEM", "0~beta1"),
+            (Scheme::Semver, "SEMVER", "0.0.0-alpha"),
+            (Scheme::Pep440, "ECOSYSTEM", "0.dev1"),
+        ] {
+            let a = affected(&format!(
+                r#"{{"ranges":[{{"type":"{kind}","events":[{{"introduced":"0"}},{{"fixed":"1.0"}}]}}]}}"#
+            ));
+            assert!(
+                evaluate(scheme, below_zero, &a).unwrap().affected,
+                "{scheme}: {below_zero}"
+            );
+        }
+    }
+
     #[test]
     fn several_ranges_and_versions_list() {
         let a = affected(

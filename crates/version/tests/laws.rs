@@ -171,3 +171,35 @@ fn invalid_versions_are_errors_not_equal() {
         );
     }
 }
+
+/// RubyGems' version pattern, `\A[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\z`:
+/// what it refuses at each part, and a pre-release with a hyphen inside, which it accepts.
+#[test]
+fn gem_versions_follow_rubygems_pattern() {
+    for bad in [".1", "a.1", "1.0-", "1.0-a..b", "1.0-a_b"] {
+        assert!(Scheme::Gem.parse(bad).is_err(), "{bad} must be refused");
+    }
+    for good in ["1.0-a-b", "1.0-rc.1", "1.a", "0"] {
+        assert!(Scheme::Gem.parse(good).is_ok(), "{good} must be accepted");
+    }
+    let (a, b) = (
+        drydock_version::gem::GemVersion::parse("1.0.a").unwrap(),
+        drydock_version::gem::GemVersion::parse("1.0").unwrap(),
+    );
+    assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
+}
+
+/// Versions of different schemes never compare equal, and the order between schemes is
+/// consistent both ways: a total order, even though no caller should mix schemes.
+#[test]
+fn schemes_never_mix_into_equal() {
+    let versions: Vec<drydock_version::Version> =
+        Scheme::ALL.iter().map(|s| s.parse("1.0").unwrap()).collect();
+    for (i, a) in versions.iter().enumerate() {
+        for (j, b) in versions.iter().enumerate() {
+            let ab = a.cmp_same(b);
+            assert_eq!(ab == Ordering::Equal, i == j, "{a:?} vs {b:?}");
+            assert_eq!(ab, b.cmp_same(a).reverse());
+        }
+    }
+}
