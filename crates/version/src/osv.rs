@@ -239,6 +239,37 @@ mod tests {
         }
     }
 
+    /// A fix below the scheme's own "0" still closes a range opened at "0" (events are
+    /// ordered with "0" first whatever the scheme says of it).
+    #[test]
+    fn a_fix_below_zero_closes_the_range() {
+        let a = affected(
+            r#"{"ranges":[{"type":"ECOSYSTEM","events":[{"fixed":"0~20201001"},{"introduced":"0"}]}]}"#,
+        );
+        assert!(evaluate(Scheme::Dpkg, "0~20200923", &a).unwrap().affected);
+        assert!(!evaluate(Scheme::Dpkg, "0~20201101", &a).unwrap().affected);
+    }
+
+    /// The `versions` list matches equal versions only; ECOSYSTEM ranges use the package's
+    /// scheme and SEMVER ranges semver, whatever the package's scheme.
+    #[test]
+    fn versions_and_range_types_use_the_right_rules() {
+        let listed = affected(r#"{"versions":["1.0"]}"#);
+        assert!(evaluate(Scheme::Pep440, "1.0.0", &listed).unwrap().affected);
+        assert!(!evaluate(Scheme::Pep440, "2.0", &listed).unwrap().affected);
+        // dpkg epochs are no semver: read under semver, this range would be an error.
+        let eco = affected(
+            r#"{"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:2.0-1"}]}]}"#,
+        );
+        assert!(evaluate(Scheme::Dpkg, "1:1.0-1", &eco).unwrap().affected);
+        assert!(!evaluate(Scheme::Dpkg, "1:2.0-1", &eco).unwrap().affected);
+        // A SEMVER range on a PyPI package compares semver with semver.
+        let semver =
+            affected(r#"{"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.0.0"}]}]}"#);
+        assert!(evaluate(Scheme::Pep440, "1.5.0", &semver).unwrap().affected);
+        assert!(!evaluate(Scheme::Pep440, "2.5.0", &semver).unwrap().affected);
+    }
+
     #[test]
     fn several_ranges_and_versions_list() {
         let a = affected(

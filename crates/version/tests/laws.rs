@@ -203,3 +203,58 @@ fn schemes_never_mix_into_equal() {
         }
     }
 }
+
+/// `partial_cmp` agrees with `cmp` for every scheme's own type (a `None` would make `<` false
+/// both ways).
+#[test]
+fn partial_order_is_the_total_order() {
+    use drydock_version::{pep440::Pep440Version, rpm::Nevra, rpm::RpmVersion, semver::SemVersion};
+    let less = Some(Ordering::Less);
+    assert_eq!(
+        Pep440Version::parse("1.0")
+            .unwrap()
+            .partial_cmp(&Pep440Version::parse("1.1").unwrap()),
+        less
+    );
+    assert_eq!(
+        RpmVersion::parse("1.0-1")
+            .unwrap()
+            .partial_cmp(&RpmVersion::parse("1.0-2").unwrap()),
+        less
+    );
+    assert_eq!(
+        Nevra::parse("bash-5.1-1.el9.x86_64")
+            .unwrap()
+            .partial_cmp(&Nevra::parse("bash-5.2-1.el9.x86_64").unwrap()),
+        less
+    );
+    assert_eq!(
+        SemVersion::parse("1.0.0")
+            .unwrap()
+            .partial_cmp(&SemVersion::parse("1.0.1").unwrap()),
+        less
+    );
+}
+
+/// Lenient semver reading: a `v` or `=`, missing minor and patch; nothing else is guessed.
+#[test]
+fn semver_leniency_is_bounded() {
+    use drydock_version::semver::SemVersion;
+    let text = |s: &str| SemVersion::parse(s).map(|v| v.0.to_string());
+    assert_eq!(text("1").unwrap(), "1.0.0");
+    assert_eq!(text("v1.2").unwrap(), "1.2.0");
+    assert_eq!(text("=1.2-rc.1").unwrap(), "1.2.0-rc.1");
+    assert_eq!(text("1.2+build").unwrap(), "1.2.0+build");
+    for bad in ["", "v", "-alpha", "1.x", ".1", "1.", "x", "1..2", "1.2.3.4"] {
+        assert!(text(bad).is_err(), "{bad:?} must be refused");
+    }
+}
+
+/// PEP 503 names: case and runs of `-`, `_`, `.` do not matter.
+#[test]
+fn pep503_names() {
+    use drydock_version::pep440::normalize_name;
+    assert_eq!(normalize_name("Zope.Interface"), "zope-interface");
+    assert_eq!(normalize_name("a__b-.-c"), "a-b-c");
+    assert_eq!(normalize_name("requests"), "requests");
+}
