@@ -12,8 +12,17 @@ use crate::Error;
 use crate::snapshot::Snapshot;
 use crate::sql::{Backend, Kind, Row, Value};
 
-const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+mod outbox;
+mod tokens;
+mod watches;
+
+use outbox::webhooks_in;
+pub use outbox::{Delivery, OutboxCounts, Webhook};
+pub use tokens::TokenInfo;
+pub use watches::Watch;
+
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
 
 pub struct Store {
     /// One connection for SQLite (one writer anyway); a few for PostgreSQL, so that
@@ -90,48 +99,6 @@ pub struct RecordState {
     pub fingerprint: String,
     pub modified: Option<String>,
     pub keys: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenInfo {
-    pub id: i64,
-    pub name: String,
-    pub scopes: Vec<String>,
-    pub created_at: i64,
-    pub last_used: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Webhook {
-    pub id: i64,
-    pub url: String,
-    #[serde(skip_serializing)]
-    pub secret: String,
-    /// `json` or `slack`.
-    pub format: String,
-    pub min_severity: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub id: i64,
-    pub webhook: Webhook,
-    pub payload: String,
-    pub attempts: i64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct OutboxCounts {
-    pub pending: i64,
-    pub delivered: i64,
-    pub failed: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Watch {
-    pub id: i64,
-    pub reference: String,
-    pub digest: Option<String>,
 }
 
 /// An advisory update's writes besides the image checks: see [`Store::commit_update`].
@@ -681,226 +648,6 @@ impl Store {
             Ok(Some(added))
         })
     }
-
-    // --- tokens ---
-
-    pub fn add_token(&self, name: &str, hash: &str, scopes: &[String], now: i64) -> Result<i64, Error> {
-        self.tx(|db| {
-            if !db
-                .query("SELECT id FROM tokens WHERE name = $1", &[name.into()])?
-                .is_empty()
-            {
-                return Err(Error::Input(format!(
-                    "a token named {name:?} exists; revoke it first"
-                )));
-            }
-            self.insert_id(
-                db,
-                "INSERT INTO tokens (name, hash, scopes, created_at) VALUES ($1, $2, $3, $4)",
-                &[name.into(), hash.into(), scopes.join(",").into(), now.into()],
-            )
-        })
-    }
-
-    /// The scopes of the token with this hash, marking it used.
-    pub fn token_scopes(&self, hash: &str, now: i64) -> Result<Option<Vec<String>>, Error> {
-        let mut db = self.conn();
-        let rows = db.query("SELECT id, scopes FROM tokens WHERE hash = $1", &[hash.into()])?;
-        let Some(r) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        // A write per API call would serialise every request on SQLite's write lock: the
-        // time of use is kept to the minute.
-        db.execute(
-            "UPDATE tokens SET last_used = $1 WHERE id = $2 AND (last_used IS NULL OR last_used < $3)",
-            &[now.into(), r[0].clone(), (now - 60).into()],
-        )?;
-        Ok(Some(
-            text(&r[1])
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ))
-    }
-
-    pub fn tokens(&self) -> Result<Vec<TokenInfo>, Error> {
-        let rows = self.conn().query(
-            "SELECT id, name, scopes, created_at, last_used FROM tokens ORDER BY id",
-            &[],
-        )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| TokenInfo {
-                id: r[0].int().unwrap_or_default(),
-                name: text(&r[1]),
-                scopes: text(&r[2])
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                created_at: r[3].int().unwrap_or_default(),
-                last_used: r[4].int(),
-            })
-            .collect())
-    }
-
-    pub fn revoke_token(&self, name: &str) -> Result<u64, Error> {
-        self.conn()
-            .execute("DELETE FROM tokens WHERE name = $1", &[name.into()])
-    }
-
-    // --- webhooks and outbox ---
-
-    pub fn add_webhook(
-        &self,
-        url: &str,
-        secret: &str,
-        format: &str,
-        min_severity: &str,
-        now: i64,
-    ) -> Result<i64, Error> {
-        let mut db = self.conn();
-        self.insert_id(
-            db.as_mut(),
-            "INSERT INTO webhooks (url, secret, format, min_severity, created_at) VALUES ($1, $2, $3, $4, $5)",
-            &[url.into(), secret.into(), format.into(), min_severity.into(), now.into()],
-        )
-    }
-
-    pub fn webhooks(&self) -> Result<Vec<Webhook>, Error> {
-        webhooks_in(self.conn().as_mut())
-    }
-
-    pub fn remove_webhook(&self, id: i64) -> Result<u64, Error> {
-        self.tx(|db| {
-            db.execute("DELETE FROM outbox WHERE webhook_id = $1", &[id.into()])?;
-            db.execute("DELETE FROM webhooks WHERE id = $1", &[id.into()])
-        })
-    }
-
-    /// Claims up to `limit` due deliveries for `lease` seconds. A claim is one conditional
-    /// update per row, so two servers never both claim one delivery; a server that dies
-    /// holding a claim loses it when the lease runs out.
-    pub fn claim_deliveries(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Delivery>, Error> {
-        let mut db = self.conn();
-        let due = db.query(
-            "SELECT o.id FROM outbox o WHERE o.delivered_at IS NULL AND o.failed_at IS NULL \
-             AND o.next_attempt <= $1 AND (o.lease_until IS NULL OR o.lease_until < $1) ORDER BY o.id LIMIT $2",
-            &[now.into(), limit.into()],
-        )?;
-        let hooks: HashMap<i64, Webhook> = webhooks_in(db.as_mut())?.into_iter().map(|w| (w.id, w)).collect();
-        let mut out = Vec::new();
-        for r in due {
-            let id = r[0].int().unwrap_or_default();
-            let claimed = db.query(
-                "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND delivered_at IS NULL \
-                 AND (lease_until IS NULL OR lease_until < $3) RETURNING webhook_id, payload, attempts",
-                &[(now + lease).into(), id.into(), now.into()],
-            )?;
-            let Some(c) = claimed.into_iter().next() else {
-                continue;
-            };
-            let Some(webhook) = c[0].int().and_then(|w| hooks.get(&w)).cloned() else {
-                continue;
-            };
-            out.push(Delivery {
-                id,
-                webhook,
-                payload: text(&c[1]),
-                attempts: c[2].int().unwrap_or_default(),
-            });
-        }
-        Ok(out)
-    }
-
-    pub fn delivered(&self, id: i64, now: i64) -> Result<(), Error> {
-        self.conn().execute(
-            "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id = $2",
-            &[now.into(), id.into()],
-        )?;
-        Ok(())
-    }
-
-    /// Records a failed attempt: retried at `next_attempt`, or given up (`next_attempt` `None`).
-    pub fn delivery_failed(
-        &self,
-        id: i64,
-        error: &str,
-        next_attempt: Option<i64>,
-        now: i64,
-    ) -> Result<(), Error> {
-        let error: String = error.chars().take(500).collect();
-        self.conn().execute(
-            "UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, last_error = $1, \
-             next_attempt = COALESCE($2, next_attempt), failed_at = $3 WHERE id = $4",
-            &[
-                error.into(),
-                next_attempt.map_or(Value::Null, Value::Int),
-                if next_attempt.is_some() {
-                    Value::Null
-                } else {
-                    Value::Int(now)
-                },
-                id.into(),
-            ],
-        )?;
-        Ok(())
-    }
-
-    pub fn outbox_counts(&self) -> Result<OutboxCounts, Error> {
-        let mut db = self.conn();
-        let mut one = |sql: &str| -> Result<i64, Error> {
-            Ok(db
-                .query(sql, &[])?
-                .first()
-                .and_then(|r| r[0].int())
-                .unwrap_or_default())
-        };
-        Ok(OutboxCounts {
-            pending: one("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL")?,
-            delivered: one("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL")?,
-            failed: one("SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL")?,
-        })
-    }
-
-    // --- watched tags ---
-
-    pub fn add_watch(&self, reference: &str) -> Result<bool, Error> {
-        let n = self.conn().execute(
-            "INSERT INTO watches (reference) VALUES ($1) ON CONFLICT (reference) DO NOTHING",
-            &[reference.into()],
-        )?;
-        Ok(n > 0)
-    }
-
-    pub fn watches(&self) -> Result<Vec<Watch>, Error> {
-        let rows = self.conn().query(
-            "SELECT id, reference, digest FROM watches ORDER BY reference",
-            &[],
-        )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Watch {
-                id: r[0].int().unwrap_or_default(),
-                reference: text(&r[1]),
-                digest: r[2].text().map(str::to_string),
-            })
-            .collect())
-    }
-
-    pub fn set_watch_digest(&self, id: i64, digest: &str, now: i64) -> Result<(), Error> {
-        self.conn().execute(
-            "UPDATE watches SET digest = $1, checked_at = $2 WHERE id = $3",
-            &[digest.into(), now.into(), id.into()],
-        )?;
-        Ok(())
-    }
-
-    pub fn remove_watch(&self, reference: &str) -> Result<u64, Error> {
-        self.conn()
-            .execute("DELETE FROM watches WHERE reference = $1", &[reference.into()])
-    }
 }
 
 /// Stored inventories are gzip-compressed: their file lists compress about eight to one.
@@ -957,23 +704,6 @@ pub fn findings_in(db: &mut dyn Backend, image_id: i64) -> Result<Vec<StoredFind
             })
         })
         .collect()
-}
-
-fn webhooks_in(db: &mut dyn Backend) -> Result<Vec<Webhook>, Error> {
-    let rows = db.query(
-        "SELECT id, url, secret, format, min_severity FROM webhooks ORDER BY id",
-        &[],
-    )?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Webhook {
-            id: r[0].int().unwrap_or_default(),
-            url: text(&r[1]),
-            secret: text(&r[2]),
-            format: text(&r[3]),
-            min_severity: text(&r[4]),
-        })
-        .collect())
 }
 
 fn migrate(db: &mut dyn Backend) -> Result<(), Error> {
