@@ -1,5 +1,6 @@
 //! The configuration, history, file and build-tool checks.
 
+use drydock_source::ImagePath;
 use std::collections::{BTreeMap, HashMap};
 
 use drydock_catalog::PackageType;
@@ -258,7 +259,7 @@ pub fn files(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
         };
         let located = |id: &str, level, title: &str, detail: String| {
             let mut f = finding(id, level, title, detail);
-            f.path = Some(format!("/{path}"));
+            f.path = Some(ImagePath::new(path).absolute());
             f.layer = Some(node.layer);
             f.introduced_by = input.layers.get(node.layer).cloned();
             f.package = owners.get(path);
@@ -282,7 +283,11 @@ pub fn files(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
                 "DD-FS-0001",
                 Level::Warn,
                 "No world-writable files outside temporary folders",
-                format!("/{path} is writable by every user (mode {:o})", mode & 0o7777),
+                format!(
+                    "{} is writable by every user (mode {:o})",
+                    ImagePath::new(path),
+                    mode & 0o7777
+                ),
             ));
         }
         let cache = CACHES
@@ -317,7 +322,7 @@ pub fn files(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
             "Only put necessary files",
             format!("{what} left in /{dir}: {count} file(s), {bytes} bytes"),
         );
-        f.path = Some(format!("/{dir}"));
+        f.path = Some(ImagePath::new(&dir).absolute());
         f.layer = Some(layer);
         f.introduced_by = input.layers.get(layer).cloned();
         out.push(f);
@@ -335,7 +340,7 @@ impl Owners {
         let mut map = HashMap::new();
         for p in input.packages {
             for f in &p.files {
-                let real = input.fs.resolve(f.trim_start_matches('/'));
+                let real = input.fs.resolve(ImagePath::new(f).relative());
                 map.entry(real)
                     .or_insert_with(|| format!("{}:{}", p.ecosystem.as_str(), p.name));
             }
@@ -353,7 +358,7 @@ impl Owners {
 fn users(input: &Input, out: &mut Vec<Finding>) {
     let read = |p: &str| input.fs.read(p).map(|d| String::from_utf8_lossy(d).into_owned());
     let at = |mut f: Finding, path: &str| {
-        f.path = Some(format!("/{path}"));
+        f.path = Some(ImagePath::new(path).absolute());
         f.layer = input.fs.node(path).map(|n| n.layer);
         f
     };
@@ -444,7 +449,7 @@ pub fn build_tools(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
             .files
             .iter()
             .filter(|f| {
-                let f = f.trim_start_matches('/');
+                let f = ImagePath::new(f).relative();
                 TOOL_DIRS
                     .iter()
                     .any(|d| f.strip_prefix(d).is_some_and(|name| TOOLS.contains(&name)))
@@ -493,9 +498,12 @@ pub fn build_tools(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
             "CIS-DI-0003",
             Level::Warn,
             "Do not install unnecessary packages in the container",
-            format!("/{path} (no package owns it) is a build tool: build in one stage, ship another"),
+            format!(
+                "{} (no package owns it) is a build tool: build in one stage, ship another",
+                ImagePath::new(path)
+            ),
         );
-        f.path = Some(format!("/{path}"));
+        f.path = Some(ImagePath::new(path).absolute());
         f.layer = Some(node.layer);
         f.introduced_by = origin(Some(node.layer));
         reported.insert(format!("file:{path}"), f);

@@ -8,7 +8,7 @@ use std::io::Read as _;
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::AhoCorasick;
-use drydock_source::{Filesystem, Pattern, Probe};
+use drydock_source::{Filesystem, ImagePath, Pattern, Probe};
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -270,7 +270,7 @@ pub fn find(fs: &Filesystem) -> Vec<Found> {
                     title: rule.title.clone(),
                     level: rule.level,
                     layer: listing.index,
-                    path: format!("/{path}"),
+                    path: ImagePath::new(path).absolute(),
                     line: Some(m.line),
                     excerpt: Some(m.excerpt),
                     visible: visible(path),
@@ -284,7 +284,7 @@ pub fn find(fs: &Filesystem) -> Vec<Found> {
                     title: rule.title.clone(),
                     level: rule.level,
                     layer: listing.index,
-                    path: format!("/{}", e.path),
+                    path: ImagePath::new(&e.path).absolute(),
                     line: None,
                     excerpt: None,
                     visible: visible(&e.path),

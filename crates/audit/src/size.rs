@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use drydock_source::{Filesystem, LayerListing, NodeKind};
+use drydock_source::{Filesystem, ImagePath, LayerListing, NodeKind};
 use serde::{Deserialize, Serialize};
 
 /// dive's figures for an image.
@@ -119,7 +119,7 @@ pub fn analyze(fs: &Filesystem) -> SizeReport {
         if d.count >= 2 {
             wasted += d.cumulative;
             inefficient.push(Inefficiency {
-                path: format!("/{path}"),
+                path: ImagePath::new(&path).absolute(),
                 count: d.count,
                 cumulative_bytes: d.cumulative,
             });

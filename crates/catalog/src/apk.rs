@@ -1,5 +1,6 @@
 //! apk: `lib/apk/db/installed`, one paragraph of `K:value` lines per package.
 
+use drydock_source::ImagePath;
 use std::collections::HashMap;
 
 use crate::attribution::entry_layers;
@@ -56,9 +57,9 @@ pub fn parse_entry(text: &str) -> Option<Entry> {
             ),
             "F" => dir = value.to_string(),
             "R" => e.files.push(if dir.is_empty() {
-                format!("/{value}")
+                ImagePath::new(value).absolute()
             } else {
-                format!("/{dir}/{value}")
+                format!("{}/{value}", ImagePath::new(&dir))
             }),
             _ => {}
         }
@@ -84,7 +85,7 @@ impl Detector for Apk {
             .filter(|id| !id.is_empty())
             .unwrap_or("alpine");
         for db in cx.fs.glob_any(INSTALLED) {
-            found.databases.push(format!("/{db}"));
+            found.databases.push(ImagePath::new(&db).absolute());
             let Some(data) = cx.fs.read(&db) else {
                 continue;
             };
@@ -116,7 +117,7 @@ impl Detector for Apk {
                     source_name: Some(e.origin.clone().unwrap_or_else(|| e.name.clone())),
                     source_version: Some(e.version.clone()),
                     layer: layers.get(&e.name).copied(),
-                    locations: vec![format!("/{db}")],
+                    locations: vec![ImagePath::new(&db).absolute()],
                     licenses: e.license.iter().cloned().collect(),
                     name: e.name,
                     version: e.version,
@@ -134,9 +135,10 @@ impl Detector for Apk {
                 });
             }
             if skipped > 0 {
-                found
-                    .warnings
-                    .push(format!("/{db}: skipped {skipped} entr(ies) without P: or V:"));
+                found.warnings.push(format!(
+                    "{}: skipped {skipped} entr(ies) without P: or V:",
+                    ImagePath::new(&db)
+                ));
             }
         }
         Ok(found)

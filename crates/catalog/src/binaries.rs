@@ -9,6 +9,7 @@
 //! What the probe keeps per ELF file is a small JSON summary ([`ElfFacts`]); the detector turns
 //! summaries into packages, and [`crate::catalog`] lists the ELF files nothing accounts for.
 
+use drydock_source::ImagePath;
 use std::io::{self, Read};
 
 use memchr::memmem;
@@ -588,7 +589,7 @@ impl Detector for Binaries {
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
         for (home, version) in jdk_homes(cx.fs) {
-            let release = format!("/{home}/release");
+            let release = format!("{}/release", ImagePath::new(&home));
             let mut p = Package::found_at(
                 "openjdk".into(),
                 version.clone(),
@@ -597,12 +598,12 @@ impl Detector for Binaries {
                 cx.fs.node(&format!("{home}/release")).map(|n| n.layer),
                 release.clone(),
             );
-            p.files = vec![release, format!("/{home}/bin/java")];
+            p.files = vec![release, format!("{}/bin/java", ImagePath::new(&home))];
             found.packages.push(p);
         }
         for (path, layer, facts) in file_probes(cx.fs) {
             let FileFacts::Elf(facts) = facts else { continue };
-            let location = format!("/{path}");
+            let location = ImagePath::new(path).absolute();
             let classified = |name: &str| {
                 facts
                     .classified

@@ -4,6 +4,7 @@
 
 use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
+use drydock_source::ImagePath;
 use drydock_source::Pattern;
 
 /// PHP packages: `vendor/composer/installed.json`.
@@ -56,9 +57,10 @@ impl Detector for Composer {
             let entries = match parse_installed(&String::from_utf8_lossy(data)) {
                 Ok(e) => e,
                 Err(e) => {
-                    found
-                        .warnings
-                        .push(format!("/{path}: unreadable installed.json: {e}"));
+                    found.warnings.push(format!(
+                        "{}: unreadable installed.json: {e}",
+                        ImagePath::new(&path)
+                    ));
                     continue;
                 }
             };
@@ -75,7 +77,7 @@ impl Detector for Composer {
                         PackageType::Composer,
                         package_url,
                         cx.fs.node(&path).map(|n| n.layer),
-                        format!("/{path}"),
+                        ImagePath::new(&path).absolute(),
                     );
                     p.dev = dev;
                     p

@@ -1,6 +1,7 @@
 //! dpkg: `var/lib/dpkg/status` (with `info/*.list` for owned files) and the distroless layout,
 //! one paragraph per file under `var/lib/dpkg/status.d/` (with `*.md5sums` for owned files).
 
+use drydock_source::ImagePath;
 use std::collections::HashMap;
 
 use crate::attribution::{entry_layers, file_layer};
@@ -133,7 +134,7 @@ impl Detector for Dpkg {
             .unwrap_or("debian");
 
         for status in cx.fs.glob(&Pattern::new(STATUS)) {
-            found.databases.push(format!("/{status}"));
+            found.databases.push(ImagePath::new(&status).absolute());
             let Some(data) = cx.fs.read(&status) else {
                 continue;
             };
@@ -155,13 +156,14 @@ impl Detector for Dpkg {
                     namespace,
                     &distro,
                     layer,
-                    format!("/{status}"),
+                    ImagePath::new(&status).absolute(),
                     files,
                 ));
             }
             if skipped > 0 {
                 found.warnings.push(format!(
-                    "/{status}: skipped {skipped} paragraph(s) without Package or Version"
+                    "{}: skipped {skipped} paragraph(s) without Package or Version",
+                    ImagePath::new(&status)
                 ));
             }
         }
@@ -193,18 +195,27 @@ impl Detector for Dpkg {
                     .map(|sums| {
                         String::from_utf8_lossy(sums)
                             .lines()
-                            .filter_map(|l| l.split_once("  ").map(|(_, path)| format!("/{}", path.trim())))
+                            .filter_map(|l| {
+                                l.split_once("  ")
+                                    .map(|(_, path)| ImagePath::new(path.trim()).absolute())
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
-                found
-                    .packages
-                    .push(package(&p, namespace, &distro, layer, format!("/{file}"), files));
+                found.packages.push(package(
+                    &p,
+                    namespace,
+                    &distro,
+                    layer,
+                    ImagePath::new(&file).absolute(),
+                    files,
+                ));
             }
             if !any && !text.trim().is_empty() {
-                found
-                    .warnings
-                    .push(format!("/{file}: no dpkg paragraph with Package and Version"));
+                found.warnings.push(format!(
+                    "{}: no dpkg paragraph with Package and Version",
+                    ImagePath::new(&file)
+                ));
             }
         }
         Ok(found)

@@ -3,6 +3,7 @@
 
 use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
+use drydock_source::ImagePath;
 use drydock_source::Pattern;
 
 /// Ruby gems: `specifications/*.gemspec`.
@@ -63,9 +64,10 @@ impl Detector for Gem {
         for path in cx.fs.glob(&Pattern::new(PATTERN)) {
             let Some(data) = cx.fs.read(&path) else { continue };
             let Some((name, version, licenses)) = parse_gemspec(&String::from_utf8_lossy(data)) else {
-                found
-                    .warnings
-                    .push(format!("/{path}: no name and version in the gemspec"));
+                found.warnings.push(format!(
+                    "{}: no name and version in the gemspec",
+                    ImagePath::new(&path)
+                ));
                 continue;
             };
             found.packages.push({
@@ -76,7 +78,7 @@ impl Detector for Gem {
                     PackageType::Gem,
                     package_url,
                     cx.fs.node(&path).map(|n| n.layer),
-                    format!("/{path}"),
+                    ImagePath::new(&path).absolute(),
                 );
                 p.licenses = licenses;
                 p

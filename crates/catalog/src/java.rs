@@ -3,6 +3,7 @@
 //! groupId:artifactId:version; a `META-INF/native-image/GROUP/ARTIFACT/` folder corrects the
 //! group the manifest or file name can only guess. Archives are read by the file probe as they stream by.
 
+use drydock_source::ImagePath;
 use std::io::{self, Cursor, Read};
 
 use crate::detector::{Context, Detector, Found, purl};
@@ -252,16 +253,17 @@ impl Detector for Java {
             let artifacts = match result {
                 Ok(a) => {
                     if let Some(why) = a.incomplete {
-                        found
-                            .warnings
-                            .push(format!("/{path}: Java archive only partly read: {why}"));
+                        found.warnings.push(format!(
+                            "{}: Java archive only partly read: {why}",
+                            ImagePath::new(path)
+                        ));
                     }
                     a.artifacts
                 }
                 Err(e) => {
                     found
                         .warnings
-                        .push(format!("/{path}: Java archive not read: {e}"));
+                        .push(format!("{}: Java archive not read: {e}", ImagePath::new(path)));
                     continue;
                 }
             };
@@ -283,9 +285,9 @@ impl Detector for Java {
                         PackageType::Maven,
                         package_url,
                         Some(layer),
-                        format!("/{path}{}", a.inner),
+                        format!("{}{}", ImagePath::new(path), a.inner),
                     );
-                    p.files = vec![format!("/{path}")];
+                    p.files = vec![ImagePath::new(path).absolute()];
                     p
                 });
             }

@@ -40,7 +40,7 @@ pub use model::{
     Package, PackageSource, PackageType, Unscanned, UnscannedKind,
 };
 
-use drydock_source::{Filesystem, Wants};
+use drydock_source::{Filesystem, ImagePath, Wants};
 
 /// Why cataloguing an image failed outright (rather than with a warning).
 #[derive(Debug, thiserror::Error)]
@@ -146,12 +146,17 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
     for s in fs.skipped() {
         if s.os_database {
             return Err(Error::TooLarge {
-                path: format!("/{}", s.path),
+                path: ImagePath::new(&s.path).absolute(),
                 size: s.size,
                 why: s.why.clone(),
             });
         }
-        skipped.push(format!("/{} ({} bytes) was not read: {}", s.path, s.size, s.why));
+        skipped.push(format!(
+            "{} ({} bytes) was not read: {}",
+            ImagePath::new(&s.path),
+            s.size,
+            s.why
+        ));
     }
     let distro = os::detect(fs);
     let cx = Context {
@@ -202,7 +207,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
     let mut accounted: std::collections::HashSet<String> = std::collections::HashSet::new();
     for p in packages {
         for f in &p.files {
-            accounted.insert(fs.resolve(f.trim_start_matches('/')));
+            accounted.insert(fs.resolve(ImagePath::new(f).relative()));
         }
     }
     // Native parts of Python and npm packages live in their package directories.
@@ -211,7 +216,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
         .filter(|p| matches!(p.ecosystem, PackageType::Pypi | PackageType::Npm))
         .filter_map(|p| p.locations.first())
         .filter_map(|l| {
-            let l = l.trim_start_matches('/');
+            let l = ImagePath::new(l).relative();
             l.rfind("/site-packages/")
                 .map(|i| l[..i + "/site-packages/".len()].to_string())
                 .or_else(|| {
@@ -233,7 +238,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
             let facts = probe::elf_facts(summary).unwrap_or_default();
             let library = path.contains(".so") && facts.elf_type == 3;
             model::Unscanned {
-                path: format!("/{path}"),
+                path: ImagePath::new(path).absolute(),
                 layer,
                 kind: if library {
                     model::UnscannedKind::SharedLibrary
@@ -260,7 +265,7 @@ fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
         ) {
             for f in &p.files {
                 let owner = format!("{}:{}", p.ecosystem.as_str(), p.name);
-                let real = format!("/{}", fs.resolve(f.trim_start_matches('/')));
+                let real = ImagePath::new(&fs.resolve(ImagePath::new(f).relative())).absolute();
                 if real != *f {
                     owners.insert(real, owner.clone());
                 }

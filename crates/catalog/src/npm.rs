@@ -3,6 +3,7 @@
 //! (classic and Berry) and `pnpm-lock.yaml` — with development dependencies marked. A package
 //! both installed and locked is reported once, from `node_modules`.
 
+use drydock_source::ImagePath;
 use serde::Deserialize;
 
 use crate::detector::{Context, Detector, Found, purl};
@@ -48,7 +49,7 @@ impl Detector for Npm {
                     Err(e) => {
                         found
                             .warnings
-                            .push(format!("/{path}: unreadable package.json: {e}"));
+                            .push(format!("{}: unreadable package.json: {e}", ImagePath::new(&path)));
                         continue;
                     }
                 };
@@ -74,7 +75,7 @@ impl Detector for Npm {
                         PackageType::Npm,
                         package_url,
                         cx.fs.node(&path).map(|n| n.layer),
-                        format!("/{path}"),
+                        ImagePath::new(&path).absolute(),
                     );
                     p.licenses = license.into_iter().collect();
                     p
@@ -103,7 +104,9 @@ impl Detector for Npm {
                     match package_lock(&text) {
                         Ok(e) => e,
                         Err(e) => {
-                            found.warnings.push(format!("/{path}: unreadable lock file: {e}"));
+                            found
+                                .warnings
+                                .push(format!("{}: unreadable lock file: {e}", ImagePath::new(&path)));
                             continue;
                         }
                     }
@@ -112,7 +115,7 @@ impl Detector for Npm {
                 } else {
                     pnpm_lock(&text)
                 };
-                let root = app_root(&format!("/{path}")).to_string();
+                let root = app_root(&ImagePath::new(&path).absolute()).to_string();
                 let layer = cx.fs.node(&path).map(|n| n.layer);
                 let mut seen = std::collections::HashSet::new();
                 for (name, version, dev) in entries {
@@ -133,7 +136,7 @@ impl Detector for Npm {
                             PackageType::Npm,
                             package_url,
                             layer,
-                            format!("/{path}"),
+                            ImagePath::new(&path).absolute(),
                         );
                         p.dev = dev;
                         p

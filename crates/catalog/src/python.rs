@@ -4,6 +4,7 @@
 
 use crate::detector::{Context, Detector, Found, purl};
 use crate::model::{Package, PackageType};
+use drydock_source::ImagePath;
 use drydock_source::Pattern;
 
 /// Python distributions: `.dist-info` and `.egg-info` metadata, and eggs.
@@ -85,9 +86,10 @@ impl Detector for Python {
                 }
                 let Some(data) = cx.fs.read(&path) else { continue };
                 let Some((name, version, license)) = parse_metadata(&String::from_utf8_lossy(data)) else {
-                    found
-                        .warnings
-                        .push(format!("/{path}: no Name and Version in the metadata"));
+                    found.warnings.push(format!(
+                        "{}: no Name and Version in the metadata",
+                        ImagePath::new(&path)
+                    ));
                     continue;
                 };
                 let location = path
@@ -111,7 +113,7 @@ impl Detector for Python {
                         PackageType::Pypi,
                         package_url,
                         cx.fs.node(&path).map(|n| n.layer),
-                        format!("/{location}"),
+                        ImagePath::new(location).absolute(),
                     );
                     p.licenses = license.into_iter().collect();
                     p
@@ -140,11 +142,13 @@ impl Detector for Python {
                         PackageType::Pypi,
                         package_url,
                         Some(layer),
-                        format!("/{path}"),
+                        ImagePath::new(path).absolute(),
                     ));
                 }
                 Ok(None) => {}
-                Err(e) => found.warnings.push(format!("/{path}: egg not read: {e}")),
+                Err(e) => found
+                    .warnings
+                    .push(format!("{}: egg not read: {e}", ImagePath::new(path))),
             }
         }
         Ok(found)

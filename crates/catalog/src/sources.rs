@@ -3,6 +3,7 @@
 //! which published fixes a rebuild picks up.
 
 use drydock_source::Filesystem;
+use drydock_source::ImagePath;
 
 use crate::model::PackageSource;
 
@@ -20,7 +21,7 @@ pub fn read(fs: &Filesystem) -> Vec<PackageSource> {
     for path in fs.glob_any(FILES) {
         let Some(data) = fs.read(&path) else { continue };
         let text = String::from_utf8_lossy(data);
-        let file = format!("/{path}");
+        let file = ImagePath::new(&path).absolute();
         if path.ends_with(".sources") {
             out.extend(deb822(&text, &file));
         } else if path.ends_with("apk/repositories") {

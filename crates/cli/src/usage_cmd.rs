@@ -603,7 +603,10 @@ fn classify_read(
             continue;
         };
         let dir = drydock_usage::python_metadata_dir(location);
-        if let Some(record) = read.fs.read(&format!("{}/RECORD", dir.trim_start_matches('/'))) {
+        if let Some(record) = read.fs.read(&format!(
+            "{}/RECORD",
+            drydock_source::ImagePath::new(dir).relative()
+        )) {
             extra.insert(
                 i,
                 drydock_usage::record_files(dir, &String::from_utf8_lossy(record)),
@@ -611,7 +614,7 @@ fn classify_read(
         }
     }
     let fs = &read.fs;
-    let resolve = |p: &str| fs.resolve(p.trim_start_matches('/'));
+    let resolve = |p: &str| fs.resolve(drydock_source::ImagePath::new(p).relative());
     let is_file = |p: &str| {
         matches!(
             fs.node(p).map(|n| &n.kind),

@@ -42,6 +42,7 @@ pub use extract::Extracted;
 pub use fs::{Filesystem, LayerListing, Node, Revision};
 pub use image::{HistoryEntry, Image, LayerInfo, Platform, Transport, layout_tags};
 pub use layer::{Entry, NodeKind};
+pub use paths::ImagePath;
 pub use registry::Registry;
 pub use registry::{Credentials, Reference, RegistryOptions};
 pub use spec::SourceSpec;

@@ -5,6 +5,35 @@
 
 use crate::error::{Error, Result};
 
+/// A path inside the image. The merged filesystem keys paths relative to the root
+/// (`usr/lib/os-release`); package databases, reports and messages write them absolute
+/// (`/usr/lib/os-release`). This type owns the conversion both ways: it displays absolute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImagePath<'a>(&'a str);
+
+impl<'a> ImagePath<'a> {
+    /// A path in either form (a leading `/` is dropped).
+    pub fn new(path: &'a str) -> ImagePath<'a> {
+        ImagePath(path.trim_start_matches('/'))
+    }
+
+    /// The form the merged filesystem keys it by: `usr/lib/os-release`.
+    pub fn relative(self) -> &'a str {
+        self.0
+    }
+
+    /// The form people read: `/usr/lib/os-release`.
+    pub fn absolute(self) -> String {
+        format!("/{}", self.0)
+    }
+}
+
+impl std::fmt::Display for ImagePath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}", self.0)
+    }
+}
+
 /// Normalises a tar entry name. Leading `./` and `/` are tolerated on `./`-style archives only in
 /// the `./` form; an absolute name or one that climbs with `..` is refused, because a tool that
 /// extracted it would write outside its target directory.
@@ -69,6 +98,17 @@ pub fn file_name(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_paths_convert_both_ways() {
+        for given in ["usr/lib/os-release", "/usr/lib/os-release"] {
+            let p = ImagePath::new(given);
+            assert_eq!(p.relative(), "usr/lib/os-release");
+            assert_eq!(p.absolute(), "/usr/lib/os-release");
+            assert_eq!(p.to_string(), "/usr/lib/os-release");
+        }
+        assert_eq!(ImagePath::new("").absolute(), "/");
+    }
 
     #[test]
     fn entry_names_are_normalised() {

@@ -139,7 +139,7 @@ fn key(p: &Package) -> String {
 
 /// Maps the trace onto the inventory.
 pub fn classify(image: &ImageFiles, access: &Access) -> Classification {
-    let canon = |path: &str| format!("/{}", (image.resolve)(path));
+    let canon = |path: &str| drydock_source::ImagePath::new(&(image.resolve)(path)).absolute();
     // Exact files, and folder prefixes for packages known by where they live.
     let mut files: HashMap<String, Vec<usize>> = HashMap::new();
     let mut prefixes: Vec<(String, usize)> = Vec::new();
@@ -178,7 +178,7 @@ pub fn classify(image: &ImageFiles, access: &Access) -> Classification {
     let mut seen = BTreeSet::new();
     for path in &access.paths {
         let real = canon(path);
-        if !seen.insert(real.clone()) || !(image.is_file)(real.trim_start_matches('/')) {
+        if !seen.insert(real.clone()) || !(image.is_file)(drydock_source::ImagePath::new(&real).relative()) {
             continue;
         }
         files_in_image += 1;

@@ -6,6 +6,7 @@ pub mod header;
 pub mod ndb;
 pub mod sqlite;
 
+use drydock_source::ImagePath;
 use std::collections::HashMap;
 
 use crate::attribution::entry_layers;
@@ -97,9 +98,9 @@ impl Detector for Rpm {
             let Some(bytes) = cx.fs.read(&db) else {
                 continue;
             };
-            found.databases.push(format!("/{db}"));
+            found.databases.push(ImagePath::new(&db).absolute());
             let headers = read_database(bytes).map_err(|detail| crate::Error::Database {
-                path: format!("/{db}"),
+                path: ImagePath::new(&db).absolute(),
                 detail,
             })?;
             let layers = entry_layers(cx.fs.history(&db), |d| {
@@ -142,7 +143,7 @@ impl Detector for Rpm {
                     arch: h.arch,
                     epoch: h.epoch,
                     modularity_label: h.modularity_label,
-                    locations: vec![format!("/{db}")],
+                    locations: vec![ImagePath::new(&db).absolute()],
                     files: h.files,
                     licenses: h.license.into_iter().collect(),
                     owner: None,
