@@ -42,7 +42,9 @@ pub struct LayerCache {
 /// What `drydock cache status` shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheStatus {
+    /// Layers cached.
     pub entries: u64,
+    /// Their size on disk.
     pub bytes: u64,
 }
 

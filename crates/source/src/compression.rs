@@ -6,8 +6,11 @@ use crate::error::{Error, Result};
 /// because real registries and archives mislabel layers often enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Plain tar.
     None,
+    /// gzip.
     Gzip,
+    /// zstd.
     Zstd,
 }
 
@@ -37,6 +40,7 @@ pub(crate) fn from_media_type(media_type: &str) -> Option<Compression> {
 }
 
 impl Compression {
+    /// `none`, `gzip` or `zstd`.
     pub fn name(self) -> &'static str {
         match self {
             Compression::None => "uncompressed",
@@ -45,6 +49,7 @@ impl Compression {
         }
     }
 
+    /// A reader of the plain tar over `reader`.
     pub fn decoder<'a, R: Read + Send + 'a>(
         self,
         reader: R,

@@ -11,6 +11,7 @@ pub struct HashingReader<R> {
 }
 
 impl<R: Read> HashingReader<R> {
+    /// Hashes everything read through it.
     pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
@@ -38,6 +39,7 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// The SHA-256 of `bytes`, in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }

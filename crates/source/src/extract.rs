@@ -21,7 +21,9 @@ use crate::paths;
 /// What an extraction wrote.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Extracted {
+    /// Files written.
     pub files: u64,
+    /// Bytes written.
     pub bytes: u64,
     /// Device nodes and FIFOs left out.
     pub skipped: u64,

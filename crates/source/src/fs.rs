@@ -7,20 +7,25 @@ use std::sync::Arc;
 use crate::layer::{Entry, LayerScan, NodeKind};
 use crate::wants::Pattern;
 
+/// One path of the merged image.
 #[derive(Debug, Clone)]
 pub struct Node {
     /// Index of the last layer that wrote this path.
     pub layer: usize,
+    /// What it is.
     pub kind: NodeKind,
 }
 
 /// One layer's version of a kept file; `data: None` means the layer deleted or replaced it.
 #[derive(Debug, Clone)]
 pub struct Revision {
+    /// The layer.
     pub layer: usize,
+    /// The file's bytes in that layer.
     pub data: Option<Arc<[u8]>>,
 }
 
+/// The merged image: every path's final state, the kept files' revisions, the probes' results.
 #[derive(Debug, Default)]
 pub struct Filesystem {
     nodes: BTreeMap<String, Node>,
@@ -38,12 +43,15 @@ pub struct Filesystem {
 /// audits look at what every layer shipped, including what later layers hid.
 #[derive(Debug, Clone, Default)]
 pub struct LayerListing {
+    /// The layer's index.
     pub index: usize,
     /// Uncompressed tar size.
     pub size: u64,
+    /// Its tar entries, in order.
     pub entries: Vec<Entry>,
     /// Paths the layer's whiteouts delete, and folders its opaque markers empty.
     pub whiteouts: Vec<String>,
+    /// Folders its opaque markers empty.
     pub opaque: Vec<String>,
     /// The content probe's result per file, for this layer's files.
     pub content: Vec<(String, Arc<[u8]>)>,
@@ -325,14 +333,17 @@ impl Filesystem {
         self.probes.iter().map(|(p, (l, s))| (p.as_str(), *l, &**s))
     }
 
+    /// How many layers were merged.
     pub fn layer_count(&self) -> usize {
         self.layer_count
     }
 
+    /// The final state of `path` (relative), if it exists.
     pub fn node(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path)
     }
 
+    /// Every path of the final image, in path order.
     pub fn nodes(&self) -> impl Iterator<Item = (&str, &Node)> {
         self.nodes.iter().map(|(k, v)| (k.as_str(), v))
     }

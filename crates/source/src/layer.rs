@@ -12,17 +12,30 @@ use crate::error::{Error, Result};
 use crate::paths;
 use crate::wants::{Skipped, Wants};
 
+/// What a tar entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
-    File { size: u64, mode: u32 },
+    /// A regular file (hard links carry their target's size).
+    File {
+        /// Bytes.
+        size: u64,
+        /// Permission bits, setuid and setgid included.
+        mode: u32,
+    },
+    /// A folder.
     Dir,
+    /// A symbolic link, with its target as written.
     Symlink(String),
+    /// A device, FIFO or the like.
     Other,
 }
 
+/// One tar entry of a layer.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// Its path, relative to the root.
     pub path: String,
+    /// What it is.
     pub kind: NodeKind,
     /// A hard link (its tar header carries no size; `kind` has its target's).
     pub hardlink: bool,

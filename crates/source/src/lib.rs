@@ -19,9 +19,11 @@
 //! println!("{:?}", fs.read("etc/os-release").map(String::from_utf8_lossy));
 //! # Ok::<(), drydock_source::Error>(())
 //! ```
+#![warn(missing_docs)]
 
 pub mod cache;
 mod compression;
+/// Digests: parsing, hashing while reading, the short form people read.
 pub mod digest;
 mod error;
 mod extract;

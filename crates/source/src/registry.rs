@@ -17,17 +17,22 @@ use base64::Engine as _;
 use crate::error::{Error, Result};
 use crate::store::{BlobReader, Store};
 
+/// The manifest and index media types drydock asks for.
 pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
+/// A registry reference: `registry/repository[:tag][@digest]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
     /// `registry-1.docker.io`, `ghcr.io`, `127.0.0.1:5000`.
     pub registry: String,
+    /// `library/debian`.
     pub repository: String,
+    /// The tag, when given.
     pub tag: Option<String>,
+    /// The digest, when given.
     pub digest: Option<String>,
 }
 
@@ -128,7 +133,9 @@ impl std::fmt::Display for Reference {
 /// A user name and secret. `Debug` does not print the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// The user name.
     pub username: String,
+    /// The password or token.
     pub secret: String,
 }
 
@@ -138,10 +145,12 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// How registries are reached.
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// Allow plain HTTP and unverified TLS.
     pub insecure: bool,
+    /// Credentials given on the command line (else `~/.docker/config.json`).
     pub credentials: Option<Credentials>,
     /// Deadline for connecting, for the first byte of an answer, and for a whole manifest or
     /// token; blobs get it plus the time their declared size takes at [`SLOWEST_BLOB_RATE`].
@@ -249,6 +258,7 @@ fn credential_helper(helper: &str, server: &str) -> Option<Credentials> {
     })
 }
 
+/// A connection to one repository of one registry, with its token.
 pub struct Registry {
     agent: ureq::Agent,
     timeout: Duration,
@@ -299,6 +309,7 @@ pub fn url_encode(s: &str) -> String {
 }
 
 impl Registry {
+    /// Connects to the repository `reference` names, authenticating as the registry asks.
     pub fn connect(reference: &Reference, options: &RegistryOptions) -> Result<Registry> {
         let local =
             reference.registry.starts_with("127.0.0.1") || reference.registry.starts_with("localhost");
@@ -354,6 +365,7 @@ impl Registry {
         Ok(registry)
     }
 
+    /// The reference it was connected for.
     pub fn reference(&self) -> &Reference {
         &self.reference
     }

@@ -5,30 +5,44 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// What a SOURCE names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSpec {
+    /// A `docker save` archive.
     DockerArchive {
+        /// The file.
         path: PathBuf,
+        /// `:TAG` or `:@N`, when given.
         reference: Option<String>,
     },
+    /// An OCI layout directory.
     OciDir {
+        /// The folder.
         path: PathBuf,
+        /// The tag to pick, when given.
         tag: Option<String>,
     },
+    /// An OCI layout in a tar.
     OciArchive {
+        /// The file.
         path: PathBuf,
+        /// The tag to pick, when given.
         tag: Option<String>,
     },
+    /// A plain root filesystem.
     RootFs {
+        /// The folder.
         path: PathBuf,
     },
     /// `docker://REF` or a bare reference such as `alpine:3.19`.
     Registry {
+        /// The reference.
         reference: crate::registry::Reference,
     },
 }
 
 impl SourceSpec {
+    /// Reads a SOURCE, deciding what a bare path or name is.
     pub fn parse(input: &str) -> Result<Self> {
         if let Some((transport, rest)) = input.split_once(':') {
             match transport {
@@ -64,6 +78,7 @@ impl SourceSpec {
         detect(Path::new(input))
     }
 
+    /// The local path it names (empty for a registry).
     pub fn path(&self) -> &Path {
         match self {
             SourceSpec::DockerArchive { path, .. }

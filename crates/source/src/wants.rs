@@ -7,6 +7,7 @@
 //! reached through symlinks (`var/lib/rpm -> ../../usr/lib/sysimage/rpm`) that are only known once
 //! every layer is merged. The exact pattern is applied afterwards, on the merged tree.
 
+/// An image path pattern: `*` within a name, `**/` across folders.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     text: String,
@@ -19,6 +20,7 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// A pattern.
     pub fn new(text: &str) -> Self {
         let segments: Vec<String> = text
             .split('/')
@@ -41,10 +43,12 @@ impl Pattern {
         }
     }
 
+    /// As written.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
+    /// Whether it has `**`.
     pub fn has_globstar(&self) -> bool {
         self.segments.iter().any(|s| s == "**")
     }
@@ -58,6 +62,7 @@ impl Pattern {
         Some((dirs.join("/"), last.as_str()))
     }
 
+    /// Whether `path` (relative) matches.
     pub fn matches(&self, path: &str) -> bool {
         let parts: Vec<&str> = path.split('/').collect();
         match_segments(&self.segments, &parts)
@@ -128,6 +133,7 @@ pub trait Probe: Send + Sync {
     fn accepts(&self, _path: &str, size: u64, head: &[u8]) -> bool {
         size >= 64 && head == b"\x7fELF"
     }
+    /// Reads the file and returns the summary to keep.
     fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>>;
 }
 
@@ -146,11 +152,15 @@ pub(crate) const MAX_IMAGE_ENTRIES: u64 = 2_000_000;
 /// What the layer pass does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
+    /// Not wanted.
     No,
+    /// Kept.
     Yes,
     /// Wanted, but larger than its pattern's cap.
     TooLarge {
+        /// The cap it passed.
         cap: u64,
+        /// Whether it is an OS package database (not reading it is an error).
         os_database: bool,
     },
 }
@@ -159,10 +169,15 @@ pub enum Keep {
 /// budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// The file (relative).
     pub path: String,
+    /// The layer.
     pub layer: usize,
+    /// Its size.
     pub size: u64,
+    /// Which limit it passed.
     pub why: String,
+    /// Whether it is an OS package database.
     pub os_database: bool,
 }
 
@@ -195,6 +210,7 @@ impl std::fmt::Debug for Wants {
 }
 
 impl Wants {
+    /// Nothing wanted.
     pub fn new() -> Self {
         Wants {
             patterns: Vec::new(),
@@ -227,6 +243,7 @@ impl Wants {
         )
     }
 
+    /// Wants the files `pattern` matches.
     pub fn add(&mut self, pattern: &str) {
         self.add_capped(pattern, DEFAULT_CAP, false);
     }
@@ -248,10 +265,12 @@ impl Wants {
         }
     }
 
+    /// What is wanted.
     pub fn patterns(&self) -> &[Pattern] {
         &self.patterns
     }
 
+    /// Whether the file is kept.
     pub fn keeps(&self, path: &str, size: u64) -> bool {
         self.decide(path, size) == Keep::Yes
     }

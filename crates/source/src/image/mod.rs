@@ -31,10 +31,14 @@ pub use oci::layout_tags;
 use oci::*;
 use remote::*;
 
+/// An OS and architecture, as image indexes name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
+    /// `linux`.
     pub os: String,
+    /// `amd64`, `arm64`…
     pub architecture: String,
+    /// `v8`, `v7`…
     pub variant: Option<String>,
 }
 
@@ -80,21 +84,30 @@ impl fmt::Display for Platform {
     }
 }
 
+/// One layer, as the manifest and config describe it.
 #[derive(Debug, Clone)]
 pub struct LayerInfo {
+    /// Its position, from 0.
     pub index: usize,
     /// Digest of the blob as stored (compressed); filled in by the scan when the source has none.
     pub digest: Option<String>,
+    /// The digest of its uncompressed tar, from the config.
     pub diff_id: Option<String>,
+    /// The manifest's media type.
     pub media_type: Option<String>,
+    /// Its compressed size, from the manifest.
     pub size: Option<u64>,
+    /// The history step that made it.
     pub created_by: Option<String>,
     pub(crate) blob: String,
 }
 
+/// One entry of the config's history.
 #[derive(Debug, Clone)]
 pub struct HistoryEntry {
+    /// The step as the builder recorded it.
     pub created_by: Option<String>,
+    /// Whether it made no layer.
     pub empty_layer: bool,
     /// The layer this entry produced, when it produced one.
     pub layer: Option<usize>,
@@ -145,26 +158,39 @@ impl PartialEq<&str> for Transport {
     }
 }
 
+/// An opened image: its identity, configuration and layers, before any layer is read.
 pub struct Image {
     /// The transport-qualified name, e.g. `oci:images/web:latest`.
     pub name: String,
+    /// How it was read.
     pub transport: Transport,
+    /// The manifest's digest.
     pub manifest_digest: Option<String>,
+    /// The config's digest (the image ID).
     pub config_digest: Option<String>,
+    /// Its platform.
     pub platform: Option<Platform>,
+    /// `Env`.
     pub env: Vec<String>,
+    /// `User`.
     pub user: Option<String>,
+    /// `Labels`.
     pub labels: std::collections::BTreeMap<String, String>,
     /// The manifest's annotations (`org.opencontainers.image.base.name` and the like).
     pub annotations: std::collections::BTreeMap<String, String>,
     /// The config's `created` time (RFC 3339), when it has one.
     pub created: Option<String>,
+    /// `Volumes`.
     pub volumes: Vec<String>,
+    /// `ExposedPorts`.
     pub exposed_ports: Vec<String>,
     /// Docker's `Healthcheck.Test` (not part of the OCI config); `None` when the image has none.
     pub healthcheck: Option<Vec<String>>,
+    /// Tags a docker archive records.
     pub repo_tags: Vec<String>,
+    /// Its layers, in order.
     pub layers: Vec<LayerInfo>,
+    /// The config's history.
     pub history: Vec<HistoryEntry>,
     /// The in-toto statement of a BuildKit SLSA provenance attestation for this image, when
     /// its index carries one (`vnd.docker.reference.type: attestation-manifest`).
@@ -204,6 +230,7 @@ struct DockerManifestEntry {
 }
 
 impl Image {
+    /// Opens the image SOURCE names, for `platform`.
     pub fn open(spec: &SourceSpec, platform: &Platform) -> Result<Image> {
         Image::open_with(spec, platform, &crate::registry::RegistryOptions::default())
     }
