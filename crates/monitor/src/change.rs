@@ -5,6 +5,7 @@ use drydock_matcher::Finding;
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
 
+/// How a finding changed between two checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -17,6 +18,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// The name the JSON uses.
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Added => "added",
@@ -26,8 +28,10 @@ impl ChangeKind {
     }
 }
 
+/// One finding's change, with the finding as it is now (or was, when removed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
+    /// Added, changed or removed.
     pub kind: ChangeKind,
     /// The finding's identity in this image: its vulnerability and its package's purl.
     pub key: String,

@@ -80,7 +80,9 @@ fn keyed(
 /// What matching a stored snapshot found, and what it could not check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Matched {
+    /// Findings the image has.
     pub findings: usize,
+    /// What could not be checked (an ecosystem the database lacks).
     pub warnings: Vec<String>,
 }
 
@@ -123,8 +125,11 @@ pub fn initial_findings_of(
 /// One image's result of a full check.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageCheck {
+    /// The image.
     pub image: ImageRow,
+    /// Its findings now.
     pub findings: usize,
+    /// What changed since the previous check.
     pub changes: Vec<Change>,
     /// False the first time an image is checked: everything is "added" then, and says nothing
     /// about what changed.
@@ -174,13 +179,19 @@ pub fn check_all(
 /// What one advisory database update did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UpdateOutcome {
+    /// The database generation processed.
     pub generation: String,
+    /// Records new to it.
     pub added: usize,
+    /// Records modified.
     pub changed: usize,
+    /// Records withdrawn or gone.
     pub withdrawn: usize,
     /// Store keys (`ecosystem TAB name`) the changed records name.
     pub keys: usize,
+    /// Images whose packages the changed records name.
     pub images_rechecked: usize,
+    /// Notifications written.
     pub notifications: usize,
     /// The first state recorded: a baseline, nothing notified.
     pub initial: bool,

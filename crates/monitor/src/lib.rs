@@ -13,6 +13,7 @@
 //!
 //! The HTTP server and webhook delivery live in `drydock-server`; this crate knows nothing of
 //! the network.
+#![warn(missing_docs)]
 
 pub mod change;
 pub mod check;
@@ -25,6 +26,7 @@ pub use check::UpdateOutcome;
 pub use snapshot::Snapshot;
 pub use store::{ImageRow, Notification, Store};
 
+/// Why a monitor operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input: a malformed snapshot, an unreachable or unusable database URL.
@@ -33,8 +35,10 @@ pub enum Error {
     /// The store failed a statement.
     #[error("monitor store: {0}")]
     Database(String),
+    /// The advisory database could not be read.
     #[error(transparent)]
     Advisories(#[from] drydock_vulndb::Error),
+    /// Matching failed.
     #[error(transparent)]
     Matcher(#[from] drydock_matcher::Error),
 }

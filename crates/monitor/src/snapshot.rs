@@ -7,6 +7,7 @@ use crate::Error;
 /// The largest SBOM document accepted, in bytes.
 pub const MAX_SNAPSHOT_BYTES: usize = 64 << 20;
 
+/// An image's inventory and identity: what the store keeps instead of the layers.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// What users call the image: `--name`, else its repository:tag, else its source.
@@ -14,9 +15,13 @@ pub struct Snapshot {
     /// The manifest digest; an image without one (a root filesystem) gets the SHA-256 of its
     /// inventory, so one content is one snapshot.
     pub digest: String,
+    /// The registry repository, for an image read from one.
     pub repository: Option<String>,
+    /// Its tag, when read by tag.
     pub tag: Option<String>,
+    /// `linux/amd64`.
     pub platform: Option<String>,
+    /// The `drydock sbom` JSON.
     pub sbom: SbomDocument,
 }
 
@@ -36,6 +41,7 @@ impl Snapshot {
         Snapshot::new(sbom, name)
     }
 
+    /// The snapshot of an SBOM, validated; `name` overrides the image's own.
     pub fn new(sbom: SbomDocument, name: Option<&str>) -> Result<Snapshot, Error> {
         if sbom.schema_version != drydock_report::SCHEMA_VERSION {
             return Err(Error::Input(format!(

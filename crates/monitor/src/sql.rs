@@ -9,15 +9,21 @@ use std::path::Path;
 
 use crate::Error;
 
+/// A parameter or a column value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// SQL NULL.
     Null,
+    /// An integer.
     Int(i64),
+    /// Text.
     Text(String),
+    /// Bytes.
     Blob(Vec<u8>),
 }
 
 impl Value {
+    /// The integer, if it is one.
     pub fn int(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
@@ -25,6 +31,7 @@ impl Value {
         }
     }
 
+    /// The text, if it is text.
     pub fn text(&self) -> Option<&str> {
         match self {
             Value::Text(t) => Some(t),
@@ -32,6 +39,7 @@ impl Value {
         }
     }
 
+    /// The text, if it is text.
     pub fn into_text(self) -> Option<String> {
         match self {
             Value::Text(t) => Some(t),
@@ -39,6 +47,7 @@ impl Value {
         }
     }
 
+    /// The bytes, if it is a blob.
     pub fn into_blob(self) -> Option<Vec<u8>> {
         match self {
             Value::Blob(b) => Some(b),
@@ -74,18 +83,25 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+/// One result row.
 pub type Row = Vec<Value>;
 
+/// Which database a backend talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// SQLite, embedded.
     Sqlite,
+    /// PostgreSQL.
     Postgres,
 }
 
 /// One connection to one of the two databases.
 pub trait Backend: Send {
+    /// Which database it is.
     fn kind(&self) -> Kind;
+    /// Runs a statement with `$N` parameters; the rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error>;
+    /// Runs a query with `$N` parameters; its rows.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error>;
     /// Several statements without parameters (migrations, BEGIN/COMMIT).
     fn batch(&mut self, sql: &str) -> Result<(), Error>;
@@ -108,11 +124,13 @@ pub fn open(url: &str) -> Result<Box<dyn Backend>, Error> {
     Ok(Box::new(Sqlite::open(Path::new(path))?))
 }
 
+/// A SQLite backend (WAL mode).
 pub struct Sqlite {
     conn: rusqlite::Connection,
 }
 
 impl Sqlite {
+    /// Opens or creates the database file.
     pub fn open(path: &Path) -> Result<Sqlite, Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::Input(format!("{}: {e}", dir.display())))?;
@@ -122,6 +140,7 @@ impl Sqlite {
         Self::configure(conn)
     }
 
+    /// A database in memory, for tests.
     pub fn in_memory() -> Result<Sqlite, Error> {
         Self::configure(rusqlite::Connection::open_in_memory().map_err(sqlite_err)?)
     }
@@ -214,6 +233,7 @@ impl Backend for Sqlite {
     }
 }
 
+/// A PostgreSQL backend: one connection, its prepared statements cached.
 pub struct Postgres {
     client: postgres::Client,
     /// Statements prepared once per connection: a plain `execute(&str)` prepares every time,

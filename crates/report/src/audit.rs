@@ -9,28 +9,41 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool, sarif};
 
+/// What `drydock audit --format json` prints.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditDocument {
+    /// [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// drydock and its version.
     pub tool: Tool,
+    /// The image.
     pub image: ImageSummary,
     /// Findings per level (`FATAL`, `WARN`, `INFO`), and how many were suppressed.
     pub summary: BTreeMap<String, usize>,
+    /// dive's figures.
     pub size: SizeReport,
+    /// The findings reported.
     pub findings: Vec<Finding>,
+    /// The findings the configuration ignores.
     pub suppressed: Vec<SuppressedFinding>,
+    /// What could not be read.
     pub warnings: Vec<String>,
 }
 
+/// An ignored finding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuppressedFinding {
+    /// The check id.
     pub id: String,
+    /// The file, when the finding has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The configuration's reason.
     pub reason: String,
 }
 
 impl AuditDocument {
+    /// The document, with its summary counted.
     pub fn new(
         image: ImageSummary,
         size: SizeReport,
@@ -62,6 +75,7 @@ impl AuditDocument {
     }
 }
 
+/// drydock's JSON.
 pub fn json(doc: &AuditDocument) -> String {
     let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
     out.push('\n');
@@ -72,6 +86,7 @@ fn origin(f: &Finding) -> String {
     crate::origin_cell(f.introduced_by.as_ref(), f.layer, 0)
 }
 
+/// A table per level.
 pub fn table(doc: &AuditDocument) -> String {
     let mut out = format!("Image: {}\n", doc.image.name);
     for level in [Level::Fatal, Level::Warn, Level::Info] {
@@ -130,6 +145,7 @@ fn sarif_level(l: Level) -> sarif::Level {
     }
 }
 
+/// SARIF 2.1.0.
 pub fn sarif(doc: &AuditDocument) -> String {
     use serde_json::json;
     let mut rules = sarif::Rules::default();

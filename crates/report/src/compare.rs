@@ -11,25 +11,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool};
 
+/// A package added, removed or changed between two images.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PackageChange {
+    /// Its type.
     pub ecosystem: PackageType,
+    /// Its name.
     pub name: String,
     /// Versions before (empty when added) and after (empty when removed).
     pub before: Vec<String>,
+    /// Versions after.
     pub after: Vec<String>,
     /// The layer of the package in the second image, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<usize>,
 }
 
+/// Packages that differ.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PackageDiff {
+    /// Only in the second image.
     pub added: Vec<PackageChange>,
+    /// Only in the first.
     pub removed: Vec<PackageChange>,
+    /// In both, at other versions.
     pub changed: Vec<PackageChange>,
 }
 
+/// Findings that differ, and those that do not.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FindingDiff {
     /// In the second image only.
@@ -42,25 +51,36 @@ pub struct FindingDiff {
     pub updated: Vec<Finding>,
 }
 
+/// What the layers say about the change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LayerDiff {
     /// Layers both images start with (same diff_ids): the shared base.
     pub shared: usize,
+    /// The first image's compressed size.
     pub before_bytes: u64,
+    /// The second's.
     pub after_bytes: u64,
     /// No layer in common from the start: the base changed (or the images are unrelated). With
     /// layers in common, which of them are the base is for base-image detection to tell.
     pub base_changed: bool,
 }
 
+/// What `drydock compare --format json` prints.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CompareDocument {
+    /// [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// drydock and its version.
     pub tool: Tool,
+    /// The first image.
     pub before: ImageSummary,
+    /// The second.
     pub after: ImageSummary,
+    /// Packages.
     pub packages: PackageDiff,
+    /// Findings.
     pub findings: FindingDiff,
+    /// Layers.
     pub layers: LayerDiff,
 }
 
@@ -157,6 +177,7 @@ impl CompareDocument {
     }
 }
 
+/// drydock's JSON.
 pub fn json(doc: &CompareDocument) -> String {
     let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
     out.push('\n');

@@ -122,6 +122,7 @@ pub(crate) fn prop(name: &str, value: impl Into<String>) -> Property {
     }
 }
 
+/// The SBOM as CycloneDX 1.6 JSON.
 pub fn render(doc: &SbomDocument) -> String {
     write(&bom(&doc.image, &doc.packages))
 }

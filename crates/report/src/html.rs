@@ -13,9 +13,13 @@ const SCRIPT: &str = include_str!("html/report.js");
 /// What the embedded document is: it decides the sections the page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A scan report.
     Scan,
+    /// An SBOM.
     Sbom,
+    /// A comparison.
     Compare,
+    /// Lint findings.
     Lint,
 }
 

@@ -11,15 +11,18 @@
 //! let json = drydock_report::json::render(&doc);
 //! assert!(json.contains("\"schema_version\": 1"));
 //! ```
+#![warn(missing_docs)]
 
 pub mod audit;
 pub mod compare;
 pub mod cyclonedx;
 pub mod html;
+/// drydock's SBOM JSON.
 pub mod json;
 pub mod sarif;
 pub mod scan;
 pub mod spdx;
+/// The SBOM as a table.
 pub mod table;
 
 use drydock_catalog::model::Unscanned;
@@ -98,18 +101,27 @@ pub fn origin_cell(
 
 /// Version of drydock's JSON format; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
+/// The name every report gives its tool.
 pub const TOOL_NAME: &str = "drydock";
+/// The version every report gives.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// One layer, as reports describe it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerSummary {
+    /// Its position, from 0.
     pub index: usize,
+    /// The blob digest.
     pub digest: Option<String>,
+    /// The uncompressed digest.
     pub diff_id: Option<String>,
+    /// The manifest's media type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
+    /// The compressed size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// The history step that made it.
     pub created_by: Option<String>,
     /// Whether the layer came with the base image, when that is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,29 +131,41 @@ pub struct LayerSummary {
     pub dockerfile: Option<drydock_catalog::DockerfileLocation>,
 }
 
+/// The image a report is about.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ImageSummary {
     /// Transport-qualified source, e.g. `oci:images/web:latest`.
     pub name: String,
+    /// How it was read (`oci`, `docker-archive`, `docker`, …).
     pub transport: String,
+    /// The manifest's digest.
     pub manifest_digest: Option<String>,
+    /// The config's digest.
     pub config_digest: Option<String>,
+    /// `linux/amd64`.
     pub platform: Option<String>,
+    /// Tags a docker archive records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repo_tags: Vec<String>,
+    /// The OS, when identified.
     pub os: Option<Distro>,
     /// The image it was built `FROM`, with the evidence (`drydock base detect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_image: Option<drydock_catalog::BaseImage>,
+    /// Its layers.
     pub layers: Vec<LayerSummary>,
 }
 
 /// drydock's SBOM: what `drydock sbom --format json` prints and what later stages read back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SbomDocument {
+    /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// drydock and its version.
     pub tool: Tool,
+    /// The image.
     pub image: ImageSummary,
+    /// Every package.
     pub packages: Vec<Package>,
     /// ELF executables and shared libraries no package accounts for.
     #[serde(default)]
@@ -149,16 +173,21 @@ pub struct SbomDocument {
     /// The archives the image's package managers install from (apt sources, apk repositories).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub package_sources: Vec<PackageSource>,
+    /// What could not be read, or read in part.
     pub warnings: Vec<String>,
 }
 
+/// The tool that wrote a report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
+    /// `drydock`.
     pub name: String,
+    /// Its version.
     pub version: String,
 }
 
 impl SbomDocument {
+    /// The document for an image and its inventory.
     pub fn new(mut image: ImageSummary, inventory: Inventory) -> Self {
         image.os = inventory.distro;
         SbomDocument {

@@ -14,17 +14,23 @@ const INFORMATION_URI: &str = "https://github.com/drydock-scan/drydock";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// `error`.
     Error,
+    /// `warning`.
     Warning,
+    /// `note`.
     Note,
 }
 
+/// A SARIF message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Text {
+    /// Its text.
     pub text: String,
 }
 
 impl Text {
+    /// A message.
     pub fn new(text: impl Into<String>) -> Text {
         Text { text: text.into() }
     }
@@ -34,23 +40,33 @@ impl Text {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
+    /// The rule id.
     pub id: String,
+    /// A name without spaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// One line.
     pub short_description: Text,
+    /// More.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_description: Option<Text>,
+    /// Where to read about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help_uri: Option<String>,
+    /// What to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<Text>,
+    /// Its default level.
     pub default_configuration: Configuration,
+    /// Tool-specific properties (GitHub reads `security-severity` and `tags`).
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub properties: serde_json::Value,
 }
 
+/// A rule's default configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Configuration {
+    /// Its level.
     pub level: Level,
 }
 
@@ -59,29 +75,40 @@ pub struct Configuration {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
+    /// The file and region.
     pub physical_location: PhysicalLocation,
+    /// What is there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<Text>,
 }
 
+/// A file and a region in it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhysicalLocation {
+    /// The file.
     pub artifact_location: ArtifactLocation,
+    /// The region.
     pub region: Region,
 }
 
+/// A file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArtifactLocation {
+    /// Its URI (see [`crate::sarif_uri`]).
     pub uri: String,
 }
 
+/// Lines and a column.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Region {
+    /// 1-based.
     pub start_line: usize,
+    /// The last line, when more than one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_line: Option<usize>,
+    /// 1-based.
     pub start_column: usize,
 }
 
@@ -115,6 +142,7 @@ impl Location {
         }
     }
 
+    /// The location with a message.
     pub fn with_message(mut self, message: impl Into<String>) -> Location {
         self.message = Some(Text::new(message));
         self
@@ -125,16 +153,23 @@ impl Location {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SarifResult {
+    /// The rule's id.
     pub rule_id: String,
+    /// Its index in the driver's rules.
     pub rule_index: usize,
+    /// Its level.
     pub level: Level,
+    /// What was found.
     pub message: Text,
+    /// Where.
     pub locations: Vec<Location>,
     /// `new`, `unchanged`, `updated` or `absent` against a baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline_state: Option<&'static str>,
+    /// Stable identities code scanning tracks results by.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub partial_fingerprints: BTreeMap<String, String>,
+    /// drydock's own fields.
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub properties: serde_json::Value,
 }
@@ -157,6 +192,7 @@ impl Rules {
         self.rules.len() - 1
     }
 
+    /// The rules, in index order.
     pub fn into_vec(self) -> Vec<Rule> {
         self.rules
     }

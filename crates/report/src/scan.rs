@@ -13,37 +13,53 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ImageSummary, SCHEMA_VERSION, TOOL_NAME, TOOL_VERSION, Tool, sarif, timestamp};
 
+/// A scan's totals.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
+    /// Findings reported.
     pub total: usize,
+    /// Per severity.
     pub by_severity: BTreeMap<String, usize>,
+    /// With a fixed version.
     pub fixable: usize,
+    /// Ignored by the ignore file.
     pub suppressed: usize,
     /// Findings per fix class (`rebuild`, `base-image`, …), when fixes were worked out.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_fix_class: BTreeMap<String, usize>,
 }
 
+/// A finding the ignore file suppressed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Suppressed {
+    /// The advisory id.
     pub id: String,
+    /// The package.
     pub package: String,
+    /// The ignore file's reason.
     pub reason: String,
+    /// When the entry expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
 }
 
+/// The advisory database a scan used.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DatabaseSummary {
+    /// Its import sources.
     pub sources: Vec<DatabaseSource>,
     /// Age in seconds of the oldest source import.
     pub age_seconds: Option<i64>,
 }
 
+/// One import source.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DatabaseSource {
+    /// `osv:Debian`, `secdb:v3.19/main`.
     pub name: String,
+    /// Records.
     pub records: u64,
+    /// When it was imported.
     pub imported_at: String,
 }
 
@@ -51,11 +67,13 @@ pub struct DatabaseSource {
 /// says of it when the scan has one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReportedFinding {
+    /// The matcher's finding.
     #[serde(flatten)]
     pub finding: Finding,
     /// `CVE/ecosystem/package`: the same vulnerability in the same package keeps it across
     /// versions, layers and rebuilds.
     pub fingerprint: String,
+    /// What the baseline says of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Judgement>,
     /// The build step that brought the package in.
@@ -78,6 +96,7 @@ impl std::ops::Deref for ReportedFinding {
 }
 
 impl ReportedFinding {
+    /// A finding with its fingerprint.
     pub fn new(finding: Finding, baseline: Option<Judgement>) -> Self {
         ReportedFinding {
             fingerprint: Fingerprint::of(&finding).key(),
@@ -102,8 +121,11 @@ pub struct BaselineSummary {
     pub reference: String,
     /// `scan report`, `SBOM`, `SARIF report` or `image`.
     pub kind: String,
+    /// New findings.
     pub new: usize,
+    /// Unchanged.
     pub unchanged: usize,
+    /// Updated.
     pub updated: usize,
     /// Of the unchanged and updated: in the baseline image too, but disclosed since it was taken.
     pub newly_disclosed: usize,
@@ -111,18 +133,29 @@ pub struct BaselineSummary {
     pub absent: Vec<Finding>,
 }
 
+/// What `drydock scan --format json` prints.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanDocument {
+    /// [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// drydock and its version.
     pub tool: Tool,
+    /// The image.
     pub image: ImageSummary,
+    /// Packages matched.
     pub packages_scanned: usize,
+    /// The database.
     pub database: DatabaseSummary,
+    /// Totals.
     pub summary: Summary,
+    /// The baseline, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
+    /// The findings.
     pub findings: Vec<ReportedFinding>,
+    /// Suppressed findings.
     pub suppressed: Vec<Suppressed>,
+    /// What could not be read or checked.
     pub warnings: Vec<String>,
     /// The inventory that was matched, so this report can serve as a later scan's baseline.
     #[serde(default)]
@@ -130,6 +163,7 @@ pub struct ScanDocument {
 }
 
 impl ScanDocument {
+    /// The document, with its summary counted.
     pub fn new(
         image: ImageSummary,
         packages: Vec<Package>,
@@ -207,6 +241,7 @@ fn baseline_word(j: &Judgement) -> String {
     }
 }
 
+/// drydock's JSON.
 pub fn json(doc: &ScanDocument) -> String {
     let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
     out.push('\n');
@@ -245,6 +280,7 @@ fn summary_line(doc: &ScanDocument) -> String {
     line
 }
 
+/// The image header and a table per severity.
 pub fn table(doc: &ScanDocument) -> String {
     let mut out = crate::table::image_header(&doc.image, doc.packages_scanned);
     for sev in ORDER {
@@ -374,6 +410,7 @@ fn security_severity(f: &Finding) -> String {
     format!("{score:.1}")
 }
 
+/// SARIF 2.1.0, with the inventory kept in the run's properties for `--baseline`.
 pub fn sarif(doc: &ScanDocument) -> String {
     use serde_json::json;
     let mut rules = sarif::Rules::default();

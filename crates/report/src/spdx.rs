@@ -77,6 +77,7 @@ fn spdx_id(prefix: &str, name: &str, n: usize) -> String {
     format!("SPDXRef-{prefix}-{clean}-{n}")
 }
 
+/// The SBOM as SPDX 2.3 JSON.
 pub fn render(doc: &SbomDocument) -> String {
     let image_id = "SPDXRef-Image".to_string();
     let mut packages = vec![SpdxPackage {

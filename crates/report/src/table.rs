@@ -18,6 +18,7 @@ pub(crate) fn image_header(image: &ImageSummary, packages: usize) -> String {
     out
 }
 
+/// The image header and one row per package.
 pub fn render(doc: &SbomDocument) -> String {
     let mut out = image_header(&doc.image, doc.packages.len());
     if !doc.unscanned.is_empty() {

@@ -24,6 +24,7 @@ pub use watches::Watch;
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
 
+/// The snapshot store (see the module documentation).
 pub struct Store {
     /// One connection for SQLite (one writer anyway); a few for PostgreSQL, so that
     /// concurrent API requests do not queue behind one another.
@@ -35,17 +36,28 @@ pub struct Store {
 /// Connections a PostgreSQL store opens.
 const POSTGRES_POOL: usize = 4;
 
+/// One stored image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageRow {
+    /// Its id.
     pub id: i64,
+    /// What users call it.
     pub name: String,
+    /// Its manifest digest.
     pub digest: String,
+    /// Its repository.
     pub repository: Option<String>,
+    /// Its tag.
     pub tag: Option<String>,
+    /// Its platform.
     pub platform: Option<String>,
+    /// Whether it is the latest snapshot under its name.
     pub current: bool,
+    /// When it was first pushed (Unix seconds).
     pub first_seen: i64,
+    /// When it was last pushed.
     pub last_seen: i64,
+    /// When it was last checked.
     pub checked_at: Option<i64>,
 }
 
@@ -72,32 +84,47 @@ fn image_row(r: Row) -> ImageRow {
 /// A stored finding of an image's last check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredFinding {
+    /// `VULNERABILITY TAB purl`: its identity in the image.
     pub key: String,
+    /// The store key its package is looked up under.
     pub package_key: String,
+    /// The finding.
     pub finding: drydock_matcher::Finding,
 }
 
 /// What changed for one image, as stored and delivered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
+    /// Its id, in creation order.
     pub id: i64,
+    /// The image.
     pub image_id: i64,
+    /// The image's name.
     pub image_name: String,
+    /// The image's digest.
     pub digest: String,
+    /// `added`, `changed` or `removed`.
     pub kind: String,
+    /// The finding's key.
     pub finding_key: String,
     /// The advisory database generation (or check) that produced it.
     pub generation: String,
+    /// The finding's severity.
     pub severity: String,
+    /// The change itself.
     pub change: crate::Change,
+    /// When it was written.
     pub created_at: i64,
 }
 
 /// A record as the last processed database held it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordState {
+    /// A fingerprint of the stored record's bytes.
     pub fingerprint: String,
+    /// Its `modified`.
     pub modified: Option<String>,
+    /// The store keys of the packages it names.
     pub keys: Vec<String>,
 }
 
@@ -106,22 +133,29 @@ pub struct RecordState {
 pub struct UpdateWrite<'a> {
     /// The generation the update was worked out from.
     pub expected: &'a str,
+    /// The generation it records.
     pub generation: &'a str,
     /// The images to re-check.
     pub images: &'a [i64],
+    /// Records new or changed, by id.
     pub upserts: &'a [(String, RecordState)],
+    /// Records gone, by id.
     pub deletions: &'a [String],
 }
 
 /// Everything one check of one image writes, applied in one transaction.
 #[derive(Debug, Default)]
 pub struct CheckWrite {
+    /// The image.
     pub image_id: i64,
     /// `None` replaces every finding of the image; `Some(keys)` only those of packages under
     /// these store keys (a targeted update).
     pub scope: Option<Vec<String>>,
+    /// Its findings now (in scope).
     pub findings: Vec<StoredFinding>,
+    /// What changed.
     pub changes: Vec<crate::Change>,
+    /// The generation (or check) that found them.
     pub generation: String,
 }
 
@@ -142,10 +176,12 @@ impl Store {
         Ok(store)
     }
 
+    /// A SQLite store in memory, for tests.
     pub fn in_memory() -> Result<Store, Error> {
         Store::with_backend(Box::new(crate::sql::Sqlite::in_memory()?))
     }
 
+    /// A store over one backend, migrated.
     pub fn with_backend(mut backend: Box<dyn Backend>) -> Result<Store, Error> {
         let kind = backend.kind();
         migrate(backend.as_mut())?;
@@ -156,6 +192,7 @@ impl Store {
         })
     }
 
+    /// Which database it uses.
     pub fn kind(&self) -> Kind {
         self.kind
     }
@@ -259,6 +296,7 @@ impl Store {
         })
     }
 
+    /// The images, only the current snapshot of each name when asked.
     pub fn images(&self, only_current: bool) -> Result<Vec<ImageRow>, Error> {
         let sql = format!(
             "SELECT {IMAGE_COLUMNS} FROM images {} ORDER BY name, first_seen, id",
@@ -267,6 +305,7 @@ impl Store {
         Ok(self.conn().query(&sql, &[])?.into_iter().map(image_row).collect())
     }
 
+    /// The image `id`.
     pub fn image(&self, id: i64) -> Result<Option<ImageRow>, Error> {
         let sql = format!("SELECT {IMAGE_COLUMNS} FROM images WHERE id = $1");
         Ok(self
@@ -301,10 +340,12 @@ impl Store {
         })
     }
 
+    /// An image's stored inventory.
     pub fn sbom(&self, id: i64) -> Result<SbomDocument, Error> {
         sbom_in(self.conn().as_mut(), id)
     }
 
+    /// An image's findings of its last check.
     pub fn findings(&self, image_id: i64) -> Result<Vec<StoredFinding>, Error> {
         findings_in(self.conn().as_mut(), image_id)
     }
@@ -514,6 +555,7 @@ impl Store {
             .collect()
     }
 
+    /// Rows per table, for metrics.
     pub fn counts(&self) -> Result<HashMap<&'static str, i64>, Error> {
         let mut db = self.conn();
         let mut out = HashMap::new();
@@ -546,6 +588,7 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// Every record as the last processed database held it, by id.
     pub fn advisory_state(&self) -> Result<HashMap<String, RecordState>, Error> {
         let rows = self
             .conn()

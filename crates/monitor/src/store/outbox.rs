@@ -2,33 +2,48 @@
 
 use super::*;
 
+/// A webhook: where and how changes are delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
+    /// Its id.
     pub id: i64,
+    /// Where to POST.
     pub url: String,
+    /// The HMAC key (kept in the store: it signs every delivery).
     #[serde(skip_serializing)]
     pub secret: String,
     /// `json` or `slack`.
     pub format: String,
+    /// Changes below this severity are not delivered.
     pub min_severity: String,
 }
 
+/// One delivery of the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
+    /// Its id, sent as `X-Drydock-Delivery`.
     pub id: i64,
+    /// Where it goes.
     pub webhook: Webhook,
+    /// The body.
     pub payload: String,
+    /// Attempts so far.
     pub attempts: i64,
 }
 
+/// Deliveries by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OutboxCounts {
+    /// Not yet delivered.
     pub pending: i64,
+    /// Delivered.
     pub delivered: i64,
+    /// Given up.
     pub failed: i64,
 }
 
 impl Store {
+    /// Adds a webhook; its id.
     pub fn add_webhook(
         &self,
         url: &str,
@@ -45,10 +60,12 @@ impl Store {
         )
     }
 
+    /// Every webhook.
     pub fn webhooks(&self) -> Result<Vec<Webhook>, Error> {
         webhooks_in(self.conn().as_mut())
     }
 
+    /// Removes a webhook and its deliveries, delivered or not.
     pub fn remove_webhook(&self, id: i64) -> Result<u64, Error> {
         self.tx(|db| {
             db.execute("DELETE FROM outbox WHERE webhook_id = $1", &[id.into()])?;
@@ -91,6 +108,7 @@ impl Store {
         Ok(out)
     }
 
+    /// Records a successful delivery.
     pub fn delivered(&self, id: i64, now: i64) -> Result<(), Error> {
         self.conn().execute(
             "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id = $2",
@@ -125,6 +143,7 @@ impl Store {
         Ok(())
     }
 
+    /// Deliveries by state.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, Error> {
         let mut db = self.conn();
         let mut one = |sql: &str| -> Result<i64, Error> {

@@ -2,16 +2,23 @@
 
 use super::*;
 
+/// A token, without its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenInfo {
+    /// Its id.
     pub id: i64,
+    /// Its name.
     pub name: String,
+    /// What it may do.
     pub scopes: Vec<String>,
+    /// When it was made.
     pub created_at: i64,
+    /// When it was last used (to the minute).
     pub last_used: Option<i64>,
 }
 
 impl Store {
+    /// Stores a token by its hash; refused when the name is taken.
     pub fn add_token(&self, name: &str, hash: &str, scopes: &[String], now: i64) -> Result<i64, Error> {
         self.tx(|db| {
             if !db
@@ -52,6 +59,7 @@ impl Store {
         ))
     }
 
+    /// Every token.
     pub fn tokens(&self) -> Result<Vec<TokenInfo>, Error> {
         let rows = self.conn().query(
             "SELECT id, name, scopes, created_at, last_used FROM tokens ORDER BY id",
@@ -73,6 +81,7 @@ impl Store {
             .collect())
     }
 
+    /// Revokes the token `name`; how many were revoked.
     pub fn revoke_token(&self, name: &str) -> Result<u64, Error> {
         self.conn()
             .execute("DELETE FROM tokens WHERE name = $1", &[name.into()])

@@ -2,14 +2,19 @@
 
 use super::*;
 
+/// A followed tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watch {
+    /// Its id.
     pub id: i64,
+    /// `registry/repository:tag`.
     pub reference: String,
+    /// The digest seen last.
     pub digest: Option<String>,
 }
 
 impl Store {
+    /// Follows a tag; false when it was already followed.
     pub fn add_watch(&self, reference: &str) -> Result<bool, Error> {
         let n = self.conn().execute(
             "INSERT INTO watches (reference) VALUES ($1) ON CONFLICT (reference) DO NOTHING",
@@ -18,6 +23,7 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Every followed tag.
     pub fn watches(&self) -> Result<Vec<Watch>, Error> {
         let rows = self.conn().query(
             "SELECT id, reference, digest FROM watches ORDER BY reference",
@@ -33,6 +39,7 @@ impl Store {
             .collect())
     }
 
+    /// Records the digest a tag was seen at.
     pub fn set_watch_digest(&self, id: i64, digest: &str, now: i64) -> Result<(), Error> {
         self.conn().execute(
             "UPDATE watches SET digest = $1, checked_at = $2 WHERE id = $3",
@@ -41,6 +48,7 @@ impl Store {
         Ok(())
     }
 
+    /// Stops following a tag; how many were removed.
     pub fn remove_watch(&self, reference: &str) -> Result<u64, Error> {
         self.conn()
             .execute("DELETE FROM watches WHERE reference = $1", &[reference.into()])
