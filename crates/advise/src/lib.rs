@@ -12,7 +12,6 @@
 //!   names what to import. Nothing is guessed.
 //!
 //! Archive facts come from the indexes `drydock db update --distro` or `db import` stored.
-#![warn(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -14,7 +14,6 @@
 //!   layer exactly; where the image carries one it wins over the alignment.
 //!
 //! The result is one [`IntroducedBy`] per layer, which [`apply`] copies onto the packages.
-#![warn(missing_docs)]
 
 pub mod provenance;
 

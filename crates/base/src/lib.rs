@@ -9,7 +9,6 @@
 //!
 //! It sits beside the engine: it reads images through `source`, findings through `matcher`,
 //! and never changes either.
-#![warn(missing_docs)]
 
 pub mod chain;
 pub mod detect;

@@ -12,7 +12,6 @@
 //! should fail a CI gate by default.
 //!
 //! It knows the matcher's model only; reading baselines from files is [`load`].
-#![warn(missing_docs)]
 
 pub mod load;
 

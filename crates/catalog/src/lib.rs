@@ -16,7 +16,6 @@
 //! }
 //! # Ok(()) }
 //! ```
-#![warn(missing_docs)]
 
 pub mod apk;
 mod attribution;

@@ -12,7 +12,6 @@
 //! Written here rather than on `parse-dockerfile`: that crate's tree does not keep BuildKit's
 //! per-instruction argument split (ENV key/value/separator triples, whitespace lists for
 //! FROM and EXPOSE, JSON fallbacks), which the dump notation and the lint rules both need.
-#![warn(missing_docs)]
 
 pub mod dump;
 pub mod parser;

@@ -11,7 +11,6 @@
 //!
 //! Past parsing, an OSV ecosystem is an [`OsvEcosystem`], never a string: a name drydock does
 //! not know is refused by [`OsvEcosystem::parse`], and the importer counts what it refused.
-#![warn(missing_docs)]
 
 mod distro;
 mod osv;

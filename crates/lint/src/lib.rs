@@ -8,7 +8,6 @@
 //! * [`config`]: `.drydock.toml` (ignored rules, severity overrides, trusted registries, label
 //!   schema, failure threshold).
 //! * [`format`]: tty, JSON, SARIF, Checkstyle and GitLab Code Quality output.
-#![warn(missing_docs)]
 
 pub mod config;
 pub mod format;

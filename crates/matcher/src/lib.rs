@@ -11,7 +11,6 @@
 //!
 //! Each finding carries a status: `fixed` (with the version), `affected` (no fix yet), or the
 //! distribution's `will_not_fix` / `unimportant`.
-#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 

@@ -13,7 +13,6 @@
 //!
 //! The HTTP server and webhook delivery live in `drydock-server`; this crate knows nothing of
 //! the network.
-#![warn(missing_docs)]
 
 pub mod change;
 pub mod check;

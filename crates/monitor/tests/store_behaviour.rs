@@ -108,7 +108,7 @@ fn images() -> (Snapshot, Snapshot) {
     (web, worker)
 }
 
-pub fn snapshots_round_trip(store: &Store) {
+fn snapshots_round_trip(store: &Store) {
     let (web, worker) = images();
     let (id, new) = store.put_snapshot(&web, 100).unwrap();
     assert!(new);
@@ -138,7 +138,7 @@ pub fn snapshots_round_trip(store: &Store) {
     assert_eq!(store.remove("nothing").unwrap(), 0);
 }
 
-pub fn update_notifies_only_the_image_it_affects(store: &Store, dir: &Path) {
+fn update_notifies_only_the_image_it_affects(store: &Store, dir: &Path) {
     let (web, worker) = images();
     let (web_id, _) = store.put_snapshot(&web, 100).unwrap();
     let (worker_id, _) = store.put_snapshot(&worker, 100).unwrap();
@@ -259,7 +259,7 @@ pub fn update_notifies_only_the_image_it_affects(store: &Store, dir: &Path) {
     assert!(store.notifications_since(160, 100).unwrap().is_empty());
 }
 
-pub fn full_check_reports_changes(store: &Store, dir: &Path) {
+fn full_check_reports_changes(store: &Store, dir: &Path) {
     let (web, _) = images();
     store.put_snapshot(&web, 100).unwrap();
     let empty = advisories(
@@ -308,7 +308,7 @@ pub fn full_check_reports_changes(store: &Store, dir: &Path) {
     assert!(third[0].changes.is_empty(), "nothing changed");
 }
 
-pub fn tokens_and_webhooks(store: &Store) {
+fn tokens_and_webhooks(store: &Store) {
     store.add_token("ci", "hash-1", &["push".into()], 100).unwrap();
     assert!(store.add_token("ci", "hash-2", &["read".into()], 100).is_err());
     assert_eq!(
@@ -331,7 +331,7 @@ pub fn tokens_and_webhooks(store: &Store) {
     assert_eq!(store.watches().unwrap()[0].digest.as_deref(), Some("sha256:x"));
 }
 
-pub fn failed_deliveries_retry_then_give_up(store: &Store) {
+fn failed_deliveries_retry_then_give_up(store: &Store) {
     let (web, _) = images();
     let (id, _) = store.put_snapshot(&web, 1).unwrap();
     store

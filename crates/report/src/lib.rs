@@ -11,7 +11,6 @@
 //! let json = drydock_report::json::render(&doc);
 //! assert!(json.contains("\"schema_version\": 1"));
 //! ```
-#![warn(missing_docs)]
 
 pub mod audit;
 pub mod compare;

@@ -10,7 +10,6 @@
 //!
 //! The store is synchronous (SQLite, or PostgreSQL through the blocking client); handlers
 //! reach it through `spawn_blocking`, so the async runtime never blocks on it.
-#![warn(missing_docs)]
 
 pub mod api;
 pub mod auth;

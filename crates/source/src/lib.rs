@@ -19,7 +19,6 @@
 //! println!("{:?}", fs.read("etc/os-release").map(String::from_utf8_lossy));
 //! # Ok::<(), drydock_source::Error>(())
 //! ```
-#![warn(missing_docs)]
 
 pub mod cache;
 mod compression;

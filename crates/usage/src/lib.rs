@@ -10,7 +10,6 @@
 //!
 //! A trace shows the paths one run exercised, nothing more: an unused package is a candidate
 //! for removal that the user confirms, never a certainty.
-#![warn(missing_docs)]
 
 pub mod access;
 

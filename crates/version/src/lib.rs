@@ -15,7 +15,6 @@
 //! assert_eq!(Scheme::Rpm.compare("1:0.9-1", "2.0-1").unwrap(), Ordering::Greater);
 //! assert!(Scheme::Pep440.compare("not a version", "1.0").is_err());
 //! ```
-#![warn(missing_docs)]
 
 pub mod apk;
 pub mod dpkg;

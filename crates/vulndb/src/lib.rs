@@ -15,7 +15,6 @@
 //! assert!(store.lookup(&"Debian:12".parse().unwrap(), "openssl")?.is_empty());
 //! # Ok::<(), drydock_vulndb::Error>(())
 //! ```
-#![warn(missing_docs)]
 
 pub mod archive;
 pub mod download;
