@@ -263,6 +263,30 @@ fn buildkit_check_directive_and_ids() {
         .map(|f| f.rule)
         .collect();
     assert!(found.contains(&"shell-form-cmd") && found.contains(&"stage-name-casing"));
+    // Only the named checks are skipped: another BuildKit check still fires, and `all` skips
+    // every BuildKit check but none of drydock's own rules.
+    let rules = |text: &str| -> Vec<&'static str> {
+        let file = drydock_dockerfile::parse(text).unwrap();
+        lint(&file, &Config::default(), "D")
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
+    };
+    let body = "FROM alpine:3 AS Build\nMAINTAINER me\nCMD run\nRUN apk add curl\n";
+    let some = rules(&format!("# check=skip=JSONArgsRecommended\n{body}"));
+    assert!(
+        some.contains(&"maintainer") && some.contains(&"stage-name-casing"),
+        "{some:?}"
+    );
+    assert!(!some.contains(&"shell-form-cmd"), "{some:?}");
+    let all = rules(&format!("# check=skip=all\n{body}"));
+    assert!(
+        !all.contains(&"maintainer")
+            && !all.contains(&"stage-name-casing")
+            && !all.contains(&"shell-form-cmd"),
+        "{all:?}"
+    );
+    assert!(all.contains(&"apk-unpinned"), "{all:?}");
     let config = Config::from_toml("ignore = [\"MultipleInstructionsDisallowed\"]").unwrap();
     let file = drydock_dockerfile::parse("FROM alpine:3\nCMD [\"a\"]\nCMD [\"b\"]\n").unwrap();
     assert!(lint(&file, &config, "D").iter().all(|f| f.rule != "cmd-repeated"));
