@@ -520,3 +520,24 @@ fn inline_ignore_pragmas_follow_hadolints_grammar() {
         "FROM debian:12\nRUN cd /tmp && \\\n# hadolint ignore=DL3003\n    ls\n",
     );
 }
+
+/// `# hadolint shell=powershell` says RUN bodies are not POSIX shell: the shell checks stay
+/// quiet on them, and come back without the pragma.
+#[test]
+fn a_shell_pragma_turns_the_shell_checks_off() {
+    let body = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN cat $FILE | grep x\n";
+    let rules = |text: &str| -> Vec<&'static str> {
+        let file = drydock_dockerfile::parse(text).unwrap();
+        lint(&file, &Config::default(), "D")
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
+    };
+    let posix = rules(body);
+    assert!(posix.contains(&"shell-unquoted-variable"), "{posix:?}");
+    let powershell = rules(&format!("# hadolint shell=powershell\n{body}"));
+    assert!(
+        !powershell.iter().any(|r| r.starts_with("shell-")),
+        "{powershell:?}"
+    );
+}
