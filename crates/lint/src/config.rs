@@ -243,6 +243,17 @@ mod tests {
                 .contains("DL9999")
         );
         assert!(Config::from_toml("colour = 1").is_err());
+        for ok in ["none", "warning", "Style"] {
+            assert!(
+                Config::from_toml(&format!("failure-threshold = \"{ok}\"")).is_ok(),
+                "{ok}"
+            );
+        }
+        assert!(
+            Config::from_toml("failure-threshold = \"bogus\"")
+                .unwrap_err()
+                .contains("expected error, warning, info, style or none")
+        );
     }
 
     #[test]
