@@ -80,16 +80,22 @@ impl Error {
 /// `--cache-dir`, else `$DRYDOCK_CACHE_DIR`, else `$XDG_CACHE_HOME/drydock`, else
 /// `~/.cache/drydock`.
 pub fn cache_dir(explicit: Option<&Path>) -> PathBuf {
+    cache_dir_from(explicit, &|name| std::env::var_os(name))
+}
+
+/// [`cache_dir`] with the environment given: an empty variable counts as unset.
+fn cache_dir_from(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
     if let Some(p) = explicit {
         return p.to_path_buf();
     }
-    if let Some(p) = std::env::var_os("DRYDOCK_CACHE_DIR").filter(|p| !p.is_empty()) {
+    let set = |name: &str| env(name).filter(|p| !p.is_empty());
+    if let Some(p) = set("DRYDOCK_CACHE_DIR") {
         return PathBuf::from(p);
     }
-    if let Some(p) = std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+    if let Some(p) = set("XDG_CACHE_HOME") {
         return PathBuf::from(p).join("drydock");
     }
-    let home = std::env::var_os("HOME")
+    let home = env("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
     home.join(".cache").join("drydock")
@@ -111,4 +117,65 @@ pub fn oldest_import_age(store: &Store) -> Result<Option<i64>, Error> {
         }
     }
     Ok(oldest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_directory_follows_the_documented_order() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let all = env(&[
+            ("DRYDOCK_CACHE_DIR", "/d"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ]);
+        assert_eq!(
+            cache_dir_from(Some(Path::new("/given")), &all),
+            Path::new("/given")
+        );
+        assert_eq!(cache_dir_from(None, &all), Path::new("/d"));
+        let xdg = env(&[
+            ("DRYDOCK_CACHE_DIR", ""),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ]);
+        assert_eq!(cache_dir_from(None, &xdg), Path::new("/x/drydock"));
+        let home = env(&[("XDG_CACHE_HOME", ""), ("HOME", "/h")]);
+        assert_eq!(cache_dir_from(None, &home), Path::new("/h/.cache/drydock"));
+        assert_eq!(cache_dir_from(None, &env(&[])), Path::new("./.cache/drydock"));
+        assert_eq!(db_path(Path::new("/c")), Path::new("/c/db/advisories.redb"));
+    }
+
+    #[test]
+    fn the_oldest_import_decides_the_age() {
+        let store = Store::in_memory().unwrap();
+        assert_eq!(oldest_import_age(&store).unwrap(), None);
+        let now = jiff::Timestamp::now().as_second();
+        let at = |secs_ago: i64| {
+            jiff::Timestamp::from_second(now - secs_ago)
+                .unwrap()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
+        for (name, ago) in [("osv:a", 3_600), ("osv:b", 2 * 86_400)] {
+            store
+                .finish_source(&SourceInfo {
+                    name: name.into(),
+                    imported_at: at(ago),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        let age = oldest_import_age(&store).unwrap().unwrap();
+        // The test's own run time is the only slack.
+        assert!((2 * 86_400..2 * 86_400 + 60).contains(&age), "{age}");
+    }
 }
