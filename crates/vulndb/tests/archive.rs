@@ -36,6 +36,11 @@ fn release_fields_come_out_of_the_clear_signed_wrapper() {
     assert_eq!(r.components, ["updates/main"]);
     assert_eq!(r.architectures, ["amd64", "arm64"]);
     assert!(archive::parse_release("Package: x\nVersion: 1\n").is_err());
+    // Either a Suite or a Codename names the suite; one is enough.
+    let suite_only = archive::parse_release("Origin: Example\nSuite: stable\n").unwrap();
+    assert_eq!(suite_only.suite.as_deref(), Some("stable"));
+    let codename_only = archive::parse_release("Origin: Example\nCodename: bookworm\n").unwrap();
+    assert_eq!(codename_only.codename.as_deref(), Some("bookworm"));
 }
 
 const PACKAGES: &str = "Package: libssl3
