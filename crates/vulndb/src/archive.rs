@@ -215,21 +215,26 @@ const MAX_INDEX: u64 = 512 << 20;
 
 /// The text of an index, decompressed by its name (`.xz`, `.gz`) or its magic bytes.
 pub fn decompress(name: &str, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    decompress_within(name, bytes, MAX_INDEX)
+}
+
+/// [`decompress`], refusing more than `max` bytes of output.
+fn decompress_within(name: &str, bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let result = if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) || name.ends_with(".xz") {
         lzma_rust2::XzReader::new(bytes, true)
-            .take(MAX_INDEX + 1)
+            .take(max + 1)
             .read_to_end(&mut out)
     } else if bytes.starts_with(&[0x1f, 0x8b]) || name.ends_with(".gz") {
         flate2::read::MultiGzDecoder::new(bytes)
-            .take(MAX_INDEX + 1)
+            .take(max + 1)
             .read_to_end(&mut out)
     } else {
         return Ok(bytes.to_vec());
     };
     result.map_err(|e| format!("cannot decompress: {e}"))?;
-    if out.len() as u64 > MAX_INDEX {
-        return Err(format!("larger than {} MiB once decompressed", MAX_INDEX >> 20));
+    if out.len() as u64 > max {
+        return Err(format!("larger than {} MiB once decompressed", max >> 20));
     }
     Ok(out)
 }
@@ -684,4 +689,54 @@ pub fn describe(part: &IndexPart) -> String {
             .map(|d| format!(", published {d}"))
             .unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn xz(data: &[u8]) -> Vec<u8> {
+        let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    /// The magic bytes decide as much as the name: a mirror may serve `Packages` compressed.
+    #[test]
+    fn indexes_are_decompressed_by_name_or_magic() {
+        let text = b"Package: a\nVersion: 1\n";
+        for (name, bytes) in [
+            ("Packages.xz", xz(text)),
+            ("Packages", xz(text)),
+            ("Packages.gz", gz(text)),
+            ("Packages", gz(text)),
+            ("Packages", text.to_vec()),
+        ] {
+            assert_eq!(decompress(name, &bytes).unwrap(), text, "{name}");
+        }
+        assert!(decompress("Packages.xz", b"not xz").is_err());
+    }
+
+    /// Output past the bound is refused, not cut short: a truncated index would silently
+    /// lose packages.
+    #[test]
+    fn decompression_is_bounded() {
+        let big = vec![b'x'; 5000];
+        for packed in [xz(&big), gz(&big)] {
+            assert_eq!(decompress_within("i", &packed, 5000).unwrap().len(), 5000);
+            assert!(
+                decompress_within("i", &packed, 4999)
+                    .unwrap_err()
+                    .contains("larger than")
+            );
+        }
+    }
 }

@@ -73,6 +73,19 @@ fn packages_keep_the_newest_build_and_its_source_version() {
     );
     let err = archive::parse_packages("Package: x\nArchitecture: all\n", &mut into).unwrap_err();
     assert!(err.contains("stanza 1"), "{err}");
+    // A source version equal to the binary's is not stored apart; empty fields and stanzas
+    // of other fields are refused; blank stanzas are nothing.
+    let mut into = std::collections::BTreeMap::new();
+    let text = "Package: zlib1g\nSource: zlib (1:1.2.13)\nVersion: 1:1.2.13\n\n\n\n";
+    assert_eq!(archive::parse_packages(text, &mut into).unwrap(), 1);
+    assert_eq!(into["zlib1g"], "1:1.2.13");
+    for bad in [
+        "Package: a\nVersion:\n",
+        "Package:\nVersion: 1\n",
+        "Description: x\n",
+    ] {
+        assert!(archive::parse_packages(bad, &mut into).is_err(), "{bad:?}");
+    }
 }
 
 fn release_for(codename: &str, suite: &str) -> String {
