@@ -1,0 +1,133 @@
+//! The inventory around the detectors, on synthetic images: the OS databases' size limits,
+//! the layer cache's analyzer version, the warnings about the OS, and the ELF files no package
+//! accounts for. Every expectation is written here from the files the test builds.
+
+use drydock_catalog::{Inventory, UnscannedKind, analyzer_version, catalog, wants};
+use drydock_source::{Image, Platform, SourceSpec};
+use drydock_testkit::{Comp, ImageBuilder, LayerBuilder};
+
+fn inventory(layer: Vec<u8>) -> Inventory {
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "base")
+        .write_oci_dir(dir.path());
+    let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
+    let mut image = Image::open(&spec, &Platform::default()).unwrap();
+    let fs = image.scan(&wants(), &|_| {}).unwrap();
+    catalog(&fs).unwrap()
+}
+
+/// A 64-bit little-endian ELF header of type `e_type` (2 executable, 3 shared object), padded.
+fn elf(e_type: u16) -> Vec<u8> {
+    let mut b = vec![0u8; 256];
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2;
+    b[5] = 1;
+    b[6] = 1;
+    b[16..18].copy_from_slice(&e_type.to_le_bytes());
+    b
+}
+
+#[test]
+fn os_databases_have_their_own_limits() {
+    let w = wants();
+    for db in [
+        "var/lib/dpkg/status",
+        "lib/apk/db/installed",
+        "usr/lib/apk/db/installed",
+    ] {
+        assert_eq!(w.wanted(db), Some((64 << 20, true)), "{db}");
+    }
+    for db in [
+        "var/lib/rpm/Packages",
+        "var/lib/rpm/Packages.db",
+        "var/lib/rpm/rpmdb.sqlite",
+        "usr/lib/sysimage/rpm/Packages",
+        "usr/lib/sysimage/rpm/Packages.db",
+        "usr/lib/sysimage/rpm/rpmdb.sqlite",
+    ] {
+        assert_eq!(w.wanted(db), Some((384 << 20, true)), "{db}");
+    }
+}
+
+#[test]
+fn the_analyzer_version_is_a_stable_digest() {
+    let v = analyzer_version();
+    assert_eq!(v.len(), 16, "{v}");
+    assert!(v.bytes().all(|b| b.is_ascii_hexdigit()), "{v}");
+    assert_eq!(v, analyzer_version());
+}
+
+#[test]
+fn a_missing_or_unknown_os_is_said() {
+    let warnings = |layer: Vec<u8>| inventory(layer).warnings;
+    let none = warnings(LayerBuilder::new().file("srv/app", b"x").finish());
+    assert!(none.iter().any(|w| w.starts_with("no OS identified")), "{none:?}");
+    let unknown = warnings(
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=plan9\nVERSION_ID=4\n")
+            .finish(),
+    );
+    assert!(
+        unknown
+            .iter()
+            .any(|w| w.starts_with("OS \"plan9\" (etc/os-release) is not one drydock knows")),
+        "{unknown:?}"
+    );
+    let known = warnings(
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+            .finish(),
+    );
+    assert!(
+        !known
+            .iter()
+            .any(|w| w.contains("not one drydock knows") || w.starts_with("no OS identified")),
+        "{known:?}"
+    );
+}
+
+#[test]
+fn unscanned_lists_the_elf_files_no_package_accounts_for() {
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n",
+        )
+        .file("var/lib/dpkg/info/tool.list", b"/usr/bin/owned\n")
+        .file("usr/bin/owned", &elf(2))
+        .file("usr/local/bin/stray", &elf(2))
+        .file("usr/local/bin/pie", &elf(3))
+        .file("usr/local/lib/libstray.so.1", &elf(3))
+        .file(
+            "usr/lib/python3/site-packages/pkg-1.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n",
+        )
+        .file("usr/lib/python3/site-packages/pkg/_native.so", &elf(3))
+        .file(
+            "usr/lib/python3/dist-packages/other-2.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: other\nVersion: 2.0\n",
+        )
+        .file("usr/lib/python3/dist-packages/other/_c.so", &elf(3))
+        .file(
+            "usr/lib/node_modules/addon/package.json",
+            br#"{"name": "addon", "version": "1.0.0"}"#,
+        )
+        .file("usr/lib/node_modules/addon/build/addon.node", &elf(3))
+        .finish();
+    let inv = inventory(layer);
+    let unscanned: Vec<(&str, usize, UnscannedKind)> = inv
+        .unscanned
+        .iter()
+        .map(|u| (u.path.as_str(), u.layer, u.kind))
+        .collect();
+    assert_eq!(
+        unscanned,
+        [
+            ("/usr/local/bin/pie", 0, UnscannedKind::Executable),
+            ("/usr/local/bin/stray", 0, UnscannedKind::Executable),
+            ("/usr/local/lib/libstray.so.1", 0, UnscannedKind::SharedLibrary),
+        ]
+    );
+}
