@@ -439,10 +439,7 @@ pub fn build_tools(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
     let mut reported: BTreeMap<String, Finding> = BTreeMap::new();
     let origin = |layer: Option<usize>| layer.and_then(|l| input.layers.get(l).cloned());
     for p in input.packages {
-        let os = matches!(
-            p.ecosystem,
-            PackageType::Deb | PackageType::Apk | PackageType::Rpm
-        );
+        let os = p.ecosystem.is_os();
         let dev = os
             && (p.name.ends_with("-dev") || p.name.ends_with("-devel") || p.name.starts_with(".build-deps"));
         let tool_files: Vec<&String> = p

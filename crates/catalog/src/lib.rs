@@ -258,10 +258,7 @@ fn unscanned(fs: &Filesystem, packages: &[Package]) -> Vec<model::Unscanned> {
 fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     let mut owners: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for p in packages.iter() {
-        if matches!(
-            p.ecosystem,
-            PackageType::Deb | PackageType::Apk | PackageType::Rpm
-        ) {
+        if p.ecosystem.is_os() {
             for f in &p.files {
                 let owner = format!("{}:{}", p.ecosystem.as_str(), p.name);
                 let real = ImagePath::new(&fs.resolve(ImagePath::new(f).relative())).absolute();
@@ -275,10 +272,7 @@ fn mark_owners(fs: &Filesystem, packages: &mut Vec<Package>) {
     let owned: Vec<Option<String>> = packages
         .iter()
         .map(|p| {
-            if matches!(
-                p.ecosystem,
-                PackageType::Deb | PackageType::Apk | PackageType::Rpm
-            ) {
+            if p.ecosystem.is_os() {
                 return None;
             }
             p.locations.iter().find_map(|loc| {

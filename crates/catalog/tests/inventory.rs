@@ -131,3 +131,42 @@ fn unscanned_lists_the_elf_files_no_package_accounts_for() {
         ]
     );
 }
+
+/// A language package whose metadata an OS package installed belongs to it, even when the OS
+/// package lists the path through merged `/usr` (`/lib/...` for `/usr/lib/...`); one no OS
+/// package lists belongs to none.
+#[test]
+fn os_packages_own_the_language_packages_they_installed() {
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .symlink("lib", "usr/lib")
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: python3-pip\nStatus: install ok installed\nArchitecture: all\nVersion: 23.0.1+dfsg-1\n",
+        )
+        .file(
+            "var/lib/dpkg/info/python3-pip.list",
+            b"/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA\n",
+        )
+        .file(
+            "usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: pip\nVersion: 23.0.1\n",
+        )
+        .file(
+            "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n",
+        )
+        .finish();
+    let inv = inventory(layer);
+    let owner = |name: &str| {
+        inv.packages
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} not found"))
+            .owner
+            .clone()
+    };
+    assert_eq!(owner("pip").as_deref(), Some("deb:python3-pip"));
+    assert_eq!(owner("requests"), None);
+    assert_eq!(owner("python3-pip"), None);
+}
