@@ -3,7 +3,6 @@
 use drydock_source::ImagePath;
 use std::collections::{BTreeMap, HashMap};
 
-use drydock_catalog::PackageType;
 use drydock_source::NodeKind;
 
 use crate::size::SizeReport;
