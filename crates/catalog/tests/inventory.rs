@@ -170,3 +170,28 @@ fn os_packages_own_the_language_packages_they_installed() {
     assert_eq!(owner("requests"), None);
     assert_eq!(owner("python3-pip"), None);
 }
+
+/// One `installed` record, field by field, as apk-tools writes it.
+#[test]
+fn apk_records_read_field_by_field() {
+    let e = drydock_catalog::apk::parse_entry(
+        "C:Q1abc=\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\nL:Apache-2.0\nI:4661248\nD:so:libc.musl-x86_64.so.1 !libressl musl>=1.2\nF:lib\nR:libcrypto.so.3\nR:libcrypto.so.3.1\nF:usr/lib/engines-3\nR:afalg.so\n",
+    )
+    .unwrap();
+    assert_eq!((e.name.as_str(), e.version.as_str()), ("libcrypto3", "3.1.4-r5"));
+    assert_eq!(e.arch.as_deref(), Some("x86_64"));
+    assert_eq!(e.origin.as_deref(), Some("openssl"));
+    assert_eq!(e.license.as_deref(), Some("Apache-2.0"));
+    assert_eq!(e.installed_size, Some(4_661_248));
+    assert_eq!(e.depends, ["musl"]);
+    assert_eq!(
+        e.files,
+        [
+            "/lib/libcrypto.so.3",
+            "/lib/libcrypto.so.3.1",
+            "/usr/lib/engines-3/afalg.so"
+        ]
+    );
+    assert!(drydock_catalog::apk::parse_entry("P:x\n").is_none());
+    assert!(drydock_catalog::apk::parse_entry("V:1\n").is_none());
+}
