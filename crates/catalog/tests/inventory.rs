@@ -195,3 +195,36 @@ fn apk_records_read_field_by_field() {
     assert!(drydock_catalog::apk::parse_entry("P:x\n").is_none());
     assert!(drydock_catalog::apk::parse_entry("V:1\n").is_none());
 }
+
+/// A runtime recognised inside a binary an OS package installed is that OS package: it is not
+/// reported again. The same runtime copied in by hand is.
+#[test]
+fn a_runtime_an_os_package_installed_is_not_reported_twice() {
+    let node = |version: &str| {
+        let mut b = elf(2);
+        b.extend_from_slice(format!("\0node.js/v{version}\0").as_bytes());
+        b.extend_from_slice(&[0u8; 64]);
+        b
+    };
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: nodejs\nStatus: install ok installed\nArchitecture: amd64\nVersion: 18.19.0+dfsg-6~deb12u1\n",
+        )
+        .file("var/lib/dpkg/info/nodejs.list", b"/usr/bin/node\n")
+        .file("usr/bin/node", &node("18.19.0"))
+        .file("usr/local/bin/node", &node("20.11.1"))
+        .finish();
+    let inv = inventory(layer);
+    let generic: Vec<(&str, &str, &[String])> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == drydock_catalog::PackageType::Generic)
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.locations.as_slice()))
+        .collect();
+    assert_eq!(
+        generic,
+        [("node", "20.11.1", &["/usr/local/bin/node".to_string()][..])]
+    );
+}
