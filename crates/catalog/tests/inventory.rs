@@ -228,3 +228,30 @@ fn a_runtime_an_os_package_installed_is_not_reported_twice() {
         [("node", "20.11.1", &["/usr/local/bin/node".to_string()][..])]
     );
 }
+
+/// The apk detector reads `lib/apk/db/installed` of an Alpine image: its packages, with the
+/// origin Alpine's advisories name.
+#[test]
+fn alpine_images_list_their_apk_packages() {
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n")
+        .file(
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4_git20230717-r4\nA:x86_64\no:musl\nL:MIT\nF:lib\nR:ld-musl-x86_64.so.1\n\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n",
+        )
+        .finish();
+    let inv = inventory(layer);
+    let apk: Vec<(&str, &str, Option<&str>)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == drydock_catalog::PackageType::Apk)
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.source_name.as_deref()))
+        .collect();
+    assert_eq!(
+        apk,
+        [
+            ("libcrypto3", "3.1.4-r5", Some("openssl")),
+            ("musl", "1.2.4_git20230717-r4", Some("musl"))
+        ]
+    );
+}
