@@ -265,13 +265,6 @@ fn buildkit_check_directive_and_ids() {
     assert!(found.contains(&"shell-form-cmd") && found.contains(&"stage-name-casing"));
     // Only the named checks are skipped: another BuildKit check still fires, and `all` skips
     // every BuildKit check but none of drydock's own rules.
-    let rules = |text: &str| -> Vec<&'static str> {
-        let file = drydock_dockerfile::parse(text).unwrap();
-        lint(&file, &Config::default(), "D")
-            .into_iter()
-            .map(|f| f.rule)
-            .collect()
-    };
     let body = "FROM alpine:3 AS Build\nMAINTAINER me\nCMD run\nRUN apk add curl\n";
     let some = rules(&format!("# check=skip=JSONArgsRecommended\n{body}"));
     assert!(
@@ -526,13 +519,6 @@ fn inline_ignore_pragmas_follow_hadolints_grammar() {
 #[test]
 fn a_shell_pragma_turns_the_shell_checks_off() {
     let body = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN cat $FILE | grep x\n";
-    let rules = |text: &str| -> Vec<&'static str> {
-        let file = drydock_dockerfile::parse(text).unwrap();
-        lint(&file, &Config::default(), "D")
-            .into_iter()
-            .map(|f| f.rule)
-            .collect()
-    };
     let posix = rules(body);
     assert!(posix.contains(&"shell-unquoted-variable"), "{posix:?}");
     let powershell = rules(&format!("# hadolint shell=powershell\n{body}"));
@@ -540,4 +526,13 @@ fn a_shell_pragma_turns_the_shell_checks_off() {
         !powershell.iter().any(|r| r.starts_with("shell-")),
         "{powershell:?}"
     );
+}
+
+/// The rule ids a Dockerfile's lint reports, with the default configuration.
+fn rules(text: &str) -> Vec<&'static str> {
+    let file = drydock_dockerfile::parse(text).unwrap();
+    lint(&file, &Config::default(), "D")
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
 }
