@@ -527,12 +527,3 @@ fn a_shell_pragma_turns_the_shell_checks_off() {
         "{powershell:?}"
     );
 }
-
-/// The rule ids a Dockerfile's lint reports, with the default configuration.
-fn rules(text: &str) -> Vec<&'static str> {
-    let file = drydock_dockerfile::parse(text).unwrap();
-    lint(&file, &Config::default(), "D")
-        .into_iter()
-        .map(|f| f.rule)
-        .collect()
-}
