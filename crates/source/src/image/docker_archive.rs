@@ -108,27 +108,15 @@ pub(super) fn open_docker_archive(
             blob,
         });
     }
-    let mut image = Image {
-        name: format!("docker-archive:{}", path.display()),
-        transport: Transport::DockerArchive,
-        manifest_digest: None,
-        config_digest: Some(config_digest),
-        platform: None,
-        env: Vec::new(),
-        user: None,
-        labels: Default::default(),
-        volumes: Vec::new(),
-        exposed_ports: Vec::new(),
-        healthcheck: None,
-        repo_tags: entry.repo_tags.unwrap_or_default(),
+    let mut image = Image::new(
+        format!("docker-archive:{}", path.display()),
+        Transport::DockerArchive,
         layers,
-        history: Vec::new(),
-        provenance: None,
-        annotations: Default::default(),
-        created: None,
-        warnings,
-        backing: Backing::Store(store),
-    };
+        Backing::Store(store),
+    );
+    image.config_digest = Some(config_digest);
+    image.repo_tags = entry.repo_tags.unwrap_or_default();
+    image.warnings = warnings;
     apply_config(&mut image, &config);
     apply_docker_config(&mut image, &config_raw);
     Ok(image)

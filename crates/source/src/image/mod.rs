@@ -230,6 +230,32 @@ struct DockerManifestEntry {
 }
 
 impl Image {
+    /// An image named `name`, read through `backing`, with its layers: every field the
+    /// configuration fills in (`apply_config`) starts empty.
+    fn new(name: String, transport: Transport, layers: Vec<LayerInfo>, backing: Backing) -> Image {
+        Image {
+            name,
+            transport,
+            manifest_digest: None,
+            config_digest: None,
+            platform: None,
+            env: Vec::new(),
+            user: None,
+            labels: Default::default(),
+            annotations: Default::default(),
+            created: None,
+            volumes: Vec::new(),
+            exposed_ports: Vec::new(),
+            healthcheck: None,
+            repo_tags: Vec::new(),
+            layers,
+            history: Vec::new(),
+            provenance: None,
+            warnings: Vec::new(),
+            backing,
+        }
+    }
+
     /// Opens the image SOURCE names, for `platform`.
     pub fn open(spec: &SourceSpec, platform: &Platform) -> Result<Image> {
         Image::open_with(spec, platform, &crate::registry::RegistryOptions::default())
@@ -588,35 +614,21 @@ fn open_rootfs(path: &Path) -> Result<Image> {
             path.display()
         )));
     }
-    Ok(Image {
-        name: format!("dir:{}", path.display()),
-        transport: Transport::Dir,
-        manifest_digest: None,
-        config_digest: None,
-        platform: None,
-        env: Vec::new(),
-        user: None,
-        labels: Default::default(),
-        volumes: Vec::new(),
-        exposed_ports: Vec::new(),
-        healthcheck: None,
-        repo_tags: Vec::new(),
-        layers: vec![LayerInfo {
-            index: 0,
-            digest: None,
-            diff_id: None,
-            media_type: None,
-            size: None,
-            created_by: None,
-            blob: String::new(),
-        }],
-        history: Vec::new(),
-        provenance: None,
-        annotations: Default::default(),
-        created: None,
-        warnings: Vec::new(),
-        backing: Backing::RootFs(path.to_path_buf()),
-    })
+    let root = LayerInfo {
+        index: 0,
+        digest: None,
+        diff_id: None,
+        media_type: None,
+        size: None,
+        created_by: None,
+        blob: String::new(),
+    };
+    Ok(Image::new(
+        format!("dir:{}", path.display()),
+        Transport::Dir,
+        vec![root],
+        Backing::RootFs(path.to_path_buf()),
+    ))
 }
 
 /// A blob reader that refuses to go past the size its descriptor declares.

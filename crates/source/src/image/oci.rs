@@ -116,32 +116,15 @@ pub(super) fn open_oci(
         Some(t) => format!("{name}:{t}"),
         None => name,
     };
-    let mut image = Image {
-        name,
-        transport,
-        manifest_digest: Some(manifest_digest),
-        config_digest: Some(config_digest),
-        platform: None,
-        env: Vec::new(),
-        user: None,
-        labels: Default::default(),
-        volumes: Vec::new(),
-        exposed_ports: Vec::new(),
-        healthcheck: None,
-        repo_tags: Vec::new(),
-        layers,
-        history: Vec::new(),
-        provenance: None,
-        annotations: manifest
-            .annotations()
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        created: None,
-        warnings: Vec::new(),
-        backing: Backing::Store(store),
-    };
+    let mut image = Image::new(name, transport, layers, Backing::Store(store));
+    image.manifest_digest = Some(manifest_digest);
+    image.config_digest = Some(config_digest);
+    image.annotations = manifest
+        .annotations()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     apply_config(&mut image, &config);
     apply_docker_config(&mut image, &config_raw);
     if let Some(att) = attestation {

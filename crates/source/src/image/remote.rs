@@ -101,36 +101,25 @@ pub(super) fn open_registry(
     )?;
     let config = parse_config(&config_raw, &place)?;
     let layers = manifest_layers(&manifest, &config, &place)?;
-    let mut image = Image {
-        name: place,
-        transport: Transport::Docker,
-        manifest_digest: Some(digest),
-        config_digest: Some(config_digest),
-        platform: None,
-        env: Vec::new(),
-        user: None,
-        labels: Default::default(),
-        volumes: Vec::new(),
-        exposed_ports: Vec::new(),
-        healthcheck: None,
-        repo_tags: reference
-            .tag
-            .iter()
-            .map(|t| format!("{}/{}:{t}", reference.registry, reference.repository))
-            .collect(),
+    let mut image = Image::new(
+        place,
+        Transport::Docker,
         layers,
-        history: Vec::new(),
-        provenance: None,
-        annotations: manifest
-            .annotations()
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        created: None,
-        warnings: Vec::new(),
-        backing: Backing::Store(Box::new(registry)),
-    };
+        Backing::Store(Box::new(registry)),
+    );
+    image.manifest_digest = Some(digest);
+    image.config_digest = Some(config_digest);
+    image.repo_tags = reference
+        .tag
+        .iter()
+        .map(|t| format!("{}/{}:{t}", reference.registry, reference.repository))
+        .collect();
+    image.annotations = manifest
+        .annotations()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     apply_config(&mut image, &config);
     apply_docker_config(&mut image, &config_raw);
     if let Some(manifest) = attestation_manifest {
