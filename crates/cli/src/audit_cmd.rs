@@ -112,7 +112,7 @@ pub fn run(args: AuditArgs) -> Result<u8, Failure> {
     }
     warnings.sort();
     warnings.dedup();
-    crate::sbom::warn(&warnings);
+    crate::warn(&warnings);
     let failing = args
         .fail_on
         .map(|gate| findings.iter().filter(|f| f.level <= gate).count())

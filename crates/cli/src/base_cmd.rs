@@ -126,7 +126,7 @@ fn detect(source: SourceArgs, db: DbLocation, format: Format) -> Result<u8, Fail
         source.dockerfile.as_deref(),
         drydock_catalog::wants(),
     )?;
-    crate::sbom::warn(&read.inventory.warnings);
+    crate::warn(&read.inventory.warnings);
     let base = read.summary.base_image.clone();
     match format {
         Format::Json => {
@@ -295,9 +295,7 @@ fn parallel_reads() -> usize {
 
 pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
     let (store, _, warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    for w in &warnings {
-        eprintln!("drydock: warning: {}", terminal_safe(w));
-    }
+    crate::warn(&warnings);
     let cache_root = layer_cache_root(&args.db);
     let read = read_image(
         &args.source.source,
@@ -306,7 +304,7 @@ pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
         args.source.dockerfile.as_deref(),
         drydock_catalog::wants(),
     )?;
-    crate::sbom::warn(&read.inventory.warnings);
+    crate::warn(&read.inventory.warnings);
     let Some(base) = read.summary.base_image.clone() else {
         return Err(Failure::input(format!(
             "{}: cannot tell its base image (no provenance, base annotation, indexed layers or history); give --dockerfile or run `drydock base index` on its base",
@@ -415,7 +413,7 @@ fn score(
     };
     let image =
         read_image(source, &quiet, cache_root, None, drydock_catalog::wants()).map_err(|f| f.message)?;
-    crate::sbom::warn(&image.inventory.warnings);
+    crate::warn(&image.inventory.warnings);
     let found = drydock_matcher::match_inventory(&image.inventory, store).map_err(|e| e.to_string())?;
     Ok(Score::new(
         image.inventory.packages.len(),

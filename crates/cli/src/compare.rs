@@ -48,9 +48,7 @@ pub struct CompareArgs {
 
 pub fn run(args: CompareArgs) -> Result<u8, Failure> {
     let (store, _, warnings) = open_store(&args.advisories, &args.db, args.max_db_age)?;
-    for w in &warnings {
-        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
-    }
+    crate::warn(&warnings);
     let cache_root = layer_cache_root(&args.db);
     // Standard input gives the password once: the second image reads with the rest.
     let (before, after) = (
@@ -61,19 +59,15 @@ pub fn run(args: CompareArgs) -> Result<u8, Failure> {
         drydock_matcher::match_inventory(&read.inventory, &store).map_err(Failure::input)
     };
     let (found_before, found_after) = (matched(&before)?, matched(&after)?);
-    let mut seen = std::collections::BTreeSet::new();
-    for w in before
-        .inventory
-        .warnings
-        .iter()
-        .chain(&after.inventory.warnings)
-        .chain(&found_before.warnings)
-        .chain(&found_after.warnings)
-    {
-        if seen.insert(w) {
-            eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
-        }
-    }
+    crate::warn(
+        before
+            .inventory
+            .warnings
+            .iter()
+            .chain(&after.inventory.warnings)
+            .chain(&found_before.warnings)
+            .chain(&found_after.warnings),
+    );
     let comparison = drydock_baseline::compare(&found_after.findings, &found_before.findings, None);
     let failing = args
         .fail_on

@@ -326,7 +326,7 @@ fn plan_from_image(
         ..crate::sbom::ReadOptions::defaults()
     };
     let doc = crate::sbom::inventory(source, &read, &crate::sbom::layer_cache_root(location))?;
-    crate::sbom::warn(&doc.inventory.warnings);
+    crate::warn(&doc.inventory.warnings);
     let distro = doc
         .summary
         .os

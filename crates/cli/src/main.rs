@@ -101,6 +101,16 @@ pub fn stdout_failed(e: std::io::Error) -> ! {
     std::process::exit(2);
 }
 
+/// Says each distinct warning once, on standard error, in the order first given.
+pub fn warn<'a>(warnings: impl IntoIterator<Item = &'a String>) {
+    let mut seen = std::collections::HashSet::new();
+    for w in warnings {
+        if seen.insert(w) {
+            eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
+        }
+    }
+}
+
 /// The largest Dockerfile or configuration file read (real ones are kilobytes).
 pub const MAX_TEXT_FILE: u64 = 4 << 20;
 

@@ -150,13 +150,13 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
                 &layer_cache_root(&args.db),
                 dockerfile.as_deref(),
             )?;
-            crate::sbom::warn(&read.inventory.warnings);
+            crate::warn(&read.inventory.warnings);
             let snap = Snapshot::new(read.into_document(), name.as_deref()).map_err(monitor_err)?;
             let now = drydock_monitor::now();
             let (id, new) = store.put_snapshot(&snap, now).map_err(monitor_err)?;
             let matched =
                 drydock_monitor::check::initial_findings(&store, id, &db, now).map_err(monitor_err)?;
-            warn_all(&matched.warnings);
+            crate::warn(&matched.warnings);
             say!(
                 "{} {} ({}): {} package(s), {} finding(s){}",
                 if new { "monitoring" } else { "already monitoring" },
@@ -249,7 +249,7 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
                 CheckFormat::Markdown => drydock_report::terminal_safe(&render(&results, &moved, true)),
             };
             for r in &results {
-                warn_all(&r.warnings);
+                crate::warn(&r.warnings);
             }
             crate::sbom::write_output(&check.output, &text)?;
             let worst = results.iter().filter_map(|r| worst_new(&r.changes)).max();
@@ -265,14 +265,6 @@ pub fn run(args: MonitorArgs) -> Result<u8, Failure> {
             Ok(0)
         }
         MonitorCommand::Push(_) => unreachable!("handled above"),
-    }
-}
-
-/// The matcher's warnings (what it could not check), once each, on standard error.
-fn warn_all(warnings: &[String]) {
-    let unique: std::collections::BTreeSet<&String> = warnings.iter().collect();
-    for w in unique {
-        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
     }
 }
 
@@ -321,14 +313,14 @@ fn follow(
         let digest = drydock_source::digest::sha256_hex(&bytes);
         let pinned = format!("{}/{}@{digest}", reference.registry, reference.repository);
         let read = crate::sbom::inventory(&pinned, read, &layer_cache_root(location))?;
-        crate::sbom::warn(&read.inventory.warnings);
+        crate::warn(&read.inventory.warnings);
         let snap = Snapshot::new(read.into_document(), Some(&w.reference)).map_err(monitor_err)?;
         let now = drydock_monitor::now();
         let (id, new) = store.put_snapshot(&snap, now).map_err(monitor_err)?;
         if new {
             let matched =
                 drydock_monitor::check::initial_findings(store, id, db, now).map_err(monitor_err)?;
-            warn_all(&matched.warnings);
+            crate::warn(&matched.warnings);
         }
         store.set_watch_digest(w.id, &digest, now).map_err(monitor_err)?;
         moved.push(Moved {
@@ -449,7 +441,7 @@ fn push_snapshot(args: &PushArgs, db: &DbLocation) -> Result<u8, Failure> {
         &layer_cache_root(db),
         args.dockerfile.as_deref(),
     )?;
-    crate::sbom::warn(&read.inventory.warnings);
+    crate::warn(&read.inventory.warnings);
     let body = serde_json::to_vec(&read.into_document()).map_err(Failure::internal)?;
     let mut url = format!("{base}/v1/snapshots");
     if let Some(n) = &args.name {

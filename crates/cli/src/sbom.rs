@@ -140,13 +140,6 @@ impl Inventoried {
     }
 }
 
-/// Says each warning once, on standard error.
-pub fn warn(warnings: &[String]) {
-    for w in warnings {
-        eprintln!("drydock: warning: {}", drydock_report::terminal_safe(w));
-    }
-}
-
 /// Reads the image and catalogs it; shared by every command that takes a SOURCE.
 pub fn inventory(
     source: &str,
@@ -385,7 +378,7 @@ pub fn run(args: SbomArgs) -> Result<u8, Failure> {
         &layer_cache_root(&args.db),
         args.source.dockerfile.as_deref(),
     )?;
-    warn(&read.inventory.warnings);
+    crate::warn(&read.inventory.warnings);
     let doc = read.into_document();
     let text = match args.format {
         SbomFormat::Table => drydock_report::terminal_safe(&drydock_report::table::render(&doc)),

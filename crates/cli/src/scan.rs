@@ -174,7 +174,7 @@ pub fn load_baseline(reference: &str, read: &ReadOptions, cache_root: &Path) -> 
         return Err(Failure::input(format!("{reference}: no such baseline file")));
     }
     let read = inventory(reference, &read.for_another_image(), cache_root)?;
-    crate::sbom::warn(&read.inventory.warnings);
+    crate::warn(&read.inventory.warnings);
     Ok(Baseline {
         distro: read.inventory.distro,
         packages: read.inventory.packages,
@@ -285,7 +285,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let mut fixes = advice.fixes.into_iter();
     warnings.sort();
     warnings.dedup();
-    crate::sbom::warn(&warnings);
+    crate::warn(&warnings);
     let judgements: Vec<Option<drydock_baseline::Judgement>> = match &baseline {
         Some((_, _, c)) => c.judgements.iter().cloned().map(Some).collect(),
         None => vec![None; findings.len()],

@@ -496,9 +496,7 @@ fn report(
 ) -> Result<u8, Failure> {
     let access = read_traces(&traces, trace_format)?;
     let (store, _, warnings) = open_store(&advisories, &db, max_db_age)?;
-    for w in &warnings {
-        eprintln!("drydock: warning: {}", terminal_safe(w));
-    }
+    crate::warn(&warnings);
     let read = read_image(
         &source.source,
         &source.read,
@@ -506,7 +504,7 @@ fn report(
         source.dockerfile.as_deref(),
         wants(),
     )?;
-    crate::sbom::warn(&read.inventory.warnings);
+    crate::warn(&read.inventory.warnings);
     let packages = &read.inventory.packages;
     let classified = classify_read(&read, &access)?;
     let found = drydock_matcher::match_inventory(&read.inventory, &store).map_err(Failure::input)?;
