@@ -30,7 +30,7 @@ impl Batch {
             } => {
                 self.advisories.push(*advisory);
                 for family in unsupported {
-                    *self.unsupported.entry(family).or_default() += 1;
+                    count_unsupported(&mut self.unsupported, family, 1);
                 }
             }
             Parsed::Withdrawn(_) => self.withdrawn += 1,
@@ -47,8 +47,21 @@ impl Batch {
 
 fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
     for (k, n) in from {
-        *into.entry(k.clone()).or_default() += n;
+        count_unsupported(into, k.clone(), *n);
     }
+}
+
+/// Distinct unknown ecosystem names kept by name; the rest are counted together. The names
+/// come from the advisory data, so neither their number nor their length is left unbounded.
+const MAX_UNSUPPORTED_NAMES: usize = 32;
+const OTHER_ECOSYSTEMS: &str = "(other ecosystems)";
+
+fn count_unsupported(into: &mut BTreeMap<String, u64>, family: String, n: u64) {
+    let mut family: String = family.chars().take(64).collect();
+    if !into.contains_key(&family) && into.len() >= MAX_UNSUPPORTED_NAMES {
+        family = OTHER_ECOSYSTEMS.to_string();
+    }
+    *into.entry(family).or_default() += n;
 }
 
 fn now() -> String {

@@ -90,3 +90,24 @@ fn unknown_ecosystems_are_counted_not_dropped_silently() {
     assert_eq!(imported.sources[0].unsupported.get("Linux"), Some(&1));
     assert_eq!(imported.sources[0].unsupported.len(), 3);
 }
+
+/// Unknown ecosystem names come from the data: past 32 distinct ones they are counted
+/// together, and a name is kept to 64 characters.
+#[test]
+fn unknown_ecosystem_names_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..100 {
+        let record = serde_json::json!({
+            "id": format!("U-{i}"),
+            "affected": [{"package": {"ecosystem": format!("Made{i:03}{}", "x".repeat(100)), "name": "p"}}]
+        });
+        std::fs::write(dir.path().join(format!("U-{i}.json")), record.to_string()).unwrap();
+    }
+    let store = Store::in_memory().unwrap();
+    let imported = drydock_vulndb::import_path(&store, dir.path()).unwrap();
+    let unsupported = &imported.sources[0].unsupported;
+    assert_eq!(unsupported.len(), 33, "{unsupported:?}");
+    assert_eq!(unsupported.values().sum::<u64>(), 100);
+    assert_eq!(unsupported["(other ecosystems)"], 68);
+    assert!(unsupported.keys().all(|k| k.chars().count() <= 64));
+}
