@@ -143,16 +143,24 @@ struct Query {
     epoch_unknown: bool,
 }
 
-/// The look-up for one package: OS packages in their distribution release's ecosystems (none
-/// when the distribution has none), language packages in their ecosystem. `None` for what
+/// The OSV ecosystems of an image's OS packages, worked out once per inventory: empty when the
+/// distribution has none, `None` for an unidentified OS.
+fn os_ecosystems(distro: Option<&Distro>) -> Option<Vec<OsvEcosystem>> {
+    let distro = distro?;
+    Some(
+        drydock_ecosystem::distribution(&distro.id)
+            .map(|d| d.osv_ecosystems(distro.version_id.as_deref()))
+            .unwrap_or_default(),
+    )
+}
+
+/// The look-up for one package: OS packages in their distribution release's ecosystems `os`
+/// (none when the distribution has none), language packages in their ecosystem. `None` for what
 /// drydock cannot look up at all (an OS package on an unidentified OS, a bare runtime).
-fn query(p: &Package, distro: Option<&Distro>) -> Option<Query> {
+fn query(p: &Package, os: Option<&[OsvEcosystem]>) -> Option<Query> {
     let scheme = p.ecosystem.scheme()?;
     if p.ecosystem.is_os() {
-        let distro = distro?;
-        let ecosystems = drydock_ecosystem::distribution(&distro.id)
-            .map(|d| d.osv_ecosystems(distro.version_id.as_deref()))
-            .unwrap_or_default();
+        let ecosystems = os?.to_vec();
         // Debian and Ubuntu advisories name source packages at the source version; Alpine's
         // name the origin at the package's own version; rpm's the binary package.
         let (name, version) = match p.ecosystem {
@@ -214,13 +222,13 @@ fn without_epochs(a: &Affected) -> Affected {
 /// into `inventory.packages`: what a stored inventory is re-matched by when advisories naming
 /// those keys change. Packages the matcher would skip get none.
 pub fn lookup_keys(inventory: &Inventory) -> Vec<(usize, String)> {
-    let distro = inventory.distro.as_ref();
+    let os = os_ecosystems(inventory.distro.as_ref());
     let mut out = Vec::new();
     for (i, p) in inventory.packages.iter().enumerate() {
         if p.owner.is_some() && !p.ecosystem.is_os() {
             continue;
         }
-        if let Some(q) = query(p, distro) {
+        if let Some(q) = query(p, os.as_deref()) {
             for eco in &q.ecosystems {
                 out.push((i, drydock_vulndb::package_key(eco, &q.name)));
             }
@@ -234,6 +242,7 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
     use rayon::prelude::*;
     let mut report = MatchReport::default();
     let distro = inventory.distro.as_ref();
+    let os = os_ecosystems(distro);
     let mut unmatched_os = false;
     // Packages per ecosystem group the database has no records for at all.
     let mut uncovered: BTreeMap<OsvEcosystem, usize> = BTreeMap::new();
@@ -245,7 +254,7 @@ pub fn match_inventory(inventory: &Inventory, store: &Store) -> Result<MatchRepo
         if p.owner.is_some() && !p.ecosystem.is_os() {
             continue;
         }
-        let Some(q) = query(p, distro) else {
+        let Some(q) = query(p, os.as_deref()) else {
             if p.ecosystem.is_os() {
                 unmatched_os = true;
             }
