@@ -10,6 +10,8 @@ pub struct Distribution {
     /// The OSV families its advisories are published in; empty when OSV publishes none (its
     /// OS packages are then inventoried but not matched, and the user is told so).
     pub families: &'static [Family],
+    /// Whether its ecosystems name a release: without a `VERSION_ID` it then has none.
+    release: bool,
     /// The ecosystems for one release (its os-release `VERSION_ID`), most specific first.
     ecosystems: fn(&str) -> Vec<OsvEcosystem>,
 }
@@ -18,7 +20,11 @@ impl Distribution {
     /// The OSV ecosystems a package of this release is looked up in. Empty when OSV has no
     /// data for the distribution, or when the release is needed and unknown.
     pub fn osv_ecosystems(&self, version_id: Option<&str>) -> Vec<OsvEcosystem> {
-        (self.ecosystems)(version_id.unwrap_or_default())
+        let version = version_id.unwrap_or_default();
+        if self.release && version.is_empty() {
+            return Vec::new();
+        }
+        (self.ecosystems)(version)
     }
 }
 
@@ -36,15 +42,9 @@ fn major_minor(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
-/// `Family:RELEASE`, or nothing when the release is unknown: a release-less look-up would
-/// match no OSV record of these families, and say nothing about why.
+/// `Family:RELEASE`.
 fn released(family: Family, release: impl Into<String>) -> Vec<OsvEcosystem> {
-    let release = release.into();
-    if release.is_empty() {
-        Vec::new()
-    } else {
-        vec![OsvEcosystem::with_release(family, release)]
-    }
+    vec![OsvEcosystem::with_release(family, release)]
 }
 
 fn none(_: &str) -> Vec<OsvEcosystem> {
@@ -55,18 +55,17 @@ fn none(_: &str) -> Vec<OsvEcosystem> {
 pub static DISTRIBUTIONS: &[Distribution] = &[
     Distribution {
         id: "debian",
+        release: true,
         families: &[Family::Debian],
         ecosystems: |v| released(Family::Debian, major(v)),
     },
     Distribution {
         id: "ubuntu",
+        release: true,
         families: &[Family::Ubuntu],
         // Ubuntu files a release's records under the plain release, the LTS release and the
         // Pro (ESM) release; an installed package may be covered by any of them.
         ecosystems: |v| {
-            if v.is_empty() {
-                return Vec::new();
-            }
             vec![
                 OsvEcosystem::with_release(Family::Ubuntu, v),
                 OsvEcosystem::with_release(Family::Ubuntu, format!("{v}:LTS")),
@@ -76,52 +75,52 @@ pub static DISTRIBUTIONS: &[Distribution] = &[
     },
     Distribution {
         id: "alpine",
+        release: true,
         families: &[Family::Alpine],
-        ecosystems: |v| {
-            if v.is_empty() {
-                return Vec::new();
-            }
-            released(Family::Alpine, format!("v{}", major_minor(v)))
-        },
+        ecosystems: |v| released(Family::Alpine, format!("v{}", major_minor(v))),
     },
     Distribution {
         id: "wolfi",
+        release: false,
         families: &[Family::Wolfi],
         ecosystems: |_| vec![OsvEcosystem::new(Family::Wolfi)],
     },
     Distribution {
         id: "chainguard",
+        release: false,
         families: &[Family::Chainguard],
         ecosystems: |_| vec![OsvEcosystem::new(Family::Chainguard)],
     },
     Distribution {
         id: "rhel",
+        release: true,
         families: &[Family::RedHat],
         ecosystems: |v| released(Family::RedHat, major(v)),
     },
     Distribution {
         id: "centos",
+        release: true,
         families: &[Family::RedHat],
         ecosystems: |v| released(Family::RedHat, major(v)),
     },
     Distribution {
         id: "rocky",
+        release: true,
         families: &[Family::RockyLinux],
         ecosystems: |v| released(Family::RockyLinux, major(v)),
     },
     Distribution {
         id: "almalinux",
+        release: true,
         families: &[Family::AlmaLinux],
         ecosystems: |v| released(Family::AlmaLinux, major(v)),
     },
     Distribution {
         id: "sles",
+        release: true,
         families: &[Family::Suse],
         // VERSION_ID 15.5 is "Linux Enterprise Server 15 SP5"; 15 and 15.0 have no SP.
         ecosystems: |v| {
-            if v.is_empty() {
-                return Vec::new();
-            }
             let (base, sp) = v.split_once('.').unwrap_or((v, "0"));
             if sp == "0" {
                 released(Family::Suse, format!("Linux Enterprise Server {base}"))
@@ -132,27 +131,26 @@ pub static DISTRIBUTIONS: &[Distribution] = &[
     },
     Distribution {
         id: "opensuse-leap",
+        release: true,
         families: &[Family::OpenSuse],
-        ecosystems: |v| {
-            if v.is_empty() {
-                return Vec::new();
-            }
-            released(Family::OpenSuse, format!("Leap {v}"))
-        },
+        ecosystems: |v| released(Family::OpenSuse, format!("Leap {v}")),
     },
     Distribution {
         id: "opensuse-tumbleweed",
+        release: false,
         families: &[Family::OpenSuse],
         ecosystems: |_| released(Family::OpenSuse, "Tumbleweed"),
     },
     // Older openSUSE releases said only `opensuse`: which product is not known.
     Distribution {
         id: "opensuse",
+        release: false,
         families: &[],
         ecosystems: none,
     },
     Distribution {
         id: "sle-micro",
+        release: false,
         families: &[],
         ecosystems: none,
     },
@@ -160,22 +158,22 @@ pub static DISTRIBUTIONS: &[Distribution] = &[
     // (`Azure Linux:2`, `Azure Linux:3`).
     Distribution {
         id: "mariner",
+        release: true,
         families: &[Family::AzureLinux],
         ecosystems: |v| released(Family::AzureLinux, major(v)),
     },
     Distribution {
         id: "azurelinux",
+        release: true,
         families: &[Family::AzureLinux],
         ecosystems: |v| released(Family::AzureLinux, major(v)),
     },
     // Photon's VERSION_ID is `5.0`, as its ecosystem (`Photon OS:5.0`); a bare `5` gains `.0`.
     Distribution {
         id: "photon",
+        release: true,
         families: &[Family::PhotonOs],
         ecosystems: |v| {
-            if v.is_empty() {
-                return Vec::new();
-            }
             let v = major_minor(v);
             released(
                 Family::PhotonOs,
@@ -186,16 +184,19 @@ pub static DISTRIBUTIONS: &[Distribution] = &[
     // OSV publishes no advisories for these: inventoried, not matched.
     Distribution {
         id: "fedora",
+        release: false,
         families: &[],
         ecosystems: none,
     },
     Distribution {
         id: "amzn",
+        release: false,
         families: &[],
         ecosystems: none,
     },
     Distribution {
         id: "ol",
+        release: false,
         families: &[],
         ecosystems: none,
     },
