@@ -156,11 +156,7 @@ pub fn inventory_with(
     cache_root: &std::path::Path,
     dockerfile: Option<&std::path::Path>,
 ) -> Result<Inventoried, Failure> {
-    let read = read_image(source, args, cache_root, dockerfile, drydock_catalog::wants())?;
-    Ok(Inventoried {
-        summary: read.summary,
-        inventory: read.inventory,
-    })
+    Ok(read_image(source, args, cache_root, dockerfile, drydock_catalog::wants())?.into_inventoried())
 }
 
 /// Everything one pass over an image gives: the image's summary and inventory, the merged
@@ -173,6 +169,16 @@ pub struct ImageRead {
     pub origins: Vec<drydock_catalog::IntroducedBy>,
     /// The final stage's base image, when a Dockerfile was given.
     pub base: Option<String>,
+}
+
+impl ImageRead {
+    /// The summary and inventory, the filesystem and the image let go.
+    pub fn into_inventoried(self) -> Inventoried {
+        Inventoried {
+            summary: self.summary,
+            inventory: self.inventory,
+        }
+    }
 }
 
 /// Reads the image once with `wants` (the catalog's, or more) and catalogs it.

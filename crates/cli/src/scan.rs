@@ -212,11 +212,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
             crate::usage_cmd::wants(),
         )?;
         let states = crate::usage_cmd::package_states(&read, &access)?;
-        let inventoried = crate::sbom::Inventoried {
-            summary: read.summary,
-            inventory: read.inventory,
-        };
-        (inventoried, Some(states))
+        (read.into_inventoried(), Some(states))
     };
     let crate::sbom::Inventoried { summary, inventory } = read;
     let report = drydock_matcher::match_inventory(&inventory, &store).map_err(Failure::input)?;
