@@ -21,15 +21,32 @@ pub struct Provenance {
     pub layers: HashMap<String, DockerfileLocation>,
 }
 
+/// Why a provenance statement cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Unusable {
+    /// The statement is not JSON.
+    #[error("not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    /// A minimal provenance: it says how the image was built, not which step made each layer.
+    #[error("no BuildKit metadata (the build used provenance mode=min)")]
+    NoBuildKitMetadata,
+    /// BuildKit metadata without the step of each layer.
+    #[error("no layer map in the BuildKit metadata")]
+    NoLayerMap,
+    /// A layer map whose steps have no place in any Dockerfile.
+    #[error("its layer map names no layer with a source location")]
+    NoLocatedLayer,
+}
+
 /// Reads a provenance statement; `Err` says why it cannot be used.
-pub fn parse(statement: &[u8]) -> Result<Provenance, String> {
-    let v: Value = serde_json::from_slice(statement).map_err(|e| format!("not JSON: {e}"))?;
+pub fn parse(statement: &[u8]) -> Result<Provenance, Unusable> {
+    let v: Value = serde_json::from_slice(statement)?;
     let predicate = &v["predicate"];
     let metadata = [&predicate["metadata"], &predicate["runDetails"]["metadata"]]
         .into_iter()
         .map(|m| &m[BUILDKIT_METADATA])
         .find(|m| m.is_object())
-        .ok_or("no BuildKit metadata (the build used provenance mode=min)")?;
+        .ok_or(Unusable::NoBuildKitMetadata)?;
     let infos: Vec<(String, Vec<String>)> = metadata["source"]["infos"]
         .as_array()
         .map(|a| {
@@ -49,7 +66,7 @@ pub fn parse(statement: &[u8]) -> Result<Provenance, String> {
     let locations = &metadata["source"]["locations"];
     let mut out = Provenance::default();
     let Some(layers) = metadata["layers"].as_object() else {
-        return Err("no layer map in the BuildKit metadata".into());
+        return Err(Unusable::NoLayerMap);
     };
     for (key, chains) in layers {
         let step = key.split(':').next().unwrap_or(key);
@@ -107,7 +124,7 @@ pub fn parse(statement: &[u8]) -> Result<Provenance, String> {
         }
     }
     if out.layers.is_empty() {
-        return Err("its layer map names no layer with a source location".into());
+        return Err(Unusable::NoLocatedLayer);
     }
     Ok(out)
 }

@@ -54,13 +54,27 @@ struct File {
     audit: AuditConfig,
 }
 
+/// Why an `[audit]` table was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Not TOML, or keys or values drydock does not take.
+    #[error("{}", .0.message())]
+    Toml(#[from] toml::de::Error),
+    /// An ignore entry without the reason a reviewer needs.
+    #[error("ignore entry for {id}: a reason is required")]
+    NoReason {
+        /// The ignored check's id.
+        id: String,
+    },
+}
+
 impl AuditConfig {
     /// The `[audit]` table of a `.drydock.toml` (other tables belong to other commands).
-    pub fn from_toml(text: &str) -> Result<AuditConfig, String> {
-        let file: File = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    pub fn from_toml(text: &str) -> Result<AuditConfig, ConfigError> {
+        let file: File = toml::from_str(text)?;
         for i in &file.audit.ignore {
             if i.reason.trim().is_empty() {
-                return Err(format!("ignore entry for {}: a reason is required", i.id));
+                return Err(ConfigError::NoReason { id: i.id.clone() });
             }
         }
         Ok(file.audit)

@@ -120,6 +120,60 @@ fn now() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// Why the base-image index could not be read, written or brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The index file is not the JSON drydock writes.
+    #[error("{path}: not a base-image index: {source}")]
+    NotIndex {
+        /// The index file.
+        path: PathBuf,
+        /// Where the JSON parser stopped.
+        source: serde_json::Error,
+    },
+    /// An index written by a drydock of another format.
+    #[error(
+        "{path}: base-image index format {found} (this drydock reads {FORMAT}); run `drydock base index` again"
+    )]
+    Format {
+        /// The index file.
+        path: PathBuf,
+        /// The format it was written in.
+        found: u32,
+    },
+    /// The index could not be serialised into its file.
+    #[error("{path}: {source}")]
+    Write {
+        /// The index file.
+        path: PathBuf,
+        /// The serialiser's error.
+        source: serde_json::Error,
+    },
+    /// A reference of a kind the index does not read (a root filesystem, say).
+    #[error(
+        "{0}: base index reads registries (REPOSITORY[:TAG]), OCI layouts (oci:PATH) and docker archives (docker-archive:PATH)"
+    )]
+    Unindexable(String),
+    /// The image source failed: a registry, a layout or an archive.
+    #[error(transparent)]
+    Source(#[from] drydock_source::Error),
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 impl BaseIndex {
     /// Where the index lives in the cache directory.
     pub fn path(cache_dir: &Path) -> PathBuf {
@@ -127,35 +181,36 @@ impl BaseIndex {
     }
 
     /// The index in `cache_dir`, empty when none was made yet.
-    pub fn load(cache_dir: &Path) -> Result<BaseIndex, String> {
+    pub fn load(cache_dir: &Path) -> Result<BaseIndex, IndexError> {
         let path = Self::path(cache_dir);
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let index: BaseIndex = serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("{}: not a base-image index: {e}", path.display()))?;
+                let index: BaseIndex = match serde_json::from_slice(&bytes) {
+                    Ok(index) => index,
+                    Err(source) => return Err(IndexError::NotIndex { path, source }),
+                };
                 if index.format != FORMAT {
-                    return Err(format!(
-                        "{}: base-image index format {} (this drydock reads {FORMAT}); run `drydock base index` again",
-                        path.display(),
-                        index.format
-                    ));
+                    return Err(IndexError::Format {
+                        path,
+                        found: index.format,
+                    });
                 }
                 Ok(index)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BaseIndex::default()),
-            Err(e) => Err(format!("{}: {e}", path.display())),
+            Err(e) => Err(io_error(&path)(e)),
         }
     }
 
     /// Writes the index whole, through a temporary file renamed over it.
-    pub fn save(&self, cache_dir: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(cache_dir).map_err(|e| format!("{}: {e}", cache_dir.display()))?;
+    pub fn save(&self, cache_dir: &Path) -> Result<(), IndexError> {
+        std::fs::create_dir_all(cache_dir).map_err(io_error(cache_dir))?;
         let path = Self::path(cache_dir);
-        let mut tmp = tempfile::NamedTempFile::new_in(cache_dir)
-            .map_err(|e| format!("{}: {e}", cache_dir.display()))?;
-        serde_json::to_writer(&mut tmp, self).map_err(|e| format!("{}: {e}", path.display()))?;
-        tmp.persist(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(cache_dir).map_err(io_error(cache_dir))?;
+        if let Err(source) = serde_json::to_writer(&mut tmp, self) {
+            return Err(IndexError::Write { path, source });
+        }
+        tmp.persist(&path).map_err(|e| io_error(&path)(e.error))?;
         Ok(())
     }
 
@@ -235,31 +290,29 @@ impl BaseIndex {
         tags: Option<&regex::Regex>,
         platform: &Platform,
         options: &RegistryOptions,
-    ) -> Result<(String, IndexReport), String> {
+    ) -> Result<(String, IndexReport), IndexError> {
         if let Some(rest) = reference
             .strip_prefix("oci:")
             .or_else(|| reference.strip_prefix("oci-archive:"))
         {
             return self.update_layout(rest, tags, platform);
         }
-        let spec = SourceSpec::parse(reference).map_err(|e| e.to_string())?;
+        let spec = SourceSpec::parse(reference)?;
         let r = match spec {
             SourceSpec::Registry { reference: r } => r,
             SourceSpec::DockerArchive { ref path, .. } => return self.update_archive(&spec, path, platform),
             _ => {
-                return Err(format!(
-                    "{reference}: base index reads registries (REPOSITORY[:TAG]), OCI layouts (oci:PATH) and docker archives (docker-archive:PATH)"
-                ));
+                return Err(IndexError::Unindexable(reference.to_string()));
             }
         };
         let key = format!("{}/{}", r.registry, r.repository);
         let named_tag = reference_has_tag(reference).then(|| r.tag.clone()).flatten();
         let mut repo_ref = r.clone();
         repo_ref.digest = None;
-        let registry = Registry::connect(&repo_ref, options).map_err(|e| e.to_string())?;
+        let registry = Registry::connect(&repo_ref, options)?;
         let listed = match &named_tag {
             Some(t) => vec![t.clone()],
-            None => registry.tags().map_err(|e| e.to_string())?,
+            None => registry.tags()?,
         };
         let wanted = select(listed, tags);
         let mut report = IndexReport::default();
@@ -303,10 +356,10 @@ impl BaseIndex {
         spec: &SourceSpec,
         path: &Path,
         platform: &Platform,
-    ) -> Result<(String, IndexReport), String> {
-        let abs = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    ) -> Result<(String, IndexReport), IndexError> {
+        let abs = std::fs::canonicalize(path).map_err(io_error(path))?;
         let key = format!("docker-archive:{}", abs.display());
-        let image = Image::open(spec, platform).map_err(|e| e.to_string())?;
+        let image = Image::open(spec, platform)?;
         let mut tags: Vec<String> = image
             .repo_tags
             .iter()
@@ -339,25 +392,24 @@ impl BaseIndex {
         rest: &str,
         tags: Option<&regex::Regex>,
         platform: &Platform,
-    ) -> Result<(String, IndexReport), String> {
+    ) -> Result<(String, IndexReport), IndexError> {
         // `oci:PATH:TAG` names one tag, as everywhere else.
         let (path, named) = match rest.rsplit_once(':') {
             Some((p, t)) if !t.contains('/') && Path::new(p).exists() => (p, Some(t.to_string())),
             _ => (rest, None),
         };
-        let abs = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
+        let abs = std::fs::canonicalize(path).map_err(io_error(Path::new(path)))?;
         let key = format!("oci:{}", abs.display());
         let listed = match &named {
             Some(t) => vec![t.clone()],
-            None => drydock_source::layout_tags(&abs).map_err(|e| e.to_string())?,
+            None => drydock_source::layout_tags(&abs)?,
         };
         let wanted = select(listed, tags);
         let mut report = IndexReport::default();
         let repo = self.repositories.entry(key.clone()).or_default();
         let stamp = now();
         for tag in &wanted {
-            let spec =
-                SourceSpec::parse(&format!("oci:{}:{tag}", abs.display())).map_err(|e| e.to_string())?;
+            let spec = SourceSpec::parse(&format!("oci:{}:{tag}", abs.display()))?;
             match Image::open(&spec, platform) {
                 Ok(image) => {
                     let top = image.manifest_digest.clone().unwrap_or_default();

@@ -17,4 +17,4 @@ pub mod rank;
 pub mod tags;
 
 pub use detect::{ImageEvidence, detect, short};
-pub use index::BaseIndex;
+pub use index::{BaseIndex, IndexError};

@@ -13,8 +13,8 @@ pub struct Composer;
 const PATTERN: &str = "**/vendor/composer/installed.json";
 
 /// (name, version, dev) from installed.json.
-pub fn parse_installed(text: &str) -> Result<Vec<(String, String, bool)>, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse_installed(text: &str) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
+    let v: serde_json::Value = serde_json::from_str(text)?;
     let dev_names: Vec<&str> = v
         .get("dev-package-names")
         .and_then(|d| d.as_array())
@@ -24,7 +24,7 @@ pub fn parse_installed(text: &str) -> Result<Vec<(String, String, bool)>, String
         .get("packages")
         .and_then(|p| p.as_array())
         .or_else(|| v.as_array())
-        .ok_or("no package list")?;
+        .ok_or(crate::ManifestError::NoPackageList)?;
     Ok(list
         .iter()
         .filter_map(|p| {
@@ -108,6 +108,9 @@ mod tests {
             parse_installed(v1).unwrap(),
             vec![("a/b".into(), "1.0.0".into(), false)]
         );
-        assert!(parse_installed("{}").is_err());
+        assert!(matches!(
+            parse_installed("{}"),
+            Err(crate::ManifestError::NoPackageList)
+        ));
     }
 }

@@ -45,12 +45,12 @@ use drydock_source::{Filesystem, ImagePath, Wants};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An OS package database that cannot be read: its packages would be missed.
-    #[error("{path}: malformed package database: {detail}")]
+    #[error("{path}: malformed package database: {source}")]
     Database {
         /// The database, as an absolute image path.
         path: String,
         /// What is wrong with it.
-        detail: String,
+        source: rpm::DbError,
     },
     /// An OS package database past the size drydock reads.
     #[error("{path}: package database not read ({size} bytes): {why}")]
@@ -62,6 +62,18 @@ pub enum Error {
         /// Which limit it passed.
         why: String,
     },
+}
+
+/// Why a language package manager's manifest (`installed.json`, `package-lock.json`) was not
+/// read: its packages are left out with a warning naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Not JSON.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// JSON without the list of packages the format has.
+    #[error("no package list")]
+    NoPackageList,
 }
 
 /// Every registered detector, OS package managers first.

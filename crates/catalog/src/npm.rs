@@ -158,8 +158,8 @@ fn app_root(location: &str) -> &str {
 }
 
 /// (name, version, dev) from package-lock.json: `packages` (v2, v3) or nested `dependencies` (v1).
-pub fn package_lock(text: &str) -> Result<Vec<(String, String, bool)>, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+pub fn package_lock(text: &str) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
+    let v: serde_json::Value = serde_json::from_str(text)?;
     let mut out = Vec::new();
     if let Some(packages) = v.get("packages").and_then(|p| p.as_object()) {
         for (key, entry) in packages {

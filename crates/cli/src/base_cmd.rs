@@ -183,7 +183,7 @@ fn index(
     for reference in &references {
         let (key, report) = index
             .update(reference, filter.as_ref(), &platform, &options)
-            .map_err(|e| Failure::input(terminal_safe(&e)))?;
+            .map_err(|e| Failure::input(terminal_safe(&e.to_string())))?;
         say!(
             "{}: {} added, {} moved, {} unchanged{}",
             terminal_safe(&drydock_base::index::display_name(&key)),

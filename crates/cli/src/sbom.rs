@@ -301,7 +301,7 @@ fn detect_base(
         .map(drydock_base::BaseIndex::load)
         .transpose()
         .unwrap_or_else(|e| {
-            warnings.push(e);
+            warnings.push(e.to_string());
             None
         })
         .filter(|i| !i.is_empty());

@@ -3,7 +3,7 @@
 //! parsing and heredocs. Each instruction keeps the same argument split that BuildKit's AST
 //! has, so [`crate::dump`] prints BuildKit's own node dump.
 
-use crate::shell::{Lex, NoEnv};
+use crate::shell::{Lex, LexError, NoEnv};
 
 /// A parse failure with the 1-based line BuildKit reports it on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -285,7 +285,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
 
         let mut inst = node_from_line(&line, d.escape).map_err(|m| fail(start_line, m))?;
         if can_contain_heredoc(&inst) && line.contains("<<") {
-            let docs = heredocs_from_line(&line).map_err(|m| fail(start_line, m))?;
+            let docs = heredocs_from_line(&line).map_err(|m| fail(start_line, m.0))?;
             for mut doc in docs {
                 let mut terminated = false;
                 while i < lines.len() {
@@ -621,7 +621,7 @@ fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<Vec<String>, St
 }
 
 /// The heredocs an instruction line opens, in order.
-pub fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, String> {
+pub fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, LexError> {
     let mut lex = Lex::new('\\');
     lex.raw_quotes = true;
     lex.raw_escapes = true;
@@ -646,7 +646,7 @@ pub fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, String> {
 }
 
 /// Reads one heredoc opener (`<<EOF`, `3<<-'EOF'`, …); `None` when `src` is not one.
-pub fn parse_heredoc(src: &str) -> Result<Option<Heredoc>, String> {
+pub fn parse_heredoc(src: &str) -> Result<Option<Heredoc>, LexError> {
     let digits = src.len() - src.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let Some(after) = src[digits..].strip_prefix("<<") else {
         return Ok(None);
@@ -661,16 +661,16 @@ pub fn parse_heredoc(src: &str) -> Result<Option<Heredoc>, String> {
     let fd = src[..digits].parse::<u32>().unwrap_or(0);
     let mut lex = Lex::new('\\');
     lex.skip_unset_env = true;
-    let words = lex.process_words(rest, &NoEnv).map_err(|e| e.0)?;
+    let words = lex.process_words(rest, &NoEnv)?;
     if words.len() != 1 {
         return Ok(None);
     }
     lex.raw_quotes = true;
-    let raw = lex.process_words(rest, &NoEnv).map_err(|e| e.0)?;
+    let raw = lex.process_words(rest, &NoEnv)?;
     if raw.len() != words.len() {
-        return Err(format!(
+        return Err(LexError(format!(
             "internal lexing of heredoc produced inconsistent results: {rest}"
-        ));
+        )));
     }
     let quotes = |s: &str| s.matches(['\'', '"']).count();
     Ok(Some(Heredoc {

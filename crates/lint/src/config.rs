@@ -70,10 +70,35 @@ pub struct Config {
     pub _audit: Option<toml::Table>,
 }
 
+/// Why a lint configuration file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `.drydock.toml` that is not TOML, or has keys or values drydock does not take.
+    #[error("{}", .0.message())]
+    Toml(#[from] toml::de::Error),
+    /// `.hadolint.yaml` that is not YAML of Hadolint's shape (the parser's first line).
+    #[error("{0}")]
+    Yaml(String),
+    /// A rule id or name that no rule has.
+    #[error("unknown rule `{0}`")]
+    UnknownRule(String),
+    /// A `failure-threshold` that is not a severity.
+    #[error("failure-threshold `{0}`: expected error, warning, info, style or none")]
+    FailureThreshold(String),
+    /// A `label-schema` entry of a type Hadolint does not define.
+    #[error("label-schema {label}: unknown type `{kind}`")]
+    LabelType {
+        /// The label.
+        label: String,
+        /// The type given.
+        kind: String,
+    },
+}
+
 impl Config {
     /// Reads the configuration; unknown keys are errors.
-    pub fn from_toml(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text)?;
         for id in config
             .ignore
             .iter()
@@ -81,16 +106,14 @@ impl Config {
             .chain(config.severity.keys())
         {
             if crate::registry::rule(id).is_none() {
-                return Err(format!("unknown rule `{id}`"));
+                return Err(ConfigError::UnknownRule(id.clone()));
             }
         }
         if let Some(t) = &config.failure_threshold
             && t != "none"
             && Severity::parse(t).is_none()
         {
-            return Err(format!(
-                "failure-threshold `{t}`: expected error, warning, info, style or none"
-            ));
+            return Err(ConfigError::FailureThreshold(t.clone()));
         }
         Ok(config)
     }
@@ -173,8 +196,9 @@ enum OneOrMany {
 impl Config {
     /// Reads Hadolint's configuration file format. Keys drydock has no use for (`format`,
     /// `no-color`, `disable-ignore-pragma`) are accepted and ignored; unknown rule ids are errors.
-    pub fn from_hadolint_yaml(text: &str) -> Result<Config, String> {
-        let y: HadolintYaml = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_hadolint_yaml(text: &str) -> Result<Config, ConfigError> {
+        let y: HadolintYaml = serde_saphyr::from_str(text)
+            .map_err(|e| ConfigError::Yaml(e.to_string().lines().next().unwrap_or_default().to_string()))?;
         let mut config = Config {
             ignore: y.ignored,
             strict_labels: y.strict_labels,
@@ -204,7 +228,12 @@ impl Config {
                 "hash" => LabelType::Hash,
                 "semver" => LabelType::Semver,
                 "email" => LabelType::Email,
-                other => return Err(format!("label-schema {label}: unknown type `{other}`")),
+                other => {
+                    return Err(ConfigError::LabelType {
+                        label,
+                        kind: other.to_string(),
+                    });
+                }
             };
             config.labels.insert(label, kind);
         }
@@ -214,7 +243,7 @@ impl Config {
         };
         for id in config.ignore.iter().chain(config.severity.keys()) {
             if crate::registry::rule(id).is_none() {
-                return Err(format!("unknown rule `{id}`"));
+                return Err(ConfigError::UnknownRule(id.clone()));
             }
         }
         Ok(config)
@@ -237,22 +266,25 @@ mod tests {
             Severity::Style
         );
         assert!(c.registry_trusted("a.corp.io") && !c.registry_trusted("corp.io.evil"));
-        assert!(
-            Config::from_toml("ignore = [\"DL9999\"]")
-                .unwrap_err()
-                .contains("DL9999")
-        );
-        assert!(Config::from_toml("colour = 1").is_err());
+        assert!(matches!(
+            Config::from_toml("ignore = [\"DL9999\"]"),
+            Err(ConfigError::UnknownRule(id)) if id == "DL9999"
+        ));
+        assert!(matches!(
+            Config::from_toml("colour = 1"),
+            Err(ConfigError::Toml(_))
+        ));
         for ok in ["none", "warning", "Style"] {
             assert!(
                 Config::from_toml(&format!("failure-threshold = \"{ok}\"")).is_ok(),
                 "{ok}"
             );
         }
-        assert!(
+        assert_eq!(
             Config::from_toml("failure-threshold = \"bogus\"")
                 .unwrap_err()
-                .contains("expected error, warning, info, style or none")
+                .to_string(),
+            "failure-threshold `bogus`: expected error, warning, info, style or none"
         );
     }
 
@@ -271,10 +303,15 @@ mod tests {
         assert_eq!(c.labels.get("maintainer"), Some(&LabelType::Email));
         assert!(c.strict_labels);
         assert_eq!(c.failure_threshold.as_deref(), Some("error"));
-        assert!(
-            Config::from_hadolint_yaml("ignored: [DL9999]\n")
+        assert!(matches!(
+            Config::from_hadolint_yaml("ignored: [DL9999]\n"),
+            Err(ConfigError::UnknownRule(id)) if id == "DL9999"
+        ));
+        assert_eq!(
+            Config::from_hadolint_yaml("label-schema:\n  team: colour\n")
                 .unwrap_err()
-                .contains("DL9999")
+                .to_string(),
+            "label-schema team: unknown type `colour`"
         );
     }
 }

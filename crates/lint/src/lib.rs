@@ -17,7 +17,7 @@ pub mod shell;
 
 use serde::Serialize;
 
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use registry::{RULES, Rule, RuleId, Severity};
 
 /// One finding.

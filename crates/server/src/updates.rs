@@ -44,26 +44,38 @@ pub async fn watch(state: Arc<State>) {
     }
 }
 
+/// Why an advisory database update was not applied (the store is left as it was).
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// The advisory database file could not be opened.
+    #[error(transparent)]
+    Advisories(#[from] drydock_vulndb::Error),
+    /// The snapshot store failed.
+    #[error(transparent)]
+    Store(#[from] drydock_monitor::Error),
+    /// The blocking task that re-matches panicked or was cancelled.
+    #[error("the update task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// Opens the database file and applies it to the store.
-pub async fn process(state: &Arc<State>) -> Result<drydock_monitor::UpdateOutcome, String> {
+pub async fn process(state: &Arc<State>) -> Result<drydock_monitor::UpdateOutcome, UpdateError> {
     let path = state.config.advisories.clone();
     let store = state.store.clone();
     let started = std::time::Instant::now();
     let (db, outcome) = tokio::task::spawn_blocking(move || {
-        let db = drydock_vulndb::Store::open_read_only(&path).map_err(|e| e.to_string())?;
+        let db = drydock_vulndb::Store::open_read_only(&path)?;
         let now = drydock_monitor::now();
         // Snapshots pushed before any database existed get their first findings now.
-        for image in store.images(true).map_err(|e| e.to_string())? {
+        for image in store.images(true)? {
             if image.checked_at.is_none() {
-                drydock_monitor::check::initial_findings(&store, image.id, &db, now)
-                    .map_err(|e| e.to_string())?;
+                drydock_monitor::check::initial_findings(&store, image.id, &db, now)?;
             }
         }
-        let outcome = drydock_monitor::check::apply_update(&store, &db, now).map_err(|e| e.to_string())?;
-        Ok::<_, String>((db, outcome))
+        let outcome = drydock_monitor::check::apply_update(&store, &db, now)?;
+        Ok::<_, UpdateError>((db, outcome))
     })
-    .await
-    .map_err(|e| e.to_string())??;
+    .await??;
     *state.advisories.write().await = Some(Arc::new(db));
     state.counters.updates.fetch_add(1, Ordering::Relaxed);
     state

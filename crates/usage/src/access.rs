@@ -160,8 +160,23 @@ pub fn lexical(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// Why a usage record was refused (the trace formats themselves are read line by line, and a
+/// line that is not a file access is skipped).
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// Not the JSON `usage record` writes.
+    #[error("not a drydock usage record: {0}")]
+    NotRecord(#[from] serde_json::Error),
+    /// A record of another schema.
+    #[error("usage record schema {found} (this drydock reads {SCHEMA})")]
+    Schema {
+        /// The record's schema version.
+        found: u32,
+    },
+}
+
 /// Reads a trace in `format`.
-pub fn read(format: Format, text: &str) -> Result<Access, String> {
+pub fn read(format: Format, text: &str) -> Result<Access, RecordError> {
     let mut a = match format {
         Format::Strace => strace(text),
         Format::Fatrace => fatrace(text),
@@ -169,13 +184,11 @@ pub fn read(format: Format, text: &str) -> Result<Access, String> {
         Format::Falco => falco(text),
         Format::Paths => paths(text),
         Format::Drydock => {
-            let a: Access =
-                serde_json::from_str(text).map_err(|e| format!("not a drydock usage record: {e}"))?;
+            let a: Access = serde_json::from_str(text)?;
             if a.schema_version != SCHEMA {
-                return Err(format!(
-                    "usage record schema {} (this drydock reads {SCHEMA})",
-                    a.schema_version
-                ));
+                return Err(RecordError::Schema {
+                    found: a.schema_version,
+                });
             }
             return Ok(a);
         }

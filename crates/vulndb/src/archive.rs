@@ -10,6 +10,7 @@
 //! Indexes are kept per *part* (one `Packages` file or one `APKINDEX`): re-importing a part
 //! replaces what it held and leaves the suite's other parts alone.
 
+use crate::Malformation;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -87,7 +88,7 @@ impl Release {
 }
 
 /// Parses a `Release` file, or the clear-signed `InRelease` around one.
-pub fn parse_release(text: &str) -> Result<Release, String> {
+pub fn parse_release(text: &str) -> Result<Release, Malformation> {
     let mut release = Release::default();
     let mut in_body = !text.starts_with("-----BEGIN PGP SIGNED MESSAGE-----");
     let mut seen_header = false;
@@ -122,7 +123,7 @@ pub fn parse_release(text: &str) -> Result<Release, String> {
         }
     }
     if !seen_header || (release.suite.is_none() && release.codename.is_none()) {
-        return Err("not a Release file (no Suite or Codename field)".into());
+        return Err(Malformation::NotRelease);
     }
     Ok(release)
 }
@@ -136,7 +137,7 @@ fn rfc2822_to_rfc3339(value: &str) -> Option<String> {
 
 /// Reads a `Packages` index into name → newest version (an index can list a name once per
 /// architecture; `all` and `amd64` builds of one source agree, but nothing promises it).
-pub fn parse_packages(text: &str, into: &mut BTreeMap<String, String>) -> Result<usize, String> {
+pub fn parse_packages(text: &str, into: &mut BTreeMap<String, String>) -> Result<usize, Malformation> {
     let mut count = 0;
     for (n, stanza) in text.split("\n\n").enumerate() {
         let mut name = None;
@@ -165,7 +166,7 @@ pub fn parse_packages(text: &str, into: &mut BTreeMap<String, String>) -> Result
                 count += 1;
             }
             (None, None) if stanza.trim().is_empty() => {}
-            _ => return Err(format!("stanza {} has no Package or Version field", n + 1)),
+            _ => return Err(Malformation::Stanza(n + 1)),
         }
     }
     Ok(count)
@@ -214,12 +215,12 @@ fn keep_newest(into: &mut BTreeMap<String, String>, name: &str, value: &str, sch
 const MAX_INDEX: u64 = 512 << 20;
 
 /// The text of an index, decompressed by its name (`.xz`, `.gz`) or its magic bytes.
-pub fn decompress(name: &str, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub fn decompress(name: &str, bytes: &[u8]) -> Result<Vec<u8>, Malformation> {
     decompress_within(name, bytes, MAX_INDEX)
 }
 
 /// [`decompress`], refusing more than `max` bytes of output.
-fn decompress_within(name: &str, bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
+fn decompress_within(name: &str, bytes: &[u8], max: u64) -> Result<Vec<u8>, Malformation> {
     let mut out = Vec::new();
     let result = if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) || name.ends_with(".xz") {
         lzma_rust2::XzReader::new(bytes, true)
@@ -232,22 +233,22 @@ fn decompress_within(name: &str, bytes: &[u8], max: u64) -> Result<Vec<u8>, Stri
     } else {
         return Ok(bytes.to_vec());
     };
-    result.map_err(|e| format!("cannot decompress: {e}"))?;
+    result.map_err(Malformation::Decompress)?;
     if out.len() as u64 > max {
-        return Err(format!("larger than {} MiB once decompressed", max >> 20));
+        return Err(Malformation::DecompressedTooLarge { mib: max >> 20 });
     }
     Ok(out)
 }
 
 /// Reads an Alpine `APKINDEX.tar.gz` into name → newest version, with the index's date (the
 /// `APKINDEX` member's modification time).
-pub fn parse_apkindex(bytes: &[u8]) -> Result<(BTreeMap<String, String>, Option<String>), String> {
+pub fn parse_apkindex(bytes: &[u8]) -> Result<(BTreeMap<String, String>, Option<String>), Malformation> {
     let text = decompress("APKINDEX.tar.gz", bytes)?;
     let mut archive = tar::Archive::new(text.as_slice());
-    let entries = archive.entries().map_err(|e| format!("not a tar archive: {e}"))?;
+    let entries = archive.entries().map_err(Malformation::NotTar)?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| format!("corrupt tar archive: {e}"))?;
-        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
+        let mut entry = entry.map_err(Malformation::CorruptTar)?;
+        let path = entry.path().map_err(Malformation::CorruptTar)?.into_owned();
         if path != Path::new("APKINDEX") {
             continue;
         }
@@ -260,7 +261,7 @@ pub fn parse_apkindex(bytes: &[u8]) -> Result<(BTreeMap<String, String>, Option<
         let mut index = String::new();
         entry
             .read_to_string(&mut index)
-            .map_err(|e| format!("APKINDEX: {e}"))?;
+            .map_err(Malformation::ApkIndexText)?;
         let mut packages = BTreeMap::new();
         for (n, stanza) in index.split("\n\n").enumerate() {
             let mut name = None;
@@ -275,12 +276,12 @@ pub fn parse_apkindex(bytes: &[u8]) -> Result<(BTreeMap<String, String>, Option<
             match (name, version) {
                 (Some(name), Some(version)) => keep_newest(&mut packages, name, version, Scheme::Apk),
                 (None, None) if stanza.trim().is_empty() => {}
-                _ => return Err(format!("APKINDEX: entry {} has no P: or V: line", n + 1)),
+                _ => return Err(Malformation::ApkIndexEntry(n + 1)),
             }
         }
         return Ok((packages, date));
     }
-    Err("no APKINDEX member: not an Alpine index".into())
+    Err(Malformation::NoApkIndex)
 }
 
 /// Does this file look like an archive index `db import` should read as one?
@@ -305,15 +306,18 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Error> {
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > MAX_INDEX {
-        return Err(malformed(path, format!("larger than {} MiB", MAX_INDEX >> 20)));
+        return Err(malformed(
+            path,
+            Malformation::IndexTooLarge { mib: MAX_INDEX >> 20 },
+        ));
     }
     Ok(bytes)
 }
 
-fn malformed(path: &Path, detail: impl Into<String>) -> Error {
+fn malformed(path: &Path, problem: Malformation) -> Error {
     Error::Malformed {
         what: path.display().to_string(),
-        detail: detail.into(),
+        problem,
     }
 }
 
@@ -348,10 +352,7 @@ pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         let [arch, repo, branch] = parts.as_slice() else {
-            return Err(malformed(
-                path,
-                "expected BRANCH/REPOSITORY/ARCH/APKINDEX.tar.gz (v3.19/main/x86_64)",
-            ));
+            return Err(malformed(path, Malformation::ApkIndexPlace));
         };
         return Ok(vec![IndexPart {
             info: SuiteInfo {
@@ -370,19 +371,17 @@ pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
     }
     if name.starts_with("Packages") {
         // dists/SUITE/COMPONENT/binary-ARCH/Packages.xz
-        let binary_dir = path.parent().ok_or_else(|| malformed(path, "no parent folder"))?;
+        let binary_dir = path
+            .parent()
+            .ok_or_else(|| malformed(path, Malformation::PackagesPlace))?;
         let component_dir = binary_dir
             .parent()
-            .ok_or_else(|| malformed(path, "no parent folder"))?;
+            .ok_or_else(|| malformed(path, Malformation::PackagesPlace))?;
         let suite_dir = component_dir
             .parent()
-            .ok_or_else(|| malformed(path, "no parent folder"))?;
-        let release = read_release_in(suite_dir).ok_or_else(|| {
-            malformed(
-                path,
-                "the suite's Release file is not beside it (dists/SUITE/Release): it names the distribution, suite and date",
-            )
-        })??;
+            .ok_or_else(|| malformed(path, Malformation::PackagesPlace))?;
+        let release =
+            read_release_in(suite_dir).ok_or_else(|| malformed(path, Malformation::NoRelease))??;
         let part = format!(
             "{}/{}",
             component_dir.file_name().unwrap_or_default().to_string_lossy(),
@@ -414,10 +413,7 @@ pub fn read_local(path: &Path) -> Result<Vec<IndexPart>, Error> {
         }
     }
     if parts.is_empty() {
-        return Err(malformed(
-            path,
-            "no Packages index beside it (COMPONENT/binary-ARCH/Packages.xz): nothing to import",
-        ));
+        return Err(malformed(path, Malformation::NoPackagesIndex));
     }
     Ok(parts)
 }
@@ -452,10 +448,10 @@ pub fn packages_from_bytes(
     part: &str,
     origin: &str,
     etag: Option<String>,
-) -> Result<IndexPart, String> {
+) -> Result<IndexPart, Malformation> {
     let distro = release
         .distro()
-        .ok_or_else(|| format!("Release names origin {:?}, not Debian or Ubuntu", release.origin))?;
+        .ok_or_else(|| Malformation::Origin(release.origin.clone()))?;
     let text = decompress(file_name, bytes)?;
     let mut packages = BTreeMap::new();
     parse_packages(&String::from_utf8_lossy(&text), &mut packages)?;
@@ -476,12 +472,10 @@ pub fn packages_from_bytes(
 }
 
 /// Suites fetched for a release: the release itself, its updates and its security pocket.
-pub fn suites_for(distro: &str, version: &str) -> Result<Vec<String>, String> {
-    let codename = codename(distro, version).ok_or_else(|| {
-        format!(
-            "{distro}:{version}: unknown release (known: {})",
-            known_releases()
-        )
+pub fn suites_for(distro: &str, version: &str) -> Result<Vec<String>, Error> {
+    let codename = codename(distro, version).ok_or_else(|| Error::UnknownRelease {
+        release: format!("{distro}:{version}"),
+        known: known_releases(),
     })?;
     Ok(match distro {
         "alpine" => vec![format!("{codename}/main"), format!("{codename}/community")],
@@ -591,9 +585,9 @@ pub fn download(
         match get(agent, &url, previous.as_ref())? {
             None => out.push(None),
             Some((bytes, etag)) => {
-                let (packages, date) = parse_apkindex(&bytes).map_err(|detail| Error::Malformed {
+                let (packages, date) = parse_apkindex(&bytes).map_err(|problem| Error::Malformed {
                     what: url.clone(),
-                    detail,
+                    problem,
                 })?;
                 out.push(Some(IndexPart {
                     info: SuiteInfo {
@@ -620,9 +614,9 @@ pub fn download(
     let release_url = format!("{base}/dists/{}/Release", fetch.suite);
     let (release_bytes, _) = get(agent, &release_url, None)?.unwrap_or_default();
     let release =
-        parse_release(&String::from_utf8_lossy(&release_bytes)).map_err(|detail| Error::Malformed {
+        parse_release(&String::from_utf8_lossy(&release_bytes)).map_err(|problem| Error::Malformed {
             what: release_url.clone(),
-            detail,
+            problem,
         })?;
     for component in components {
         let part = format!("{component}/binary-{deb_arch}");
@@ -642,10 +636,10 @@ pub fn download(
         match fetched {
             Some((_, _, None)) => out.push(None),
             Some((name, url, Some((bytes, etag)))) => out.push(Some(
-                packages_from_bytes(&release, name, &bytes, &part, &url, etag).map_err(|detail| {
+                packages_from_bytes(&release, name, &bytes, &part, &url, etag).map_err(|problem| {
                     Error::Malformed {
                         what: url.clone(),
-                        detail,
+                        problem,
                     }
                 })?,
             )),
@@ -732,11 +726,10 @@ mod tests {
         let big = vec![b'x'; 5000];
         for packed in [xz(&big), gz(&big)] {
             assert_eq!(decompress_within("i", &packed, 5000).unwrap().len(), 5000);
-            assert!(
-                decompress_within("i", &packed, 4999)
-                    .unwrap_err()
-                    .contains("larger than")
-            );
+            assert!(matches!(
+                decompress_within("i", &packed, 4999),
+                Err(Malformation::DecompressedTooLarge { mib: 0 })
+            ));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Importing advisory files: an OSV `all.zip`, a directory of OSV records (JSON or YAML), one
 //! record, or an Alpine secdb file (YAML or JSON).
 
+use crate::Malformation;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -89,9 +90,9 @@ fn parse_record(bytes: &[u8], name: &str, source: &str) -> Result<Parsed, Error>
     } else {
         osv::parse_json(bytes, source)
     };
-    parsed.map_err(|detail| Error::Malformed {
+    parsed.map_err(|problem| Error::Malformed {
         what: name.to_string(),
-        detail,
+        problem,
     })
 }
 
@@ -110,7 +111,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     if out.len() as u64 > MAX_FILE {
         return Err(Error::Malformed {
             what: path.display().to_string(),
-            detail: "file too large".into(),
+            problem: Malformation::FileTooLarge,
         });
     }
     Ok(out)
@@ -137,7 +138,7 @@ pub struct Counted {
 pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Result<Counted, Error> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Malformed {
         what: label.to_string(),
-        detail: format!("not a zip archive: {e}"),
+        problem: Malformation::NotZip(e),
     })?;
     store.begin_source(source)?;
     let mut counted = Counted::default();
@@ -155,7 +156,7 @@ pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Res
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| Error::Malformed {
             what: label.to_string(),
-            detail: e.to_string(),
+            problem: Malformation::ZipMember(e),
         })?;
         let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
         if !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")) {
@@ -167,7 +168,7 @@ pub fn import_zip(store: &Store, bytes: &[u8], label: &str, source: &str) -> Res
             .read_to_end(&mut buf)
             .map_err(|e| Error::Malformed {
                 what: format!("{label}:{name}"),
-                detail: e.to_string(),
+                problem: Malformation::ZipRead(e),
             })?;
         batch.push(parse_record(&buf, &format!("{label}:{name}"), source)?);
         if batch.advisories.len() >= BATCH {
@@ -270,9 +271,11 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
                 } else {
                     crate::model::Family::RustToolchain
                 };
-                match crate::rustsec::parse(&text, &source, ecosystem).map_err(|detail| Error::Malformed {
-                    what: name.clone(),
-                    detail,
+                match crate::rustsec::parse(&text, &source, ecosystem).map_err(|problem| {
+                    Error::Malformed {
+                        what: name.clone(),
+                        problem,
+                    }
                 })? {
                     Some(a) => batch.advisory(a),
                     None => batch.withdrawn += 1,
@@ -298,7 +301,7 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
         if batch.advisories.is_empty() && batch.withdrawn == 0 && infos.is_empty() {
             return Err(Error::Malformed {
                 what: label,
-                detail: "no OSV records (.json, .yaml) or secdb files found".into(),
+                problem: Malformation::NoRecords,
             });
         }
         if !batch.advisories.is_empty() || batch.withdrawn > 0 {
@@ -394,9 +397,9 @@ pub fn import_path(store: &Store, path: &Path) -> Result<Imported, Error> {
 
 fn import_secdb(store: &Store, path: &Path, bytes: &[u8]) -> Result<Vec<SourceInfo>, Error> {
     let is_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let (source, advisories) = secdb::parse(bytes, is_json).map_err(|detail| Error::Malformed {
+    let (source, advisories) = secdb::parse(bytes, is_json).map_err(|problem| Error::Malformed {
         what: path.display().to_string(),
-        detail,
+        problem,
     })?;
     let batch = Batch {
         advisories,

@@ -19,6 +19,7 @@
 pub mod archive;
 pub mod download;
 pub mod import;
+mod malformation;
 pub mod model;
 pub mod osv;
 pub mod rustsec;
@@ -29,6 +30,7 @@ pub mod update;
 use std::path::{Path, PathBuf};
 
 pub use import::{Imported, import_path};
+pub use malformation::Malformation;
 pub use model::{Advisory, AffectedPackage, Disposition, Severity, SeverityCounts, SeverityInfo};
 pub use store::{RecordDigest, Snapshot, SourceInfo, Store, package_key};
 
@@ -51,12 +53,20 @@ pub enum Error {
     #[error("advisory database: {0}")]
     Store(String),
     /// Advisory data that cannot be read.
-    #[error("{what}: malformed advisory data: {detail}")]
+    #[error("{what}: malformed advisory data: {problem}")]
     Malformed {
         /// The file or record.
         what: String,
         /// What is wrong.
-        detail: String,
+        problem: Malformation,
+    },
+    /// A distribution release drydock has no archive suites for.
+    #[error("{release}: unknown release (known: {known})")]
+    UnknownRelease {
+        /// `DISTRO:VERSION` as asked.
+        release: String,
+        /// The releases drydock knows.
+        known: String,
     },
     /// A download failed.
     #[error("download of {url} failed: {detail}")]

@@ -2,6 +2,7 @@
 //! [`Advisory`]s. Only the fields drydock uses are read; unknown ecosystems and fields are
 //! kept or ignored, never fatal for the whole import.
 
+use crate::Malformation;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -98,16 +99,15 @@ pub enum Parsed {
 }
 
 /// Reads one OSV record in JSON.
-pub fn parse_json(bytes: &[u8], source: &str) -> Result<Parsed, String> {
-    let record: Record = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+pub fn parse_json(bytes: &[u8], source: &str) -> Result<Parsed, Malformation> {
+    let record: Record = serde_json::from_slice(bytes)?;
     Ok(convert(record, source))
 }
 
 /// Reads one OSV record in YAML (PyPA's advisory database).
-pub fn parse_yaml(bytes: &[u8], source: &str) -> Result<Parsed, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-    let record: Record = serde_saphyr::from_str(text)
-        .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())?;
+pub fn parse_yaml(bytes: &[u8], source: &str) -> Result<Parsed, Malformation> {
+    let text = std::str::from_utf8(bytes)?;
+    let record: Record = serde_saphyr::from_str(text).map_err(Malformation::yaml)?;
     Ok(convert(record, source))
 }
 

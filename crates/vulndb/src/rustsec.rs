@@ -3,6 +3,7 @@
 //! `patched` and `unaffected` semver requirements — so the affected ranges are their complement,
 //! written as OSV events.
 
+use crate::Malformation;
 use drydock_version::osv::{Affected, Event, Range};
 use serde::Deserialize;
 
@@ -157,19 +158,19 @@ fn affected_events(safe: &[(Bound, Bound)]) -> Vec<Event> {
 /// Parses one advisory. `ecosystem` is `crates.io` for `crates/*/RUSTSEC-*.md`, and
 /// [`Family::RustToolchain`] for the toolchain advisories under `rust/` (std, rustdoc…), which
 /// must never match a crate of the same name.
-pub fn parse(text: &str, source: &str, ecosystem: Family) -> Result<Option<Advisory>, String> {
+pub fn parse(text: &str, source: &str, ecosystem: Family) -> Result<Option<Advisory>, Malformation> {
     let body = text.trim_start();
     let toml_text = body
         .strip_prefix("```toml")
         .and_then(|rest| rest.split_once("```").map(|(t, _)| t))
-        .ok_or("no ```toml block")?;
-    let doc: Doc = toml::from_str(toml_text).map_err(|e| e.message().to_string())?;
+        .ok_or(Malformation::NoTomlBlock)?;
+    let doc: Doc = toml::from_str(toml_text).map_err(|e| Malformation::Toml(e.message().to_string()))?;
     if doc.advisory.withdrawn.is_some() {
         return Ok(None);
     }
     let mut safe = Vec::new();
     for req in doc.versions.patched.iter().chain(&doc.versions.unaffected) {
-        safe.push(interval(req).ok_or_else(|| format!("unreadable version requirement {req:?}"))?);
+        safe.push(interval(req).ok_or_else(|| Malformation::Requirement(req.clone()))?);
     }
     let title = text
         .lines()

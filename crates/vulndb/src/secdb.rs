@@ -2,6 +2,7 @@
 //! becomes one advisory per branch, affecting the origin package below the version that fixed it.
 //! A fix listed under version `0` means the package was never affected and is skipped.
 
+use crate::Malformation;
 use std::collections::BTreeMap;
 
 use drydock_version::osv::{Affected, Event, Range};
@@ -32,13 +33,11 @@ struct Pkg {
 }
 
 /// Reads one secdb file: its source name (`secdb:v3.19/main`) and its advisories.
-pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), String> {
+pub fn parse(bytes: &[u8], is_json: bool) -> Result<(String, Vec<Advisory>), Malformation> {
     let db: SecDb = if is_json {
-        serde_json::from_slice(bytes).map_err(|e| e.to_string())?
+        serde_json::from_slice(bytes)?
     } else {
-        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-        serde_saphyr::from_str(text)
-            .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())?
+        serde_saphyr::from_str(std::str::from_utf8(bytes)?).map_err(Malformation::yaml)?
     };
     let branch = db.distroversion.trim().to_string();
     let ecosystem = crate::model::OsvEcosystem::with_release(crate::model::Family::Alpine, branch.clone());

@@ -2,6 +2,73 @@
 //! Only what rpm stores is read: every value on a hash page that lives on overflow pages is a
 //! header blob. Both byte orders are accepted, as the file carries the writer's.
 
+/// Why a Berkeley DB hash file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Shorter than a metadata page's fixed fields.
+    #[error("file too short for a Berkeley DB")]
+    TooShort,
+    /// The hash magic is in neither byte order.
+    #[error("not a Berkeley DB hash database (bad magic)")]
+    BadMagic,
+    /// The metadata page ends before a field drydock reads.
+    #[error("truncated metadata page")]
+    TruncatedMetadata,
+    /// A page size Berkeley DB never writes.
+    #[error("implausible page size {0}")]
+    PageSize(usize),
+    /// Page 0 is some other kind of page.
+    #[error("first page is not a hash metadata page")]
+    NotHashMetadata,
+    /// The file ends inside a page.
+    #[error("file size {size} is not a multiple of the page size {page_size}: truncated")]
+    PartialPage {
+        /// The file's size in bytes.
+        size: usize,
+        /// The page size the metadata page gives.
+        page_size: usize,
+    },
+    /// The file ends on a page boundary, before the last page the metadata counts.
+    #[error("the metadata page counts {counted} pages but the file holds {held}: truncated")]
+    MissingPages {
+        /// Pages the metadata page counts.
+        counted: usize,
+        /// Whole pages in the file.
+        held: usize,
+    },
+    /// A hash page's item ends before its overflow reference.
+    #[error("page {page}: truncated item")]
+    TruncatedItem {
+        /// The hash page.
+        page: u32,
+    },
+    /// An overflow chain points past the file.
+    #[error("overflow page {page} is beyond the end of the file")]
+    OverflowBeyondEnd {
+        /// The page the chain points to.
+        page: u32,
+    },
+    /// An overflow chain reaches a page of another kind.
+    #[error("page {page} should be an overflow page but has type {kind}")]
+    NotOverflow {
+        /// The page the chain points to.
+        page: u32,
+        /// Its page type.
+        kind: u8,
+    },
+    /// An overflow page claims more bytes than it holds.
+    #[error("overflow page {page} claims {len} bytes")]
+    OverflowLength {
+        /// The overflow page.
+        page: u32,
+        /// The length it claims.
+        len: usize,
+    },
+    /// An overflow chain longer than the file has pages: it loops.
+    #[error("overflow chain loops")]
+    OverflowLoop,
+}
+
 const HASH_MAGIC: u32 = 0x0006_1561;
 const PAGE_HEADER: usize = 26;
 const P_HASH_UNSORTED: u8 = 2;
@@ -38,24 +105,22 @@ impl Db<'_> {
         self.bytes.get(start..start + self.page_size)
     }
 
-    fn overflow(&self, first: u32, total: usize) -> Result<Vec<u8>, String> {
+    fn overflow(&self, first: u32, total: usize) -> Result<Vec<u8>, Error> {
         let mut out = Vec::with_capacity(total.min(self.bytes.len()));
         let mut pgno = first;
         let max_pages = self.bytes.len() / self.page_size;
         for _ in 0..max_pages {
-            let page = self
-                .page(pgno)
-                .ok_or_else(|| format!("overflow page {pgno} is beyond the end of the file"))?;
+            let page = self.page(pgno).ok_or(Error::OverflowBeyondEnd { page: pgno })?;
             if page[25] != P_OVERFLOW {
-                return Err(format!(
-                    "page {pgno} should be an overflow page but has type {}",
-                    page[25]
-                ));
+                return Err(Error::NotOverflow {
+                    page: pgno,
+                    kind: page[25],
+                });
             }
             let len = self.u16(page, 22).unwrap_or(0) as usize;
             let data = page
                 .get(PAGE_HEADER..PAGE_HEADER + len)
-                .ok_or_else(|| format!("overflow page {pgno} claims {len} bytes"))?;
+                .ok_or(Error::OverflowLength { page: pgno, len })?;
             out.extend_from_slice(data);
             pgno = self.u32(page, 16).unwrap_or(0);
             if pgno == 0 {
@@ -63,7 +128,7 @@ impl Db<'_> {
                 return Ok(out);
             }
         }
-        Err("overflow chain loops".to_string())
+        Err(Error::OverflowLoop)
     }
 }
 
@@ -76,43 +141,42 @@ pub fn is_bdb_hash(bytes: &[u8]) -> bool {
 }
 
 /// Every header blob in the database, in page order.
-pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let magic = bytes.get(12..16).ok_or("file too short for a Berkeley DB")?;
+pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    let magic = bytes.get(12..16).ok_or(Error::TooShort)?;
     let big_endian = if u32::from_le_bytes(magic.try_into().unwrap_or_default()) == HASH_MAGIC {
         false
     } else if u32::from_be_bytes(magic.try_into().unwrap_or_default()) == HASH_MAGIC {
         true
     } else {
-        return Err("not a Berkeley DB hash database (bad magic)".to_string());
+        return Err(Error::BadMagic);
     };
     let mut db = Db {
         bytes,
         page_size: 0,
         big_endian,
     };
-    let page_size = db.u32(bytes, 20).ok_or("truncated metadata page")? as usize;
+    let page_size = db.u32(bytes, 20).ok_or(Error::TruncatedMetadata)? as usize;
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
-        return Err(format!("implausible page size {page_size}"));
+        return Err(Error::PageSize(page_size));
     }
     db.page_size = page_size;
     if bytes.get(25) != Some(&P_HASHMETA) {
-        return Err("first page is not a hash metadata page".to_string());
+        return Err(Error::NotHashMetadata);
     }
     if !bytes.len().is_multiple_of(page_size) {
-        return Err(format!(
-            "file size {} is not a multiple of the page size {page_size}: truncated",
-            bytes.len()
-        ));
+        return Err(Error::PartialPage {
+            size: bytes.len(),
+            page_size,
+        });
     }
-    let last = db.u32(bytes, 32).ok_or("truncated metadata page")? as usize;
+    let last = db.u32(bytes, 32).ok_or(Error::TruncatedMetadata)? as usize;
     // A file cut on a page boundary passes the size check above; the metadata page still
     // knows how many pages there were.
     if bytes.len() / page_size < last + 1 {
-        return Err(format!(
-            "the metadata page counts {} pages but the file holds {}: truncated",
-            last + 1,
-            bytes.len() / page_size
-        ));
+        return Err(Error::MissingPages {
+            counted: last + 1,
+            held: bytes.len() / page_size,
+        });
     }
     let pages = last + 1;
     let mut out = Vec::new();
@@ -130,12 +194,8 @@ pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             if page.get(off) != Some(&H_OFFPAGE) {
                 continue;
             }
-            let next = db
-                .u32(page, off + 4)
-                .ok_or_else(|| format!("page {pgno}: truncated item"))?;
-            let total = db
-                .u32(page, off + 8)
-                .ok_or_else(|| format!("page {pgno}: truncated item"))? as usize;
+            let next = db.u32(page, off + 4).ok_or(Error::TruncatedItem { page: pgno })?;
+            let total = db.u32(page, off + 8).ok_or(Error::TruncatedItem { page: pgno })? as usize;
             out.push(db.overflow(next, total)?);
         }
     }

@@ -56,6 +56,74 @@ pub struct RpmHeader {
     pub size: Option<u64>,
 }
 
+/// Why a header blob could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Shorter than its two size fields.
+    #[error("header blob shorter than 8 bytes")]
+    TooShort,
+    /// Sizes rpm itself refuses.
+    #[error("implausible header sizes ({tags} tags, {data} data bytes)")]
+    Sizes {
+        /// Index entries the blob claims.
+        tags: usize,
+        /// Data bytes the blob claims.
+        data: usize,
+    },
+    /// The blob ends before its index and data do.
+    #[error("header blob truncated: needs {needs} bytes, has {has}")]
+    Truncated {
+        /// Bytes the sizes call for.
+        needs: usize,
+        /// Bytes the blob has.
+        has: usize,
+    },
+    /// The blob ends inside its index.
+    #[error("truncated index")]
+    TruncatedIndex,
+    /// A tag holds another type than the one rpm gives it.
+    #[error("tag {tag} has type {found} where {expected} was expected")]
+    WrongType {
+        /// The tag.
+        tag: u32,
+        /// Its type in the blob.
+        found: u32,
+        /// The type rpm gives it.
+        expected: &'static str,
+    },
+    /// A string array with more entries than the data has bytes.
+    #[error("tag {tag} claims {count} strings in {len} bytes")]
+    TooManyStrings {
+        /// The tag.
+        tag: u32,
+        /// Entries it claims.
+        count: usize,
+        /// The data store's length.
+        len: usize,
+    },
+    /// A tag's value lies outside the data store.
+    #[error("tag {tag} points outside the header")]
+    OutsideHeader {
+        /// The tag.
+        tag: u32,
+    },
+    /// A string runs to the end of the data store.
+    #[error("tag {tag} string is not terminated")]
+    Unterminated {
+        /// The tag.
+        tag: u32,
+    },
+    /// No `NAME` tag.
+    #[error("header has no NAME")]
+    NoName,
+    /// No `VERSION` tag.
+    #[error("{name}: header has no VERSION")]
+    NoVersion {
+        /// The package's name.
+        name: String,
+    },
+}
+
 struct Entry {
     kind: u32,
     offset: usize,
@@ -72,31 +140,28 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 }
 
 impl<'a> Blob<'a> {
-    fn parse(mut blob: &'a [u8]) -> Result<Self, String> {
+    fn parse(mut blob: &'a [u8]) -> Result<Self, Error> {
         // A header read from an .rpm file starts with its own 8-byte magic; rpmdb blobs do not.
         if blob.starts_with(&[0x8e, 0xad, 0xe8, 0x01]) {
             blob = &blob[8..];
         }
-        let il = be32(blob, 0).ok_or("header blob shorter than 8 bytes")? as usize;
-        let dl = be32(blob, 4).ok_or("header blob shorter than 8 bytes")? as usize;
+        let il = be32(blob, 0).ok_or(Error::TooShort)? as usize;
+        let dl = be32(blob, 4).ok_or(Error::TooShort)? as usize;
         if il == 0 || il > MAX_TAGS || dl > MAX_DATA {
-            return Err(format!("implausible header sizes ({il} tags, {dl} data bytes)"));
+            return Err(Error::Sizes { tags: il, data: dl });
         }
         let data_start = 8 + il * 16;
-        let data = blob.get(data_start..data_start + dl).ok_or_else(|| {
-            format!(
-                "header blob truncated: needs {} bytes, has {}",
-                data_start + dl,
-                blob.len()
-            )
+        let data = blob.get(data_start..data_start + dl).ok_or(Error::Truncated {
+            needs: data_start + dl,
+            has: blob.len(),
         })?;
         let mut entries = HashMap::with_capacity(il);
         for i in 0..il {
             let at = 8 + i * 16;
-            let tag = be32(blob, at).ok_or("truncated index")?;
-            let kind = be32(blob, at + 4).ok_or("truncated index")?;
-            let offset = be32(blob, at + 8).ok_or("truncated index")? as i32;
-            let count = be32(blob, at + 12).ok_or("truncated index")? as usize;
+            let tag = be32(blob, at).ok_or(Error::TruncatedIndex)?;
+            let kind = be32(blob, at + 4).ok_or(Error::TruncatedIndex)?;
+            let offset = be32(blob, at + 8).ok_or(Error::TruncatedIndex)? as i32;
+            let count = be32(blob, at + 12).ok_or(Error::TruncatedIndex)? as usize;
             // Region tags (61-63) describe the index itself and carry negative offsets.
             if (61..=63).contains(&tag) || offset < 0 {
                 continue;
@@ -113,53 +178,56 @@ impl<'a> Blob<'a> {
         Ok(Blob { entries, data })
     }
 
-    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, String> {
+    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, Error> {
         let Some(e) = self.entries.get(&tag) else {
             return Ok(None);
         };
         if !matches!(e.kind, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
-            return Err(format!(
-                "tag {tag} has type {} where a string was expected",
-                e.kind
-            ));
+            return Err(Error::WrongType {
+                tag,
+                found: e.kind,
+                expected: "a string",
+            });
         }
         let count = if e.kind == TYPE_STRING { 1 } else { e.count };
         if count > self.data.len() {
-            return Err(format!(
-                "tag {tag} claims {count} strings in {} bytes",
-                self.data.len()
-            ));
+            return Err(Error::TooManyStrings {
+                tag,
+                count,
+                len: self.data.len(),
+            });
         }
         let mut out = Vec::with_capacity(count);
         let mut at = e.offset;
         for _ in 0..count {
-            let rest = self
-                .data
-                .get(at..)
-                .ok_or_else(|| format!("tag {tag} points outside the header"))?;
-            let end = memchr::memchr(0, rest).ok_or_else(|| format!("tag {tag} string is not terminated"))?;
+            let rest = self.data.get(at..).ok_or(Error::OutsideHeader { tag })?;
+            let end = memchr::memchr(0, rest).ok_or(Error::Unterminated { tag })?;
             out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
             at += end + 1;
         }
         Ok(Some(out))
     }
 
-    fn string(&self, tag: u32) -> Result<Option<String>, String> {
+    fn string(&self, tag: u32) -> Result<Option<String>, Error> {
         Ok(self.strings(tag)?.and_then(|v| v.into_iter().next()))
     }
 
-    fn int32s(&self, tag: u32) -> Result<Option<Vec<u32>>, String> {
+    fn int32s(&self, tag: u32) -> Result<Option<Vec<u32>>, Error> {
         let Some(e) = self.entries.get(&tag) else {
             return Ok(None);
         };
         if e.kind != TYPE_INT32 {
-            return Err(format!("tag {tag} has type {} where INT32 was expected", e.kind));
+            return Err(Error::WrongType {
+                tag,
+                found: e.kind,
+                expected: "INT32",
+            });
         }
         let bytes = e
             .count
             .checked_mul(4)
             .and_then(|n| self.data.get(e.offset..e.offset.checked_add(n)?))
-            .ok_or_else(|| format!("tag {tag} points outside the header"))?;
+            .ok_or(Error::OutsideHeader { tag })?;
         Ok(Some(
             bytes
                 .chunks_exact(4)
@@ -170,12 +238,12 @@ impl<'a> Blob<'a> {
 }
 
 /// Reads a header blob as the database stores it (index entries, then data).
-pub fn parse(blob: &[u8]) -> Result<RpmHeader, String> {
+pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
     let b = Blob::parse(blob)?;
-    let name = b.string(TAG_NAME)?.ok_or("header has no NAME")?;
+    let name = b.string(TAG_NAME)?.ok_or(Error::NoName)?;
     let version = b
         .string(TAG_VERSION)?
-        .ok_or_else(|| format!("{name}: header has no VERSION"))?;
+        .ok_or_else(|| Error::NoVersion { name: name.clone() })?;
     let release = b.string(TAG_RELEASE)?.unwrap_or_default();
     let epoch = b
         .int32s(TAG_EPOCH)?

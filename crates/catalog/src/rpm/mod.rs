@@ -26,24 +26,49 @@ const DATABASES: &[&str] = &[
     "usr/lib/sysimage/rpm/rpmdb.sqlite",
 ];
 
+/// Why an rpm database could not be read, whichever its format.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// None of the three formats.
+    #[error("not an rpm database (neither sqlite, ndb nor Berkeley DB hash)")]
+    Unrecognised,
+    /// A broken Berkeley DB hash file.
+    #[error(transparent)]
+    BerkeleyDb(#[from] bdb::Error),
+    /// A broken ndb file.
+    #[error(transparent)]
+    Ndb(#[from] ndb::Error),
+    /// A broken sqlite database.
+    #[error(transparent)]
+    Sqlite(#[from] sqlite::Error),
+    /// A package's header blob, counted from 1 in the database's order.
+    #[error("package {index}: {source}")]
+    Header {
+        /// Which blob.
+        index: usize,
+        /// What is wrong with it.
+        source: header::Error,
+    },
+}
+
 /// Header blobs of any rpm database format.
-pub fn blobs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+pub fn blobs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, DbError> {
     if sqlite::is_sqlite(bytes) {
-        sqlite::values(bytes)
+        Ok(sqlite::values(bytes)?)
     } else if ndb::is_ndb(bytes) {
-        ndb::values(bytes)
+        Ok(ndb::values(bytes)?)
     } else if bdb::is_bdb_hash(bytes) {
-        bdb::values(bytes)
+        Ok(bdb::values(bytes)?)
     } else {
-        Err("not an rpm database (neither sqlite, ndb nor Berkeley DB hash)".to_string())
+        Err(DbError::Unrecognised)
     }
 }
 
 /// Every package in a database; `gpg-pubkey` entries are imported keys, not software.
-pub fn read_database(bytes: &[u8]) -> Result<Vec<RpmHeader>, String> {
+pub fn read_database(bytes: &[u8]) -> Result<Vec<RpmHeader>, DbError> {
     let mut out = Vec::new();
-    for blob in blobs(bytes)? {
-        let h = header::parse(&blob)?;
+    for (i, blob) in blobs(bytes)?.iter().enumerate() {
+        let h = header::parse(blob).map_err(|source| DbError::Header { index: i + 1, source })?;
         if h.name != "gpg-pubkey" {
             out.push(h);
         }
@@ -99,9 +124,9 @@ impl Detector for Rpm {
                 continue;
             };
             found.databases.push(ImagePath::new(&db).absolute());
-            let headers = read_database(bytes).map_err(|detail| crate::Error::Database {
+            let headers = read_database(bytes).map_err(|source| crate::Error::Database {
                 path: ImagePath::new(&db).absolute(),
-                detail,
+                source,
             })?;
             let layers = entry_layers(cx.fs.history(&db), |d| {
                 let blobs = blobs(d).ok()?;
@@ -178,7 +203,61 @@ mod tests {
 
     #[test]
     fn unknown_database_is_an_error() {
-        assert!(blobs(b"hello world, this is not a database").is_err());
-        assert!(bdb::values(&[0u8; 10]).is_err());
+        assert!(matches!(
+            blobs(b"hello world, this is not a database"),
+            Err(DbError::Unrecognised)
+        ));
+        assert_eq!(bdb::values(&[0u8; 10]), Err(bdb::Error::TooShort));
+    }
+
+    /// A header index entry: tag, type, offset, count.
+    fn entry(tag: u32, kind: u32, offset: u32, count: u32) -> Vec<u8> {
+        [tag, kind, offset, count]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect()
+    }
+
+    fn blob(entries: &[Vec<u8>], data: &[u8]) -> Vec<u8> {
+        let mut out = (entries.len() as u32).to_be_bytes().to_vec();
+        out.extend((data.len() as u32).to_be_bytes());
+        out.extend(entries.concat());
+        out.extend(data);
+        out
+    }
+
+    /// Each way a header blob can break says which, and where: the tag, the sizes.
+    #[test]
+    fn header_errors_name_the_tag_and_the_sizes() {
+        let good = blob(&[entry(1000, 6, 0, 1), entry(1001, 6, 5, 1)], b"zlib\x001.2\0");
+        let h = header::parse(&good).unwrap();
+        assert_eq!((h.name.as_str(), h.version.as_str()), ("zlib", "1.2"));
+        assert_eq!(
+            header::parse(&good[..good.len() - 1]),
+            Err(header::Error::Truncated {
+                needs: good.len(),
+                has: good.len() - 1
+            })
+        );
+        assert_eq!(header::parse(&good[..5]), Err(header::Error::TooShort));
+        let name_as_int = blob(&[entry(1000, 4, 0, 1)], &[0, 0, 0, 1]);
+        assert_eq!(
+            header::parse(&name_as_int),
+            Err(header::Error::WrongType {
+                tag: 1000,
+                found: 4,
+                expected: "a string"
+            })
+        );
+        let unterminated = blob(&[entry(1000, 6, 0, 1)], b"zlib");
+        assert_eq!(
+            header::parse(&unterminated),
+            Err(header::Error::Unterminated { tag: 1000 })
+        );
+        let no_version = blob(&[entry(1000, 6, 0, 1)], b"zlib\0");
+        assert_eq!(
+            header::parse(&no_version),
+            Err(header::Error::NoVersion { name: "zlib".into() })
+        );
     }
 }

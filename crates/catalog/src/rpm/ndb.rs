@@ -2,6 +2,54 @@
 //! (package index, block offset, block count) followed by blobs of 16-byte blocks.
 //! All integers are little-endian.
 
+/// Why an ndb `Packages.db` could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The file does not start with ndb's magic.
+    #[error("not an rpm ndb database (bad magic)")]
+    BadMagic,
+    /// The file ends inside its header.
+    #[error("truncated header")]
+    TruncatedHeader,
+    /// A format version drydock does not know.
+    #[error("unsupported ndb version {0}")]
+    Version(u32),
+    /// The slot table is empty or longer than the file.
+    #[error("slot table of {pages} pages does not fit the file: truncated")]
+    SlotTable {
+        /// Pages the header gives the slot table.
+        pages: usize,
+    },
+    /// A slot's block offset overflows a file offset.
+    #[error("block offset overflows")]
+    BlockOffset,
+    /// A slot points where no blob starts.
+    #[error("package {package}: no blob at block {block}")]
+    NoBlob {
+        /// The slot's package index.
+        package: u32,
+        /// The block it points to.
+        block: usize,
+    },
+    /// A slot points at another package's blob.
+    #[error("package {package}: blob belongs to another package")]
+    ForeignBlob {
+        /// The slot's package index.
+        package: u32,
+    },
+    /// The file ends inside a blob's header.
+    #[error("truncated blob header")]
+    TruncatedBlobHeader,
+    /// A blob is longer than what is left of the file.
+    #[error("package {package}: blob of {len} bytes runs past the end of the file")]
+    BlobPastEnd {
+        /// The slot's package index.
+        package: u32,
+        /// The length the blob claims.
+        len: usize,
+    },
+}
+
 const HEADER_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");
 const BLOB_MAGIC: u32 = u32::from_le_bytes(*b"BlbS");
@@ -20,19 +68,17 @@ pub fn is_ndb(bytes: &[u8]) -> bool {
 }
 
 /// Every header blob, in slot order.
-pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     if !is_ndb(bytes) {
-        return Err("not an rpm ndb database (bad magic)".to_string());
+        return Err(Error::BadMagic);
     }
-    let version = le32(bytes, 4).ok_or("truncated header")?;
+    let version = le32(bytes, 4).ok_or(Error::TruncatedHeader)?;
     if version != 0 {
-        return Err(format!("unsupported ndb version {version}"));
+        return Err(Error::Version(version));
     }
-    let slot_pages = le32(bytes, 12).ok_or("truncated header")? as usize;
+    let slot_pages = le32(bytes, 12).ok_or(Error::TruncatedHeader)? as usize;
     if slot_pages == 0 || slot_pages.saturating_mul(PAGE_SIZE) > bytes.len() {
-        return Err(format!(
-            "slot table of {slot_pages} pages does not fit the file: truncated"
-        ));
+        return Err(Error::SlotTable { pages: slot_pages });
     }
     let slots = slot_pages * PAGE_SIZE / SLOT_SIZE;
     let mut out = Vec::new();
@@ -47,20 +93,22 @@ pub fn values(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         if pkg_index == 0 {
             continue;
         }
-        let start = block_offset
-            .checked_mul(BLOCK_SIZE)
-            .ok_or("block offset overflows")?;
+        let start = block_offset.checked_mul(BLOCK_SIZE).ok_or(Error::BlockOffset)?;
         if le32(bytes, start) != Some(BLOB_MAGIC) {
-            return Err(format!("package {pkg_index}: no blob at block {block_offset}"));
+            return Err(Error::NoBlob {
+                package: pkg_index,
+                block: block_offset,
+            });
         }
         if le32(bytes, start + 4) != Some(pkg_index) {
-            return Err(format!("package {pkg_index}: blob belongs to another package"));
+            return Err(Error::ForeignBlob { package: pkg_index });
         }
-        let len = le32(bytes, start + 12).ok_or("truncated blob header")? as usize;
+        let len = le32(bytes, start + 12).ok_or(Error::TruncatedBlobHeader)? as usize;
         let blob = bytes
             .get(start + BLOB_HEADER..start + BLOB_HEADER + len)
-            .ok_or_else(|| {
-                format!("package {pkg_index}: blob of {len} bytes runs past the end of the file")
+            .ok_or(Error::BlobPastEnd {
+                package: pkg_index,
+                len,
             })?;
         out.push(blob.to_vec());
     }
