@@ -339,7 +339,10 @@ pub struct Ranked {
 
 /// Orders the candidates: fewest critical, then high, medium, low, other vulnerabilities; then
 /// the smaller; then the smaller step (a refresh before a major upgrade). Unreadable ones last.
-pub fn rank(current: &Score, results: Vec<(Candidate, Result<Score, String>)>) -> Vec<Ranked> {
+pub fn rank<E: std::fmt::Display>(
+    current: &Score,
+    results: Vec<(Candidate, Result<Score, E>)>,
+) -> Vec<Ranked> {
     let base_key = current.counts();
     let mut scored: Vec<(Candidate, Score)> = Vec::new();
     let mut failed: Vec<Ranked> = Vec::new();
@@ -354,7 +357,7 @@ pub fn rank(current: &Score, results: Vec<(Candidate, Result<Score, String>)>) -
                 vulnerabilities: None,
                 delta: None,
                 better: false,
-                error: Some(e),
+                error: Some(e.to_string()),
             }),
         }
     }

@@ -237,10 +237,7 @@ fn ranking_puts_fewer_severe_vulnerabilities_first_then_size() {
         vec![
             (cand("worse", Kind::Alternative), Ok(worse)),
             (cand("refresh", Kind::Refresh), Ok(refresh)),
-            (
-                cand("broken", Kind::Candidate),
-                Err("pull failed: HTTP 404".into()),
-            ),
+            (cand("broken", Kind::Candidate), Err("pull failed: HTTP 404")),
             (cand("slim", Kind::Alternative), Ok(slim)),
             (cand("major", Kind::Major), Ok(major)),
         ],
@@ -274,7 +271,10 @@ fn ranking_puts_fewer_severe_vulnerabilities_first_then_size() {
     // When nothing is better, it says so.
     let ranked = rank(
         &current,
-        vec![(cand("worse", Kind::Alternative), Ok(delta_free(&current)))],
+        vec![(
+            cand("worse", Kind::Alternative),
+            Ok::<_, String>(delta_free(&current)),
+        )],
     );
     assert!(!ranked[0].better);
     assert_eq!(

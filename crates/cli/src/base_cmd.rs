@@ -353,7 +353,7 @@ pub fn advise(args: AdviseArgs) -> Result<u8, Failure> {
         .num_threads(parallel_reads())
         .build()
         .map_err(Failure::input)?;
-    let results: Vec<(Candidate, Result<Score, String>)> = pool.install(|| {
+    let results: Vec<(Candidate, Result<Score, Failure>)> = pool.install(|| {
         candidates
             .into_par_iter()
             .map(|c| {
@@ -406,15 +406,14 @@ fn score(
     read: &ReadOptions,
     cache_root: &std::path::Path,
     store: &drydock_vulndb::Store,
-) -> Result<Score, String> {
+) -> Result<Score, Failure> {
     let quiet = ReadOptions {
         quiet: true,
         ..read.clone()
     };
-    let image =
-        read_image(source, &quiet, cache_root, None, drydock_catalog::wants()).map_err(|f| f.message)?;
+    let image = read_image(source, &quiet, cache_root, None, drydock_catalog::wants())?;
     crate::warn(&image.inventory.warnings);
-    let found = drydock_matcher::match_inventory(&image.inventory, store).map_err(|e| e.to_string())?;
+    let found = drydock_matcher::match_inventory(&image.inventory, store).map_err(Failure::input)?;
     Ok(Score::new(
         image.inventory.packages.len(),
         image.image.layers.iter().filter_map(|l| l.size).sum(),

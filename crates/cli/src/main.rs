@@ -156,6 +156,13 @@ impl Failure {
     }
 }
 
+/// The line the user sees: a candidate's failure is reported inside the advice document.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl From<drydock_source::Error> for Failure {
     fn from(e: drydock_source::Error) -> Self {
         Failure::input(e)
