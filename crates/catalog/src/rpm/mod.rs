@@ -240,6 +240,24 @@ mod tests {
             })
         );
         assert_eq!(header::parse(&good[..5]), Err(header::Error::TooShort));
+        // rpm's own limits on the sizes (`hdrchkTags`, `hdrchkData`): at them a blob is only
+        // short, past them (or with no tags) it is implausible.
+        let sizes = |tags: u32, data: u32| [tags.to_be_bytes(), data.to_be_bytes()].concat();
+        for (tags, data) in [(0, 4), (0x1_0000, 4), (1, (256 << 20) + 1)] {
+            assert_eq!(
+                header::parse(&sizes(tags, data)),
+                Err(header::Error::Sizes {
+                    tags: tags as usize,
+                    data: data as usize
+                })
+            );
+        }
+        for (tags, data) in [(0xffff, 4), (1, 256 << 20)] {
+            assert!(matches!(
+                header::parse(&sizes(tags, data)),
+                Err(header::Error::Truncated { has: 8, .. })
+            ));
+        }
         let name_as_int = blob(&[entry(1000, 4, 0, 1)], &[0, 0, 0, 1]);
         assert_eq!(
             header::parse(&name_as_int),
@@ -259,5 +277,128 @@ mod tests {
             header::parse(&no_version),
             Err(header::Error::NoVersion { name: "zlib".into() })
         );
+    }
+
+    /// A header built tag by tag: each value is appended to the data store.
+    #[derive(Default)]
+    struct Built {
+        index: Vec<Vec<u8>>,
+        data: Vec<u8>,
+    }
+
+    impl Built {
+        fn strings(mut self, tag: u32, kind: u32, values: &[&str]) -> Self {
+            self.index
+                .push(entry(tag, kind, self.data.len() as u32, values.len() as u32));
+            for v in values {
+                self.data.extend_from_slice(v.as_bytes());
+                self.data.push(0);
+            }
+            self
+        }
+        fn ints(mut self, tag: u32, values: &[u32]) -> Self {
+            self.index
+                .push(entry(tag, 4, self.data.len() as u32, values.len() as u32));
+            for v in values {
+                self.data.extend_from_slice(&v.to_be_bytes());
+            }
+            self
+        }
+        fn raw(mut self, index_entry: Vec<u8>) -> Self {
+            self.index.push(index_entry);
+            self
+        }
+        fn blob(&self) -> Vec<u8> {
+            blob(&self.index, &self.data)
+        }
+    }
+
+    /// Every field drydock reads, string arrays and the file list included; index entries with
+    /// a negative offset (regions) are not tags.
+    #[test]
+    fn a_header_reads_every_field_it_carries() {
+        let b = Built::default()
+            .strings(1000, 6, &["bash"])
+            .strings(1001, 6, &["5.1.8"])
+            .strings(1002, 6, &["6.el9"])
+            .ints(1003, &[1])
+            .strings(1117, 8, &["bash", "sh", "bashbug"])
+            .strings(1118, 8, &["/usr/bin/", "/etc/"])
+            .ints(1116, &[0, 0, 7])
+            .strings(
+                1049,
+                8,
+                &["libc.so.6()(64bit)", "/bin/sh", "", "filesystem", "ncurses-libs"],
+            )
+            .strings(5096, 6, &[""])
+            .raw(entry(1022, 6, 0xffff_ffff, 1));
+        let h = header::parse(&b.blob()).unwrap();
+        assert_eq!(
+            (h.name.as_str(), h.version.as_str(), h.release.as_str(), h.epoch),
+            ("bash", "5.1.8", "6.el9", Some(1))
+        );
+        assert_eq!(evr(&h), "1:5.1.8-6.el9");
+        // The third file's directory index points past DIRNAMES: it has no knowable place.
+        assert_eq!(h.files, ["/usr/bin/bash", "/usr/bin/sh"]);
+        assert_eq!(h.requires, ["filesystem", "ncurses-libs"]);
+        assert_eq!((h.modularity_label, h.arch), (None, None));
+
+        // An array that claims more strings than the store has bytes.
+        let b = Built::default()
+            .strings(1000, 6, &["a"])
+            .strings(1001, 6, &["1"])
+            .raw(entry(1117, 8, 0, 5));
+        assert_eq!(
+            header::parse(&b.blob()),
+            Err(header::Error::TooManyStrings {
+                tag: 1117,
+                count: 5,
+                len: 4
+            })
+        );
+        // As many strings as the store has bytes: all empty, and all there.
+        let b = Built::default()
+            .strings(1000, 6, &[""])
+            .raw(entry(1001, 6, 0, 1))
+            .raw(entry(1117, 8, 0, 1))
+            .raw(entry(1118, 8, 0, 1))
+            .ints(1116, &[]);
+        assert_eq!(b.data.len(), 1);
+        assert_eq!(header::parse(&b.blob()).unwrap().files, Vec::<String>::new());
+        // A single STRING is one value whatever its count says.
+        let b = Built::default()
+            .raw(entry(1000, 6, 0, 9))
+            .strings(1001, 6, &["1"]);
+        let mut blob = b.blob();
+        // NAME shares VERSION's bytes: "1".
+        assert_eq!(header::parse(&blob).unwrap().name, "1");
+        blob.truncate(blob.len() - 1);
+        assert!(header::parse(&blob).is_err());
+    }
+
+    /// The ndb slot table: it must fit the file, a file that is exactly the table is an empty
+    /// database, and bytes past the table are never read as slots.
+    #[test]
+    fn ndb_slot_tables_fit_their_file() {
+        const PAGE: usize = 4096;
+        let table = |pages: u32| {
+            let mut db = vec![0u8; PAGE];
+            db[0..4].copy_from_slice(b"RpmP");
+            db[12..16].copy_from_slice(&pages.to_le_bytes());
+            db
+        };
+        assert_eq!(ndb::values(&table(1)), Ok(Vec::new()));
+        assert_eq!(ndb::values(&table(0)), Err(ndb::Error::SlotTable { pages: 0 }));
+        assert_eq!(ndb::values(&table(2)), Err(ndb::Error::SlotTable { pages: 2 }));
+        // A second page that looks like slots, outside the one-page table.
+        let mut db = table(1);
+        let mut fake = vec![0u8; PAGE];
+        for at in [0, 32] {
+            fake[at..at + 4].copy_from_slice(b"Slot");
+            fake[at + 4..at + 8].copy_from_slice(&7u32.to_le_bytes());
+            fake[at + 8..at + 12].copy_from_slice(&999u32.to_le_bytes());
+        }
+        db.extend(fake);
+        assert_eq!(ndb::values(&db), Ok(Vec::new()));
     }
 }
