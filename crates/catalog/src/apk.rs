@@ -76,6 +76,10 @@ impl Detector for Apk {
         INSTALLED
     }
 
+    fn os_databases(&self) -> (&'static [&'static str], u64) {
+        (INSTALLED, 64 << 20)
+    }
+
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
         let distro = distro_qualifier(cx.distro);

@@ -31,6 +31,12 @@ pub trait Detector: Send + Sync {
     fn name(&self) -> &'static str;
     /// Image paths the detector reads (see [`drydock_source::Pattern`]).
     fn patterns(&self) -> &'static [&'static str];
+    /// Its OS package databases among those paths, and the most drydock reads of each. Real
+    /// ones are a few MB (an rpmdb of a full distribution, a few hundred); a larger one is an
+    /// error, never an image with "no packages". Language detectors have none.
+    fn os_databases(&self) -> (&'static [&'static str], u64) {
+        (&[], 0)
+    }
     /// Finds the packages; an OS database it cannot read is an error, anything else a warning.
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error>;
 }

@@ -124,6 +124,10 @@ impl Detector for Dpkg {
         &[STATUS, STATUS_D, LISTS]
     }
 
+    fn os_databases(&self) -> (&'static [&'static str], u64) {
+        (&[STATUS], 64 << 20)
+    }
+
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
         let distro = distro_qualifier(cx.distro);

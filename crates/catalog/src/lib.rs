@@ -101,28 +101,14 @@ pub fn wants() -> Wants {
         for p in d.patterns() {
             wants.add(p);
         }
-    }
-    for (pattern, cap) in OS_DATABASES {
-        wants.add_capped(pattern, *cap, true);
+        let (databases, cap) = d.os_databases();
+        for p in databases {
+            wants.add_capped(p, cap, true);
+        }
     }
     wants.probe = Some(std::sync::Arc::new(binaries::FileProbe));
     wants
 }
-
-/// The OS package databases and the most drydock reads of each: real ones are a few MB (an
-/// rpmdb of a full distribution, a few hundred). One larger than that is an error, never an
-/// image with "no packages".
-const OS_DATABASES: &[(&str, u64)] = &[
-    ("var/lib/dpkg/status", 64 << 20),
-    ("lib/apk/db/installed", 64 << 20),
-    ("usr/lib/apk/db/installed", 64 << 20),
-    ("var/lib/rpm/Packages", 384 << 20),
-    ("var/lib/rpm/Packages.db", 384 << 20),
-    ("var/lib/rpm/rpmdb.sqlite", 384 << 20),
-    ("usr/lib/sysimage/rpm/Packages", 384 << 20),
-    ("usr/lib/sysimage/rpm/Packages.db", 384 << 20),
-    ("usr/lib/sysimage/rpm/rpmdb.sqlite", 384 << 20),
-];
 
 /// Bumped when the ELF probe's summaries or the layer pass change what they record.
 /// 2: Java archive facts say when a budget cut the reading short.

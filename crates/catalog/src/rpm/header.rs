@@ -143,7 +143,7 @@ impl<'a> Blob<'a> {
     fn parse(mut blob: &'a [u8]) -> Result<Self, Error> {
         // A header read from an .rpm file starts with its own 8-byte magic; rpmdb blobs do not.
         if blob.starts_with(&[0x8e, 0xad, 0xe8, 0x01]) {
-            blob = &blob[8..];
+            blob = blob.get(8..).ok_or(Error::TooShort)?;
         }
         let il = be32(blob, 0).ok_or(Error::TooShort)? as usize;
         let dl = be32(blob, 4).ok_or(Error::TooShort)? as usize;

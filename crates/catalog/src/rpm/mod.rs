@@ -111,6 +111,10 @@ impl Detector for Rpm {
         DATABASES
     }
 
+    fn os_databases(&self) -> (&'static [&'static str], u64) {
+        (DATABASES, 384 << 20)
+    }
+
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {
         let mut found = Found::default();
         let distro = distro_qualifier(cx.distro);
@@ -240,6 +244,11 @@ mod tests {
             })
         );
         assert_eq!(header::parse(&good[..5]), Err(header::Error::TooShort));
+        // The magic an .rpm file's header opens with, and nothing after it.
+        for len in 4..8 {
+            let magic = [0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0];
+            assert_eq!(header::parse(&magic[..len]), Err(header::Error::TooShort));
+        }
         // rpm's own limits on the sizes (`hdrchkTags`, `hdrchkData`): at them a blob is only
         // short, past them (or with no tags) it is implausible.
         let sizes = |tags: u32, data: u32| [tags.to_be_bytes(), data.to_be_bytes()].concat();

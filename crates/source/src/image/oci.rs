@@ -102,31 +102,19 @@ pub(super) fn open_oci(
         )));
     }
     let (manifest_desc, manifest, attestation) = pick_manifest(store.as_ref(), candidates, platform, 0)?;
-    let manifest_digest = manifest_desc.digest().to_string();
-    let config_digest = manifest.config().digest().to_string();
-    let config_raw = read_verified(
-        store.as_ref(),
-        &blob_name(&config_digest),
-        &config_digest,
-        "image config",
-    )?;
-    let config = parse_config(&config_raw, &store.describe())?;
-    let layers = manifest_layers(&manifest, &config, &store.describe())?;
     let name = match tag {
         Some(t) => format!("{name}:{t}"),
         None => name,
     };
-    let mut image = Image::new(name, transport, layers, Backing::Store(store));
-    image.manifest_digest = Some(manifest_digest);
-    image.config_digest = Some(config_digest);
-    image.annotations = manifest
-        .annotations()
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    apply_config(&mut image, &config);
-    apply_docker_config(&mut image, &config_raw);
+    let place = store.describe();
+    let mut image = image_from_manifest(
+        store,
+        name,
+        &place,
+        transport,
+        &manifest,
+        manifest_desc.digest().to_string(),
+    )?;
     if let Some(att) = attestation {
         let digest = att.digest().to_string();
         let manifest = match &image.backing {
@@ -140,6 +128,40 @@ pub(super) fn open_oci(
         };
         read_provenance(&mut image, manifest);
     }
+    Ok(image)
+}
+
+/// An image as its manifest describes it: the config read from `store` and checked against
+/// its digest, the layers paired with the config's diff ids, and what the manifest and the
+/// config say of the image applied. Layouts and registries both end here.
+pub(super) fn image_from_manifest(
+    store: Box<dyn Store>,
+    name: String,
+    place: &str,
+    transport: Transport,
+    manifest: &ImageManifest,
+    manifest_digest: String,
+) -> Result<Image> {
+    let config_digest = manifest.config().digest().to_string();
+    let config_raw = read_verified(
+        store.as_ref(),
+        &blob_name(&config_digest),
+        &config_digest,
+        "image config",
+    )?;
+    let config = parse_config(&config_raw, place)?;
+    let layers = manifest_layers(manifest, &config, place)?;
+    let mut image = Image::new(name, transport, layers, Backing::Store(store));
+    image.manifest_digest = Some(manifest_digest);
+    image.config_digest = Some(config_digest);
+    image.annotations = manifest
+        .annotations()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    apply_config(&mut image, &config);
+    apply_docker_config(&mut image, &config_raw);
     Ok(image)
 }
 

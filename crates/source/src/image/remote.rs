@@ -92,36 +92,19 @@ pub(super) fn open_registry(
             }
         })
     });
-    let config_digest = manifest.config().digest().to_string();
-    let config_raw = read_verified(
-        &registry,
-        &blob_name(&config_digest),
-        &config_digest,
-        "image config",
-    )?;
-    let config = parse_config(&config_raw, &place)?;
-    let layers = manifest_layers(&manifest, &config, &place)?;
-    let mut image = Image::new(
-        place,
+    let mut image = image_from_manifest(
+        Box::new(registry),
+        place.clone(),
+        &place,
         Transport::Docker,
-        layers,
-        Backing::Store(Box::new(registry)),
-    );
-    image.manifest_digest = Some(digest);
-    image.config_digest = Some(config_digest);
+        &manifest,
+        digest,
+    )?;
     image.repo_tags = reference
         .tag
         .iter()
         .map(|t| format!("{}/{}:{t}", reference.registry, reference.repository))
         .collect();
-    image.annotations = manifest
-        .annotations()
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    apply_config(&mut image, &config);
-    apply_docker_config(&mut image, &config_raw);
     if let Some(manifest) = attestation_manifest {
         read_provenance(&mut image, manifest);
     }
