@@ -153,6 +153,7 @@ pub fn wants(mut base: Wants) -> Wants {
     }
     base.content_probe = Some(secrets::probe());
     base.listings = true;
+    base.all_entries = true;
     base
 }
 

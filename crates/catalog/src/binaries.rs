@@ -515,6 +515,8 @@ pub fn go_modules(info: &GoBuildInfo) -> Vec<(String, String)> {
 }
 
 const JDK_RELEASE: &str = "**/release";
+/// What tells a JDK's `release` file from any other: the launcher beside it.
+const JDK_LAUNCHER: &str = "**/bin/java";
 
 /// JDK and JRE homes (a `release` file with `JAVA_VERSION=` beside `bin/java`) and their
 /// versions. The `release` file is how the JDK itself records what it is.
@@ -584,6 +586,10 @@ impl Detector for Binaries {
 
     fn patterns(&self) -> &'static [&'static str] {
         &[JDK_RELEASE]
+    }
+
+    fn recorded(&self) -> &'static [&'static str] {
+        &[JDK_LAUNCHER]
     }
 
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error> {

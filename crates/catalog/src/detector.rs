@@ -37,6 +37,10 @@ pub trait Detector: Send + Sync {
     fn os_databases(&self) -> (&'static [&'static str], u64) {
         (&[], 0)
     }
+    /// Paths whose presence is evidence, recorded in the merged view without being read.
+    fn recorded(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Finds the packages; an OS database it cannot read is an error, anything else a warning.
     fn detect(&self, cx: &Context<'_>) -> Result<Found, crate::Error>;
 }

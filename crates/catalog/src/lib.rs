@@ -105,6 +105,9 @@ pub fn wants() -> Wants {
         for p in databases {
             wants.add_capped(p, cap, true);
         }
+        for p in d.recorded() {
+            wants.record(p);
+        }
     }
     wants.probe = Some(std::sync::Arc::new(binaries::FileProbe));
     wants
@@ -113,16 +116,23 @@ pub fn wants() -> Wants {
 /// Bumped when the ELF probe's summaries or the layer pass change what they record.
 /// 2: Java archive facts say when a budget cut the reading short.
 /// 3: Java archive groups from `META-INF/native-image/`.
-const EXTRACTION_EPOCH: u32 = 3;
+/// 4: compact scans record only what the detectors name.
+const EXTRACTION_EPOCH: u32 = 4;
 
 /// The layer cache's analyzer version: it changes whenever what a layer pass extracts could
 /// change (the wanted files, the probe, drydock's version), so stale entries are never read.
 /// Detectors run on the merged result afterwards, so their own changes need no new version.
 pub fn analyzer_version() -> String {
+    analyzer_version_of(&wants())
+}
+
+/// [`analyzer_version`] for a scan that wants more than the catalog (an audit's listings and
+/// content checks): a layer read for one never answers for the other.
+pub fn analyzer_version_of(wants: &Wants) -> String {
     let text = format!(
         "{EXTRACTION_EPOCH}|{}|{}",
         env!("CARGO_PKG_VERSION"),
-        wants().fingerprint()
+        wants.fingerprint()
     );
     drydock_source::digest::sha256_hex(text.as_bytes())
         .trim_start_matches("sha256:")

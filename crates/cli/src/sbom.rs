@@ -59,6 +59,11 @@ pub struct ReadOptions {
     /// manifest and token; a layer gets this plus one second per 32 KiB it declares
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+    /// What the package databases and manifests read from one image may weigh together, in
+    /// MiB; an OS package database past it is an error, anything else a warning
+    #[arg(long, value_name = "MIB", default_value_t = drydock_source::Wants::new().budget >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    pub read_budget: u64,
 }
 
 impl ReadOptions {
@@ -203,12 +208,14 @@ pub fn read_image(
     let spec = SourceSpec::parse(source)?;
     let platform: Platform = args.platform.parse()?;
     let options = registry_options(args)?;
+    let mut wants = wants;
+    wants.budget = args.read_budget << 20;
     let mut image = Image::open_with(&spec, &platform, &options)?;
     let bar = progress_bar(&image, args.quiet);
     let cache = (!args.no_cache).then(|| {
         drydock_source::LayerCache::new(
             cache_root,
-            &drydock_catalog::analyzer_version(),
+            &drydock_catalog::analyzer_version_of(&wants),
             args.cache_max_size << 20,
         )
     });

@@ -579,10 +579,12 @@ fn report(
     Ok(0)
 }
 
-/// The catalog's files, and Python's `RECORD` files (which installed files each package owns).
+/// The catalog's files, and Python's `RECORD` files (which installed files each package owns),
+/// with every entry recorded: a traced path counts only when it is a regular file.
 pub fn wants() -> drydock_source::Wants {
     let mut wants = drydock_catalog::wants();
     wants.add("**/*.dist-info/RECORD");
+    wants.all_entries = true;
     wants
 }
 

@@ -30,7 +30,8 @@ const MAGIC: &[u8] = b"drydock-layer\n";
 /// Bumped whenever the entry layout changes.
 /// 2: entries say whether they are hard links; content probe results are kept.
 /// 3: wanted files not kept, and why.
-const FORMAT: u32 = 3;
+/// 4: fingerprints of the entries a compact scan did not record.
+const FORMAT: u32 = 4;
 
 /// The layer cache in one directory.
 #[derive(Debug, Clone)]
@@ -255,6 +256,12 @@ fn encode(scan: &LayerScan) -> Vec<u8> {
         put_str(&mut out, &s.why);
         out.push(u8::from(s.os_database));
     }
+    for prints in [&scan.unrecorded_dirs, &scan.unrecorded] {
+        out.extend_from_slice(&(prints.len() as u64).to_le_bytes());
+        for print in prints {
+            out.extend_from_slice(print);
+        }
+    }
     let sum = Sha256::digest(&out);
     out.extend_from_slice(&sum);
     out
@@ -356,6 +363,13 @@ fn decode(bytes: &[u8]) -> Option<LayerScan> {
             why: r.string()?,
             os_database: r.u8()? != 0,
         });
+    }
+    for prints in [&mut scan.unrecorded_dirs, &mut scan.unrecorded] {
+        let n = r.count()?;
+        prints.reserve_exact(n);
+        for _ in 0..n {
+            prints.push(r.take(12)?.try_into().ok()?);
+        }
     }
     (r.at == body.len()).then_some(scan)
 }

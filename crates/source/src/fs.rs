@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::layer::{Entry, LayerScan, NodeKind};
+use crate::layer::{Entry, Fingerprint, LayerScan, NodeKind, fingerprint};
 use crate::wants::Pattern;
 
 /// One path of the merged image.
@@ -37,6 +37,9 @@ pub struct Filesystem {
     /// `evil -> /var/lib/dpkg`): (layer, path in the tar, real path).
     redirected: Vec<(usize, String, String)>,
     skipped: Vec<crate::wants::Skipped>,
+    /// The fingerprints of each layer's unrecorded files, until the wanted files reached
+    /// through symlinks have been found ([`Filesystem::unread_wanted`]).
+    unrecorded: Vec<(usize, Vec<Fingerprint>)>,
 }
 
 /// One layer's own changes as its tar lists them, kept when [`crate::Wants::listings`] asks:
@@ -59,6 +62,21 @@ pub struct LayerListing {
 
 const MAX_LINK_HOPS: usize = 40;
 
+/// Fingerprints of the recorded paths and their folders, computed once for the whole merge.
+#[derive(Default)]
+struct Prints(HashMap<String, Fingerprint>);
+
+impl Prints {
+    fn of(&mut self, path: &str) -> Fingerprint {
+        if let Some(print) = self.0.get(path) {
+            return *print;
+        }
+        let print = fingerprint(path);
+        self.0.insert(path.to_string(), print);
+        print
+    }
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
@@ -80,6 +98,7 @@ impl Filesystem {
             layer_count: layers.len(),
             ..Default::default()
         };
+        let mut prints = Prints::default();
         for mut layer in layers {
             let index = layer.index;
             for mut s in std::mem::take(&mut layer.skipped) {
@@ -107,6 +126,10 @@ impl Filesystem {
                 let real = fs.real_entry_path(path);
                 fs.remove_under(&real, index);
                 fs.remove_exact(&real, index);
+            }
+            if !layer.unrecorded.is_empty() || !layer.unrecorded_dirs.is_empty() {
+                fs.apply_unrecorded(&layer.unrecorded, &layer.unrecorded_dirs, index, &mut prints);
+                fs.unrecorded.push((index, std::mem::take(&mut layer.unrecorded)));
             }
             let kept: HashMap<&str, &Arc<[u8]>> = layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
             let probed: HashMap<&str, &Arc<[u8]>> =
@@ -175,6 +198,82 @@ impl Filesystem {
         fs
     }
 
+    /// What a compact scan's unrecorded entries do to the paths lower layers left: a folder
+    /// replaces a symlink or file at its path; anything else replaces what is at its path and
+    /// everything under it. An entry is known only by its fingerprint, so each recorded path is
+    /// checked the other way round: its own path and its folders, also as written through a
+    /// symlink to one of those folders (`lib/x` for `usr/lib/x` under `lib -> usr/lib`).
+    fn apply_unrecorded(
+        &mut self,
+        others: &[Fingerprint],
+        dirs: &[Fingerprint],
+        layer: usize,
+        prints: &mut Prints,
+    ) {
+        let hit = |set: &[Fingerprint], print: &Fingerprint| set.binary_search(print).is_ok();
+        let aliases = if others.is_empty() {
+            HashMap::new()
+        } else {
+            self.folder_aliases()
+        };
+        let mut doomed = Vec::new();
+        for (path, node) in &self.nodes {
+            let own = prints.of(path);
+            if hit(others, &own) || (node.kind != NodeKind::Dir && hit(dirs, &own)) {
+                doomed.push(path.clone());
+                continue;
+            }
+            if others.is_empty() {
+                continue;
+            }
+            let replaced = path.match_indices('/').any(|(i, _)| {
+                let folder = &path[..i];
+                if hit(others, &prints.of(folder)) {
+                    return true;
+                }
+                // Written through a link to this folder: the link's own path, then each
+                // component below the folder, down to the path itself.
+                aliases.get(folder).is_some_and(|links| {
+                    links.iter().any(|link| {
+                        let rest = &path[i..];
+                        rest.match_indices('/')
+                            .skip(1)
+                            .map(|(j, _)| &rest[..j])
+                            .chain(std::iter::once(rest))
+                            .any(|tail| {
+                                let literal = format!("{link}{tail}");
+                                let print = fingerprint(&literal);
+                                hit(others, &print)
+                                    || (tail == rest && node.kind != NodeKind::Dir && hit(dirs, &print))
+                            })
+                    })
+                })
+            });
+            if replaced {
+                doomed.push(path.clone());
+            }
+        }
+        for path in doomed {
+            self.probes.remove(&path);
+            self.nodes.remove(&path);
+            self.mark_deleted(&path, layer);
+        }
+    }
+
+    /// Every symlink that resolves to a folder holding recorded paths, by that folder.
+    fn folder_aliases(&self) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for (path, node) in &self.nodes {
+            if matches!(node.kind, NodeKind::Symlink(_)) {
+                let real = self.resolve(path);
+                if real != *path && !matches!(self.nodes.get(&real), Some(n) if n.kind != NodeKind::Dir) {
+                    out.entry(real).or_default().push(path.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// Where an entry of a layer lands: its folder resolved through the symlinks already in
     /// place (only the folder: the entry itself replaces whatever is at its name).
     fn real_entry_path(&self, path: &str) -> String {
@@ -223,12 +322,23 @@ impl Filesystem {
                 continue;
             }
             let real = self.resolve(path);
-            let Some(Node {
-                kind: NodeKind::File { size, .. },
-                layer,
-            }) = self.nodes.get(&real)
-            else {
-                continue;
+            let (size, layer) = match self.nodes.get(&real) {
+                Some(Node {
+                    kind: NodeKind::File { size, .. },
+                    layer,
+                }) => (size, layer),
+                // A compact scan may not have recorded the target (`status -> status.real`):
+                // the last layer whose unrecorded files include it wrote it.
+                None => match self
+                    .unrecorded
+                    .iter()
+                    .rev()
+                    .find(|(_, prints)| prints.binary_search(&fingerprint(&real)).is_ok())
+                {
+                    Some((layer, _)) => (&0, layer),
+                    None => continue,
+                },
+                Some(_) => continue,
             };
             if *size <= wants.max_file_size && self.data_at(&real, *layer).is_none() {
                 let literal = self
@@ -256,6 +366,18 @@ impl Filesystem {
     /// Records a wanted file that could not be read after all.
     pub(crate) fn note_skipped(&mut self, skipped: crate::wants::Skipped) {
         self.skipped.push(skipped);
+    }
+
+    /// Forgets the unrecorded files' fingerprints once the wanted files are all read.
+    pub(crate) fn forget_unrecorded(&mut self) {
+        self.unrecorded = Vec::new();
+    }
+
+    /// Gives a file the bytes a second read of its layer found, and the node that read met
+    /// when a compact scan had not recorded it.
+    pub(crate) fn supply_read(&mut self, path: &str, layer: usize, data: Arc<[u8]>, kind: NodeKind) {
+        self.nodes.entry(path.to_string()).or_insert(Node { layer, kind });
+        self.supply(path, layer, data);
     }
 
     /// Gives a file the bytes a second read of its layer found.

@@ -61,6 +61,43 @@ pub struct LayerScan {
     pub(crate) skipped: Vec<Skipped>,
     /// Hard links to wanted files whose target was not kept by name: (link, target).
     pub(crate) pending_links: Vec<(String, String)>,
+    /// A compact scan's entries it did not record, by fingerprint, sorted: folders, and the
+    /// rest. The merge needs them only for what they replace in lower layers.
+    pub(crate) unrecorded_dirs: Vec<Fingerprint>,
+    pub(crate) unrecorded: Vec<Fingerprint>,
+}
+
+impl LayerScan {
+    /// Takes a cached layer's entries and records from the image's allowances, or says which
+    /// one it passes.
+    pub(crate) fn over_limits(
+        &self,
+        wants: &Wants,
+        entries_left: &std::sync::atomic::AtomicU64,
+        records_left: &std::sync::atomic::AtomicU64,
+    ) -> Option<String> {
+        let records = (self.entries.len() + self.whiteouts.len() + self.opaque.len()) as u64;
+        let entries = records + (self.unrecorded.len() + self.unrecorded_dirs.len()) as u64;
+        if !take_entries(Some(entries_left), entries) {
+            return Some(too_many_entries(wants.max_entries));
+        }
+        let compact = !wants.all_entries && !wants.listings;
+        if compact && !take_entries(Some(records_left), records) {
+            return Some(too_many_records(wants.max_records));
+        }
+        None
+    }
+}
+
+/// A path's fingerprint: 96 bits of its SHA-256, so no crafted path can pass for a given one.
+pub(crate) type Fingerprint = [u8; 12];
+
+pub(crate) fn fingerprint(path: &str) -> Fingerprint {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(path.as_bytes());
+    let mut out = [0u8; 12];
+    out.copy_from_slice(&digest[..12]);
+    out
 }
 
 pub(crate) struct LayerContext<'a> {
@@ -73,6 +110,8 @@ pub(crate) struct LayerContext<'a> {
     pub budget: Option<&'a std::sync::atomic::AtomicU64>,
     /// How many more tar entries the image's layers may hold together.
     pub entries_left: Option<&'a std::sync::atomic::AtomicU64>,
+    /// How many more entries a compact scan may record in full.
+    pub records_left: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
 /// Takes `n` entries from the image's allowance, or says it is spent.
@@ -87,6 +126,12 @@ pub(crate) fn take_entries(left: Option<&std::sync::atomic::AtomicU64>, n: u64) 
 pub(crate) fn too_many_entries(max: u64) -> String {
     format!(
         "the image's layers hold more than {max} entries together; drydock stops rather than hold them all"
+    )
+}
+
+pub(crate) fn too_many_records(max: u64) -> String {
+    format!(
+        "the image's layers hold more than {max} symlinks, whiteouts, programs and package files together; drydock stops rather than hold them all"
     )
 }
 
@@ -118,7 +163,7 @@ impl LayerContext<'_> {
             return true;
         } else {
             format!(
-                "the scan's budget of {} MiB for the files it reads is spent",
+                "the scan's budget of {} MiB for the files it reads is spent (--read-budget raises it)",
                 self.wants.budget >> 20
             )
         };
@@ -295,10 +340,20 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
     let mut archive = tar::Archive::new(reader);
     let mut scan = LayerScan::default();
     let mut kept_here: HashMap<String, Arc<[u8]>> = HashMap::new();
+    let compact = !ctx.wants.all_entries && !ctx.wants.listings;
+    // The paths this layer recorded, for an unrecorded entry that replaces one of them later in
+    // the same layer (compact scans only).
+    let mut recorded_here = Recorded::default();
     // The size of each file met so far, for hard links to it: a look-up, not a scan back through
-    // the entries (80,000 links made that quadratic).
+    // the entries (80,000 links made that quadratic). A compact scan knows only the recorded.
     let mut file_sizes: HashMap<String, u64> = HashMap::new();
     let broken = |e: io::Error| ctx.fail(format!("truncated or malformed tar stream: {e}"));
+    let record = |n: u64| -> Result<()> {
+        if compact && !take_entries(ctx.records_left, n) {
+            return Err(ctx.fail(too_many_records(ctx.wants.max_records)));
+        }
+        Ok(())
+    };
     for entry in archive.entries().map_err(broken)? {
         let mut entry = entry.map_err(broken)?;
         if !take_entries(ctx.entries_left, 1) {
@@ -313,8 +368,10 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let dir = paths::parent(&path);
             if hidden == ".wh..opq" {
+                record(1)?;
                 scan.opaque.push(dir.to_string());
             } else if !hidden.starts_with(".wh.") {
+                record(1)?;
                 scan.whiteouts.push(if dir.is_empty() {
                     hidden.to_string()
                 } else {
@@ -326,6 +383,8 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         let header = entry.header();
         let kind = header.entry_type();
         let mode = header.mode().unwrap_or(0);
+        let named = !compact || ctx.wants.names(&path) || ctx.extra.contains(&path);
+        let mut probed = false;
         let node = if kind.is_dir() {
             NodeKind::Dir
         } else if kind.is_symlink() {
@@ -372,6 +431,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
                     let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
                     scan.probed.push((path.clone(), summary.into()));
+                    probed = true;
                 } else if let Some((_, probe)) = ctx
                     .wants
                     .content_probe
@@ -389,6 +449,29 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         } else {
             NodeKind::Other
         };
+        let recorded = named
+            || probed
+            || matches!(node, NodeKind::Symlink(_))
+            || kept_here.contains_key(&path)
+            || scan.pending_links.last().is_some_and(|(link, _)| *link == path);
+        if !recorded {
+            let is_dir = node == NodeKind::Dir;
+            if recorded_here.may_cover(&path, is_dir) {
+                forget_replaced(&mut scan, &mut kept_here, &path, is_dir);
+            }
+            file_sizes.remove(&path);
+            let print = fingerprint(&path);
+            if is_dir {
+                scan.unrecorded_dirs.push(print);
+            } else {
+                scan.unrecorded.push(print);
+            }
+            continue;
+        }
+        record(1)?;
+        if compact {
+            recorded_here.insert(&path);
+        }
         match node {
             NodeKind::File { size, .. } => {
                 file_sizes.insert(path.clone(), size);
@@ -403,7 +486,77 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             hardlink: kind.is_hard_link(),
         });
     }
+    for prints in [&mut scan.unrecorded_dirs, &mut scan.unrecorded] {
+        prints.sort_unstable();
+        prints.dedup();
+        prints.shrink_to_fit();
+    }
     Ok(scan)
+}
+
+/// The paths a layer recorded so far and their folders, by hash: enough to tell at once that an
+/// unrecorded entry cannot replace any of them. The keys are random per process, so input
+/// cannot be made to collide; a collision only costs a look at the recorded entries.
+#[derive(Default)]
+struct Recorded {
+    keys: std::hash::RandomState,
+    paths: std::collections::HashSet<u64>,
+    folders: std::collections::HashSet<u64>,
+}
+
+impl Recorded {
+    fn hash(&self, path: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.keys.hash_one(path)
+    }
+
+    fn insert(&mut self, path: &str) {
+        self.paths.insert(self.hash(path));
+        let mut rest = path;
+        while let Some((folder, _)) = rest.rsplit_once('/') {
+            if !self.folders.insert(self.hash(folder)) {
+                break;
+            }
+            rest = folder;
+        }
+    }
+
+    fn may_cover(&self, path: &str, is_dir: bool) -> bool {
+        if self.paths.is_empty() {
+            return false;
+        }
+        let h = self.hash(path);
+        self.paths.contains(&h) || (!is_dir && self.folders.contains(&h))
+    }
+}
+
+/// An entry the compact scan does not record replaces what this layer recorded earlier at its
+/// path (and, unless it is a folder, everything under it): forget those, as the merge would
+/// have had it recorded them in order.
+fn forget_replaced(
+    scan: &mut LayerScan,
+    kept_here: &mut HashMap<String, Arc<[u8]>>,
+    path: &str,
+    is_dir: bool,
+) {
+    let under = format!("{path}/");
+    let gone = |e: &Entry| {
+        (e.path == path && !(is_dir && e.kind == NodeKind::Dir)) || (!is_dir && e.path.starts_with(&under))
+    };
+    let doomed: std::collections::HashSet<String> = scan
+        .entries
+        .iter()
+        .filter(|e| gone(e))
+        .map(|e| e.path.clone())
+        .collect();
+    if doomed.is_empty() {
+        return;
+    }
+    scan.entries.retain(|e| !doomed.contains(&e.path));
+    scan.kept.retain(|(p, _)| !doomed.contains(p));
+    scan.probed.retain(|(p, _)| !doomed.contains(p));
+    scan.pending_links.retain(|(p, _)| !doomed.contains(p));
+    kept_here.retain(|p, _| !doomed.contains(p));
 }
 
 #[cfg(test)]
@@ -440,6 +593,7 @@ mod tests {
             extra: &extra,
             budget: None,
             entries_left: None,
+            records_left: None,
         };
         let scan = scan_blob(&data[..], &ctx, None).unwrap();
         assert_eq!(scan.kept.len(), 1);
@@ -481,6 +635,7 @@ mod tests {
             extra: &extra,
             budget: None,
             entries_left: None,
+            records_left: None,
         };
         let scan = scan_blob(
             Dribble(&gz),

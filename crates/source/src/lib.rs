@@ -56,6 +56,7 @@ pub fn scan_layer_bytes(blob: &[u8], wants: &Wants) -> Result<Filesystem> {
     let extra = std::collections::HashSet::new();
     let budget = std::sync::atomic::AtomicU64::new(wants.budget);
     let entries_left = std::sync::atomic::AtomicU64::new(wants.max_entries);
+    let records_left = std::sync::atomic::AtomicU64::new(wants.max_records);
     let ctx = layer::LayerContext {
         index: 0,
         label: "layer",
@@ -63,6 +64,7 @@ pub fn scan_layer_bytes(blob: &[u8], wants: &Wants) -> Result<Filesystem> {
         extra: &extra,
         budget: Some(&budget),
         entries_left: Some(&entries_left),
+        records_left: Some(&records_left),
     };
     let scan = layer::scan_blob(blob, &ctx, None)?;
     Ok(Filesystem::merge_keeping(vec![scan], wants.listings))

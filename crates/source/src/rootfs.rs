@@ -16,7 +16,14 @@ const SKIP_AT_ROOT: &[&str] = &["proc", "sys", "dev"];
 pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
     let mut scan = LayerScan::default();
     let mut stack = vec![String::new()];
+    let mut probed: HashSet<String> = HashSet::new();
     let mut seen_dirs = HashSet::new();
+    // One layer: nothing below for an unrecorded entry to replace, so a compact scan simply
+    // leaves it out.
+    let compact = !wants.all_entries && !wants.listings;
+    let mut records: u64 = 0;
+    let mut visited: u64 = 0;
+    let mut budget = wants.budget;
     while let Some(rel) = stack.pop() {
         let dir = if rel.is_empty() {
             root.to_path_buf()
@@ -61,7 +68,19 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                         os_database,
                     });
                 }
-                if decision == crate::wants::Keep::Yes {
+                if decision == crate::wants::Keep::Yes && size > budget {
+                    scan.skipped.push(crate::wants::Skipped {
+                        path: path.clone(),
+                        layer: 0,
+                        size,
+                        why: format!(
+                            "the scan's budget of {} MiB for the files it reads is spent (--read-budget raises it)",
+                            wants.budget >> 20
+                        ),
+                        os_database: wants.wanted(&path).is_some_and(|(_, os)| os),
+                    });
+                } else if decision == crate::wants::Keep::Yes {
+                    budget -= size;
                     let data = fs::read(&full).map_err(|e| Error::io(&full, e))?;
                     scan.size += data.len() as u64;
                     scan.kept.push((path.clone(), Arc::from(data)));
@@ -79,6 +98,7 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                             .map_err(|e| Error::io(&full, e))?;
                         scan.size += size;
                         scan.probed.push((path.clone(), Arc::from(summary)));
+                        probed.insert(path.clone());
                     } else if let Some((_, probe)) = wants
                         .content_probe
                         .as_ref()
@@ -100,11 +120,27 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
             } else {
                 NodeKind::Other
             };
-            if scan.entries.len() as u64 >= wants.max_entries {
+            visited += 1;
+            if visited > wants.max_entries {
                 return Err(Error::Usage(format!(
                     "{}: {}",
                     root.display(),
                     crate::layer::too_many_entries(wants.max_entries)
+                )));
+            }
+            if compact
+                && !matches!(kind, NodeKind::Symlink(_))
+                && !wants.names(&path)
+                && !probed.contains(&path)
+            {
+                continue;
+            }
+            records += 1;
+            if compact && records > wants.max_records {
+                return Err(Error::Usage(format!(
+                    "{}: {}",
+                    root.display(),
+                    crate::layer::too_many_records(wants.max_records)
                 )));
             }
             scan.entries.push(Entry {

@@ -140,14 +140,20 @@ pub trait Probe: Send + Sync {
 /// The cap of a wanted file unless its pattern says otherwise: manifests and metadata files are
 /// kilobytes, a few megabytes at most.
 pub(crate) const DEFAULT_CAP: u64 = 16 << 20;
-/// What all the files kept by one scan may weigh together.
-pub(crate) const DEFAULT_BUDGET: u64 = 512 << 20;
+/// What all the files kept by one scan may weigh together: real images keep a few MB (a dpkg
+/// status and its file lists, Python and npm metadata); a large rpmdb, some tens.
+pub(crate) const DEFAULT_BUDGET: u64 = 64 << 20;
 
-/// Tar entries one image's layers may hold together. Each costs about 230 bytes while the
-/// image is read (its path and node): 2 million is about 460 MB, past any real image (the
-/// largest seen hold a few hundred thousand files) and short of what a tar of empty entries,
-/// gzipped to a few megabytes, could otherwise make drydock hold.
-pub(crate) const MAX_IMAGE_ENTRIES: u64 = 2_000_000;
+/// Tar entries one image's layers may hold together: past any real image (the largest seen hold
+/// a few hundred thousand files). A compact scan remembers an entry it does not record by a
+/// 12-byte fingerprint, so a million cost 12 MB; a scan of every entry holds about 230 bytes
+/// each.
+pub(crate) const MAX_IMAGE_ENTRIES: u64 = 1_000_000;
+
+/// Entries a compact scan records in full (symlinks, whiteouts, probed files and the entries a
+/// pattern names) for one image: real images record a few thousand to a few tens of thousands,
+/// at about 230 bytes each.
+pub(crate) const MAX_IMAGE_RECORDS: u64 = 100_000;
 
 /// What the layer pass does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +204,18 @@ pub struct Wants {
     pub budget: u64,
     /// Tar entries one image's layers may hold together ([`MAX_IMAGE_ENTRIES`]).
     pub max_entries: u64,
+    /// Entries a compact scan records in full ([`MAX_IMAGE_RECORDS`]).
+    pub max_records: u64,
+    /// Record every tar entry in the merged view (audits and usage walk them all). Otherwise
+    /// the scan is compact: it records symlinks, whiteouts, probed files and the entries whose
+    /// name a pattern ends with, and remembers the rest by fingerprint, enough to apply what
+    /// they replace or delete.
+    pub all_entries: bool,
+    /// Patterns whose entries a compact scan records without reading them (a file whose
+    /// presence is evidence, such as a JDK's `bin/java`).
+    recorded: Vec<Pattern>,
+    /// The last component of every pattern, wildcards and all.
+    names: Vec<String>,
 }
 
 impl std::fmt::Debug for Wants {
@@ -220,7 +238,36 @@ impl Wants {
             listings: false,
             budget: DEFAULT_BUDGET,
             max_entries: MAX_IMAGE_ENTRIES,
+            max_records: MAX_IMAGE_RECORDS,
+            all_entries: false,
+            recorded: Vec::new(),
+            names: Vec::new(),
         }
+    }
+
+    /// Records the entries `pattern` matches in a compact scan, without reading them.
+    pub fn record(&mut self, pattern: &str) {
+        if !self.recorded.iter().any(|p| p.text == pattern) {
+            let p = Pattern::new(pattern);
+            self.add_name(&p);
+            self.recorded.push(p);
+        }
+    }
+
+    fn add_name(&mut self, p: &Pattern) {
+        if let Some(last) = p.segments.last()
+            && !self.names.contains(last)
+        {
+            self.names.push(last.clone());
+        }
+    }
+
+    /// Whether a compact scan records this entry: its name is the last component of a
+    /// pattern. Only the name is asked, because the folders above may be reached through
+    /// symlinks only the merge knows (`evil/status` under `evil -> /var/lib/dpkg`).
+    pub fn names(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.names.iter().any(|n| component_matches(n, name))
     }
 
     /// What decides which files a layer pass keeps: part of the layer cache's analyzer version.
@@ -233,13 +280,17 @@ impl Wants {
             .filter(|p| p.cap != DEFAULT_CAP || p.os_database)
             .map(|p| format!("{}={}{}", p.text, p.cap, if p.os_database { "!" } else { "" }))
             .collect();
+        let mut recorded: Vec<&str> = self.recorded.iter().map(|p| p.text.as_str()).collect();
+        recorded.sort_unstable();
         format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}",
             text.join("\n"),
             caps.join(","),
             self.max_file_size,
             self.probe.is_some(),
-            self.content_probe.as_ref().map_or("", |(id, _)| id.as_str())
+            self.content_probe.as_ref().map_or("", |(id, _)| id.as_str()),
+            self.all_entries,
+            recorded.join("\n"),
         )
     }
 
@@ -260,6 +311,7 @@ impl Wants {
                 let mut p = Pattern::new(pattern);
                 p.cap = cap;
                 p.os_database = os_database;
+                self.add_name(&p);
                 self.patterns.push(p);
             }
         }

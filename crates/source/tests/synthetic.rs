@@ -5,7 +5,15 @@ use std::path::Path;
 use drydock_source::{Error, Filesystem, Image, NodeKind, Platform, SourceSpec, Wants};
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder, sha256};
 
+/// Every entry recorded, so the tests can ask about any path; [`scan`] checks that a compact
+/// scan of the same image agrees on everything it records.
 fn wants() -> Wants {
+    let mut w = compact_wants();
+    w.all_entries = true;
+    w
+}
+
+fn compact_wants() -> Wants {
     let mut w = Wants::new();
     for p in [
         "etc/os-release",
@@ -23,7 +31,41 @@ fn scan(source: &str) -> Result<(Image, Filesystem), Error> {
     let spec = SourceSpec::parse(source)?;
     let mut image = Image::open(&spec, &Platform::default())?;
     let fs = image.scan(&wants(), &|_| {})?;
+    let compact = Image::open(&spec, &Platform::default())?.scan(&compact_wants(), &|_| {})?;
+    agree(&fs, &compact, &compact_wants());
     Ok((image, fs))
+}
+
+/// A compact scan records a subset of the paths, each as the full scan has it, and finds the
+/// same wanted files with the same contents and histories.
+fn agree(full: &Filesystem, compact: &Filesystem, w: &Wants) {
+    for (path, node) in compact.nodes() {
+        let whole = full
+            .node(path)
+            .unwrap_or_else(|| panic!("compact scan invented /{path}"));
+        assert_eq!((whole.layer, &whole.kind), (node.layer, &node.kind), "/{path}");
+    }
+    for (path, node) in full.nodes() {
+        if matches!(node.kind, NodeKind::Symlink(_)) || w.names(path) {
+            assert!(compact.node(path).is_some(), "compact scan lost /{path}");
+        }
+    }
+    for p in w.patterns() {
+        let found = full.glob(p);
+        assert_eq!(found, compact.glob(p), "{}", p.as_str());
+        for path in found {
+            assert_eq!(full.read(&path), compact.read(&path), "/{path}");
+            let layers = |fs: &Filesystem| -> Vec<(usize, bool)> {
+                fs.history(&path)
+                    .iter()
+                    .map(|r| (r.layer, r.data.is_some()))
+                    .collect()
+            };
+            assert_eq!(layers(full), layers(compact), "history of /{path}");
+        }
+    }
+    let skipped = |fs: &Filesystem| -> Vec<String> { fs.skipped().iter().map(|s| s.path.clone()).collect() };
+    assert_eq!(skipped(full), skipped(compact));
 }
 
 /// Three layers: a base, a layer deleting and replacing things, and an opaque directory.
@@ -616,4 +658,103 @@ fn entries_past_the_image_allowance_are_an_error() {
         .unwrap()
         .to_string();
     assert!(err.contains("more than 20 entries"), "{err}");
+}
+
+/// A compact scan records only what the detectors name, and knows the other entries by
+/// fingerprint: what they replace in lower layers must still be gone, and nothing else. Each
+/// image is also read in full and compared ([`scan`]).
+#[test]
+fn unrecorded_entries_replace_what_lies_under_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = b"Package: old\nVersion: 1\n";
+    let base = || {
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\n")
+            .file("var/lib/dpkg/status", status)
+            .file("usr/lib/sysimage/rpm/Packages", b"rpm")
+            .symlink("var/lib/rpm", "../../usr/lib/sysimage/rpm")
+            .symlink("lib", "usr/lib")
+            .file("usr/lib/python3/x-1.0.dist-info/METADATA", b"Name: x\n")
+    };
+    let image = |name: &str, top: LayerBuilder| {
+        let path = dir.path().join(name);
+        ImageBuilder::new()
+            .layer(base().finish(), Comp::Gzip, "ADD base")
+            .layer(top.finish(), Comp::Gzip, "RUN")
+            .write_oci_dir(&path);
+        let spec = SourceSpec::parse(&format!("oci:{}", path.display())).unwrap();
+        let full = scan(&format!("oci:{}", path.display())).unwrap().1;
+        let compact = Image::open(&spec, &Platform::default())
+            .unwrap()
+            .scan(&compact_wants(), &|_| {})
+            .unwrap();
+        (full, compact)
+    };
+
+    // A plain file where a folder was: everything under it goes.
+    let (_, fs) = image("file-over-folder", LayerBuilder::new().file("var/lib/dpkg", b"x"));
+    assert!(fs.read("var/lib/dpkg/status").is_none());
+    assert_eq!(
+        fs.history("var/lib/dpkg/status")
+            .last()
+            .map(|r| (r.layer, r.data.is_none())),
+        Some((1, true))
+    );
+    assert!(fs.read("etc/os-release").is_some());
+
+    // A folder where a symlink was: the link is gone, the files it led to stay.
+    let (_, fs) = image("folder-over-link", LayerBuilder::new().dir("var/lib/rpm"));
+    assert!(fs.node("var/lib/rpm").is_none());
+    assert!(
+        fs.glob(&drydock_source::Pattern::new("var/lib/rpm/Packages"))
+            .is_empty()
+    );
+    assert!(fs.read("usr/lib/sysimage/rpm/Packages").is_some());
+
+    // A folder over a folder changes nothing.
+    let (_, fs) = image(
+        "folder-over-folder",
+        LayerBuilder::new().dir("var/lib/dpkg").dir("usr/lib"),
+    );
+    assert_eq!(fs.read("var/lib/dpkg/status"), Some(&status[..]));
+    assert!(fs.read("usr/lib/python3/x-1.0.dist-info/METADATA").is_some());
+
+    // A file written through a symlink to a folder replaces the folder below it.
+    let (_, fs) = image(
+        "through-link",
+        LayerBuilder::new().file("lib/python3", b"not a folder"),
+    );
+    assert!(fs.read("usr/lib/python3/x-1.0.dist-info/METADATA").is_none());
+    assert!(fs.read("usr/lib/sysimage/rpm/Packages").is_some());
+
+    // An unrecorded file over a symlink replaces the link.
+    let (_, fs) = image("file-over-link", LayerBuilder::new().file("lib", b"x"));
+    assert!(fs.node("lib").is_none());
+
+    // Later in the same layer: a recorded file, then a plain file over its folder.
+    let (_, fs) = image(
+        "same-layer",
+        LayerBuilder::new()
+            .file("opt/p/y-2.0.dist-info/METADATA", b"Name: y\n")
+            .file("opt/p/y-2.0.dist-info", b"x"),
+    );
+    assert!(fs.node("opt/p/y-2.0.dist-info/METADATA").is_none());
+    assert!(fs.read("usr/lib/python3/x-1.0.dist-info/METADATA").is_some());
+
+    // Unrelated entries touch nothing, and the compact view holds only what it names.
+    let mut many = LayerBuilder::new();
+    for i in 0..2_000 {
+        many = many
+            .file(&format!("usr/share/doc/p{i}/copyright"), b"c")
+            .dir(&format!("srv/{i}"));
+    }
+    let (full, fs) = image("unrelated", many);
+    assert_eq!(fs.read("var/lib/dpkg/status"), Some(&status[..]));
+    assert!(full.nodes().count() > 4_000);
+    assert_eq!(
+        fs.nodes().count(),
+        6,
+        "{:?}",
+        fs.nodes().map(|(p, _)| p).collect::<Vec<_>>()
+    );
 }

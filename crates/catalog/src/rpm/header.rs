@@ -59,6 +59,17 @@ pub struct RpmHeader {
 /// Why a header blob could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    /// File paths that would weigh far more than the header holding them: a few directory
+    /// names shared by many files, each made long.
+    #[error("its file paths would take {bytes} bytes, more than {limit} for a header of {header} bytes")]
+    FilePaths {
+        /// What the paths would take, as far as they were counted.
+        bytes: usize,
+        /// What a header of this size may expand to.
+        limit: usize,
+        /// The header's size.
+        header: usize,
+    },
     /// Shorter than its two size fields.
     #[error("header blob shorter than 8 bytes")]
     TooShort,
@@ -237,6 +248,9 @@ impl<'a> Blob<'a> {
     }
 }
 
+/// How many times its own size a header's file paths may take once joined.
+const MAX_PATH_EXPANSION: usize = 16;
+
 /// Reads a header blob as the database stores it (index entries, then data).
 pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
     let b = Blob::parse(blob)?;
@@ -257,8 +271,19 @@ pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
     ) {
         // Real databases hold headers whose DIRINDEXES point past DIRNAMES; such a file has no
         // knowable directory and is left out rather than failing the whole package.
+        // A real header's paths take two to four times the bytes their names take in it.
+        let limit = blob.len().saturating_mul(MAX_PATH_EXPANSION).max(64 << 10);
+        let mut bytes = 0usize;
         for (base, di) in bases.iter().zip(index) {
             if let Some(dir) = dirs.get(di as usize) {
+                bytes += dir.len() + base.len();
+                if bytes > limit {
+                    return Err(Error::FilePaths {
+                        bytes,
+                        limit,
+                        header: blob.len(),
+                    });
+                }
                 files.push(format!("{dir}{base}"));
             }
         }

@@ -385,6 +385,40 @@ mod tests {
         assert!(header::parse(&blob).is_err());
     }
 
+    /// One long directory name shared by many one-letter files would make a small header
+    /// expand to gigabytes of paths: past 16 times the header's size (and 64 KiB) it is an
+    /// error. A header of real proportions is read whole.
+    #[test]
+    fn file_paths_cannot_outgrow_their_header() {
+        let long_dir = format!("/{}/", "d".repeat(4000));
+        let files = 20_000;
+        let bases: Vec<&str> = vec!["f"; files];
+        let hostile = Built::default()
+            .strings(1000, 6, &["x"])
+            .strings(1001, 6, &["1"])
+            .strings(1117, 8, &bases)
+            .strings(1118, 8, &[long_dir.as_str()])
+            .ints(1116, &vec![0; files]);
+        let blob = hostile.blob();
+        match header::parse(&blob) {
+            Err(header::Error::FilePaths { limit, header, bytes }) => {
+                assert_eq!((header, limit), (blob.len(), blob.len() * 16));
+                assert!(bytes > limit);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Real proportions: a short directory, names of twenty bytes.
+        let names: Vec<String> = (0..files).map(|i| format!("lib{i:06}-plugin.so")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let real = Built::default()
+            .strings(1000, 6, &["x"])
+            .strings(1001, 6, &["1"])
+            .strings(1117, 8, &names)
+            .strings(1118, 8, &["/usr/lib64/x/plugins/"])
+            .ints(1116, &vec![0; files]);
+        assert_eq!(header::parse(&real.blob()).unwrap().files.len(), files);
+    }
+
     /// The ndb slot table: it must fit the file, a file that is exactly the table is an empty
     /// database, and bytes past the table are never read as slots.
     #[test]

@@ -14,7 +14,7 @@ use crate::cache::LayerCache;
 use crate::digest::{self, sha256_hex};
 use crate::error::{Error, Result};
 use crate::fs::Filesystem;
-use crate::layer::{LayerContext, LayerScan, scan_blob};
+use crate::layer::{Entry, LayerContext, LayerScan, NodeKind, scan_blob};
 use crate::rootfs;
 use crate::spec::SourceSpec;
 use crate::store::{self, DirStore, Store};
@@ -359,6 +359,7 @@ impl Image {
         let stored = std::sync::atomic::AtomicBool::new(false);
         let budget = std::sync::atomic::AtomicU64::new(wants.budget);
         let entries_left = std::sync::atomic::AtomicU64::new(wants.max_entries);
+        let records_left = std::sync::atomic::AtomicU64::new(wants.max_records);
         let mut order: Vec<&LayerInfo> = self.layers.iter().collect();
         order.sort_by_key(|l| std::cmp::Reverse(l.size.unwrap_or(0)));
         let mut scans: Vec<LayerScan> = order
@@ -379,11 +380,11 @@ impl Image {
                                 .as_ref()
                                 .is_none_or(|d| *d == scan.digest || *d != key)
                         {
-                            if !crate::layer::take_entries(Some(&entries_left), scan.entries.len() as u64) {
+                            if let Some(detail) = scan.over_limits(wants, &entries_left, &records_left) {
                                 return Err(Error::Layer {
                                     index: layer.index,
                                     digest: scan.digest.clone(),
-                                    detail: crate::layer::too_many_entries(wants.max_entries),
+                                    detail,
                                 });
                             }
                             on_layer(scan.compressed_size);
@@ -391,8 +392,17 @@ impl Image {
                         }
                     }
                 }
-                let scan = scan_layer(store.as_ref(), layer, wants, &budget, &entries_left)?;
-                if let Some(cache) = cache {
+                let scan = scan_layer(
+                    store.as_ref(),
+                    layer,
+                    wants,
+                    &budget,
+                    &entries_left,
+                    &records_left,
+                )?;
+                // A layer with files left unread is not kept: the budget that left them out is
+                // shared with the other layers, and may be raised on the next run.
+                if let Some(cache) = cache.filter(|_| scan.skipped.is_empty()) {
                     // Both digests were verified by the read.
                     cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
                     stored.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -419,13 +429,20 @@ impl Image {
             }
         }
         let mut fs = Filesystem::merge_keeping(scans, wants.listings);
-        self.read_unread_wanted(store.as_ref(), wants, &mut fs)?;
+        self.read_unread_wanted(store.as_ref(), wants, &budget, &mut fs)?;
+        fs.forget_unrecorded();
         Ok(fs)
     }
 
     /// Wanted files the first pass could not recognise by name (written through a symlink, or
     /// reached through one): their layers are read again for just those files.
-    fn read_unread_wanted(&self, store: &dyn Store, wants: &Wants, fs: &mut Filesystem) -> Result<()> {
+    fn read_unread_wanted(
+        &self,
+        store: &dyn Store,
+        wants: &Wants,
+        budget: &std::sync::atomic::AtomicU64,
+        fs: &mut Filesystem,
+    ) -> Result<()> {
         let needs = fs.unread_wanted(wants);
         let mut by_layer: std::collections::BTreeMap<usize, Vec<(String, String)>> = Default::default();
         for (layer, literal, real) in needs {
@@ -443,13 +460,23 @@ impl Image {
                 label: &label,
                 wants: &none,
                 extra: &extra,
-                budget: None,
+                budget: Some(budget),
                 entries_left: None,
+                records_left: None,
             };
             let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
             for (literal, real) in files {
                 match again.kept.iter().find(|(p, _)| *p == literal) {
-                    Some((_, data)) => fs.supply(&real, index, data.clone()),
+                    Some((_, data)) => {
+                        let kind = again.entries.iter().rev().find(|e| e.path == literal).map_or(
+                            NodeKind::File {
+                                size: data.len() as u64,
+                                mode: 0,
+                            },
+                            |e| e.kind.clone(),
+                        );
+                        fs.supply_read(&real, index, data.clone(), kind)
+                    }
                     None => fs.note_skipped(crate::wants::Skipped {
                         os_database: wants.wanted(&real).is_some_and(|(_, os)| os),
                         path: real,
@@ -490,6 +517,7 @@ fn scan_layer(
     wants: &Wants,
     budget: &std::sync::atomic::AtomicU64,
     entries_left: &std::sync::atomic::AtomicU64,
+    records_left: &std::sync::atomic::AtomicU64,
 ) -> Result<LayerScan> {
     let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
     let no_extra = HashSet::new();
@@ -500,6 +528,7 @@ fn scan_layer(
         extra: &no_extra,
         budget: Some(budget),
         entries_left: Some(entries_left),
+        records_left: Some(records_left),
     };
     let mut scan = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
     if let Some(expected) = &layer.digest
@@ -545,13 +574,24 @@ fn scan_layer(
             label: &label,
             wants: &none,
             extra: &targets,
-            budget: None,
+            budget: Some(budget),
             entries_left: None,
+            records_left: None,
         };
         let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
         for (link, target) in std::mem::take(&mut scan.pending_links) {
             match again.kept.iter().find(|(p, _)| *p == target) {
-                Some((_, data)) => scan.kept.push((link, data.clone())),
+                Some((_, data)) => {
+                    // A compact scan did not know the target's size when it met the link.
+                    if let Some(Entry {
+                        kind: NodeKind::File { size, .. },
+                        ..
+                    }) = scan.entries.iter_mut().rev().find(|e| e.path == link)
+                    {
+                        *size = data.len() as u64;
+                    }
+                    scan.kept.push((link, data.clone()));
+                }
                 // A link to a file the layer never holds: what the link stands for is unknown.
                 None => scan.skipped.push(crate::wants::Skipped {
                     os_database: wants.wanted(&link).is_some_and(|(_, os)| os),

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Writes OCI layouts built to make an image reader hold as much as it can, for
+bench/hostile-memory.sh. Each case is a small download that claims or holds a lot.
+
+usage: hostile.py OUTDIR
+"""
+import gzip, hashlib, io, json, os, sys, tarfile
+
+
+def layout(out, name, layers):
+    """An OCI layout at OUT/NAME with the given layer tars (bytes), gzipped."""
+    root = os.path.join(out, name)
+    blobs = os.path.join(root, "blobs", "sha256")
+    os.makedirs(blobs, exist_ok=True)
+
+    def put(data):
+        digest = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(blobs, digest), "wb") as f:
+            f.write(data)
+        return "sha256:" + digest, len(data)
+
+    descriptors, diff_ids = [], []
+    for tar in layers:
+        diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
+        digest, size = put(gzip.compress(tar, compresslevel=6, mtime=0))
+        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                            "digest": digest, "size": size})
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    cdigest, csize = put(config)
+    manifest = json.dumps({"schemaVersion": 2,
+                           "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": cdigest, "size": csize},
+                           "layers": descriptors}).encode()
+    mdigest, msize = put(manifest)
+    with open(os.path.join(root, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+             "digest": mdigest, "size": msize}]}, f)
+    with open(os.path.join(root, "oci-layout"), "w") as f:
+        f.write('{"imageLayoutVersion":"1.0.0"}')
+
+
+class Tar:
+    def __init__(self):
+        self.buf = io.BytesIO()
+        self.tar = tarfile.open(fileobj=self.buf, mode="w", format=tarfile.GNU_FORMAT)
+
+    def file(self, name, data=b""):
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mode = 0o644
+        self.tar.addfile(info, io.BytesIO(data))
+        return self
+
+    def symlink(self, name, target):
+        info = tarfile.TarInfo(name)
+        info.type = tarfile.SYMTYPE
+        info.linkname = target
+        self.tar.addfile(info)
+        return self
+
+    def done(self):
+        self.tar.close()
+        return self.buf.getvalue()
+
+
+OS_RELEASE = b'ID=debian\nVERSION_ID="12"\n'
+STATUS = b"Package: base-files\nStatus: install ok installed\nVersion: 12.4\nArchitecture: amd64\n\n"
+
+
+def base():
+    return Tar().file("etc/os-release", OS_RELEASE).file("var/lib/dpkg/status", STATUS)
+
+
+def main(out):
+    # A million empty files with long names: each a tar header, nothing else.
+    t = base()
+    for i in range(1_000_000):
+        t.file(f"usr/share/junk/{i:07d}/{'x' * 60}")
+    layout(out, "million-entries", [t.done()])
+
+    # 99,000 symlinks: each is recorded in full.
+    t = base()
+    for i in range(99_000):
+        t.symlink(f"usr/share/links/{i:06d}-{'y' * 60}", "../../../etc/os-release")
+    layout(out, "symlinks", [t.done()])
+
+    # Python METADATA files of a few MB each, compressing to nothing, until the budget ends.
+    t = base()
+    for i in range(40):
+        t.file(f"usr/lib/python3/dist-packages/p{i}-1.0.dist-info/METADATA",
+               b"Metadata-Version: 2.1\nName: p%d\nVersion: 1.0\n" % i + b"#" * (8 << 20))
+    layout(out, "metadata", [t.done()])
+
+    # A dpkg status of 60 MB: the OS database cap is 64 MB.
+    t = Tar().file("etc/os-release", OS_RELEASE)
+    stanza = b"Package: p%d\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\nDescription: " + b"z" * 500 + b"\n\n"
+    status = b"".join(stanza % i for i in range(110_000))
+    t.file("var/lib/dpkg/status", status)
+    layout(out, "big-status", [t.done()])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
