@@ -277,7 +277,8 @@ struct AdviceDocument {
     notes: Vec<String>,
 }
 
-/// How many candidates to read at once: each read holds up to its scan budget (512 MiB), so
+/// How many candidates to read at once: each read holds its scan budget and the records of its
+/// layers (512 MB allowed each, far above what a real read takes), so
 /// no more than the machine's available memory allows, and no more than its cores.
 fn parallel_reads() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

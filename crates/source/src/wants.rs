@@ -142,7 +142,7 @@ pub trait Probe: Send + Sync {
 pub(crate) const DEFAULT_CAP: u64 = 16 << 20;
 /// What all the files kept by one scan may weigh together: real images keep a few MB (a dpkg
 /// status and its file lists, Python and npm metadata); a large rpmdb, some tens.
-pub(crate) const DEFAULT_BUDGET: u64 = 64 << 20;
+pub(crate) const DEFAULT_BUDGET: u64 = 40 << 20;
 
 /// Tar entries one image's layers may hold together: past any real image (the largest seen hold
 /// a few hundred thousand files). A compact scan remembers an entry it does not record by a
@@ -255,10 +255,19 @@ impl Wants {
     }
 
     fn add_name(&mut self, p: &Pattern) {
-        if let Some(last) = p.segments.last()
-            && !self.names.contains(last)
-        {
-            self.names.push(last.clone());
+        let Some((last, dirs)) = p.segments.split_last() else {
+            return;
+        };
+        // A name that is all wildcards (`status.d/*`) would name every entry: its folder's
+        // name must match too.
+        let name = match dirs.last() {
+            Some(folder) if last.chars().all(|c| c == '*' || c == '?') && folder != "**" => {
+                format!("{folder}/{last}")
+            }
+            _ => last.clone(),
+        };
+        if !self.names.contains(&name) {
+            self.names.push(name);
         }
     }
 
@@ -266,8 +275,15 @@ impl Wants {
     /// pattern. Only the name is asked, because the folders above may be reached through
     /// symlinks only the merge knows (`evil/status` under `evil -> /var/lib/dpkg`).
     pub fn names(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        self.names.iter().any(|n| component_matches(n, name))
+        let mut parts = path.rsplit('/');
+        let name = parts.next().unwrap_or(path);
+        let folder = parts.next();
+        self.names.iter().any(|n| match n.split_once('/') {
+            Some((f, last)) => {
+                component_matches(last, name) && folder.is_some_and(|folder| component_matches(f, folder))
+            }
+            None => component_matches(n, name),
+        })
     }
 
     /// What decides which files a layer pass keeps: part of the layer cache's analyzer version.
@@ -360,6 +376,21 @@ mod tests {
         assert!(p.matches("usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA"));
         assert!(p.matches("x.dist-info/METADATA"));
         assert!(!p.matches("usr/lib/x.dist-info/RECORD"));
+    }
+
+    #[test]
+    fn names_are_last_components_and_a_bare_wildcard_takes_its_folder() {
+        let mut w = Wants::new();
+        w.add("var/lib/dpkg/status");
+        w.add("var/lib/dpkg/status.d/*");
+        w.add("**/*.dist-info/METADATA");
+        w.record("**/bin/java");
+        assert!(w.names("evil/status"));
+        assert!(w.names("x/status.d/base"));
+        assert!(!w.names("usr/share/doc/base"));
+        assert!(w.names("opt/a.dist-info/METADATA"));
+        assert!(w.names("opt/jdk/bin/java"));
+        assert!(!w.names("opt/jdk/bin/javac"));
     }
 
     #[test]
