@@ -103,11 +103,13 @@ impl Detector for Apk {
                 )
             });
             let mut skipped = 0;
+            let mut listed = 0;
             for raw in paragraphs(&text) {
                 let Some(e) = parse_entry(raw) else {
                     skipped += 1;
                     continue;
                 };
+                crate::detector::count_package(&mut listed, &ImagePath::new(&db).absolute())?;
                 let arch = e.arch.clone().unwrap_or_default();
                 let origin = e.origin.clone().unwrap_or_default();
                 found.packages.push(Package {

@@ -105,3 +105,19 @@ pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
         .map(|p| p.trim_end_matches(['\n', '\r']))
         .filter(|p| !p.trim().is_empty())
 }
+
+/// Packages one OS package database may list. A whole distribution installed at once lists a
+/// few thousand (Debian's archive holds about 60,000, most of which conflict).
+pub const MAX_DATABASE_PACKAGES: usize = 20_000;
+
+/// An error once a database has listed [`MAX_DATABASE_PACKAGES`] and lists another.
+pub(crate) fn count_package(listed: &mut usize, database: &str) -> Result<(), crate::Error> {
+    *listed += 1;
+    if *listed > MAX_DATABASE_PACKAGES {
+        return Err(crate::Error::TooManyPackages {
+            path: database.to_string(),
+            max: MAX_DATABASE_PACKAGES,
+        });
+    }
+    Ok(())
+}

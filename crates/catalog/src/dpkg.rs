@@ -145,6 +145,7 @@ impl Detector for Dpkg {
             let text = String::from_utf8_lossy(data);
             let layers = entry_layers(cx.fs.history(&status), |d| Some(entries(d)));
             let mut skipped = 0;
+            let mut listed = 0;
             for raw in paragraphs(&text) {
                 let Some(p) = parse_paragraph(raw) else {
                     skipped += 1;
@@ -153,6 +154,7 @@ impl Detector for Dpkg {
                 if !p.is_installed() {
                     continue;
                 }
+                crate::detector::count_package(&mut listed, &ImagePath::new(&status).absolute())?;
                 let files = owned_files(cx, &p);
                 let layer = layers.get(&key(&p)).copied();
                 found.packages.push(package(
@@ -172,6 +174,7 @@ impl Detector for Dpkg {
             }
         }
 
+        let mut listed = 0;
         for file in cx.fs.glob(&Pattern::new(STATUS_D)) {
             if file.ends_with(".md5sums") {
                 continue;
@@ -206,6 +209,7 @@ impl Detector for Dpkg {
                             .collect()
                     })
                     .unwrap_or_default();
+                crate::detector::count_package(&mut listed, "/var/lib/dpkg/status.d")?;
                 found.packages.push(package(
                     &p,
                     namespace,

@@ -33,7 +33,7 @@ pub mod python;
 pub mod rpm;
 pub mod sources;
 
-pub use detector::{Context, Detector, Found, paragraphs, purl};
+pub use detector::{Context, Detector, Found, MAX_DATABASE_PACKAGES, paragraphs, purl};
 pub use model::{
     BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, IntroducedBy, Inventory,
     Package, PackageSource, PackageType, Unscanned, UnscannedKind,
@@ -51,6 +51,15 @@ pub enum Error {
         path: String,
         /// What is wrong with it.
         source: rpm::DbError,
+    },
+    /// An OS package database listing more packages than any real system installs: each costs
+    /// memory, so a crafted one could list millions.
+    #[error("{path}: lists more than {max} packages; drydock stops rather than hold them all")]
+    TooManyPackages {
+        /// The database, as an absolute image path.
+        path: String,
+        /// The limit.
+        max: usize,
     },
     /// An OS package database past the size drydock reads.
     #[error("{path}: package database not read ({size} bytes): {why}")]

@@ -130,3 +130,38 @@ fn dpkg_packages_layers_files_sizes_and_warnings() {
     );
     assert!(!warnings.iter().any(|w| w.contains("tzdata")), "{warnings:?}");
 }
+
+/// A status listing more packages than any system installs is an error naming it: each
+/// package costs memory, and a small status of minimal paragraphs could list millions. At the
+/// limit, every package is there.
+#[test]
+fn a_status_of_too_many_packages_is_an_error() {
+    let read = |n: usize| {
+        let text: String = (0..n)
+            .map(|i| format!("Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"))
+            .collect();
+        let layer = LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+            .file("var/lib/dpkg/status", text.as_bytes())
+            .finish();
+        let dir = tempfile::tempdir().unwrap();
+        ImageBuilder::new()
+            .layer(layer, Comp::Gzip, "base")
+            .write_oci_dir(dir.path());
+        let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
+        let fs = Image::open(&spec, &Platform::default())
+            .unwrap()
+            .scan(&wants(), &|_| {})
+            .unwrap();
+        catalog(&fs)
+    };
+    let max = drydock_catalog::MAX_DATABASE_PACKAGES;
+    assert_eq!(read(max).unwrap().packages.len(), max);
+    let err = read(max + 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "/var/lib/dpkg/status: lists more than {max} packages; drydock stops rather than hold them all"
+        )
+    );
+}

@@ -248,8 +248,10 @@ impl<'a> Blob<'a> {
     }
 }
 
-/// How many times its own size a header's file paths may take once joined.
-const MAX_PATH_EXPANSION: usize = 16;
+/// How many times its own size a header's file paths may take once joined. A real header
+/// carries a digest, size, mode and owner for every file besides its name, so its paths take
+/// less than its own size.
+const MAX_PATH_EXPANSION: usize = 2;
 
 /// Reads a header blob as the database stores it (index entries, then data).
 pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
@@ -271,7 +273,6 @@ pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
     ) {
         // Real databases hold headers whose DIRINDEXES point past DIRNAMES; such a file has no
         // knowable directory and is left out rather than failing the whole package.
-        // A real header's paths take two to four times the bytes their names take in it.
         let limit = blob.len().saturating_mul(MAX_PATH_EXPANSION).max(64 << 10);
         let mut bytes = 0usize;
         for (base, di) in bases.iter().zip(index) {
