@@ -17,7 +17,7 @@ run() {
 }
 printf '| image | compressed | drydock |%s\n' "${OLD:+ other |}"
 printf '|---|---|---|%s\n' "${OLD:+---|}"
-for case in million-entries symlinks metadata big-status; do
+for case in million-entries symlinks metadata big-status fat-jar; do
   size=$(du -sh "$WORK/$case" | cut -f1)
   printf '| %s | %s | %s |' "$case" "$size" "$(run "$NEW" "$case")"
   if [ -n "$OLD" ]; then printf ' %s |' "$(run "$OLD" "$case")"; fi

@@ -4,7 +4,7 @@ bench/hostile-memory.sh. Each case is a small download that claims or holds a lo
 
 usage: hostile.py OUTDIR
 """
-import gzip, hashlib, io, json, os, sys, tarfile
+import gzip, hashlib, io, json, os, sys, tarfile, zipfile
 
 
 def layout(out, name, layers):
@@ -94,12 +94,28 @@ def main(out):
                b"Metadata-Version: 2.1\nName: p%d\nVersion: 1.0\n" % i + b"#" * (8 << 20))
     layout(out, "metadata", [t.done()])
 
-    # A dpkg status of 60 MB: the OS database cap is 64 MB.
+    # A dpkg status of 60 MB: past the read budget.
     t = Tar().file("etc/os-release", OS_RELEASE)
     stanza = b"Package: p%d\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\nDescription: " + b"z" * 500 + b"\n\n"
     status = b"".join(stanza % i for i in range(110_000))
     t.file("var/lib/dpkg/status", status)
     layout(out, "big-status", [t.done()])
+
+    # A fat jar of 120 MB as Spring Boot lays one out: 60 nested jars of 2 MB, stored.
+    def jar(entries, method):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=method) as z:
+            for name, data in entries:
+                z.writestr(name, data)
+        return buf.getvalue()
+
+    nested = [(f"BOOT-INF/lib/dep{i}-1.0.jar",
+               jar([(f"META-INF/maven/org.example/dep{i}/pom.properties",
+                     b"groupId=org.example\nartifactId=dep%d\nversion=1.0\n" % i),
+                    ("blob.bin", b"\0" * (2 << 20))], zipfile.ZIP_STORED))
+              for i in range(60)]
+    t = base().file("app/app.jar", jar(nested, zipfile.ZIP_STORED))
+    layout(out, "fat-jar", [t.done()])
 
 
 if __name__ == "__main__":

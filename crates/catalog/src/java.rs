@@ -11,8 +11,11 @@ use crate::model::{Package, PackageType};
 pub use crate::probe::{Artifact, JavaArchive};
 use crate::probe::{FileFacts, file_probes};
 
-/// Archives larger than this are reported as not read rather than held in memory.
-pub const MAX_ARCHIVE: u64 = 256 << 20;
+/// Archives up to this size are held and read through their central directory; larger ones
+/// are read as they stream by.
+pub const MAX_HELD: u64 = 16 << 20;
+/// The largest nested archive read (into memory, to walk its own central directory).
+const MAX_NESTED: u64 = 32 << 20;
 const MAX_DEPTH: usize = 4;
 /// What the archives nested in one file may expand to, all levels together, and how many
 /// entries may be looked at: a small jar of jars must not cost gigabytes or minutes.
@@ -23,6 +26,8 @@ const MAX_ENTRIES: u64 = 200_000;
 pub struct Budget {
     bytes: u64,
     entries: u64,
+    /// Bytes of the nested archives being read, outermost first.
+    held: u64,
     /// Why reading stopped early, if it did.
     pub exhausted: Option<String>,
 }
@@ -32,6 +37,7 @@ impl Default for Budget {
         Budget {
             bytes: MAX_EXPANDED,
             entries: MAX_ENTRIES,
+            held: 0,
             exhausted: None,
         }
     }
@@ -91,78 +97,105 @@ fn from_file_name(name: &str) -> Option<(String, String)> {
     Some((stem[..i - 1].to_string(), stem[i..].to_string()))
 }
 
-/// All artifacts of an archive held in memory.
-pub fn read_archive(
-    bytes: &[u8],
-    name: &str,
+/// What one archive's entries say about it, gathered as they are met.
+#[derive(Default)]
+struct Gathered {
+    poms: Vec<Artifact>,
+    manifest: Vec<(String, String)>,
+    /// `META-INF/native-image/GROUP/ARTIFACT/`: GraalVM's layout names the Maven coordinates,
+    /// also in jars that ship no pom.properties (Tomcat's embedded jars).
+    native: Vec<(String, String)>,
+    /// What the nested archives hold, read as each was met.
+    nested: Vec<Artifact>,
+}
+
+/// Looks at one entry of an archive at `inner` (`""` for the file itself): Maven metadata,
+/// the manifest, a native-image folder, or a nested archive, which is read into memory (no
+/// more than the budget allows, whatever its header declares) and walked at once, so only one
+/// nested archive per level is held at a time.
+fn visit_entry(
+    entry_name: &str,
+    entry: &mut dyn Read,
     inner: &str,
     depth: usize,
     budget: &mut Budget,
-    out: &mut Vec<Artifact>,
-) -> io::Result<()> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-    let mut poms = Vec::new();
-    let mut mf = Vec::new();
-    let mut nested = Vec::new();
-    // `META-INF/native-image/GROUP/ARTIFACT/`: GraalVM's layout names the Maven coordinates,
-    // also in jars that ship no pom.properties (Tomcat's embedded jars).
-    let mut native: Vec<(String, String)> = Vec::new();
-    for i in 0..zip.len() {
-        if budget.entries == 0 {
-            budget.exhausted = Some(format!("more than {MAX_ENTRIES} entries in nested archives"));
-            break;
+    seen: &mut Gathered,
+) {
+    if entry_name.starts_with("META-INF/maven/") && entry_name.ends_with("/pom.properties") {
+        let mut text = String::new();
+        entry.take(1 << 20).read_to_string(&mut text).ok();
+        let p = properties(&text);
+        if let (Some(g), Some(a), Some(v)) = (get(&p, "groupId"), get(&p, "artifactId"), get(&p, "version")) {
+            seen.poms.push(Artifact {
+                group: g.into(),
+                artifact: a.into(),
+                version: v.into(),
+                inner: inner.into(),
+            });
         }
-        budget.entries -= 1;
-        let Ok(mut entry) = zip.by_index(i) else { continue };
-        let entry_name = entry.name().map(|n| n.to_string()).unwrap_or_default();
-        if entry_name.starts_with("META-INF/maven/") && entry_name.ends_with("/pom.properties") {
-            let mut text = String::new();
-            entry.by_ref().take(1 << 20).read_to_string(&mut text).ok();
-            let p = properties(&text);
-            if let (Some(g), Some(a), Some(v)) =
-                (get(&p, "groupId"), get(&p, "artifactId"), get(&p, "version"))
-            {
-                poms.push(Artifact {
-                    group: g.into(),
-                    artifact: a.into(),
-                    version: v.into(),
-                    inner: inner.into(),
-                });
+    } else if let Some(rest) = entry_name.strip_prefix("META-INF/native-image/") {
+        let mut parts = rest.split('/');
+        if let (Some(g), Some(a), Some(_)) = (parts.next(), parts.next(), parts.next())
+            && !g.is_empty()
+            && !a.is_empty()
+            && !seen.native.iter().any(|(ng, na)| ng == g && na == a)
+        {
+            seen.native.push((g.to_string(), a.to_string()));
+        }
+    } else if entry_name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
+        let mut text = String::new();
+        entry.take(1 << 20).read_to_string(&mut text).ok();
+        seen.manifest = manifest(&text);
+    } else if depth < MAX_DEPTH && is_archive(entry_name) {
+        // The archives above this one are held while it is read: together they fit
+        // MAX_NESTED, so a chain of nested archives costs no more than one large one.
+        let room = MAX_NESTED.saturating_sub(budget.held);
+        let cap = budget.bytes.min(room);
+        let mut data = Vec::new();
+        match entry.take(cap + 1).read_to_end(&mut data) {
+            Ok(n) if n as u64 <= cap => {
+                budget.bytes -= n as u64;
+                budget.held += n as u64;
+                let path = format!("{inner}!/{entry_name}");
+                // A nested archive that does not open is skipped, not fatal for its parent.
+                let _ = read_archive(&data, entry_name, &path, depth + 1, budget, &mut seen.nested);
+                budget.held -= n as u64;
             }
-        } else if let Some(rest) = entry_name.strip_prefix("META-INF/native-image/") {
-            let mut parts = rest.split('/');
-            if let (Some(g), Some(a), Some(_)) = (parts.next(), parts.next(), parts.next())
-                && !g.is_empty()
-                && !a.is_empty()
-                && !native.iter().any(|(ng, na)| ng == g && na == a)
-            {
-                native.push((g.to_string(), a.to_string()));
+            Ok(_) if cap < room => {
+                budget.exhausted = Some(format!("nested archives expand past {} MiB", MAX_EXPANDED >> 20));
             }
-        } else if entry_name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
-            let mut text = String::new();
-            entry.by_ref().take(1 << 20).read_to_string(&mut text).ok();
-            mf = manifest(&text);
-        } else if depth < MAX_DEPTH && is_archive(&entry_name) {
-            // The declared size may lie: read no more than the budget allows.
-            let cap = budget.bytes.min(MAX_ARCHIVE);
-            let mut data = Vec::new();
-            match entry.by_ref().take(cap + 1).read_to_end(&mut data) {
-                Ok(n) if n as u64 <= cap => {
-                    budget.bytes -= n as u64;
-                    nested.push((entry_name, data));
-                }
-                Ok(_) => {
-                    budget.exhausted =
-                        Some(format!("nested archives expand past {} MiB", MAX_EXPANDED >> 20));
-                }
-                Err(_) => {}
+            Ok(_) => {
+                budget.exhausted = Some(format!(
+                    "{inner}!/{entry_name} is larger than the {} MiB drydock holds of nested archives at once",
+                    MAX_NESTED >> 20
+                ));
             }
+            Err(_) => {}
         }
     }
+}
+
+/// Takes one entry from the budget, or records that it is spent.
+fn take_entry(budget: &mut Budget) -> bool {
+    if budget.entries == 0 {
+        budget.exhausted = Some(format!("more than {MAX_ENTRIES} entries in nested archives"));
+        return false;
+    }
+    budget.entries -= 1;
+    true
+}
+
+/// The archive's own coordinates: its Maven metadata, else the file name
+/// (`name-1.2.3.jar`), else the OSGi symbolic name (`org.apache.tomcat-embed-websocket` →
+/// group `org.apache`), else the title; then what its nested archives hold.
+fn finish(seen: Gathered, name: &str, inner: &str, out: &mut Vec<Artifact>) {
+    let Gathered {
+        mut poms,
+        manifest: mf,
+        native,
+        nested,
+    } = seen;
     if poms.is_empty() {
-        // No Maven metadata: the file name (`name-1.2.3.jar`), else the OSGi symbolic name
-        // (`org.apache.tomcat-embed-websocket` → group `org.apache`), else the title.
         let version = get(&mf, "Implementation-Version").or_else(|| get(&mf, "Bundle-Version"));
         let symbolic = get(&mf, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
         let from_name = from_file_name(name);
@@ -207,29 +240,182 @@ pub fn read_archive(
         }
     }
     out.extend(poms);
-    for (entry_name, data) in nested {
-        let path = format!("{inner}!/{entry_name}");
-        // A nested archive that does not open is skipped, not fatal for its parent.
-        let _ = read_archive(&data, &entry_name, &path, depth + 1, budget, out);
+    out.extend(nested);
+}
+
+/// All artifacts of an archive held in memory, through its central directory.
+pub fn read_archive(
+    bytes: &[u8],
+    name: &str,
+    inner: &str,
+    depth: usize,
+    budget: &mut Budget,
+    out: &mut Vec<Artifact>,
+) -> io::Result<()> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let mut seen = Gathered::default();
+    for i in 0..zip.len() {
+        if !take_entry(budget) {
+            break;
+        }
+        let Ok(mut entry) = zip.by_index(i) else { continue };
+        let entry_name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        visit_entry(&entry_name, &mut entry, inner, depth, budget, &mut seen);
     }
+    finish(seen, name, inner, out);
     Ok(())
 }
 
-/// Reads a Java archive's artifacts, nested archives included, within the budget.
+/// Reads a Java archive's artifacts, nested archives included, within the budget. One of up
+/// to [`MAX_HELD`] is held and read through its central directory; a larger one is read as it
+/// streams by ([`stream_archive`]), so a fat jar of hundreds of megabytes costs no more memory
+/// than its largest nested archive.
 pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result<JavaArchive> {
-    if size > MAX_ARCHIVE {
-        io::copy(reader, &mut io::sink())?;
-        return Err(io::Error::other("archive too large to read"));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    reader.read_to_end(&mut bytes)?;
     let mut out = Vec::new();
     let mut budget = Budget::default();
-    read_archive(&bytes, path, "", 0, &mut budget, &mut out)?;
+    if size > MAX_HELD {
+        stream_archive(reader, path, &mut budget, &mut out)?;
+    } else {
+        let mut bytes = Vec::with_capacity(size as usize);
+        reader.take(MAX_HELD).read_to_end(&mut bytes)?;
+        read_archive(&bytes, path, "", 0, &mut budget, &mut out)?;
+    }
     Ok(JavaArchive {
         artifacts: out,
         incomplete: budget.exhausted,
     })
+}
+
+const LOCAL_HEADER: u32 = 0x0403_4b50;
+const CENTRAL_HEADER: u32 = 0x0201_4b50;
+const END_OF_CENTRAL: u32 = 0x0605_4b50;
+const DATA_DESCRIPTOR: u32 = 0x0807_4b50;
+const STORED: u16 = 0;
+const DEFLATED: u16 = 8;
+
+/// Walks an archive by its local headers, in one pass over a stream that cannot seek: the
+/// zip crate's stream reader refuses entries whose sizes follow their data (a data
+/// descriptor), which `jar` and most build tools write for every deflated entry, so this
+/// reader is drydock's own. A deflated entry of unknown size ends where its deflate stream
+/// does. A stored entry of unknown size cannot be delimited: the walk stops there and says so.
+pub fn stream_archive(
+    reader: &mut dyn Read,
+    name: &str,
+    budget: &mut Budget,
+    out: &mut Vec<Artifact>,
+) -> io::Result<()> {
+    let mut input = io::BufReader::with_capacity(64 << 10, reader);
+    let mut seen = Gathered::default();
+    loop {
+        let signature = match read_u32(&mut input) {
+            Ok(s) => s,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(e),
+        };
+        if signature == CENTRAL_HEADER || signature == END_OF_CENTRAL {
+            break;
+        }
+        if signature != LOCAL_HEADER {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not a local file header (signature {signature:#010x})"),
+            ));
+        }
+        let mut fixed = [0u8; 26];
+        input.read_exact(&mut fixed)?;
+        let u16_at = |i: usize| u16::from_le_bytes([fixed[i], fixed[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes([fixed[i], fixed[i + 1], fixed[i + 2], fixed[i + 3]]);
+        let (flags, method) = (u16_at(2), u16_at(4));
+        let mut compressed = u64::from(u32_at(14));
+        let mut name_bytes = vec![0u8; usize::from(u16_at(22))];
+        input.read_exact(&mut name_bytes)?;
+        let mut extra = vec![0u8; usize::from(u16_at(24))];
+        input.read_exact(&mut extra)?;
+        let zip64 = zip64_sizes(&extra);
+        if let Some((_, c)) = zip64
+            && compressed == u64::from(u32::MAX)
+        {
+            compressed = c;
+        }
+        let entry_name = String::from_utf8_lossy(&name_bytes).into_owned();
+        let trailing_sizes = flags & 0x8 != 0;
+        if !take_entry(budget) {
+            break;
+        }
+        match (method, trailing_sizes) {
+            (DEFLATED, true) => {
+                let mut decoder = flate2::bufread::DeflateDecoder::new(&mut input);
+                visit_entry(&entry_name, &mut decoder, "", 0, budget, &mut seen);
+                io::copy(&mut decoder, &mut io::sink())?;
+                drop(decoder);
+                skip_data_descriptor(&mut input, zip64.is_some())?;
+            }
+            (STORED, true) => {
+                budget.exhausted = Some(format!(
+                    "{entry_name} is stored with its size after its data, which a stream cannot delimit"
+                ));
+                break;
+            }
+            (DEFLATED, false) => {
+                let mut limited = (&mut input).take(compressed);
+                {
+                    let mut decoder = flate2::bufread::DeflateDecoder::new(&mut limited);
+                    visit_entry(&entry_name, &mut decoder, "", 0, budget, &mut seen);
+                }
+                io::copy(&mut limited, &mut io::sink())?;
+            }
+            (STORED, false) => {
+                let mut limited = (&mut input).take(compressed);
+                visit_entry(&entry_name, &mut limited, "", 0, budget, &mut seen);
+                io::copy(&mut limited, &mut io::sink())?;
+            }
+            (_, false) => {
+                io::copy(&mut (&mut input).take(compressed), &mut io::sink())?;
+            }
+            (other, true) => {
+                budget.exhausted = Some(format!(
+                    "{entry_name} uses compression method {other} with its size after its data"
+                ));
+                break;
+            }
+        }
+    }
+    finish(seen, name, "", out);
+    Ok(())
+}
+
+fn read_u32(input: &mut dyn Read) -> io::Result<u32> {
+    let mut b = [0u8; 4];
+    input.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+/// The sizes a zip64 extra field carries (uncompressed, compressed), when it carries both.
+fn zip64_sizes(extra: &[u8]) -> Option<(u64, u64)> {
+    let mut rest = extra;
+    while rest.len() >= 4 {
+        let id = u16::from_le_bytes([rest[0], rest[1]]);
+        let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
+        let body = rest.get(4..4 + len)?;
+        if id == 1 && body.len() >= 16 {
+            let u = u64::from_le_bytes(body[0..8].try_into().ok()?);
+            let c = u64::from_le_bytes(body[8..16].try_into().ok()?);
+            return Some((u, c));
+        }
+        rest = &rest[4 + len..];
+    }
+    None
+}
+
+/// The CRC and sizes that follow an entry's data, with or without their optional signature;
+/// the sizes take 8 bytes each in a zip64 entry.
+fn skip_data_descriptor(input: &mut dyn Read, zip64: bool) -> io::Result<()> {
+    let first = read_u32(input)?;
+    // Without the signature, `first` was the CRC.
+    let rest = if zip64 { 16 } else { 8 } + if first == DATA_DESCRIPTOR { 4 } else { 0 };
+    io::copy(&mut input.take(rest), &mut io::sink())?;
+    Ok(())
 }
 
 /// Java archives: the artifacts the file probe recorded.
@@ -341,6 +527,113 @@ mod tests {
             .collect()
     }
 
+    /// An archive as a build tool streaming its output writes it: every entry's sizes follow
+    /// its data (a data descriptor).
+    fn streamed_jar(entries: &[(&str, &[u8], zip::CompressionMethod)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new_stream(Vec::new());
+        for (name, data, method) in entries {
+            let opts = zip::write::SimpleFileOptions::default().compression_method(*method);
+            w.start_file(*name, opts).unwrap();
+            std::io::Write::write_all(&mut w, data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn streamed_coordinates(bytes: &[u8], name: &str) -> (Vec<(String, String, String)>, Option<String>) {
+        let mut out = Vec::new();
+        let mut budget = Budget::default();
+        stream_archive(&mut &bytes[..], name, &mut budget, &mut out).unwrap();
+        let coordinates = out
+            .into_iter()
+            .map(|a| (a.group, a.artifact, a.version))
+            .collect();
+        (coordinates, budget.exhausted)
+    }
+
+    /// Read as it streams by, an archive gives what its central directory gives: with sizes
+    /// before the data (a seekable writer) and after it (a streaming one), deflated and stored
+    /// entries, nested archives two deep.
+    #[test]
+    fn streaming_reads_what_the_central_directory_reads() {
+        use zip::CompressionMethod::{Deflated, Stored};
+        let inner = jar(&[("META-INF/maven/org.example/inner/pom.properties", &pom("inner"))]);
+        let middle = jar(&[
+            ("META-INF/maven/org.example/middle/pom.properties", &pom("middle")),
+            ("lib/inner-1.0.jar", &inner),
+        ]);
+        let filler = vec![b'z'; 300 << 10];
+        let app_pom = pom("app");
+        let leaf = jar(&[("x.class", b"x")]);
+        let entries: Vec<(&str, &[u8], zip::CompressionMethod)> = vec![
+            (
+                "META-INF/MANIFEST.MF",
+                b"Manifest-Version: 1.0
+",
+                Deflated,
+            ),
+            ("BOOT-INF/classes/big.bin", &filler, Deflated),
+            ("BOOT-INF/lib/middle-1.0.jar", &middle, Stored),
+            (
+                "META-INF/maven/org.example/app/pom.properties",
+                &app_pom,
+                Deflated,
+            ),
+            ("BOOT-INF/lib/leaf-2.0.jar", &leaf, Deflated),
+        ];
+        let want = vec![
+            ("org.example".to_string(), "app".to_string(), "1.0".to_string()),
+            ("org.example".into(), "middle".into(), "1.0".into()),
+            ("org.example".into(), "inner".into(), "1.0".into()),
+            (String::new(), "leaf".into(), "2.0".into()),
+        ];
+        // Sizes in the local headers.
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data, method) in &entries {
+            let opts = zip::write::SimpleFileOptions::default().compression_method(*method);
+            w.start_file(*name, opts).unwrap();
+            std::io::Write::write_all(&mut w, data).unwrap();
+        }
+        let seekable = w.finish().unwrap().into_inner();
+        assert_eq!(coordinates(&seekable, "app.jar"), want);
+        assert_eq!(streamed_coordinates(&seekable, "app.jar"), (want.clone(), None));
+        // Sizes after the data, except where a stored entry needs them first.
+        let deflated: Vec<_> = entries
+            .iter()
+            .filter(|(_, _, m)| *m == Deflated)
+            .cloned()
+            .collect();
+        let streamed = streamed_jar(&deflated);
+        assert_eq!(
+            &streamed[6..8],
+            &[8, 0],
+            "the writer set the data-descriptor flag"
+        );
+        let want_deflated: Vec<_> = [&want[0], &want[3]].into_iter().cloned().collect();
+        assert_eq!(coordinates(&streamed, "app.jar"), want_deflated);
+        assert_eq!(streamed_coordinates(&streamed, "app.jar"), (want_deflated, None));
+    }
+
+    /// A stored entry whose size follows its data cannot be delimited in a stream: what came
+    /// before it is kept, and the result says the archive was only partly read.
+    #[test]
+    fn a_stored_entry_of_unknown_size_ends_the_stream_and_says_so() {
+        use zip::CompressionMethod::{Deflated, Stored};
+        let bytes = streamed_jar(&[
+            (
+                "META-INF/maven/org.example/app/pom.properties",
+                &pom("app"),
+                Deflated,
+            ),
+            ("data.bin", b"stored bytes", Stored),
+        ]);
+        let (got, why) = streamed_coordinates(&bytes, "app.jar");
+        assert_eq!(got, vec![("org.example".into(), "app".into(), "1.0".into())]);
+        assert_eq!(
+            why.as_deref(),
+            Some("data.bin is stored with its size after its data, which a stream cannot delimit")
+        );
+    }
+
     #[test]
     fn native_image_folders_name_the_group_the_manifest_only_guesses() {
         let mf = b"Manifest-Version: 1.0\nBundle-SymbolicName: org.apache.tomcat-embed-websocket\nBundle-Version: 9.0.65\n";
@@ -408,6 +701,7 @@ mod tests {
         let mut budget = Budget {
             bytes: inner.len() as u64 * 2,
             entries: 1000,
+            held: 0,
             exhausted: None,
         };
         let mut out = Vec::new();
@@ -425,6 +719,7 @@ mod tests {
         let mut few = Budget {
             bytes: 1 << 30,
             entries: 3,
+            held: 0,
             exhausted: None,
         };
         let mut out = Vec::new();
@@ -441,5 +736,57 @@ mod tests {
         read_archive(&outer, "app.jar", "", 0, &mut all, &mut out).unwrap();
         assert_eq!(out.len(), 4);
         assert!(all.exhausted.is_none());
+    }
+
+    /// Archives nested in each other are held together while the innermost is read: a chain
+    /// whose members together pass 32 MiB stops at the one that does not fit, and says so.
+    #[test]
+    fn a_chain_of_nested_archives_fits_what_is_held_at_once() {
+        let stored = |entries: &[(&str, &[u8])]| {
+            let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts =
+                zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            for (name, data) in entries {
+                w.start_file(*name, opts).unwrap();
+                std::io::Write::write_all(&mut w, data).unwrap();
+            }
+            w.finish().unwrap().into_inner()
+        };
+        let bulk = vec![0u8; 20 << 20];
+        let inner = stored(&[
+            ("META-INF/maven/org.example/inner/pom.properties", &pom("inner")),
+            ("bulk.bin", &bulk),
+        ]);
+        let middle = stored(&[
+            ("META-INF/maven/org.example/middle/pom.properties", &pom("middle")),
+            ("lib/inner-1.0.jar", &inner),
+        ]);
+        let outer = jar(&[("lib/middle-1.0.jar", &middle)]);
+        let mut budget = Budget::default();
+        let mut out = Vec::new();
+        read_archive(&outer, "app.jar", "", 0, &mut budget, &mut out).unwrap();
+        let names: Vec<&str> = out.iter().map(|a| a.artifact.as_str()).collect();
+        assert_eq!(names, ["middle"]);
+        assert_eq!(
+            budget.exhausted.as_deref(),
+            Some(
+                "!/lib/middle-1.0.jar!/lib/inner-1.0.jar is larger than the 32 MiB drydock holds of nested archives at once"
+            )
+        );
+        assert_eq!(budget.held, 0);
+        // Alone, the inner archive fits.
+        let mut alone = Budget::default();
+        let mut out = Vec::new();
+        read_archive(
+            &jar(&[("lib/inner-1.0.jar", &inner)]),
+            "app.jar",
+            "",
+            0,
+            &mut alone,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out.len(), 1);
+        assert!(alone.exhausted.is_none());
     }
 }

@@ -43,10 +43,13 @@ pub fn parse_metadata(text: &str) -> Option<(String, String, Option<String>)> {
     ))
 }
 
+/// The largest zipped egg read (it is held to reach its central directory): eggs are a few MB.
+const MAX_EGG: u64 = 32 << 20;
+
 /// Name and version of a zipped egg, from its `EGG-INFO/PKG-INFO`.
 pub fn probe_egg(size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Option<(String, String)>> {
     use std::io::Read;
-    if size > crate::java::MAX_ARCHIVE {
+    if size > MAX_EGG {
         std::io::copy(reader, &mut std::io::sink())?;
         return Err(std::io::Error::other("egg too large to read"));
     }

@@ -119,3 +119,22 @@ fn real_archives() {
     .collect();
     assert_eq!(got, want);
 }
+
+/// The real archives read as they stream by give what their central directories give.
+#[test]
+fn real_archives_stream_as_they_read_whole() {
+    let Some(data) = shared_testdata() else { return };
+    for rel in [
+        "pkgdb/java/trivy-test.jar/test.jar",
+        "pkgdb/java/trivy-test.par/test.par",
+    ] {
+        let bytes = std::fs::read(data.join(rel)).unwrap();
+        let whole = drydock_catalog::java::probe_archive(rel, bytes.len() as u64, &mut &bytes[..]).unwrap();
+        let mut streamed = Vec::new();
+        let mut budget = drydock_catalog::java::Budget::default();
+        drydock_catalog::java::stream_archive(&mut &bytes[..], rel, &mut budget, &mut streamed).unwrap();
+        assert_eq!(budget.exhausted, None, "{rel}");
+        assert!(!whole.artifacts.is_empty(), "{rel}");
+        assert_eq!(streamed, whole.artifacts, "{rel}");
+    }
+}
