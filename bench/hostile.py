@@ -101,6 +101,19 @@ def main(out):
     t.file("var/lib/dpkg/status", status)
     layout(out, "big-status", [t.done()])
 
+    # 99,000 npm packages: each manifest is a recorded entry, each package a few KB.
+    t = base()
+    for i in range(99_000):
+        t.file(f"app/node_modules/p{i}/package.json", b'{"name":"p%d","version":"1.0.0"}' % i)
+    layout(out, "npm-packages", [t.done()])
+
+    # A status of 20,000 packages, the most one database may list.
+    t = Tar().file("etc/os-release", OS_RELEASE)
+    t.file("var/lib/dpkg/status", b"".join(
+        b"Package: p%d\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\nSource: s%d\nDepends: p1, p2\n\n"
+        % (i, i) for i in range(20_000)))
+    layout(out, "max-packages", [t.done()])
+
     # A fat jar of 120 MB as Spring Boot lays one out: 60 nested jars of 2 MB, stored.
     def jar(entries, method):
         buf = io.BytesIO()

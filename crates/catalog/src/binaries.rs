@@ -605,6 +605,9 @@ impl Detector for Binaries {
                 release.clone(),
             );
             p.files = vec![release, format!("{}/bin/java", ImagePath::new(&home))];
+            if !cx.room(&mut found) {
+                break;
+            }
             found.packages.push(p);
         }
         for (path, layer, facts) in file_probes(cx.fs) {
@@ -634,6 +637,9 @@ impl Detector for Binaries {
                 None
             };
             let mut push = |name: String, version: String, eco: PackageType, purl: String| {
+                if !cx.room(&mut found) {
+                    return;
+                }
                 found.packages.push({
                     let mut p = Package::found_at(name, version, eco, purl, Some(layer), location.clone());
                     p.files = vec![location.clone()];

@@ -69,6 +69,9 @@ impl Detector for Composer {
                     .split_once('/')
                     .map(|(v, b)| (Some(v), b))
                     .unwrap_or((None, name.as_str()));
+                if !cx.room(&mut found) {
+                    break;
+                }
                 found.packages.push({
                     let package_url = purl(PackageType::Composer, vendor, bare, &version, &[]);
                     let mut p = Package::found_at(

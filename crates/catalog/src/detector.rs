@@ -10,6 +10,25 @@ pub struct Context<'a> {
     pub distro: Option<&'a Distro>,
     /// The image config's `Env` (`NAME=value`), corroboration for runtimes installed by hand.
     pub env: &'a [String],
+    /// Packages the detectors before this one found.
+    pub listed: usize,
+}
+
+impl Context<'_> {
+    /// Whether the image may list one more package: at [`MAX_IMAGE_PACKAGES`] a language
+    /// detector stops, with a warning (said once), rather than hold packages without end.
+    pub fn room(&self, found: &mut Found) -> bool {
+        if self.listed + found.packages.len() < MAX_IMAGE_PACKAGES {
+            return true;
+        }
+        if !found.stopped {
+            found.stopped = true;
+            found.warnings.push(format!(
+                "more than {MAX_IMAGE_PACKAGES} packages in the image: drydock stopped listing them here, so some are missing"
+            ));
+        }
+        false
+    }
 }
 
 /// What one detector found.
@@ -22,6 +41,8 @@ pub struct Found {
     /// Package databases the detector found, even empty ones: an image with a database but no
     /// packages is not the same as an image drydock could not read.
     pub databases: Vec<String>,
+    /// The detector stopped at [`MAX_IMAGE_PACKAGES`].
+    pub stopped: bool,
 }
 
 /// One ecosystem's package detector. Adding an ecosystem is one file implementing this and one
@@ -105,6 +126,10 @@ pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
         .map(|p| p.trim_end_matches(['\n', '\r']))
         .filter(|p| !p.trim().is_empty())
 }
+
+/// Packages one image may list, all ecosystems together: each costs a few KB until the report
+/// is written. Real images list a few thousand.
+pub const MAX_IMAGE_PACKAGES: usize = 20_000;
 
 /// Packages one OS package database may list. A whole distribution installed at once lists a
 /// few thousand (Debian's archive holds about 60,000, most of which conflict).

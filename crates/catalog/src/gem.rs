@@ -70,6 +70,9 @@ impl Detector for Gem {
                 ));
                 continue;
             };
+            if !cx.room(&mut found) {
+                break;
+            }
             found.packages.push({
                 let package_url = purl(PackageType::Gem, None, &name, &version, &[]);
                 let mut p = Package::found_at(

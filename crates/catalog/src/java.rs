@@ -463,6 +463,9 @@ impl Detector for Java {
                 } else {
                     format!("{}:{}", a.group, a.artifact)
                 };
+                if !cx.room(&mut found) {
+                    break;
+                }
                 found.packages.push({
                     let package_url = purl(PackageType::Maven, Some(&a.group), &a.artifact, &a.version, &[]);
                     let mut p = Package::found_at(

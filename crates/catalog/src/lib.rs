@@ -33,7 +33,7 @@ pub mod python;
 pub mod rpm;
 pub mod sources;
 
-pub use detector::{Context, Detector, Found, MAX_DATABASE_PACKAGES, paragraphs, purl};
+pub use detector::{Context, Detector, Found, MAX_DATABASE_PACKAGES, MAX_IMAGE_PACKAGES, paragraphs, purl};
 pub use model::{
     BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, IntroducedBy, Inventory,
     Package, PackageSource, PackageType, Unscanned, UnscannedKind,
@@ -175,10 +175,11 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
         ));
     }
     let distro = os::detect(fs);
-    let cx = Context {
+    let mut cx = Context {
         fs,
         distro: distro.as_ref(),
         env,
+        listed: 0,
     };
     let mut inventory = Inventory {
         distro: distro.clone(),
@@ -187,6 +188,7 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
     let mut databases = Vec::new();
     for d in detectors() {
         let found = d.detect(&cx)?;
+        cx.listed += found.packages.len();
         inventory.packages.extend(found.packages);
         inventory.warnings.extend(found.warnings);
         databases.extend(found.databases);

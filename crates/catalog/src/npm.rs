@@ -67,6 +67,9 @@ impl Detector for Npm {
                     }
                     _ => None,
                 });
+                if !cx.room(&mut found) {
+                    break;
+                }
                 found.packages.push({
                     let package_url = purl(PackageType::Npm, namespace, bare, &version, &[]);
                     let mut p = Package::found_at(
@@ -128,6 +131,9 @@ impl Detector for Npm {
                         Some((scope, n)) if scope.starts_with('@') => (Some(scope), n),
                         _ => (None, name.as_str()),
                     };
+                    if !cx.room(&mut found) {
+                        break;
+                    }
                     found.packages.push({
                         let package_url = purl(PackageType::Npm, namespace, bare, &version, &[]);
                         let mut p = Package::found_at(

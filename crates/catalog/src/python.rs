@@ -102,6 +102,9 @@ impl Detector for Python {
                 if !seen.insert(location.to_string()) {
                     continue;
                 }
+                if !cx.room(&mut found) {
+                    break;
+                }
                 found.packages.push({
                     let package_url = purl(
                         PackageType::Pypi,
@@ -139,6 +142,9 @@ impl Detector for Python {
                         &version,
                         &[],
                     );
+                    if !cx.room(&mut found) {
+                        break;
+                    }
                     found.packages.push(Package::found_at(
                         name,
                         version,

@@ -255,3 +255,45 @@ fn alpine_images_list_their_apk_packages() {
         ]
     );
 }
+
+/// An image that lists more packages than any real one stops at the limit, with a warning that
+/// says some are missing: every package costs memory until the report is written. OS packages
+/// count too.
+#[test]
+fn language_packages_stop_at_the_image_limit_with_a_warning() {
+    let max = drydock_catalog::MAX_IMAGE_PACKAGES;
+    let layer = |npm: usize| {
+        let mut l = LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+            .file(
+                "var/lib/dpkg/status",
+                b"Package: libc6\nStatus: install ok installed\nVersion: 2.36\n\nPackage: zlib1g\nStatus: install ok installed\nVersion: 1.2\n",
+            );
+        for i in 0..npm {
+            let manifest = format!(r#"{{"name":"p{i}","version":"1.0.0"}}"#);
+            l = l.file(
+                &format!("app/node_modules/p{i}/package.json"),
+                manifest.as_bytes(),
+            );
+        }
+        l.finish()
+    };
+    let at_limit = inventory(layer(max - 2));
+    assert_eq!(at_limit.packages.len(), max);
+    assert!(
+        !at_limit.warnings.iter().any(|w| w.contains("stopped listing")),
+        "{:?}",
+        at_limit.warnings
+    );
+    let over = inventory(layer(max));
+    assert_eq!(over.packages.len(), max);
+    let warning = format!(
+        "more than {max} packages in the image: drydock stopped listing them here, so some are missing"
+    );
+    assert_eq!(
+        over.warnings.iter().filter(|w| **w == warning).count(),
+        1,
+        "{:?}",
+        over.warnings
+    );
+}

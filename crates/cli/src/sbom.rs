@@ -369,12 +369,27 @@ pub fn summary(image: &Image) -> ImageSummary {
 }
 
 pub fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Failure> {
+    write_output_with(output, |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes an SBOM format into its output as it is serialised.
+type WriteSbom = fn(&SbomDocument, &mut dyn Write) -> std::io::Result<()>;
+
+/// [`write_output`] for a report written as it is made.
+pub fn write_output_with(
+    output: &Option<PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
     match output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut file| {
+                write(&mut file)?;
+                file.flush()
+            })
             .map_err(|e| Failure::input(format!("{}: cannot write report: {e}", path.display()))),
         None => {
             let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            match write(&mut out).and_then(|_| out.flush()) {
                 Ok(()) => Ok(()),
                 // A closed pipe (`drydock sbom x | head`) is the reader's choice, not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -393,6 +408,18 @@ pub fn run(args: SbomArgs) -> Result<u8, Failure> {
     )?;
     crate::warn(&read.inventory.warnings);
     let doc = read.into_document();
+    // The JSON formats go out as they are serialised: an SBOM of many packages is not held
+    // a second time as text.
+    let stream: Option<WriteSbom> = match args.format {
+        SbomFormat::Json => Some(drydock_report::json::write_to),
+        SbomFormat::Cyclonedx => Some(drydock_report::cyclonedx::write_to),
+        SbomFormat::SpdxJson => Some(drydock_report::spdx::write_to),
+        SbomFormat::Table | SbomFormat::Html => None,
+    };
+    if let Some(write) = stream {
+        write_output_with(&args.output, |out| write(&doc, out))?;
+        return Ok(0);
+    }
     let text = match args.format {
         SbomFormat::Table => drydock_report::terminal_safe(&drydock_report::table::render(&doc)),
         SbomFormat::Json => drydock_report::json::render(&doc),

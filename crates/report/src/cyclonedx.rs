@@ -127,10 +127,15 @@ pub fn render(doc: &SbomDocument) -> String {
     write(&bom(&doc.image, &doc.packages))
 }
 
+/// [`render`] straight into `out`, so a large SBOM is never held twice.
+pub fn write_to(doc: &SbomDocument, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    crate::write_json(&bom(&doc.image, &doc.packages), out)
+}
+
 pub(crate) fn write(bom: &Bom) -> String {
-    let mut out = serde_json::to_string_pretty(bom).unwrap_or_default();
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    let _ = crate::write_json(bom, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The image and its packages as components, without vulnerabilities.

@@ -2,8 +2,13 @@ use crate::SbomDocument;
 
 /// drydock's SBOM JSON, pretty-printed.
 pub fn render(doc: &SbomDocument) -> String {
-    // Serialising plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    // Writing plain structs of strings and numbers into memory cannot fail.
+    let _ = write_to(doc, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`render`] straight into `out`, so a large SBOM is never held twice.
+pub fn write_to(doc: &SbomDocument, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    crate::write_json(doc, out)
 }

@@ -215,6 +215,14 @@ impl SbomDocument {
     }
 }
 
+/// Pretty JSON and a final newline, written as it is serialised.
+pub(crate) fn write_json(value: &impl serde::Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::with_capacity(64 << 10, out);
+    serde_json::to_writer_pretty(&mut buffered, value).map_err(std::io::Error::from)?;
+    std::io::Write::write_all(&mut buffered, b"\n")?;
+    std::io::Write::flush(&mut buffered)
+}
+
 /// Document time: `SOURCE_DATE_EPOCH` when set (reproducible output), else now.
 pub fn timestamp() -> String {
     let now = std::env::var("SOURCE_DATE_EPOCH")

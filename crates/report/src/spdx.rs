@@ -79,6 +79,14 @@ fn spdx_id(prefix: &str, name: &str, n: usize) -> String {
 
 /// The SBOM as SPDX 2.3 JSON.
 pub fn render(doc: &SbomDocument) -> String {
+    let mut out = Vec::new();
+    // Writing plain structs of strings and numbers into memory cannot fail.
+    let _ = write_to(doc, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`render`] straight into `out`, so a large SBOM is never held twice.
+pub fn write_to(doc: &SbomDocument, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let image_id = "SPDXRef-Image".to_string();
     let mut packages = vec![SpdxPackage {
         spdx_id: image_id.clone(),
@@ -166,7 +174,5 @@ pub fn render(doc: &SbomDocument) -> String {
         packages,
         relationships,
     };
-    let mut out = serde_json::to_string_pretty(&document).unwrap_or_default();
-    out.push('\n');
-    out
+    crate::write_json(&document, out)
 }
