@@ -508,9 +508,14 @@ mod tests {
     }
 
     fn jar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        jar_of(entries, zip::CompressionMethod::Deflated)
+    }
+
+    /// An archive whose entries all use `method`, written with each entry's sizes before its
+    /// data (a seekable writer).
+    fn jar_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts =
-            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
         for (name, data) in entries {
             w.start_file(*name, opts).unwrap();
             std::io::Write::write_all(&mut w, data).unwrap();
@@ -745,16 +750,7 @@ mod tests {
     /// whose members together pass 32 MiB stops at the one that does not fit, and says so.
     #[test]
     fn a_chain_of_nested_archives_fits_what_is_held_at_once() {
-        let stored = |entries: &[(&str, &[u8])]| {
-            let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-            let opts =
-                zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-            for (name, data) in entries {
-                w.start_file(*name, opts).unwrap();
-                std::io::Write::write_all(&mut w, data).unwrap();
-            }
-            w.finish().unwrap().into_inner()
-        };
+        let stored = |entries: &[(&str, &[u8])]| jar_of(entries, zip::CompressionMethod::Stored);
         let bulk = vec![0u8; 20 << 20];
         let inner = stored(&[
             ("META-INF/maven/org.example/inner/pom.properties", &pom("inner")),
