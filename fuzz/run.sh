@@ -17,7 +17,7 @@ DATA="${DRYDOCK_TESTDATA:-$ROOT/../shared/testdata}"
 [ -f "$DATA/README.md" ] || { echo "no real-data corpus at $DATA" >&2; exit 1; }
 export RUSTC_BOOTSTRAP=1
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(layer dpkg_status apk_installed rpm_database osv_record secdb dockerfile_lint image_manifest archive_index)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(layer dpkg_status apk_installed rpm_database osv_record secdb dockerfile_lint image_manifest archive_index java_archive)
 cd "$HERE"
 cargo fuzz build -s none -O >/dev/null
 SEEDS="$(mktemp -d)"
@@ -33,6 +33,7 @@ seed() { # target files...
 }
 seed layer $(find "$DATA/images/ggcr-layers" "$DATA/images/claircore-whiteout" "$DATA/images/claircore-tar-edge-cases" -type f 2>/dev/null | head -40) \
      $(find "$ROOT/examples/debian-mini/blobs" -type f)
+seed java_archive $(find "$DATA/pkgdb/java" -type f \( -name '*.jar' -o -name '*.par' \) | head -10)
 seed dpkg_status $(find "$DATA/pkgdb/dpkg" -path '*dpkg/status' -type f | head -20) $(find "$DATA/pkgdb/dpkg" -path '*status.d/*' -type f | head -10)
 seed apk_installed $(find "$DATA/pkgdb/apk" -name installed -type f | head -20)
 seed rpm_database $(find "$DATA/pkgdb/rpm" -type f \( -name Packages -o -name Packages.db -o -name rpmdb.sqlite \) | head -10)

@@ -287,134 +287,26 @@ pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result
     })
 }
 
-const LOCAL_HEADER: u32 = 0x0403_4b50;
-const CENTRAL_HEADER: u32 = 0x0201_4b50;
-const END_OF_CENTRAL: u32 = 0x0605_4b50;
-const DATA_DESCRIPTOR: u32 = 0x0807_4b50;
-const STORED: u16 = 0;
-const DEFLATED: u16 = 8;
-
-/// Walks an archive by its local headers, in one pass over a stream that cannot seek: the
-/// zip crate's stream reader refuses entries whose sizes follow their data (a data
-/// descriptor), which `jar` and most build tools write for every deflated entry, so this
-/// reader is drydock's own. A deflated entry of unknown size ends where its deflate stream
-/// does. A stored entry of unknown size cannot be delimited: the walk stops there and says so.
+/// Walks an archive as it streams by ([`crate::zip_stream`]), looking at each entry as the
+/// central-directory read does.
 pub fn stream_archive(
     reader: &mut dyn Read,
     name: &str,
     budget: &mut Budget,
     out: &mut Vec<Artifact>,
 ) -> io::Result<()> {
-    let mut input = io::BufReader::with_capacity(64 << 10, reader);
     let mut seen = Gathered::default();
-    loop {
-        let signature = match read_u32(&mut input) {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(e),
-        };
-        if signature == CENTRAL_HEADER || signature == END_OF_CENTRAL {
-            break;
-        }
-        if signature != LOCAL_HEADER {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("not a local file header (signature {signature:#010x})"),
-            ));
-        }
-        let mut fixed = [0u8; 26];
-        input.read_exact(&mut fixed)?;
-        let u16_at = |i: usize| u16::from_le_bytes([fixed[i], fixed[i + 1]]);
-        let u32_at = |i: usize| u32::from_le_bytes([fixed[i], fixed[i + 1], fixed[i + 2], fixed[i + 3]]);
-        let (flags, method) = (u16_at(2), u16_at(4));
-        let mut compressed = u64::from(u32_at(14));
-        let mut name_bytes = vec![0u8; usize::from(u16_at(22))];
-        input.read_exact(&mut name_bytes)?;
-        let mut extra = vec![0u8; usize::from(u16_at(24))];
-        input.read_exact(&mut extra)?;
-        let zip64 = zip64_sizes(&extra);
-        if let Some((_, c)) = zip64
-            && compressed == u64::from(u32::MAX)
-        {
-            compressed = c;
-        }
-        let entry_name = String::from_utf8_lossy(&name_bytes).into_owned();
-        let trailing_sizes = flags & 0x8 != 0;
+    let stopped = crate::zip_stream::walk(reader, &mut |entry_name, data| {
         if !take_entry(budget) {
-            break;
+            return false;
         }
-        match (method, trailing_sizes) {
-            (DEFLATED, true) => {
-                let mut decoder = flate2::bufread::DeflateDecoder::new(&mut input);
-                visit_entry(&entry_name, &mut decoder, "", 0, budget, &mut seen);
-                io::copy(&mut decoder, &mut io::sink())?;
-                drop(decoder);
-                skip_data_descriptor(&mut input, zip64.is_some())?;
-            }
-            (STORED, true) => {
-                budget.exhausted = Some(format!(
-                    "{entry_name} is stored with its size after its data, which a stream cannot delimit"
-                ));
-                break;
-            }
-            (DEFLATED, false) => {
-                let mut limited = (&mut input).take(compressed);
-                {
-                    let mut decoder = flate2::bufread::DeflateDecoder::new(&mut limited);
-                    visit_entry(&entry_name, &mut decoder, "", 0, budget, &mut seen);
-                }
-                io::copy(&mut limited, &mut io::sink())?;
-            }
-            (STORED, false) => {
-                let mut limited = (&mut input).take(compressed);
-                visit_entry(&entry_name, &mut limited, "", 0, budget, &mut seen);
-                io::copy(&mut limited, &mut io::sink())?;
-            }
-            (_, false) => {
-                io::copy(&mut (&mut input).take(compressed), &mut io::sink())?;
-            }
-            (other, true) => {
-                budget.exhausted = Some(format!(
-                    "{entry_name} uses compression method {other} with its size after its data"
-                ));
-                break;
-            }
-        }
+        visit_entry(entry_name, data, "", 0, budget, &mut seen);
+        true
+    })?;
+    if let Some(why) = stopped {
+        budget.exhausted = Some(why);
     }
     finish(seen, name, "", out);
-    Ok(())
-}
-
-fn read_u32(input: &mut dyn Read) -> io::Result<u32> {
-    let mut b = [0u8; 4];
-    input.read_exact(&mut b)?;
-    Ok(u32::from_le_bytes(b))
-}
-
-/// The sizes a zip64 extra field carries (uncompressed, compressed), when it carries both.
-fn zip64_sizes(extra: &[u8]) -> Option<(u64, u64)> {
-    let mut rest = extra;
-    while rest.len() >= 4 {
-        let id = u16::from_le_bytes([rest[0], rest[1]]);
-        let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
-        let body = rest.get(4..4 + len)?;
-        if id == 1 && body.len() >= 16 {
-            let u = u64::from_le_bytes(body[0..8].try_into().ok()?);
-            let c = u64::from_le_bytes(body[8..16].try_into().ok()?);
-            return Some((u, c));
-        }
-        rest = &rest[4 + len..];
-    }
-    None
-}
-
-/// The CRC and sizes that follow an entry's data, with or without their optional signature;
-/// the sizes take 8 bytes each in a zip64 entry.
-fn skip_data_descriptor(input: &mut dyn Read, zip64: bool) -> io::Result<()> {
-    let first = read_u32(input)?;
-    // Without the signature, `first` was the CRC.
-    let rest = if zip64 { 16 } else { 8 } + if first == DATA_DESCRIPTOR { 4 } else { 0 };
-    io::copy(&mut input.take(rest), &mut io::sink())?;
     Ok(())
 }
 

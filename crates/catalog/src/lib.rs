@@ -6,7 +6,9 @@
 //! because OS package URLs and later matching depend on it.
 //!
 //! The rpm database readers (BerkeleyDB hash, ndb, sqlite header blobs) are drydock's own: no
-//! maintained crate reads rpmdb header blobs (see `rpm/header.rs`).
+//! maintained crate reads rpmdb header blobs (see `rpm/header.rs`). So is the reader of Java
+//! archives as they stream by (`zip_stream.rs`): the zip crate's refuses entries whose sizes
+//! follow their data, which most jars have.
 //!
 //! ```no_run
 //! # fn demo(fs: &drydock_source::Filesystem) -> Result<(), drydock_catalog::Error> {
@@ -32,6 +34,7 @@ pub mod probe;
 pub mod python;
 pub mod rpm;
 pub mod sources;
+mod zip_stream;
 
 pub use detector::{Context, Detector, Found, MAX_DATABASE_PACKAGES, MAX_IMAGE_PACKAGES, paragraphs, purl};
 pub use model::{

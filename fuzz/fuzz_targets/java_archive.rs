@@ -1,0 +1,12 @@
+//! A Java archive read both ways: through its central directory (held in memory) and by its
+//! local headers as it streams by (the reader drydock uses for large archives).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+use drydock_catalog::java::{Budget, probe_archive, stream_archive};
+
+fuzz_target!(|data: &[u8]| {
+    let _ = probe_archive("app.jar", data.len() as u64, &mut &data[..]);
+    let mut out = Vec::new();
+    let _ = stream_archive(&mut &data[..], "app.jar", &mut Budget::default(), &mut out);
+});
