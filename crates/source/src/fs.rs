@@ -211,19 +211,12 @@ impl Filesystem {
         prints: &mut Prints,
     ) {
         let hit = |set: &[Fingerprint], print: &Fingerprint| set.binary_search(print).is_ok();
-        let aliases = if others.is_empty() {
-            HashMap::new()
-        } else {
-            self.folder_aliases()
-        };
+        let aliases = self.folder_aliases();
         let mut doomed = Vec::new();
         for (path, node) in &self.nodes {
             let own = prints.of(path);
             if hit(others, &own) || (node.kind != NodeKind::Dir && hit(dirs, &own)) {
                 doomed.push(path.clone());
-                continue;
-            }
-            if others.is_empty() {
                 continue;
             }
             let replaced = path.match_indices('/').any(|(i, _)| {

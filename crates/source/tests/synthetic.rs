@@ -675,6 +675,7 @@ fn unrecorded_entries_replace_what_lies_under_them() {
             .symlink("var/lib/rpm", "../../usr/lib/sysimage/rpm")
             .symlink("lib", "usr/lib")
             .file("usr/lib/python3/x-1.0.dist-info/METADATA", b"Name: x\n")
+            .symlink("usr/lib/thing", "python3")
     };
     let image = |name: &str, top: LayerBuilder| {
         let path = dir.path().join(name);
@@ -714,9 +715,18 @@ fn unrecorded_entries_replace_what_lies_under_them() {
     // A folder over a folder changes nothing.
     let (_, fs) = image(
         "folder-over-folder",
-        LayerBuilder::new().dir("var/lib/dpkg").dir("usr/lib"),
+        LayerBuilder::new()
+            .dir("var/lib/dpkg")
+            .dir("usr/lib")
+            .dir("lib/python3"),
     );
     assert_eq!(fs.read("var/lib/dpkg/status"), Some(&status[..]));
+    assert!(fs.read("usr/lib/python3/x-1.0.dist-info/METADATA").is_some());
+    assert_eq!(fs.layer_count(), 2);
+
+    // A folder written through a link onto a recorded symlink replaces it.
+    let (_, fs) = image("folder-through-link", LayerBuilder::new().dir("lib/thing"));
+    assert!(fs.node("usr/lib/thing").is_none());
     assert!(fs.read("usr/lib/python3/x-1.0.dist-info/METADATA").is_some());
 
     // A file written through a symlink to a folder replaces the folder below it.
@@ -753,7 +763,7 @@ fn unrecorded_entries_replace_what_lies_under_them() {
     assert!(full.nodes().count() > 4_000);
     assert_eq!(
         fs.nodes().count(),
-        6,
+        7,
         "{:?}",
         fs.nodes().map(|(p, _)| p).collect::<Vec<_>>()
     );
