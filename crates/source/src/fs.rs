@@ -253,15 +253,13 @@ impl Filesystem {
         }
     }
 
-    /// Every symlink that resolves to a folder holding recorded paths, by that folder.
+    /// Every symlink by where it resolves to. Only folders are ever looked up: a link to a
+    /// file (or to nothing) is in the map but never asked for.
     fn folder_aliases(&self) -> HashMap<String, Vec<String>> {
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         for (path, node) in &self.nodes {
             if matches!(node.kind, NodeKind::Symlink(_)) {
-                let real = self.resolve(path);
-                if real != *path && !matches!(self.nodes.get(&real), Some(n) if n.kind != NodeKind::Dir) {
-                    out.entry(real).or_default().push(path.clone());
-                }
+                out.entry(self.resolve(path)).or_default().push(path.clone());
             }
         }
         out
