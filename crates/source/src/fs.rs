@@ -308,37 +308,50 @@ impl Filesystem {
                 out.push((*layer, literal.clone(), real.clone()));
             }
         }
+        let mut aliases: Option<HashMap<String, Vec<String>>> = None;
         for (path, node) in &self.nodes {
             if !matches!(node.kind, NodeKind::Symlink(_)) || !wants.keeps(path, 0) {
                 continue;
             }
             let real = self.resolve(path);
-            let (size, layer) = match self.nodes.get(&real) {
+            let (size, layer, literal) = match self.nodes.get(&real) {
                 Some(Node {
                     kind: NodeKind::File { size, .. },
                     layer,
-                }) => (size, layer),
+                }) => (*size, *layer, None),
                 // A compact scan may not have recorded the target (`status -> status.real`):
-                // the last layer whose unrecorded files include it wrote it.
-                None => match self
-                    .unrecorded
-                    .iter()
-                    .rev()
-                    .find(|(_, prints)| prints.binary_search(&fingerprint(&real)).is_ok())
-                {
-                    Some((layer, _)) => (&0, layer),
-                    None => continue,
-                },
+                // the last layer whose unrecorded files include it wrote it, under its own
+                // path or through a link to its folder.
+                None => {
+                    let aliases = aliases.get_or_insert_with(|| self.folder_aliases());
+                    let mut candidates = vec![real.clone()];
+                    if let Some((folder, name)) = real.rsplit_once('/') {
+                        for link in aliases.get(folder).into_iter().flatten() {
+                            candidates.push(format!("{link}/{name}"));
+                        }
+                    }
+                    let prints: Vec<Fingerprint> = candidates.iter().map(|c| fingerprint(c)).collect();
+                    let found = self.unrecorded.iter().rev().find_map(|(layer, unrecorded)| {
+                        prints
+                            .iter()
+                            .position(|p| unrecorded.binary_search(p).is_ok())
+                            .map(|i| (*layer, i))
+                    });
+                    match found {
+                        Some((layer, i)) => (0, layer, Some(candidates.swap_remove(i))),
+                        None => continue,
+                    }
+                }
                 Some(_) => continue,
             };
-            if *size <= wants.max_file_size && self.data_at(&real, *layer).is_none() {
-                let literal = self
-                    .redirected
-                    .iter()
-                    .find(|(l, _, r)| l == layer && *r == real)
-                    .map(|(_, lit, _)| lit.clone())
-                    .unwrap_or_else(|| real.clone());
-                out.push((*layer, literal, real));
+            if size <= wants.max_file_size && self.data_at(&real, layer).is_none() {
+                let literal = literal.unwrap_or_else(|| {
+                    self.redirected
+                        .iter()
+                        .find(|(l, _, r)| *l == layer && *r == real)
+                        .map_or_else(|| real.clone(), |(_, lit, _)| lit.clone())
+                });
+                out.push((layer, literal, real));
             }
         }
         out.sort();

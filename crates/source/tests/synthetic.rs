@@ -545,6 +545,26 @@ fn writes_through_earlier_symlinks_and_wanted_symlinks_are_followed() {
         fs.read("var/lib/dpkg/status").unwrap(),
         b"Package: real\nVersion: 3\n"
     );
+
+    // Both at once: the status links to a file another layer wrote through a link.
+    let path = dir.path().join("both");
+    let base = LayerBuilder::new()
+        .file("var/lib/dpkg/status.real", b"Package: old\nVersion: 1\n")
+        .symlink("var/lib/dpkg/status", "status.real")
+        .symlink("evil", "var/lib/dpkg")
+        .finish();
+    let upper = LayerBuilder::new()
+        .file("evil/status.real", b"Package: new\nVersion: 2\n")
+        .finish();
+    ImageBuilder::new()
+        .layer(base, Comp::Gzip, "ADD")
+        .layer(upper, Comp::Gzip, "RUN")
+        .write_oci_dir(&path);
+    let (_, fs) = scan(&format!("oci:{}", path.display())).unwrap();
+    assert_eq!(
+        fs.read("var/lib/dpkg/status").unwrap(),
+        b"Package: new\nVersion: 2\n"
+    );
 }
 
 /// A wanted file larger than its kind's cap, or past the scan's budget, is not read, and the
