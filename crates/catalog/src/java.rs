@@ -403,12 +403,17 @@ mod tests {
         jar_of(entries, zip::CompressionMethod::Deflated)
     }
 
-    /// An archive whose entries all use `method`, written with each entry's sizes before its
-    /// data (a seekable writer).
+    /// An archive whose entries all use `method`.
     fn jar_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+        let entries: Vec<_> = entries.iter().map(|(n, d)| (*n, *d, method)).collect();
+        seekable_jar(&entries)
+    }
+
+    /// An archive written with each entry's sizes before its data (a seekable writer).
+    fn seekable_jar(entries: &[(&str, &[u8], zip::CompressionMethod)]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
-        for (name, data) in entries {
+        for (name, data, method) in entries {
+            let opts = zip::write::SimpleFileOptions::default().compression_method(*method);
             w.start_file(*name, opts).unwrap();
             std::io::Write::write_all(&mut w, data).unwrap();
         }
@@ -487,13 +492,7 @@ mod tests {
             (String::new(), "leaf".into(), "2.0".into()),
         ];
         // Sizes in the local headers.
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for (name, data, method) in &entries {
-            let opts = zip::write::SimpleFileOptions::default().compression_method(*method);
-            w.start_file(*name, opts).unwrap();
-            std::io::Write::write_all(&mut w, data).unwrap();
-        }
-        let seekable = w.finish().unwrap().into_inner();
+        let seekable = seekable_jar(&entries);
         assert_eq!(coordinates(&seekable, "app.jar"), want);
         assert_eq!(streamed_coordinates(&seekable, "app.jar"), (want.clone(), None));
         // Sizes after the data, except where a stored entry needs them first.

@@ -81,8 +81,7 @@ impl LayerScan {
         if !take_entries(Some(entries_left), entries) {
             return Some(too_many_entries(wants.max_entries));
         }
-        let compact = !wants.all_entries && !wants.listings;
-        if compact && !take_entries(Some(records_left), records) {
+        if !wants.records_all() && !take_entries(Some(records_left), records) {
             return Some(too_many_records(wants.max_records));
         }
         None
@@ -340,7 +339,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
     let mut archive = tar::Archive::new(reader);
     let mut scan = LayerScan::default();
     let mut kept_here: HashMap<String, Arc<[u8]>> = HashMap::new();
-    let compact = !ctx.wants.all_entries && !ctx.wants.listings;
+    let compact = !ctx.wants.records_all();
     // The paths this layer recorded, for an unrecorded entry that replaces one of them later in
     // the same layer (compact scans only).
     let mut recorded_here = Recorded::default();
@@ -458,6 +457,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             let is_dir = node == NodeKind::Dir;
             if recorded_here.may_cover(&path, is_dir) {
                 forget_replaced(&mut scan, &mut kept_here, &path, is_dir);
+                // Nothing recorded is left at the path (or under it): the same path again,
+                // which a tar may repeat without end, must not cost another look.
+                recorded_here.forget(&path, is_dir);
             }
             file_sizes.remove(&path);
             let print = fingerprint(&path);
@@ -518,6 +520,14 @@ impl Recorded {
                 break;
             }
             rest = folder;
+        }
+    }
+
+    fn forget(&mut self, path: &str, is_dir: bool) {
+        let h = self.hash(path);
+        self.paths.remove(&h);
+        if !is_dir {
+            self.folders.remove(&h);
         }
     }
 
@@ -646,5 +656,22 @@ mod tests {
         assert_eq!(scan.kept.len(), 1);
         assert_eq!(scan.digest, crate::digest::sha256_hex(&gz));
         assert_eq!(scan.diff_id, crate::digest::sha256_hex(&data));
+    }
+
+    /// Once an unrecorded entry has replaced what a layer recorded at and under its path, the
+    /// same path again is known at once to cover nothing: a tar repeating it cannot make every
+    /// repeat look through the recorded entries.
+    #[test]
+    fn a_replaced_path_covers_nothing_afterwards() {
+        let mut r = Recorded::default();
+        r.insert("a/b/status");
+        r.insert("a/c/status");
+        assert!(r.may_cover("a/b", false));
+        assert!(!r.may_cover("a/b", true));
+        assert!(r.may_cover("a/b/status", true));
+        r.forget("a/b", false);
+        assert!(!r.may_cover("a/b", false));
+        assert!(r.may_cover("a", false));
+        assert!(r.may_cover("a/c/status", false));
     }
 }

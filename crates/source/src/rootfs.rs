@@ -20,7 +20,7 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
     let mut seen_dirs = HashSet::new();
     // One layer: nothing below for an unrecorded entry to replace, so a compact scan simply
     // leaves it out.
-    let compact = !wants.all_entries && !wants.listings;
+    let compact = !wants.records_all();
     let mut records: u64 = 0;
     let mut visited: u64 = 0;
     let mut budget = wants.budget;

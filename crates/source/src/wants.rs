@@ -155,6 +155,10 @@ pub(crate) const MAX_IMAGE_ENTRIES: u64 = 1_000_000;
 /// at about 230 bytes each.
 pub(crate) const MAX_IMAGE_RECORDS: u64 = 100_000;
 
+/// Layers one image may have. The merge looks at every recorded path once per layer, so the
+/// count multiplies its work; overlayfs-based runtimes stop far below this (Docker at 125).
+pub(crate) const MAX_IMAGE_LAYERS: usize = 500;
+
 /// What the layer pass does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
@@ -243,6 +247,12 @@ impl Wants {
             recorded: Vec::new(),
             names: Vec::new(),
         }
+    }
+
+    /// Whether a scan records every entry (an audit's listings need them all), not only what
+    /// the detectors name.
+    pub fn records_all(&self) -> bool {
+        self.all_entries || self.listings
     }
 
     /// Records the entries `pattern` matches in a compact scan, without reading them.

@@ -788,3 +788,26 @@ fn unrecorded_entries_replace_what_lies_under_them() {
         fs.nodes().map(|(p, _)| p).collect::<Vec<_>>()
     );
 }
+
+/// An image of more layers than any runtime mounts is refused before a layer is read: the
+/// merge's work grows with layers times recorded paths.
+#[test]
+fn more_layers_than_runtimes_mount_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut image = ImageBuilder::new();
+    for i in 0..501 {
+        image = image.layer(
+            LayerBuilder::new().file(&format!("f{i}"), b"x").finish(),
+            Comp::None,
+            "RUN",
+        );
+    }
+    image.write_oci_dir(dir.path());
+    let err = scan(&format!("oci:{}", dir.path().display()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(": 501 layers, more than the 500 drydock reads"),
+        "{err}"
+    );
+}

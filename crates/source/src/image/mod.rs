@@ -355,6 +355,14 @@ impl Image {
             }
             Backing::Store(store) => store,
         };
+        if self.layers.len() > crate::wants::MAX_IMAGE_LAYERS {
+            return Err(Error::Unsupported(format!(
+                "{}: {} layers, more than the {} drydock reads",
+                self.name,
+                self.layers.len(),
+                crate::wants::MAX_IMAGE_LAYERS
+            )));
+        }
         // Largest layers first, one task each, so the longest decompression starts at once.
         let stored = std::sync::atomic::AtomicBool::new(false);
         let budget = std::sync::atomic::AtomicU64::new(wants.budget);
