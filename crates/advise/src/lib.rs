@@ -220,7 +220,7 @@ fn classify(
     missing: &mut BTreeSet<String>,
 ) -> Fix {
     let name = &finding.package.name;
-    let introduced = package.and_then(|p| p.introduced_by.as_ref());
+    let introduced = package.and_then(|p| p.introduced_by.as_deref());
     let fixed = match (&finding.status, &finding.fixed_version) {
         (Status::Fixed, Some(v)) => v.clone(),
         (status, _) => {

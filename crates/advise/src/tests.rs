@@ -16,7 +16,7 @@ fn package(name: &str, version: &str, ecosystem: PackageType, introduced: Option
         introduced.as_ref().map(|i| i.layer),
         "/var/lib/dpkg/status".into(),
     );
-    p.introduced_by = introduced;
+    p.introduced_by = introduced.map(Box::new);
     p
 }
 

@@ -391,7 +391,11 @@ pub fn shorten(text: &str, max: usize) -> String {
 /// Gives each package the origin of the layer that installed it.
 pub fn apply(packages: &mut [Package], attribution: &Attribution) {
     for p in packages {
-        p.introduced_by = p.layer.and_then(|l| attribution.layers.get(l)).cloned();
+        p.introduced_by = p
+            .layer
+            .and_then(|l| attribution.layers.get(l))
+            .cloned()
+            .map(Box::new);
     }
 }
 

@@ -476,7 +476,7 @@ pub fn build_tools(input: &Input, owners: &Owners, out: &mut Vec<Finding>) {
         );
         f.package = Some(format!("{}:{}", p.ecosystem.as_str(), p.name));
         f.layer = p.layer;
-        f.introduced_by = p.introduced_by.clone().or_else(|| origin(p.layer));
+        f.introduced_by = p.introduced_by.as_deref().cloned().or_else(|| origin(p.layer));
         reported.insert(format!("pkg:{}", p.name), f);
     }
     // Toolchains copied in outside any package manager.

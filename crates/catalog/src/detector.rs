@@ -12,20 +12,31 @@ pub struct Context<'a> {
     pub env: &'a [String],
     /// Packages the detectors before this one found.
     pub listed: usize,
+    /// What those packages hold, about, in bytes.
+    pub held: u64,
+    /// What all the packages may hold: what the read left of its budget ([`drydock_source::Pool`]).
+    pub allowance: u64,
 }
 
 impl Context<'_> {
-    /// Whether the image may list one more package: at [`MAX_IMAGE_PACKAGES`] a language
-    /// detector stops, with a warning (said once), rather than hold packages without end.
+    /// Whether the image may list one more package: at [`MAX_IMAGE_PACKAGES`], or once the
+    /// packages hold what the read left of its budget, a language detector stops, with a
+    /// warning (said once), rather than hold packages without end.
     pub fn room(&self, found: &mut Found) -> bool {
-        if self.listed + found.packages.len() < MAX_IMAGE_PACKAGES {
+        found.charge();
+        let counted = self.listed + found.packages.len() < MAX_IMAGE_PACKAGES;
+        if counted && self.held + found.held < self.allowance {
             return true;
         }
         if !found.stopped {
             found.stopped = true;
-            found.warnings.push(format!(
-                "more than {MAX_IMAGE_PACKAGES} packages in the image: drydock stopped listing them here, so some are missing"
-            ));
+            found.warnings.push(if counted {
+                "the packages listed so far hold what the read budget leaves: drydock stopped listing them here, so some are missing (--read-budget raises it)".to_string()
+            } else {
+                format!(
+                    "more than {MAX_IMAGE_PACKAGES} packages in the image: drydock stopped listing them here, so some are missing"
+                )
+            });
         }
         false
     }
@@ -41,8 +52,40 @@ pub struct Found {
     /// Package databases the detector found, even empty ones: an image with a database but no
     /// packages is not the same as an image drydock could not read.
     pub databases: Vec<String>,
-    /// The detector stopped at [`MAX_IMAGE_PACKAGES`].
+    /// The detector stopped at [`MAX_IMAGE_PACKAGES`] or at the read budget.
     pub stopped: bool,
+    /// What `packages[..charged]` hold, about.
+    pub(crate) held: u64,
+    charged: usize,
+}
+
+impl Found {
+    /// Counts what the packages added since the last call hold.
+    pub(crate) fn charge(&mut self) {
+        self.held += self.packages[self.charged.min(self.packages.len())..]
+            .iter()
+            .map(held_by)
+            .sum::<u64>();
+        self.charged = self.packages.len();
+    }
+}
+
+/// What a package holds until the report is written, about: the struct, its slot in the lists
+/// that hold it while they grow, and its text.
+fn held_by(p: &Package) -> u64 {
+    let texts = |v: &[String]| v.iter().map(|s| 24 + s.len() as u64).sum::<u64>();
+    let opt = |o: &Option<String>| o.as_ref().map_or(0, |s| s.len() as u64);
+    2 * std::mem::size_of::<Package>() as u64
+        + (p.name.len() + p.version.len() + p.purl.len()) as u64
+        + opt(&p.source_name)
+        + opt(&p.source_version)
+        + opt(&p.arch)
+        + opt(&p.modularity_label)
+        + opt(&p.owner)
+        + texts(&p.locations)
+        + texts(&p.files)
+        + texts(&p.licenses)
+        + texts(&p.depends)
 }
 
 /// One ecosystem's package detector. Adding an ecosystem is one file implementing this and one

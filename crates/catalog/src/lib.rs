@@ -64,6 +64,16 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// OS packages that hold more memory than the read left of its budget.
+    #[error(
+        "the {detector} packages take {held} bytes, more than the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
+    )]
+    PastBudget {
+        /// The detector (`dpkg`, `rpm`).
+        detector: &'static str,
+        /// What its packages hold, about.
+        held: u64,
+    },
     /// An OS package database past the size drydock reads.
     #[error("{path}: package database not read ({size} bytes): {why}")]
     TooLarge {
@@ -183,6 +193,8 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
         distro: distro.as_ref(),
         env,
         listed: 0,
+        held: 0,
+        allowance: fs.pool_left().unwrap_or(u64::MAX),
     };
     let mut inventory = Inventory {
         distro: distro.clone(),
@@ -190,9 +202,21 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
     };
     let mut databases = Vec::new();
     for d in detectors() {
-        let found = d.detect(&cx)?;
+        let mut found = d.detect(&cx)?;
+        found.charge();
+        cx.held += found.held;
+        if cx.held > cx.allowance && !d.os_databases().0.is_empty() {
+            return Err(Error::PastBudget {
+                detector: d.name(),
+                held: found.held,
+            });
+        }
         cx.listed += found.packages.len();
-        inventory.packages.extend(found.packages);
+        if inventory.packages.is_empty() {
+            inventory.packages = found.packages;
+        } else {
+            inventory.packages.extend(found.packages);
+        }
         inventory.warnings.extend(found.warnings);
         databases.extend(found.databases);
     }

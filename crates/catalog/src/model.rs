@@ -63,9 +63,10 @@ pub struct Package {
     /// A development dependency, from a lock file that says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
-    /// The build step that brought the package in (filled in by attribution, after catalog).
+    /// The build step that brought the package in (filled in by attribution, after catalog);
+    /// boxed, as most packages are listed before it is known and it would double their size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub introduced_by: Option<IntroducedBy>,
+    pub introduced_by: Option<Box<IntroducedBy>>,
     /// Names of the packages it needs: dpkg `Depends` and `Pre-Depends` (every alternative),
     /// apk `D:` (names only, `so:` and `cmd:` provides left out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -7,13 +7,20 @@ use drydock_source::{Image, Platform, SourceSpec};
 use drydock_testkit::{Comp, ImageBuilder, LayerBuilder};
 
 fn inventory(layer: Vec<u8>) -> Inventory {
+    inventory_within(layer, wants().budget)
+}
+
+/// The inventory of a one-layer image, read with a budget of `budget` bytes.
+fn inventory_within(layer: Vec<u8>, budget: u64) -> Inventory {
     let dir = tempfile::tempdir().unwrap();
     ImageBuilder::new()
         .layer(layer, Comp::Gzip, "base")
         .write_oci_dir(dir.path());
     let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
     let mut image = Image::open(&spec, &Platform::default()).unwrap();
-    let fs = image.scan(&wants(), &|_| {}).unwrap();
+    let mut wants = wants();
+    wants.budget = budget;
+    let fs = image.scan(&wants, &|_| {}).unwrap();
     catalog(&fs).unwrap()
 }
 
@@ -295,5 +302,49 @@ fn language_packages_stop_at_the_image_limit_with_a_warning() {
         1,
         "{:?}",
         over.warnings
+    );
+}
+
+/// The packages listed draw from the same budget as the files read: once they hold what the
+/// read left, a language detector stops with one warning that says some are missing.
+#[test]
+fn language_packages_stop_where_the_read_budget_ends() {
+    let mut l = LayerBuilder::new().file("etc/os-release", b"ID=debian\nVERSION_ID=12\n");
+    l = l.file(
+        "var/lib/dpkg/status",
+        b"Package: libc6\nStatus: install ok installed\nVersion: 2.36\n",
+    );
+    for i in 0..2_000 {
+        let manifest = format!(r#"{{"name":"p{i}","version":"1.0.0"}}"#);
+        l = l.file(
+            &format!("app/node_modules/p{i}/package.json"),
+            manifest.as_bytes(),
+        );
+    }
+    let layer = l.finish();
+    let warning = "the packages listed so far hold what the read budget leaves: drydock stopped listing them here, so some are missing (--read-budget raises it)";
+    let roomy = inventory_within(layer.clone(), 8 << 20);
+    assert_eq!(roomy.packages.len(), 2_001);
+    assert!(
+        !roomy.warnings.iter().any(|w| w == warning),
+        "{:?}",
+        roomy.warnings
+    );
+    // 2 MiB: the read itself (2,000 recorded manifests and their bytes) fits; not all the
+    // packages do.
+    let tight = inventory_within(layer, 2 << 20);
+    assert!(
+        !tight.warnings.iter().any(|w| w.contains("was not read")),
+        "{:?}",
+        tight.warnings
+    );
+    let listed = tight.packages.len();
+    assert!((100..2_000).contains(&listed), "{listed}");
+    assert!(tight.packages.iter().any(|p| p.name == "libc6"));
+    assert_eq!(
+        tight.warnings.iter().filter(|w| *w == warning).count(),
+        1,
+        "{:?}",
+        tight.warnings
     );
 }

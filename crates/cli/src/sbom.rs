@@ -59,8 +59,9 @@ pub struct ReadOptions {
     /// manifest and token; a layer gets this plus one second per 32 KiB it declares
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
-    /// What the package databases and manifests read from one image may weigh together, in
-    /// MiB; an OS package database past it is an error, anything else a warning
+    /// What reading one image may hold, in MiB: the package databases and manifests read, the
+    /// entries recorded, and the packages listed from them. A file or language package past it
+    /// is left out with a warning; an OS package database, or entries past it, are an error
     #[arg(long, value_name = "MIB", default_value_t = drydock_source::Wants::new().budget >> 20,
           value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     pub read_budget: u64,

@@ -276,7 +276,7 @@ pub fn run(args: ScanArgs) -> Result<u8, Failure> {
     let origins: std::collections::HashMap<&str, &drydock_catalog::IntroducedBy> = inventory
         .packages
         .iter()
-        .filter_map(|p| Some((p.purl.as_str(), p.introduced_by.as_ref()?)))
+        .filter_map(|p| Some((p.purl.as_str(), p.introduced_by.as_deref()?)))
         .collect();
     let mut fixes = advice.fixes.into_iter();
     warnings.sort();

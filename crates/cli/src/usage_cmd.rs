@@ -531,7 +531,7 @@ fn report(
                 size: p.installed_size,
                 vulnerabilities: vulns.remove(p.purl.as_str()).unwrap_or_default(),
                 layer: p.layer,
-                introduced_by: p.introduced_by.clone(),
+                introduced_by: p.introduced_by.as_deref().cloned(),
             }
         })
         .collect();

@@ -16,14 +16,14 @@ fn package(name: &str, version: &str, ecosystem: PackageType, purl: &str) -> Pac
         Some(1),
         "/var/lib/dpkg/status".into(),
     );
-    p.introduced_by = Some(IntroducedBy {
+    p.introduced_by = Some(Box::new(IntroducedBy {
         layer: 1,
         diff_id: Some("sha256:1".into()),
         created_by: Some("RUN pip install requests".into()),
         base_image: Some(false),
         dockerfile: None,
         confidence: Confidence::History,
-    });
+    }));
     p
 }
 

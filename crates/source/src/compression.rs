@@ -61,10 +61,42 @@ impl Compression {
             Compression::Gzip => Box::new(IsalGzip(isal::read::GzipDecoder::new(reader))),
             #[cfg(not(feature = "isal"))]
             Compression::Gzip => Box::new(GzipMembers::new(reader)),
-            Compression::Zstd => Box::new(
-                zstd::stream::read::Decoder::new(reader)
-                    .map_err(|e| Error::NotAnImage(format!("{place}: cannot start zstd decoder: {e}")))?,
-            ),
+            Compression::Zstd => {
+                let mut decoder = zstd::stream::read::Decoder::new(reader)
+                    .map_err(|e| Error::NotAnImage(format!("{place}: cannot start zstd decoder: {e}")))?;
+                // The frame header names the window the decoder allocates, and the decoder
+                // fills it as it goes: left at zstd's default (128 MiB) a 10 KB layer takes
+                // 128 MiB. What builders write (zstd -19, the Go encoders) needs at most 8 MiB.
+                decoder
+                    .window_log_max(MAX_ZSTD_WINDOW_LOG)
+                    .map_err(|e| Error::NotAnImage(format!("{place}: cannot start zstd decoder: {e}")))?;
+                Box::new(ZstdWindow(decoder))
+            }
+        })
+    }
+}
+
+/// The largest zstd window drydock decodes with: 2^23 bytes, 8 MiB.
+pub(crate) const MAX_ZSTD_WINDOW_LOG: u32 = 23;
+
+/// Says what a window past [`MAX_ZSTD_WINDOW_LOG`] is, rather than zstd's "requires too much
+/// memory".
+struct ZstdWindow<R: Read>(R);
+
+impl<R: Read> Read for ZstdWindow<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.to_string().contains("too much memory") {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "a zstd frame asks for a window larger than the {} MiB drydock decodes with",
+                        (1u64 << MAX_ZSTD_WINDOW_LOG) >> 20
+                    ),
+                )
+            } else {
+                e
+            }
         })
     }
 }

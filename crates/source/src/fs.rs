@@ -40,6 +40,8 @@ pub struct Filesystem {
     /// The fingerprints of each layer's unrecorded files, until the wanted files reached
     /// through symlinks have been found ([`Filesystem::unread_wanted`]).
     unrecorded: Vec<(usize, Vec<Fingerprint>)>,
+    /// What the read left of its pool ([`crate::Pool`]), for what is built from the files.
+    pool_left: Option<u64>,
 }
 
 /// One layer's own changes as its tar lists them, kept when [`crate::Wants::listings`] asks:
@@ -86,6 +88,16 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 impl Filesystem {
+    /// What the read left of the scan's pool, in bytes: what the packages listed from the
+    /// files may take. `None` when the read had no pool (a filesystem built by hand).
+    pub fn pool_left(&self) -> Option<u64> {
+        self.pool_left
+    }
+
+    pub(crate) fn set_pool_left(&mut self, left: u64) {
+        self.pool_left = Some(left);
+    }
+
     /// Applies layers in order: first the layer's whiteouts and opaque markers (they hide what
     /// lower layers put there), then its entries.
     pub fn merge(layers: Vec<LayerScan>) -> Self {
@@ -131,9 +143,17 @@ impl Filesystem {
                 fs.apply_unrecorded(&layer.unrecorded, &layer.unrecorded_dirs, index, &mut prints);
                 fs.unrecorded.push((index, std::mem::take(&mut layer.unrecorded)));
             }
-            let kept: HashMap<&str, &Arc<[u8]>> = layer.kept.iter().map(|(p, d)| (p.as_str(), d)).collect();
-            let probed: HashMap<&str, &Arc<[u8]>> =
-                layer.probed.iter().map(|(p, d)| (p.as_str(), d)).collect();
+            // Sorted for look-ups rather than mapped: a map of a hundred thousand kept files
+            // costs megabytes. The sort is stable, so a path the tar repeats finds its last copy.
+            layer.kept.sort_by(|a, b| a.0.cmp(&b.0));
+            layer.probed.sort_by(|a, b| a.0.cmp(&b.0));
+            let last = |list: &'_ [(String, Arc<[u8]>)], path: &str| -> Option<Arc<[u8]>> {
+                let end = list.partition_point(|(p, _)| p.as_str() <= path);
+                end.checked_sub(1)
+                    .map(|i| &list[i])
+                    .filter(|(p, _)| p == path)
+                    .map(|(_, d)| d.clone())
+            };
             // Entries come grouped by folder: the last folder's resolution serves its files. An
             // entry is only re-allocated when it does land elsewhere.
             let mut memo: Option<(String, Option<String>)> = None;
@@ -159,9 +179,9 @@ impl Filesystem {
                 });
                 // Kept files and probes are recorded under the path the tar gave.
                 let entry_path = literal.as_deref().unwrap_or(&entry.path);
-                match probed.get(entry_path) {
+                match last(&layer.probed, entry_path) {
                     Some(summary) => {
-                        fs.probes.insert(entry.path.clone(), (index, (*summary).clone()));
+                        fs.probes.insert(entry.path.clone(), (index, summary));
                     }
                     None => {
                         fs.probes.remove(&entry.path);
@@ -170,11 +190,16 @@ impl Filesystem {
                 if entry.kind != NodeKind::Dir {
                     fs.remove_under(&entry.path, index);
                 }
-                match kept.get(entry_path) {
-                    Some(data) => fs.kept.entry(entry.path.clone()).or_default().push(Revision {
-                        layer: index,
-                        data: Some((*data).clone()),
-                    }),
+                match last(&layer.kept, entry_path) {
+                    // Most kept files have one revision: a list sized for one, not four.
+                    Some(data) => fs
+                        .kept
+                        .entry(entry.path.clone())
+                        .or_insert_with(|| Vec::with_capacity(1))
+                        .push(Revision {
+                            layer: index,
+                            data: Some(data),
+                        }),
                     None => {
                         if let Some(revs) = fs.kept.get_mut(&entry.path)
                             && revs.last().is_some_and(|r| r.data.is_some())

@@ -10,6 +10,7 @@ use crate::compression::{Compression, sniff};
 use crate::digest::HashingReader;
 use crate::error::{Error, Result};
 use crate::paths;
+use crate::pool::{FINGERPRINT_COST, Pool, file_cost, record_cost};
 use crate::wants::{Skipped, Wants};
 
 /// What a tar entry is.
@@ -67,24 +68,68 @@ pub struct LayerScan {
     pub(crate) unrecorded: Vec<Fingerprint>,
 }
 
+/// Whether a cached layer fits what the image may still hold.
+pub(crate) enum Fits {
+    Yes,
+    /// Its files do not fit what is left: read it again, leaving files out with warnings.
+    Reread,
+    /// Its entries pass a limit: the image cannot be read.
+    No(String),
+}
+
 impl LayerScan {
-    /// Takes a cached layer's entries and records from the image's allowances, or says which
-    /// one it passes.
-    pub(crate) fn over_limits(
+    /// What the layer's recorded entries and fingerprints cost the pool.
+    fn held(&self) -> u64 {
+        let entries: u64 = self
+            .entries
+            .iter()
+            .map(|e| match &e.kind {
+                NodeKind::Symlink(target) => record_cost(&e.path, target),
+                _ => record_cost(&e.path, ""),
+            })
+            .sum();
+        let whiteouts: u64 = self
+            .whiteouts
+            .iter()
+            .chain(&self.opaque)
+            .map(|p| record_cost(p, ""))
+            .sum();
+        entries + whiteouts + FINGERPRINT_COST * (self.unrecorded.len() + self.unrecorded_dirs.len()) as u64
+    }
+
+    /// Takes a cached layer's entries, records and files from the image's allowances, or says
+    /// which one it passes.
+    pub(crate) fn fits(
         &self,
         wants: &Wants,
         entries_left: &std::sync::atomic::AtomicU64,
-        records_left: &std::sync::atomic::AtomicU64,
-    ) -> Option<String> {
+        pool: &Pool,
+    ) -> Fits {
         let records = (self.entries.len() + self.whiteouts.len() + self.opaque.len()) as u64;
         let entries = records + (self.unrecorded.len() + self.unrecorded_dirs.len()) as u64;
         if !take_entries(Some(entries_left), entries) {
-            return Some(too_many_entries(wants.max_entries));
+            return Fits::No(too_many_entries(wants.max_entries));
         }
-        if !wants.records_all() && !take_entries(Some(records_left), records) {
-            return Some(too_many_records(wants.max_records));
+        let held = if wants.records_all() { 0 } else { self.held() };
+        if !pool.take(held) {
+            return Fits::No(records_past_the_pool(pool.size()));
         }
-        None
+        let files: u64 = self
+            .kept
+            .iter()
+            .map(|(path, data)| file_cost(path, data.len() as u64))
+            .sum();
+        if !pool.take_optional(files) {
+            pool.give(held);
+            if let Some(left) = entries_left
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .checked_add(entries)
+            {
+                entries_left.store(left, std::sync::atomic::Ordering::Relaxed);
+            }
+            return Fits::Reread;
+        }
+        Fits::Yes
     }
 }
 
@@ -105,12 +150,11 @@ pub(crate) struct LayerContext<'a> {
     pub wants: &'a Wants,
     /// Exact paths to keep in addition to the wants (hard link targets on a second pass).
     pub extra: &'a HashSet<String>,
-    /// What the whole scan may still keep, in bytes, shared by the layers read in parallel.
-    pub budget: Option<&'a std::sync::atomic::AtomicU64>,
-    /// How many more tar entries the image's layers may hold together.
+    /// What the whole scan may still hold, shared by the layers read in parallel.
+    pub pool: Option<&'a Pool>,
+    /// How many more tar entries the image's layers may hold together; `None` on a second read
+    /// of a layer, whose entries the first read counted and holds (it takes only files).
     pub entries_left: Option<&'a std::sync::atomic::AtomicU64>,
-    /// How many more entries a compact scan may record in full.
-    pub records_left: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
 /// Takes `n` entries from the image's allowance, or says it is spent.
@@ -122,50 +166,62 @@ pub(crate) fn take_entries(left: Option<&std::sync::atomic::AtomicU64>, n: u64) 
     })
 }
 
+pub(crate) fn budget_spent(budget: u64) -> String {
+    format!(
+        "the scan's read budget of {} MiB is spent (--read-budget raises it)",
+        budget >> 20
+    )
+}
+
 pub(crate) fn too_many_entries(max: u64) -> String {
     format!(
         "the image's layers hold more than {max} entries together; drydock stops rather than hold them all"
     )
 }
 
-pub(crate) fn too_many_records(max: u64) -> String {
+pub(crate) fn records_past_the_pool(size: u64) -> String {
     format!(
-        "the image's layers hold more than {max} symlinks, whiteouts, programs and package files together; drydock stops rather than hold them all"
+        "the image's symlinks, whiteouts, programs and package files take more than the read budget of {} MiB; drydock stops rather than hold them all (--read-budget raises it)",
+        size >> 20
     )
 }
 
 impl LayerContext<'_> {
-    /// Takes `size` bytes from the scan's budget, or says it is spent.
+    /// Takes `size` bytes from the scan's pool for a file to read, or says it is spent.
     fn spend(&self, size: u64) -> bool {
-        use std::sync::atomic::Ordering;
-        let Some(budget) = self.budget else { return true };
-        budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-                left.checked_sub(size)
-            })
-            .is_ok()
+        self.pool.is_none_or(|pool| pool.take_optional(size))
     }
 
-    /// Whether to keep a file, recording why a wanted one is not kept.
-    fn keep(&self, path: &str, size: u64, skipped: &mut Vec<Skipped>) -> bool {
+    /// Takes what a recorded entry costs from the scan's pool, or fails the read.
+    fn hold(&self, cost: u64) -> Result<()> {
+        match self.pool {
+            Some(pool) if self.entries_left.is_some() && !pool.take(cost) => {
+                Err(self.fail(records_past_the_pool(pool.size())))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether to keep a file, recording why a wanted one is not kept. The record of a file
+    /// not read is held like an entry: a layer of a million manifests past the budget must not
+    /// grow a million warnings without bound.
+    fn keep(&self, path: &str, size: u64, skipped: &mut Vec<Skipped>) -> Result<bool> {
         let wanted = if self.extra.contains(path) {
             Some((self.wants.max_file_size, false))
         } else {
             self.wants.wanted(path)
         };
         let Some((cap, os_database)) = wanted else {
-            return false;
+            return Ok(false);
         };
         let why = if size > cap {
             format!("larger than the {} MiB drydock reads for such a file", cap >> 20)
-        } else if self.spend(size) {
-            return true;
+        } else if self.spend(file_cost(path, size)) {
+            return Ok(true);
         } else {
-            format!(
-                "the scan's budget of {} MiB for the files it reads is spent (--read-budget raises it)",
-                self.wants.budget >> 20
-            )
+            budget_spent(self.wants.budget)
         };
+        self.hold(record_cost(path, &why))?;
         skipped.push(Skipped {
             path: path.to_string(),
             layer: self.index,
@@ -173,7 +229,7 @@ impl LayerContext<'_> {
             why,
             os_database,
         });
-        false
+        Ok(false)
     }
 
     fn fail(&self, detail: impl std::fmt::Display) -> Error {
@@ -235,6 +291,10 @@ pub(crate) fn scan_blob<R: Read + Send>(
         })
     };
     let corrupt = |e: io::Error| {
+        let e = e.to_string();
+        if e.contains("zstd frame asks for a window") {
+            return ctx.fail(e);
+        }
         ctx.fail(format!(
             "{} stream is corrupt or truncated: {e}",
             compression.name()
@@ -250,7 +310,7 @@ pub(crate) fn scan_blob<R: Read + Send>(
         scan.size = size;
         scan.compressed_size = size;
     } else {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
         let label = ctx.label.to_string();
         let (walked, produced) = std::thread::scope(|s| {
             let producer = s.spawn(move || -> io::Result<(String, u64)> {
@@ -338,18 +398,23 @@ impl Read for ChannelReader {
 fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> {
     let mut archive = tar::Archive::new(reader);
     let mut scan = LayerScan::default();
-    let mut kept_here: HashMap<String, Arc<[u8]>> = HashMap::new();
+    // Paths met in this layer are looked up by a hash of the path (random keys, so input
+    // cannot make two collide): a copy of every path would double what the layer holds.
+    let keys = std::hash::RandomState::new();
+    let key = |path: &str| std::hash::BuildHasher::hash_one(&keys, path);
+    let mut kept_here: HashMap<u64, Arc<[u8]>> = HashMap::new();
     let compact = !ctx.wants.records_all();
     // The paths this layer recorded, for an unrecorded entry that replaces one of them later in
     // the same layer (compact scans only).
     let mut recorded_here = Recorded::default();
     // The size of each file met so far, for hard links to it: a look-up, not a scan back through
     // the entries (80,000 links made that quadratic). A compact scan knows only the recorded.
-    let mut file_sizes: HashMap<String, u64> = HashMap::new();
+    let mut file_sizes: HashMap<u64, u64> = HashMap::new();
     let broken = |e: io::Error| ctx.fail(format!("truncated or malformed tar stream: {e}"));
-    let record = |n: u64| -> Result<()> {
-        if compact && !take_entries(ctx.records_left, n) {
-            return Err(ctx.fail(too_many_records(ctx.wants.max_records)));
+    // A full scan (audits) is bounded by its entry count alone.
+    let record = |path: &str, target: &str| -> Result<()> {
+        if compact {
+            ctx.hold(record_cost(path, target))?;
         }
         Ok(())
     };
@@ -367,10 +432,10 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let dir = paths::parent(&path);
             if hidden == ".wh..opq" {
-                record(1)?;
+                record(dir, "")?;
                 scan.opaque.push(dir.to_string());
             } else if !hidden.starts_with(".wh.") {
-                record(1)?;
+                record(&path, "")?;
                 scan.whiteouts.push(if dir.is_empty() {
                     hidden.to_string()
                 } else {
@@ -401,12 +466,12 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let target = paths::entry_name(&target_raw, &format!("layer {} ({})", ctx.index, ctx.label))?;
-            let size = file_sizes.get(&target).copied().unwrap_or(0);
-            if ctx.keep(&path, size, &mut scan.skipped) {
-                match kept_here.get(&target) {
+            let size = file_sizes.get(&key(&target)).copied().unwrap_or(0);
+            if ctx.keep(&path, size, &mut scan.skipped)? {
+                match kept_here.get(&key(&target)) {
                     Some(data) => {
                         let data = data.clone();
-                        kept_here.insert(path.clone(), data.clone());
+                        kept_here.insert(key(&path), data.clone());
                         scan.kept.push((path.clone(), data));
                     }
                     None => scan.pending_links.push((path.clone(), target)),
@@ -415,11 +480,11 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             NodeKind::File { size, mode }
         } else if kind.is_file() || kind == tar::EntryType::Continuous || kind == tar::EntryType::GNUSparse {
             let size = entry.size();
-            if ctx.keep(&path, size, &mut scan.skipped) {
+            if ctx.keep(&path, size, &mut scan.skipped)? {
                 let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
                 entry.read_to_end(&mut data).map_err(broken)?;
                 let data: Arc<[u8]> = data.into();
-                kept_here.insert(path.clone(), data.clone());
+                kept_here.insert(key(&path), data.clone());
                 scan.kept.push((path.clone(), data));
             } else if size > 0 && (ctx.wants.probe.is_some() || ctx.wants.content_probe.is_some()) {
                 let mut head = [0u8; 4];
@@ -451,17 +516,18 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         let recorded = named
             || probed
             || matches!(node, NodeKind::Symlink(_))
-            || kept_here.contains_key(&path)
+            || kept_here.contains_key(&key(&path))
             || scan.pending_links.last().is_some_and(|(link, _)| *link == path);
         if !recorded {
             let is_dir = node == NodeKind::Dir;
             if recorded_here.may_cover(&path, is_dir) {
-                forget_replaced(&mut scan, &mut kept_here, &path, is_dir);
+                forget_replaced(&mut scan, &mut kept_here, &key, &path, is_dir);
                 // Nothing recorded is left at the path (or under it): the same path again,
                 // which a tar may repeat without end, must not cost another look.
                 recorded_here.forget(&path, is_dir);
             }
-            file_sizes.remove(&path);
+            file_sizes.remove(&key(&path));
+            ctx.hold(FINGERPRINT_COST)?;
             let print = fingerprint(&path);
             if is_dir {
                 scan.unrecorded_dirs.push(print);
@@ -470,16 +536,19 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             }
             continue;
         }
-        record(1)?;
+        match &node {
+            NodeKind::Symlink(target) => record(&path, target)?,
+            _ => record(&path, "")?,
+        }
         if compact {
             recorded_here.insert(&path);
         }
         match node {
             NodeKind::File { size, .. } => {
-                file_sizes.insert(path.clone(), size);
+                file_sizes.insert(key(&path), size);
             }
             _ => {
-                file_sizes.remove(&path);
+                file_sizes.remove(&key(&path));
             }
         }
         scan.entries.push(Entry {
@@ -545,7 +614,8 @@ impl Recorded {
 /// have had it recorded them in order.
 fn forget_replaced(
     scan: &mut LayerScan,
-    kept_here: &mut HashMap<String, Arc<[u8]>>,
+    kept_here: &mut HashMap<u64, Arc<[u8]>>,
+    key: &dyn Fn(&str) -> u64,
     path: &str,
     is_dir: bool,
 ) {
@@ -566,7 +636,9 @@ fn forget_replaced(
     scan.kept.retain(|(p, _)| !doomed.contains(p));
     scan.probed.retain(|(p, _)| !doomed.contains(p));
     scan.pending_links.retain(|(p, _)| !doomed.contains(p));
-    kept_here.retain(|p, _| !doomed.contains(p));
+    for path in &doomed {
+        kept_here.remove(&key(path));
+    }
 }
 
 #[cfg(test)]
@@ -601,9 +673,8 @@ mod tests {
             label: "t",
             wants: &wants,
             extra: &extra,
-            budget: None,
+            pool: None,
             entries_left: None,
-            records_left: None,
         };
         let scan = scan_blob(&data[..], &ctx, None).unwrap();
         assert_eq!(scan.kept.len(), 1);
@@ -643,9 +714,8 @@ mod tests {
             label: "t",
             wants: &wants,
             extra: &extra,
-            budget: None,
+            pool: None,
             entries_left: None,
-            records_left: None,
         };
         let scan = scan_blob(
             Dribble(&gz),

@@ -30,6 +30,7 @@ mod fs;
 mod image;
 mod layer;
 pub mod paths;
+mod pool;
 pub mod registry;
 mod rootfs;
 mod spec;
@@ -44,6 +45,7 @@ pub use fs::{Filesystem, LayerListing, Node, Revision};
 pub use image::{HistoryEntry, Image, LayerInfo, Platform, Transport, layout_tags};
 pub use layer::{Entry, NodeKind};
 pub use paths::ImagePath;
+pub use pool::Pool;
 pub use registry::Registry;
 pub use registry::{Credentials, Reference, RegistryOptions};
 pub use spec::SourceSpec;
@@ -54,18 +56,18 @@ pub use wants::{Keep, Pattern, Probe, Skipped, Wants};
 /// image around it. For tests and fuzzing.
 pub fn scan_layer_bytes(blob: &[u8], wants: &Wants) -> Result<Filesystem> {
     let extra = std::collections::HashSet::new();
-    let budget = std::sync::atomic::AtomicU64::new(wants.budget);
+    let pool = Pool::new(wants.budget);
     let entries_left = std::sync::atomic::AtomicU64::new(wants.max_entries);
-    let records_left = std::sync::atomic::AtomicU64::new(wants.max_records);
     let ctx = layer::LayerContext {
         index: 0,
         label: "layer",
         wants,
         extra: &extra,
-        budget: Some(&budget),
+        pool: Some(&pool),
         entries_left: Some(&entries_left),
-        records_left: Some(&records_left),
     };
     let scan = layer::scan_blob(blob, &ctx, None)?;
-    Ok(Filesystem::merge_keeping(vec![scan], wants.listings))
+    let mut fs = Filesystem::merge_keeping(vec![scan], wants.listings);
+    fs.set_pool_left(pool.left());
+    Ok(fs)
 }

@@ -13,7 +13,8 @@ use crate::wants::Wants;
 /// Kernel pseudo-filesystems, skipped when a live root (`dir:/`) is scanned.
 const SKIP_AT_ROOT: &[&str] = &["proc", "sys", "dev"];
 
-pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
+/// The tree as one layer, and what the read left of its pool.
+pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<(LayerScan, u64)> {
     let mut scan = LayerScan::default();
     let mut stack = vec![String::new()];
     let mut probed: HashSet<String> = HashSet::new();
@@ -21,9 +22,8 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
     // One layer: nothing below for an unrecorded entry to replace, so a compact scan simply
     // leaves it out.
     let compact = !wants.records_all();
-    let mut records: u64 = 0;
     let mut visited: u64 = 0;
-    let mut budget = wants.budget;
+    let pool = crate::Pool::new(wants.budget);
     while let Some(rel) = stack.pop() {
         let dir = if rel.is_empty() {
             root.to_path_buf()
@@ -68,19 +68,17 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
                         os_database,
                     });
                 }
-                if decision == crate::wants::Keep::Yes && size > budget {
+                if decision == crate::wants::Keep::Yes
+                    && !pool.take_optional(crate::pool::file_cost(&path, size))
+                {
                     scan.skipped.push(crate::wants::Skipped {
                         path: path.clone(),
                         layer: 0,
                         size,
-                        why: format!(
-                            "the scan's budget of {} MiB for the files it reads is spent (--read-budget raises it)",
-                            wants.budget >> 20
-                        ),
+                        why: crate::layer::budget_spent(wants.budget),
                         os_database: wants.wanted(&path).is_some_and(|(_, os)| os),
                     });
                 } else if decision == crate::wants::Keep::Yes {
-                    budget -= size;
                     let data = fs::read(&full).map_err(|e| Error::io(&full, e))?;
                     scan.size += data.len() as u64;
                     scan.kept.push((path.clone(), Arc::from(data)));
@@ -135,12 +133,15 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
             {
                 continue;
             }
-            records += 1;
-            if compact && records > wants.max_records {
+            let target = match &kind {
+                NodeKind::Symlink(target) => target.as_str(),
+                _ => "",
+            };
+            if compact && !pool.take(crate::pool::record_cost(&path, target)) {
                 return Err(Error::Usage(format!(
                     "{}: {}",
                     root.display(),
-                    crate::layer::too_many_records(wants.max_records)
+                    crate::layer::records_past_the_pool(wants.budget)
                 )));
             }
             scan.entries.push(Entry {
@@ -150,5 +151,5 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<LayerScan> {
             });
         }
     }
-    Ok(scan)
+    Ok((scan, pool.left()))
 }

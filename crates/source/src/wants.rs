@@ -140,20 +140,16 @@ pub trait Probe: Send + Sync {
 /// The cap of a wanted file unless its pattern says otherwise: manifests and metadata files are
 /// kilobytes, a few megabytes at most.
 pub(crate) const DEFAULT_CAP: u64 = 16 << 20;
-/// What all the files kept by one scan may weigh together: real images keep a few MB (a dpkg
-/// status and its file lists, Python and npm metadata); a large rpmdb, some tens.
-pub(crate) const DEFAULT_BUDGET: u64 = 40 << 20;
+/// What one scan may hold ([`crate::Pool`]): real images hold a few MB (a dpkg status and its
+/// file lists, Python and npm metadata, their packages); a large rpmdb, some tens. With what the
+/// program itself takes, a read stays within 64 MB.
+pub(crate) const DEFAULT_BUDGET: u64 = 32 << 20;
 
 /// Tar entries one image's layers may hold together: past any real image (the largest seen hold
 /// a few hundred thousand files). A compact scan remembers an entry it does not record by a
 /// 12-byte fingerprint, so a million cost 12 MB; a scan of every entry holds about 230 bytes
 /// each.
 pub(crate) const MAX_IMAGE_ENTRIES: u64 = 1_000_000;
-
-/// Entries a compact scan records in full (symlinks, whiteouts, probed files and the entries a
-/// pattern names) for one image: real images record a few thousand to a few tens of thousands,
-/// at about 230 bytes each.
-pub(crate) const MAX_IMAGE_RECORDS: u64 = 100_000;
 
 /// Layers one image may have. The merge looks at every recorded path once per layer, so the
 /// count multiplies its work; overlayfs-based runtimes stop far below this (Docker at 125).
@@ -204,12 +200,11 @@ pub struct Wants {
     pub content_probe: Option<(String, std::sync::Arc<dyn Probe>)>,
     /// Keep each layer's own listing after the merge (audits look at every layer).
     pub listings: bool,
-    /// What all kept files of one scan may weigh together.
+    /// What one scan may hold: the files it reads, the entries it records, the fingerprints of
+    /// the rest, and the packages listed from them ([`crate::Pool`]).
     pub budget: u64,
     /// Tar entries one image's layers may hold together ([`MAX_IMAGE_ENTRIES`]).
     pub max_entries: u64,
-    /// Entries a compact scan records in full ([`MAX_IMAGE_RECORDS`]).
-    pub max_records: u64,
     /// Record every tar entry in the merged view (audits and usage walk them all). Otherwise
     /// the scan is compact: it records symlinks, whiteouts, probed files and the entries whose
     /// name a pattern ends with, and remembers the rest by fingerprint, enough to apply what
@@ -242,7 +237,6 @@ impl Wants {
             listings: false,
             budget: DEFAULT_BUDGET,
             max_entries: MAX_IMAGE_ENTRIES,
-            max_records: MAX_IMAGE_RECORDS,
             all_entries: false,
             recorded: Vec::new(),
             names: Vec::new(),

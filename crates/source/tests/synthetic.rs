@@ -275,6 +275,45 @@ fn truncated_and_corrupt_layers_are_errors() {
     assert!(err.to_string().contains("truncated"), "{err}");
 }
 
+/// A zstd frame names the window its decoder allocates and fills: a few KB of layer may ask
+/// for 128 MiB. Windows up to 8 MiB (what `zstd -19` and the Go encoders write) are read; a
+/// larger one is refused before it is allocated.
+#[test]
+fn zstd_windows_past_eight_mib_are_refused() {
+    use std::io::Write;
+    let tar = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\n")
+        .file("srv/zeros", &vec![0u8; 9 << 20])
+        .finish();
+    let read = |window_log: u32| {
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        encoder
+            .set_parameter(zstd::zstd_safe::CParameter::WindowLog(window_log))
+            .unwrap();
+        encoder.write_all(&tar).unwrap();
+        let blob = encoder.finish().unwrap();
+        assert!(blob.len() < 64 << 10);
+        let dir = tempfile::tempdir().unwrap();
+        let mut img = ImageBuilder::new();
+        img.layers.push(drydock_testkit::Layer {
+            tar: tar.clone(),
+            blob,
+            comp: Comp::Zstd,
+            created_by: "ADD".into(),
+        });
+        img.write_oci_dir(dir.path());
+        scan(&format!("oci:{}", dir.path().display())).map(|(_, fs)| fs)
+    };
+    let fs = read(23).unwrap();
+    assert!(fs.node("srv/zeros").is_some());
+    let err = read(24).err().unwrap().to_string();
+    assert!(
+        err.ends_with("a zstd frame asks for a window larger than the 8 MiB drydock decodes with"),
+        "{err}"
+    );
+    assert!(!err.contains("corrupt"), "{err}");
+}
+
 #[test]
 fn hostile_paths_are_refused() {
     let cases = [
@@ -678,6 +717,45 @@ fn entries_past_the_image_allowance_are_an_error() {
         .unwrap()
         .to_string();
     assert!(err.contains("more than 20 entries"), "{err}");
+}
+
+/// Recorded entries draw from the read budget by their size: 3,000 symlinks with names of
+/// 400 bytes gzip to almost nothing and would hold about 2 MB. Past the budget the read is an
+/// error, whatever the files read left of it; within it, every link is there.
+#[test]
+fn recorded_entries_past_the_read_budget_are_an_error() {
+    let mut b = LayerBuilder::new().file("etc/os-release", b"ID=debian\n");
+    for i in 0..3_000 {
+        b = b.symlink(
+            &format!("usr/share/links/{i:05}-{}", "y".repeat(400)),
+            "../../../etc/os-release",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(b.finish(), Comp::Gzip, "x")
+        .write_oci_dir(dir.path());
+    let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
+    let read = |budget: u64| {
+        let mut w = compact_wants();
+        w.budget = budget;
+        Image::open(&spec, &Platform::default())
+            .unwrap()
+            .scan(&w, &|_| {})
+    };
+    let err = read(1 << 20).err().unwrap().to_string();
+    assert!(
+        err.ends_with(
+            "the image's symlinks, whiteouts, programs and package files take more than the read budget of 1 MiB; drydock stops rather than hold them all (--read-budget raises it)"
+        ),
+        "{err}"
+    );
+    let fs = read(4 << 20).unwrap();
+    assert!(
+        fs.node(&format!("usr/share/links/02999-{}", "y".repeat(400)))
+            .is_some()
+    );
+    assert!(fs.pool_left().is_some_and(|left| left < (4 << 20) - 3_000 * 400));
 }
 
 /// A compact scan records only what the detectors name, and knows the other entries by

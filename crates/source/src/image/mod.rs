@@ -14,7 +14,8 @@ use crate::cache::LayerCache;
 use crate::digest::{self, sha256_hex};
 use crate::error::{Error, Result};
 use crate::fs::Filesystem;
-use crate::layer::{Entry, LayerContext, LayerScan, NodeKind, scan_blob};
+use crate::layer::{Entry, Fits, LayerContext, LayerScan, NodeKind, scan_blob};
+use crate::pool::Pool;
 use crate::rootfs;
 use crate::spec::SourceSpec;
 use crate::store::{self, DirStore, Store};
@@ -349,9 +350,11 @@ impl Image {
     ) -> Result<Filesystem> {
         let store = match &self.backing {
             Backing::RootFs(path) => {
-                let scan = rootfs::scan(path, wants)?;
+                let (scan, left) = rootfs::scan(path, wants)?;
                 on_layer(scan.size);
-                return Ok(Filesystem::merge_keeping(vec![scan], wants.listings));
+                let mut fs = Filesystem::merge_keeping(vec![scan], wants.listings);
+                fs.set_pool_left(left);
+                return Ok(fs);
             }
             Backing::Store(store) => store,
         };
@@ -365,60 +368,66 @@ impl Image {
         }
         // Largest layers first, one task each, so the longest decompression starts at once.
         let stored = std::sync::atomic::AtomicBool::new(false);
-        let budget = std::sync::atomic::AtomicU64::new(wants.budget);
+        let pool = Pool::new(wants.budget);
         let entries_left = std::sync::atomic::AtomicU64::new(wants.max_entries);
-        let records_left = std::sync::atomic::AtomicU64::new(wants.max_records);
         let mut order: Vec<&LayerInfo> = self.layers.iter().collect();
         order.sort_by_key(|l| std::cmp::Reverse(l.size.unwrap_or(0)));
-        let mut scans: Vec<LayerScan> = order
-            .par_iter()
-            .with_max_len(1)
-            .map(|layer| {
-                // The manifest's blob digest, else the config's diff_id: the same layer read from
-                // a docker archive and from an OCI layout shares its diff_id.
-                if let Some(cache) = cache {
-                    for key in [layer.digest.as_deref(), layer.diff_id.as_deref()]
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(scan) = cache.get(key, layer.index)
-                            && layer.diff_id.as_ref().is_none_or(|d| *d == scan.diff_id)
-                            && layer
-                                .digest
-                                .as_ref()
-                                .is_none_or(|d| *d == scan.digest || *d != key)
+        let read_all = || {
+            order
+                .par_iter()
+                .with_max_len(1)
+                .map(|layer| {
+                    // The manifest's blob digest, else the config's diff_id: the same layer read from
+                    // a docker archive and from an OCI layout shares its diff_id.
+                    if let Some(cache) = cache {
+                        for key in [layer.digest.as_deref(), layer.diff_id.as_deref()]
+                            .into_iter()
+                            .flatten()
                         {
-                            if let Some(detail) = scan.over_limits(wants, &entries_left, &records_left) {
-                                return Err(Error::Layer {
-                                    index: layer.index,
-                                    digest: scan.digest.clone(),
-                                    detail,
-                                });
+                            if let Some(scan) = cache.get(key, layer.index)
+                                && layer.diff_id.as_ref().is_none_or(|d| *d == scan.diff_id)
+                                && layer
+                                    .digest
+                                    .as_ref()
+                                    .is_none_or(|d| *d == scan.digest || *d != key)
+                            {
+                                match scan.fits(wants, &entries_left, &pool) {
+                                    Fits::Yes => {
+                                        on_layer(scan.compressed_size);
+                                        return Ok(scan);
+                                    }
+                                    Fits::Reread => break,
+                                    Fits::No(detail) => {
+                                        return Err(Error::Layer {
+                                            index: layer.index,
+                                            digest: scan.digest.clone(),
+                                            detail,
+                                        });
+                                    }
+                                }
                             }
-                            on_layer(scan.compressed_size);
-                            return Ok(scan);
                         }
                     }
-                }
-                let scan = scan_layer(
-                    store.as_ref(),
-                    layer,
-                    wants,
-                    &budget,
-                    &entries_left,
-                    &records_left,
-                )?;
-                // A layer with files left unread is not kept: the budget that left them out is
-                // shared with the other layers, and may be raised on the next run.
-                if let Some(cache) = cache.filter(|_| scan.skipped.is_empty()) {
-                    // Both digests were verified by the read.
-                    cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
-                    stored.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                on_layer(scan.compressed_size);
-                Ok(scan)
-            })
-            .collect::<Result<_>>()?;
+                    let scan = scan_layer(store.as_ref(), layer, wants, &pool, &entries_left)?;
+                    // A layer with files left unread is not kept: the budget that left them out is
+                    // shared with the other layers, and may be raised on the next run.
+                    if let Some(cache) = cache.filter(|_| scan.skipped.is_empty()) {
+                        // Both digests were verified by the read.
+                        cache.put(&[scan.digest.as_str(), scan.diff_id.as_str()], &scan);
+                        stored.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    on_layer(scan.compressed_size);
+                    Ok(scan)
+                })
+                .collect::<Result<Vec<LayerScan>>>()
+        };
+        let mut scans = match rayon::ThreadPoolBuilder::new()
+            .num_threads(PARALLEL_LAYERS)
+            .build()
+        {
+            Ok(threads) => threads.install(read_all),
+            Err(_) => read_all(),
+        }?;
         if let Some(cache) = cache
             && stored.into_inner()
         {
@@ -437,8 +446,9 @@ impl Image {
             }
         }
         let mut fs = Filesystem::merge_keeping(scans, wants.listings);
-        self.read_unread_wanted(store.as_ref(), wants, &budget, &mut fs)?;
+        self.read_unread_wanted(store.as_ref(), wants, &pool, &mut fs)?;
         fs.forget_unrecorded();
+        fs.set_pool_left(pool.left());
         Ok(fs)
     }
 
@@ -448,7 +458,7 @@ impl Image {
         &self,
         store: &dyn Store,
         wants: &Wants,
-        budget: &std::sync::atomic::AtomicU64,
+        pool: &Pool,
         fs: &mut Filesystem,
     ) -> Result<()> {
         let needs = fs.unread_wanted(wants);
@@ -468,9 +478,8 @@ impl Image {
                 label: &label,
                 wants: &none,
                 extra: &extra,
-                budget: Some(budget),
+                pool: Some(pool),
                 entries_left: None,
-                records_left: None,
             };
             let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
             for (literal, real) in files {
@@ -499,6 +508,11 @@ impl Image {
     }
 }
 
+/// Layers read at once. Each takes two threads (one inflates, one walks the tar) and up to
+/// 12 MiB of buffers and zstd window, so the count, not the machine's cores, bounds what
+/// reading costs.
+const PARALLEL_LAYERS: usize = 2;
+
 /// A layer's blob, never read past the size its descriptor declares: a blob longer than declared
 /// is not read to its end (a 5 GB blob claiming a few MB), and the difference is an error, as
 /// containers/image makes it.
@@ -523,9 +537,8 @@ fn scan_layer(
     store: &dyn Store,
     layer: &LayerInfo,
     wants: &Wants,
-    budget: &std::sync::atomic::AtomicU64,
+    pool: &Pool,
     entries_left: &std::sync::atomic::AtomicU64,
-    records_left: &std::sync::atomic::AtomicU64,
 ) -> Result<LayerScan> {
     let label = layer.digest.clone().unwrap_or_else(|| layer.blob.clone());
     let no_extra = HashSet::new();
@@ -534,9 +547,8 @@ fn scan_layer(
         label: &label,
         wants,
         extra: &no_extra,
-        budget: Some(budget),
+        pool: Some(pool),
         entries_left: Some(entries_left),
-        records_left: Some(records_left),
     };
     let mut scan = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
     if let Some(expected) = &layer.digest
@@ -582,9 +594,8 @@ fn scan_layer(
             label: &label,
             wants: &none,
             extra: &targets,
-            budget: Some(budget),
+            pool: Some(pool),
             entries_left: None,
-            records_left: None,
         };
         let again = scan_blob(open_layer(store, layer)?, &ctx, layer.media_type.as_deref())?;
         for (link, target) in std::mem::take(&mut scan.pending_links) {
