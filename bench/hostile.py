@@ -4,11 +4,12 @@ bench/hostile-memory.sh. Each case is a small download that claims or holds a lo
 
 usage: hostile.py OUTDIR
 """
-import gzip, hashlib, io, json, os, sys, tarfile, zipfile
+import gzip, hashlib, io, json, os, subprocess, sys, tarfile, zipfile
 
 
-def layout(out, name, layers):
-    """An OCI layout at OUT/NAME with the given layer tars (bytes), gzipped."""
+def layout(out, name, layers, zstd_window_log=None):
+    """An OCI layout at OUT/NAME with the given layer tars (bytes), gzipped, or compressed with
+    the zstd command and the given window when one is named."""
     root = os.path.join(out, name)
     blobs = os.path.join(root, "blobs", "sha256")
     os.makedirs(blobs, exist_ok=True)
@@ -22,9 +23,15 @@ def layout(out, name, layers):
     descriptors, diff_ids = [], []
     for tar in layers:
         diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
-        digest, size = put(gzip.compress(tar, compresslevel=6, mtime=0))
-        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                            "digest": digest, "size": size})
+        if zstd_window_log:
+            blob = subprocess.run(["zstd", "-q", "-3", f"--long={zstd_window_log}", "-c"],
+                                  input=tar, capture_output=True, check=True).stdout
+            media_type = "application/vnd.oci.image.layer.v1.tar+zstd"
+        else:
+            blob = gzip.compress(tar, compresslevel=6, mtime=0)
+            media_type = "application/vnd.oci.image.layer.v1.tar+gzip"
+        digest, size = put(blob)
+        descriptors.append({"mediaType": media_type, "digest": digest, "size": size})
     config = json.dumps({"architecture": "amd64", "os": "linux",
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
     cdigest, csize = put(config)
@@ -106,6 +113,21 @@ def main(out):
     for i in range(99_000):
         t.file(f"app/node_modules/p{i}/package.json", b'{"name":"p%d","version":"1.0.0"}' % i)
     layout(out, "npm-packages", [t.done()])
+
+    # 99,000 symlinks with names and targets of about 1 KB: each recorded entry holds its text.
+    t = base()
+    for i in range(99_000):
+        t.symlink(f"usr/share/links/{i:06d}-{'y' * 900}", "../../../" + "z" * 1000)
+    layout(out, "long-links", [t.done()])
+
+    # 65,000 npm manifests: the read fits the budget, the packages fill what it leaves.
+    t = base()
+    for i in range(65_000):
+        t.file(f"app/node_modules/p{i}/package.json", b'{"name":"p%d","version":"1.0.0"}' % i)
+    layout(out, "npm-65k", [t.done()])
+
+    # A zstd layer whose frame asks for a 128 MiB window, over 300 MB of zeros: 10 KB.
+    layout(out, "zstd-window", [base().file("srv/zeros", bytes(300 << 20)).done()], zstd_window_log=27)
 
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
