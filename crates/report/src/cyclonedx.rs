@@ -1,5 +1,7 @@
 //! CycloneDX 1.6 JSON.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use drydock_catalog::Package;
@@ -8,14 +10,14 @@ use crate::{ImageSummary, SbomDocument, TOOL_NAME, TOOL_VERSION, timestamp};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Bom {
+pub(crate) struct Bom<'a> {
     bom_format: &'static str,
     spec_version: &'static str,
     serial_number: String,
     version: u32,
     metadata: Metadata,
-    components: Vec<Component>,
-    dependencies: Vec<Dependency>,
+    components: Components<'a>,
+    dependencies: [Dependency<'a>; 1],
     /// Filled in by `scan`: the findings, each pointing at the component it affects.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) vulnerabilities: Vec<Vulnerability>,
@@ -109,10 +111,40 @@ pub(crate) struct Property {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Dependency {
+struct Dependency<'a> {
     #[serde(rename = "ref")]
-    reference: String,
-    depends_on: Vec<String>,
+    reference: &'static str,
+    depends_on: &'a [Cow<'a, str>],
+}
+
+/// The components, each built as it is written: a second copy of every package, held while
+/// the document is written, would double what a large SBOM costs.
+struct Components<'a> {
+    image: &'a ImageSummary,
+    packages: &'a [Package],
+    /// The bom-ref of the OS (when known), then of each package.
+    refs: &'a [Cow<'a, str>],
+}
+
+impl Serialize for Components<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let os = self.image.os.as_ref().map(|os| Component {
+            kind: "operating-system",
+            bom_ref: Some(format!("os:{}", os.id)),
+            name: os.id.clone(),
+            version: os.version_id.clone(),
+            ..Default::default()
+        });
+        let package_refs = &self.refs[usize::from(os.is_some())..];
+        serializer.collect_seq(
+            os.into_iter().chain(
+                self.packages
+                    .iter()
+                    .zip(package_refs)
+                    .map(|(p, r)| component(self.image, p, r)),
+            ),
+        )
+    }
 }
 
 pub(crate) fn prop(name: &str, value: impl Into<String>) -> Property {
@@ -124,12 +156,14 @@ pub(crate) fn prop(name: &str, value: impl Into<String>) -> Property {
 
 /// The SBOM as CycloneDX 1.6 JSON.
 pub fn render(doc: &SbomDocument) -> String {
-    write(&bom(&doc.image, &doc.packages))
+    let refs = refs(&doc.image, &doc.packages);
+    write(&bom(&doc.image, &doc.packages, &refs))
 }
 
 /// [`render`] straight into `out`, so a large SBOM is never held twice.
 pub fn write_to(doc: &SbomDocument, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    crate::write_json(&bom(&doc.image, &doc.packages), out)
+    let refs = refs(&doc.image, &doc.packages);
+    crate::write_json(&bom(&doc.image, &doc.packages, &refs), out)
 }
 
 pub(crate) fn write(bom: &Bom) -> String {
@@ -138,67 +172,67 @@ pub(crate) fn write(bom: &Bom) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The image and its packages as components, without vulnerabilities.
-pub(crate) fn bom(image: &ImageSummary, packages: &[Package]) -> Bom {
-    let image_ref = "image".to_string();
+/// Each component's bom-ref: the OS's, then each package's purl, numbered where two packages
+/// share one.
+pub(crate) fn refs<'a>(image: &ImageSummary, packages: &'a [Package]) -> Vec<Cow<'a, str>> {
     let mut seen = std::collections::HashSet::new();
-    let mut components = Vec::new();
-    let mut refs = Vec::new();
+    let mut refs = Vec::with_capacity(packages.len() + 1);
     if let Some(os) = &image.os {
         let r = format!("os:{}", os.id);
         seen.insert(r.clone());
-        refs.push(r.clone());
-        components.push(Component {
-            kind: "operating-system",
-            bom_ref: Some(r),
-            name: os.id.clone(),
-            version: os.version_id.clone(),
-            ..Default::default()
-        });
+        refs.push(Cow::Owned(r));
     }
     for p in packages {
-        let mut r = p.purl.clone();
+        let mut r = Cow::Borrowed(p.purl.as_str());
         let mut n = 1;
-        while !seen.insert(r.clone()) {
+        while !seen.insert(r.to_string()) {
             n += 1;
-            r = format!("{}#{n}", p.purl);
+            r = Cow::Owned(format!("{}#{n}", p.purl));
         }
-        refs.push(r.clone());
-        let mut properties = vec![prop("package:ecosystem", p.ecosystem.as_str())];
-        if let Some(l) = p.layer {
-            properties.push(prop("layer:index", l.to_string()));
-            if let Some(layer) = image.layers.get(l) {
-                if let Some(d) = &layer.digest {
-                    properties.push(prop("layer:digest", d.clone()));
-                }
-                if let Some(d) = &layer.diff_id {
-                    properties.push(prop("layer:diff_id", d.clone()));
-                }
+        refs.push(r);
+    }
+    refs
+}
+
+fn component(image: &ImageSummary, p: &Package, r: &str) -> Component {
+    let mut properties = vec![prop("package:ecosystem", p.ecosystem.as_str())];
+    if let Some(l) = p.layer {
+        properties.push(prop("layer:index", l.to_string()));
+        if let Some(layer) = image.layers.get(l) {
+            if let Some(d) = &layer.digest {
+                properties.push(prop("layer:digest", d.clone()));
+            }
+            if let Some(d) = &layer.diff_id {
+                properties.push(prop("layer:diff_id", d.clone()));
             }
         }
-        if let (Some(n), Some(v)) = (&p.source_name, &p.source_version) {
-            properties.push(prop("package:source_name", n.clone()));
-            properties.push(prop("package:source_version", v.clone()));
-        }
-        for loc in &p.locations {
-            properties.push(prop("location", loc.clone()));
-        }
-        components.push(Component {
-            kind: "library",
-            bom_ref: Some(r),
-            name: p.name.clone(),
-            version: Some(p.version.clone()),
-            purl: Some(p.purl.clone()),
-            licenses: p
-                .licenses
-                .iter()
-                .map(|l| LicenseChoice {
-                    license: License { name: l.clone() },
-                })
-                .collect(),
-            properties,
-        });
     }
+    if let (Some(n), Some(v)) = (&p.source_name, &p.source_version) {
+        properties.push(prop("package:source_name", n.clone()));
+        properties.push(prop("package:source_version", v.clone()));
+    }
+    for loc in &p.locations {
+        properties.push(prop("location", loc.clone()));
+    }
+    Component {
+        kind: "library",
+        bom_ref: Some(r.to_string()),
+        name: p.name.clone(),
+        version: Some(p.version.clone()),
+        purl: Some(p.purl.clone()),
+        licenses: p
+            .licenses
+            .iter()
+            .map(|l| LicenseChoice {
+                license: License { name: l.clone() },
+            })
+            .collect(),
+        properties,
+    }
+}
+
+/// The image and its packages as components, without vulnerabilities; `refs` from [`refs`].
+pub(crate) fn bom<'a>(image: &'a ImageSummary, packages: &'a [Package], refs: &'a [Cow<'a, str>]) -> Bom<'a> {
     Bom {
         bom_format: "CycloneDX",
         spec_version: "1.6",
@@ -216,7 +250,7 @@ pub(crate) fn bom(image: &ImageSummary, packages: &[Package]) -> Bom {
             },
             component: Component {
                 kind: "container",
-                bom_ref: Some(image_ref.clone()),
+                bom_ref: Some(IMAGE_REF.into()),
                 name: image.name.clone(),
                 version: image
                     .manifest_digest
@@ -225,11 +259,17 @@ pub(crate) fn bom(image: &ImageSummary, packages: &[Package]) -> Bom {
                 ..Default::default()
             },
         },
-        components,
-        dependencies: vec![Dependency {
-            reference: image_ref,
+        components: Components {
+            image,
+            packages,
+            refs,
+        },
+        dependencies: [Dependency {
+            reference: IMAGE_REF,
             depends_on: refs,
         }],
         vulnerabilities: Vec::new(),
     }
 }
+
+const IMAGE_REF: &str = "image";

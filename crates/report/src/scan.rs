@@ -606,7 +606,8 @@ pub fn cyclonedx(doc: &ScanDocument) -> String {
         name: "OSV",
         url: format!("https://osv.dev/vulnerability/{id}"),
     };
-    let mut bom = crate::cyclonedx::bom(&doc.image, &doc.packages);
+    let refs = crate::cyclonedx::refs(&doc.image, &doc.packages);
+    let mut bom = crate::cyclonedx::bom(&doc.image, &doc.packages, &refs);
     bom.vulnerabilities = doc
         .findings
         .iter()

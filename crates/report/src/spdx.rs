@@ -6,7 +6,7 @@ use crate::{SbomDocument, TOOL_NAME, TOOL_VERSION, timestamp};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Document {
+struct Document<'a> {
     spdx_version: &'static str,
     data_license: &'static str,
     #[serde(rename = "SPDXID")]
@@ -14,9 +14,109 @@ struct Document {
     name: String,
     document_namespace: String,
     creation_info: CreationInfo,
-    document_describes: Vec<String>,
-    packages: Vec<SpdxPackage>,
-    relationships: Vec<Relationship>,
+    document_describes: [&'static str; 1],
+    packages: Packages<'a>,
+    relationships: Relationships<'a>,
+}
+
+const IMAGE_ID: &str = "SPDXRef-Image";
+
+/// The document's packages, each built as it is written: a second copy of every package, held
+/// while the document is written, would double what a large SBOM costs.
+struct Packages<'a>(&'a SbomDocument);
+
+/// The relationships, built as they are written, for the same reason.
+struct Relationships<'a>(&'a SbomDocument);
+
+impl Serialize for Packages<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let doc = self.0;
+        let image = SpdxPackage {
+            spdx_id: IMAGE_ID.to_string(),
+            name: doc.image.name.clone(),
+            version_info: doc
+                .image
+                .manifest_digest
+                .clone()
+                .or_else(|| doc.image.config_digest.clone()),
+            download_location: "NOASSERTION",
+            files_analyzed: false,
+            license_concluded: "NOASSERTION",
+            license_declared: "NOASSERTION",
+            copyright_text: "NOASSERTION",
+            source_info: None,
+            primary_package_purpose: Some("CONTAINER"),
+            external_refs: Vec::new(),
+        };
+        let os = doc.image.os.as_ref().map(|os| SpdxPackage {
+            spdx_id: os_id(&os.id),
+            name: os.id.clone(),
+            version_info: os.version_id.clone(),
+            download_location: "NOASSERTION",
+            files_analyzed: false,
+            license_concluded: "NOASSERTION",
+            license_declared: "NOASSERTION",
+            copyright_text: "NOASSERTION",
+            source_info: Some(format!("identified from /{}", os.source)),
+            primary_package_purpose: Some("OPERATING-SYSTEM"),
+            external_refs: Vec::new(),
+        });
+        let packages = doc.packages.iter().enumerate().map(|(i, p)| {
+            let mut info = format!("found in {}", p.locations.join(", "));
+            if let Some(l) = p.layer {
+                info.push_str(&format!("; installed by layer {l}"));
+            }
+            SpdxPackage {
+                spdx_id: package_id(p, i),
+                name: p.name.clone(),
+                version_info: Some(p.version.clone()),
+                download_location: "NOASSERTION",
+                files_analyzed: false,
+                license_concluded: "NOASSERTION",
+                license_declared: "NOASSERTION",
+                copyright_text: "NOASSERTION",
+                source_info: Some(info),
+                primary_package_purpose: Some("LIBRARY"),
+                external_refs: vec![ExternalRef {
+                    reference_category: "PACKAGE-MANAGER",
+                    reference_type: "purl",
+                    reference_locator: p.purl.clone(),
+                }],
+            }
+        });
+        serializer.collect_seq(std::iter::once(image).chain(os).chain(packages))
+    }
+}
+
+impl Serialize for Relationships<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let doc = self.0;
+        let contains = |related: String| Relationship {
+            spdx_element_id: IMAGE_ID.to_string(),
+            relationship_type: "CONTAINS",
+            related_spdx_element: related,
+        };
+        let describes = Relationship {
+            spdx_element_id: "SPDXRef-DOCUMENT".into(),
+            relationship_type: "DESCRIBES",
+            related_spdx_element: IMAGE_ID.to_string(),
+        };
+        let os = doc.image.os.as_ref().map(|os| contains(os_id(&os.id)));
+        let packages = doc
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| contains(package_id(p, i)));
+        serializer.collect_seq(std::iter::once(describes).chain(os).chain(packages))
+    }
+}
+
+fn os_id(os: &str) -> String {
+    spdx_id("OperatingSystem", os, 0)
+}
+
+fn package_id(p: &drydock_catalog::Package, i: usize) -> String {
+    spdx_id("Package", &format!("{}-{}", p.ecosystem.as_str(), p.name), i + 1)
 }
 
 #[derive(Serialize)]
@@ -87,79 +187,6 @@ pub fn render(doc: &SbomDocument) -> String {
 
 /// [`render`] straight into `out`, so a large SBOM is never held twice.
 pub fn write_to(doc: &SbomDocument, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let image_id = "SPDXRef-Image".to_string();
-    let mut packages = vec![SpdxPackage {
-        spdx_id: image_id.clone(),
-        name: doc.image.name.clone(),
-        version_info: doc
-            .image
-            .manifest_digest
-            .clone()
-            .or_else(|| doc.image.config_digest.clone()),
-        download_location: "NOASSERTION",
-        files_analyzed: false,
-        license_concluded: "NOASSERTION",
-        license_declared: "NOASSERTION",
-        copyright_text: "NOASSERTION",
-        source_info: None,
-        primary_package_purpose: Some("CONTAINER"),
-        external_refs: Vec::new(),
-    }];
-    let mut relationships = vec![Relationship {
-        spdx_element_id: "SPDXRef-DOCUMENT".into(),
-        relationship_type: "DESCRIBES",
-        related_spdx_element: image_id.clone(),
-    }];
-    if let Some(os) = &doc.image.os {
-        let id = spdx_id("OperatingSystem", &os.id, 0);
-        packages.push(SpdxPackage {
-            spdx_id: id.clone(),
-            name: os.id.clone(),
-            version_info: os.version_id.clone(),
-            download_location: "NOASSERTION",
-            files_analyzed: false,
-            license_concluded: "NOASSERTION",
-            license_declared: "NOASSERTION",
-            copyright_text: "NOASSERTION",
-            source_info: Some(format!("identified from /{}", os.source)),
-            primary_package_purpose: Some("OPERATING-SYSTEM"),
-            external_refs: Vec::new(),
-        });
-        relationships.push(Relationship {
-            spdx_element_id: image_id.clone(),
-            relationship_type: "CONTAINS",
-            related_spdx_element: id,
-        });
-    }
-    for (i, p) in doc.packages.iter().enumerate() {
-        let id = spdx_id("Package", &format!("{}-{}", p.ecosystem.as_str(), p.name), i + 1);
-        let mut info = format!("found in {}", p.locations.join(", "));
-        if let Some(l) = p.layer {
-            info.push_str(&format!("; installed by layer {l}"));
-        }
-        packages.push(SpdxPackage {
-            spdx_id: id.clone(),
-            name: p.name.clone(),
-            version_info: Some(p.version.clone()),
-            download_location: "NOASSERTION",
-            files_analyzed: false,
-            license_concluded: "NOASSERTION",
-            license_declared: "NOASSERTION",
-            copyright_text: "NOASSERTION",
-            source_info: Some(info),
-            primary_package_purpose: Some("LIBRARY"),
-            external_refs: vec![ExternalRef {
-                reference_category: "PACKAGE-MANAGER",
-                reference_type: "purl",
-                reference_locator: p.purl.clone(),
-            }],
-        });
-        relationships.push(Relationship {
-            spdx_element_id: image_id.clone(),
-            relationship_type: "CONTAINS",
-            related_spdx_element: id,
-        });
-    }
     let document = Document {
         spdx_version: "SPDX-2.3",
         data_license: "CC0-1.0",
@@ -170,9 +197,9 @@ pub fn write_to(doc: &SbomDocument, out: &mut dyn std::io::Write) -> std::io::Re
             created: timestamp(),
             creators: vec![format!("Tool: {TOOL_NAME}-{TOOL_VERSION}")],
         },
-        document_describes: vec![image_id],
-        packages,
-        relationships,
+        document_describes: [IMAGE_ID],
+        packages: Packages(doc),
+        relationships: Relationships(doc),
     };
     crate::write_json(&document, out)
 }

@@ -96,6 +96,50 @@ fn cyclonedx_lists_every_package_once_with_its_purl() {
     );
 }
 
+/// Two packages with one purl (the same wheel in two virtual environments) get distinct
+/// bom-refs, numbered from the second, and the image depends on every component: the OS and
+/// each package, in order.
+#[test]
+fn cyclonedx_numbers_shared_purls_and_the_image_depends_on_every_component() {
+    let mut doc = document();
+    let twin = doc
+        .packages
+        .iter()
+        .find(|p| p.name == "requests")
+        .unwrap()
+        .clone();
+    doc.packages.push(twin);
+    let bom: serde_json::Value = serde_json::from_str(&drydock_report::cyclonedx::render(&doc)).unwrap();
+    let refs: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["bom-ref"].as_str().unwrap())
+        .collect();
+    let mut expected = vec!["os:debian".to_string()];
+    let mut seen = BTreeSet::new();
+    for p in &doc.packages {
+        expected.push(if seen.insert(p.purl.clone()) {
+            p.purl.clone()
+        } else {
+            format!("{}#2", p.purl)
+        });
+    }
+    assert_eq!(refs, expected);
+    assert!(refs.contains(&"pkg:pypi/requests@2.25.1#2"));
+    let dependencies = bom["dependencies"].as_array().unwrap();
+    assert_eq!(dependencies.len(), 1);
+    assert_eq!(dependencies[0]["ref"], "image");
+    assert_eq!(bom["metadata"]["component"]["bom-ref"], "image");
+    let depends_on: Vec<&str> = dependencies[0]["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(depends_on, refs);
+}
+
 #[test]
 fn spdx_lists_every_package_and_what_contains_it() {
     let doc = document();
