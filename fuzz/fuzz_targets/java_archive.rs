@@ -6,7 +6,8 @@ use libfuzzer_sys::fuzz_target;
 use drydock_catalog::java::{Budget, probe_archive, stream_archive};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = probe_archive("app.jar", data.len() as u64, &mut &data[..]);
+    let pool = drydock_source::Pool::new(1 << 30);
+    let _ = probe_archive("app.jar", data.len() as u64, &mut &data[..], &pool);
     let mut out = Vec::new();
     let _ = stream_archive(&mut &data[..], "app.jar", &mut Budget::default(), &mut out);
 });

@@ -214,7 +214,13 @@ impl Probe for SecretProbe {
         size <= MAX_FILE && head != b"\x7fELF"
     }
 
-    fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>> {
+    fn probe(
+        &self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+        _pool: &drydock_source::Pool,
+    ) -> std::io::Result<Vec<u8>> {
         let mut data = Vec::with_capacity(size as usize);
         std::io::Read::take(reader, MAX_FILE).read_to_end(&mut data)?;
         let matches = rules().scan(path, &data);

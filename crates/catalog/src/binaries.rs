@@ -307,11 +307,17 @@ impl drydock_source::Probe for FileProbe {
                 || (head == b"PK\x03\x04" && (crate::java::is_archive(path) || path.ends_with(".egg"))))
     }
 
-    fn probe(&self, path: &str, size: u64, reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+    fn probe(
+        &self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn Read,
+        pool: &drydock_source::Pool,
+    ) -> io::Result<Vec<u8>> {
         let facts = if path.ends_with(".egg") {
-            FileFacts::Egg(crate::python::probe_egg(size, reader).map_err(|e| e.to_string()))
+            FileFacts::Egg(crate::python::probe_egg(reader).map_err(|e| e.to_string()))
         } else if crate::java::is_archive(path) {
-            FileFacts::Java(crate::java::probe_archive(path, size, reader).map_err(|e| e.to_string()))
+            FileFacts::Java(crate::java::probe_archive(path, size, reader, pool).map_err(|e| e.to_string()))
         } else {
             FileFacts::Elf(ElfProbe.elf_facts(path, size, reader)?)
         };
@@ -772,9 +778,14 @@ mod tests {
             &info,
             b"node.js/v20.9.0\0",
         ]);
-        let summary =
-            drydock_source::Probe::probe(&FileProbe, "usr/bin/node", elf.len() as u64, &mut &elf[..])
-                .unwrap();
+        let summary = drydock_source::Probe::probe(
+            &FileProbe,
+            "usr/bin/node",
+            elf.len() as u64,
+            &mut &elf[..],
+            &drydock_source::Pool::new(1 << 30),
+        )
+        .unwrap();
         let f = crate::probe::elf_facts(&summary).unwrap();
         assert_eq!(f.elf_type, 2);
         let go = f.go.unwrap();

@@ -11,11 +11,9 @@ use crate::model::{Package, PackageType};
 pub use crate::probe::{Artifact, JavaArchive};
 use crate::probe::{FileFacts, file_probes};
 
-/// Archives up to this size are held and read through their central directory; larger ones
-/// are read as they stream by.
+/// Archives up to this size are held (when the read budget has room) and read through their
+/// central directory; larger ones are read as they stream by.
 pub const MAX_HELD: u64 = 16 << 20;
-/// The largest nested archive read (into memory, to walk its own central directory).
-const MAX_NESTED: u64 = 32 << 20;
 const MAX_DEPTH: usize = 4;
 /// What the archives nested in one file may expand to, all levels together, and how many
 /// entries may be looked at: a small jar of jars must not cost gigabytes or minutes.
@@ -24,24 +22,51 @@ const MAX_ENTRIES: u64 = 200_000;
 
 /// What reading one archive may still spend.
 pub struct Budget {
-    bytes: u64,
+    /// Shared with the reader that counts a nested archive's bytes as they stream by.
+    bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     entries: u64,
-    /// Bytes of the nested archives being read, outermost first.
-    held: u64,
     /// Why reading stopped early, if it did.
     pub exhausted: Option<String>,
 }
 
 impl Default for Budget {
     fn default() -> Self {
+        Budget::new(MAX_EXPANDED, MAX_ENTRIES)
+    }
+}
+
+impl Budget {
+    fn new(bytes: u64, entries: u64) -> Self {
         Budget {
-            bytes: MAX_EXPANDED,
-            entries: MAX_ENTRIES,
-            held: 0,
+            bytes: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(bytes)),
+            entries,
             exhausted: None,
         }
     }
 }
+
+/// A nested archive's bytes, counted against the archive's budget as they are read: past it,
+/// an error that ends the nested read.
+struct Counted<'a> {
+    inner: &'a mut dyn Read,
+    left: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::sync::atomic::Ordering;
+        let left = self.left.load(Ordering::Relaxed);
+        if left == 0 {
+            return Err(io::Error::other(EXPANDED));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left.fetch_sub(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+const EXPANDED: &str = "nested archives expand past 256 MiB";
 
 /// Whether the path names a Java archive (`.jar`, `.war`, `.ear`, …).
 pub fn is_archive(path: &str) -> bool {
@@ -147,30 +172,24 @@ fn visit_entry(
         entry.take(1 << 20).read_to_string(&mut text).ok();
         seen.manifest = manifest(&text);
     } else if depth < MAX_DEPTH && is_archive(entry_name) {
-        // The archives above this one are held while it is read: together they fit
-        // MAX_NESTED, so a chain of nested archives costs no more than one large one.
-        let room = MAX_NESTED.saturating_sub(budget.held);
-        let cap = budget.bytes.min(room);
-        let mut data = Vec::new();
-        match entry.take(cap + 1).read_to_end(&mut data) {
-            Ok(n) if n as u64 <= cap => {
-                budget.bytes -= n as u64;
-                budget.held += n as u64;
-                let path = format!("{inner}!/{entry_name}");
-                // A nested archive that does not open is skipped, not fatal for its parent.
-                let _ = read_archive(&data, entry_name, &path, depth + 1, budget, &mut seen.nested);
-                budget.held -= n as u64;
-            }
-            Ok(_) if cap < room => {
-                budget.exhausted = Some(format!("nested archives expand past {} MiB", MAX_EXPANDED >> 20));
-            }
-            Ok(_) => {
-                budget.exhausted = Some(format!(
-                    "{inner}!/{entry_name} is larger than the {} MiB drydock holds of nested archives at once",
-                    MAX_NESTED >> 20
-                ));
-            }
-            Err(_) => {}
+        // Read as it streams by, never held: a chain of nested archives costs a buffer per
+        // level, whatever their sizes.
+        let path = format!("{inner}!/{entry_name}");
+        let mut counted = Counted {
+            inner: entry,
+            left: budget.bytes.clone(),
+        };
+        // A nested archive that does not open is skipped, not fatal for its parent.
+        let _ = stream_at(
+            &mut counted,
+            entry_name,
+            &path,
+            depth + 1,
+            budget,
+            &mut seen.nested,
+        );
+        if budget.bytes.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            budget.exhausted = Some(EXPANDED.to_string());
         }
     }
 }
@@ -271,15 +290,25 @@ pub fn read_archive(
 /// to [`MAX_HELD`] is held and read through its central directory; a larger one is read as it
 /// streams by ([`stream_archive`]), so a fat jar of hundreds of megabytes costs no more memory
 /// than its largest nested archive.
-pub fn probe_archive(path: &str, size: u64, reader: &mut dyn Read) -> io::Result<JavaArchive> {
+pub fn probe_archive(
+    path: &str,
+    size: u64,
+    reader: &mut dyn Read,
+    pool: &drydock_source::Pool,
+) -> io::Result<JavaArchive> {
     let mut out = Vec::new();
     let mut budget = Budget::default();
-    if size > MAX_HELD {
-        stream_archive(reader, path, &mut budget, &mut out)?;
-    } else {
+    if size <= MAX_HELD && pool.take_optional(size) {
         let mut bytes = Vec::with_capacity(size as usize);
-        reader.take(MAX_HELD).read_to_end(&mut bytes)?;
-        read_archive(&bytes, path, "", 0, &mut budget, &mut out)?;
+        let read = reader
+            .take(MAX_HELD)
+            .read_to_end(&mut bytes)
+            .and_then(|_| read_archive(&bytes, path, "", 0, &mut budget, &mut out));
+        drop(bytes);
+        pool.give(size);
+        read?;
+    } else {
+        stream_archive(reader, path, &mut budget, &mut out)?;
     }
     Ok(JavaArchive {
         artifacts: out,
@@ -295,18 +324,30 @@ pub fn stream_archive(
     budget: &mut Budget,
     out: &mut Vec<Artifact>,
 ) -> io::Result<()> {
+    stream_at(reader, name, "", 0, budget, out)
+}
+
+/// [`stream_archive`] for an archive at `inner`, `depth` levels down.
+fn stream_at(
+    reader: &mut dyn Read,
+    name: &str,
+    inner: &str,
+    depth: usize,
+    budget: &mut Budget,
+    out: &mut Vec<Artifact>,
+) -> io::Result<()> {
     let mut seen = Gathered::default();
     let stopped = crate::zip_stream::walk(reader, &mut |entry_name, data| {
         if !take_entry(budget) {
             return false;
         }
-        visit_entry(entry_name, data, "", 0, budget, &mut seen);
+        visit_entry(entry_name, data, inner, depth, budget, &mut seen);
         true
     })?;
     if let Some(why) = stopped {
         budget.exhausted = Some(why);
     }
-    finish(seen, name, "", out);
+    finish(seen, name, inner, out);
     Ok(())
 }
 
@@ -597,12 +638,7 @@ mod tests {
         ]);
         // Deflated, each inner jar is small in the outer one, but expands to its full size.
         assert!(outer.len() < 64 << 10, "{}", outer.len());
-        let mut budget = Budget {
-            bytes: inner.len() as u64 * 2,
-            entries: 1000,
-            held: 0,
-            exhausted: None,
-        };
+        let mut budget = Budget::new(inner.len() as u64 * 2, 1000);
         let mut out = Vec::new();
         read_archive(&outer, "app.jar", "", 0, &mut budget, &mut out).unwrap();
         let names: Vec<(&str, &str)> = out
@@ -615,12 +651,7 @@ mod tests {
         );
         assert!(budget.exhausted.as_deref().unwrap().contains("expand past"));
 
-        let mut few = Budget {
-            bytes: 1 << 30,
-            entries: 3,
-            held: 0,
-            exhausted: None,
-        };
+        let mut few = Budget::new(1 << 30, 3);
         let mut out = Vec::new();
         read_archive(&outer, "app.jar", "", 0, &mut few, &mut out).unwrap();
         assert!(
@@ -637,10 +668,12 @@ mod tests {
         assert!(all.exhausted.is_none());
     }
 
-    /// Archives nested in each other are held together while the innermost is read: a chain
-    /// whose members together pass 32 MiB stops at the one that does not fit, and says so.
+    /// Archives nested in each other are read as they stream by, never held: a chain of 20 MiB
+    /// archives, stored, is read whole, and what the probe held is given back to the pool. An
+    /// archive held for its central directory takes its size from the pool; without room, it
+    /// streams.
     #[test]
-    fn a_chain_of_nested_archives_fits_what_is_held_at_once() {
+    fn a_chain_of_nested_archives_is_read_without_holding_it() {
         let stored = |entries: &[(&str, &[u8])]| jar_of(entries, zip::CompressionMethod::Stored);
         let bulk = vec![0u8; 20 << 20];
         let inner = stored(&[
@@ -652,31 +685,25 @@ mod tests {
             ("lib/inner-1.0.jar", &inner),
         ]);
         let outer = jar(&[("lib/middle-1.0.jar", &middle)]);
-        let mut budget = Budget::default();
-        let mut out = Vec::new();
-        read_archive(&outer, "app.jar", "", 0, &mut budget, &mut out).unwrap();
-        let names: Vec<&str> = out.iter().map(|a| a.artifact.as_str()).collect();
-        assert_eq!(names, ["middle"]);
-        assert_eq!(
-            budget.exhausted.as_deref(),
-            Some(
-                "!/lib/middle-1.0.jar!/lib/inner-1.0.jar is larger than the 32 MiB drydock holds of nested archives at once"
-            )
-        );
-        assert_eq!(budget.held, 0);
-        // Alone, the inner archive fits.
-        let mut alone = Budget::default();
-        let mut out = Vec::new();
-        read_archive(
-            &jar(&[("lib/inner-1.0.jar", &inner)]),
-            "app.jar",
-            "",
-            0,
-            &mut alone,
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out.len(), 1);
-        assert!(alone.exhausted.is_none());
+        assert!(outer.len() < 1 << 20);
+        for pool_size in [64 << 20, 1 << 10] {
+            let pool = drydock_source::Pool::new(pool_size);
+            let found = probe_archive("app.jar", outer.len() as u64, &mut &outer[..], &pool).unwrap();
+            let names: Vec<(&str, &str)> = found
+                .artifacts
+                .iter()
+                .map(|a| (a.artifact.as_str(), a.inner.as_str()))
+                .collect();
+            assert_eq!(
+                names,
+                [
+                    ("middle", "!/lib/middle-1.0.jar"),
+                    ("inner", "!/lib/middle-1.0.jar!/lib/inner-1.0.jar")
+                ],
+                "pool of {pool_size}"
+            );
+            assert_eq!(found.incomplete, None);
+            assert_eq!(pool.left(), pool_size);
+        }
     }
 }

@@ -43,26 +43,21 @@ pub fn parse_metadata(text: &str) -> Option<(String, String, Option<String>)> {
     ))
 }
 
-/// The largest zipped egg read (it is held to reach its central directory): eggs are a few MB.
-const MAX_EGG: u64 = 32 << 20;
-
-/// Name and version of a zipped egg, from its `EGG-INFO/PKG-INFO`.
-pub fn probe_egg(size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Option<(String, String)>> {
+/// Name and version of a zipped egg, from its `EGG-INFO/PKG-INFO`, read as the egg streams by:
+/// nothing of it is held but that one entry.
+pub fn probe_egg(reader: &mut dyn std::io::Read) -> std::io::Result<Option<(String, String)>> {
     use std::io::Read;
-    if size > MAX_EGG {
-        std::io::copy(reader, &mut std::io::sink())?;
-        return Err(std::io::Error::other("egg too large to read"));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    reader.read_to_end(&mut bytes)?;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes))
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
-    let Ok(mut entry) = zip.by_name("EGG-INFO/PKG-INFO") else {
-        return Ok(None);
-    };
-    let mut text = String::new();
-    entry.by_ref().take(1 << 20).read_to_string(&mut text)?;
-    Ok(parse_metadata(&text).map(|(n, v, _)| (n, v)))
+    let mut found = None;
+    crate::zip_stream::walk(reader, &mut |name, entry| {
+        if name != "EGG-INFO/PKG-INFO" {
+            return true;
+        }
+        let mut text = String::new();
+        entry.take(1 << 20).read_to_string(&mut text).ok();
+        found = parse_metadata(&text).map(|(n, v, _)| (n, v));
+        false
+    })?;
+    Ok(found)
 }
 
 fn in_site_packages(path: &str) -> bool {

@@ -129,7 +129,10 @@ fn real_archives_stream_as_they_read_whole() {
         "pkgdb/java/trivy-test.par/test.par",
     ] {
         let bytes = std::fs::read(data.join(rel)).unwrap();
-        let whole = drydock_catalog::java::probe_archive(rel, bytes.len() as u64, &mut &bytes[..]).unwrap();
+        let pool = drydock_source::Pool::new(1 << 30);
+        let whole =
+            drydock_catalog::java::probe_archive(rel, bytes.len() as u64, &mut &bytes[..], &pool).unwrap();
+        assert_eq!(pool.left(), 1 << 30, "what the read held is given back");
         let mut streamed = Vec::new();
         let mut budget = drydock_catalog::java::Budget::default();
         drydock_catalog::java::stream_archive(&mut &bytes[..], rel, &mut budget, &mut streamed).unwrap();

@@ -83,6 +83,33 @@ pub(crate) const MAX_ZSTD_WINDOW_LOG: u32 = 23;
 /// memory".
 struct ZstdWindow<R: Read>(R);
 
+/// One zstd layer is inflated at a time in the whole process: each may fill an 8 MiB window,
+/// and layers read in parallel would add those up (gzip, the common case, needs 32 KiB).
+/// Taken only around a layer's own decoder: a layer inside an archive compressed as a whole
+/// is inflated inside that archive's decoder, which must not wait for it.
+pub(crate) struct ZstdTurn;
+
+static ZSTD_BUSY: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+static ZSTD_FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+impl ZstdTurn {
+    pub(crate) fn wait() -> Self {
+        let mut busy = ZSTD_BUSY.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy {
+            busy = ZSTD_FREED.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy = true;
+        ZstdTurn
+    }
+}
+
+impl Drop for ZstdTurn {
+    fn drop(&mut self) {
+        *ZSTD_BUSY.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        ZSTD_FREED.notify_one();
+    }
+}
+
 impl<R: Read> Read for ZstdWindow<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.0.read(buf).map_err(|e| {

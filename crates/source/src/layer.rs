@@ -187,6 +187,12 @@ pub(crate) fn records_past_the_pool(size: u64) -> String {
 }
 
 impl LayerContext<'_> {
+    /// The scan's pool, or one without end for a read that has none.
+    fn pool_or_none(&self) -> &Pool {
+        static ENDLESS: std::sync::LazyLock<Pool> = std::sync::LazyLock::new(|| Pool::new(u64::MAX));
+        self.pool.unwrap_or(&ENDLESS)
+    }
+
     /// Takes `size` bytes from the scan's pool for a file to read, or says it is spent.
     fn spend(&self, size: u64) -> bool {
         self.pool.is_none_or(|pool| pool.take_optional(size))
@@ -241,13 +247,17 @@ impl LayerContext<'_> {
     }
 }
 
+/// The decompressed bytes handed from the inflating thread to the tar walk at a time; with the
+/// two queued, four are in flight per layer.
+const CHUNK: usize = 256 << 10;
+
 /// Bytes gathered before the compression is sniffed.
 const SNIFF_BYTES: usize = 512;
 
 /// Reads a layer blob: verifies it, decompresses it and walks its tar stream.
 ///
 /// An uncompressed blob is its own tar, so one hash serves as both digest and diff_id. A
-/// compressed blob is decompressed on a second thread (bounded hand-off of 1 MiB chunks) while
+/// compressed blob is decompressed on a second thread (bounded hand-off of 256 KiB chunks) while
 /// this one hashes the tar and walks it, so a single large layer uses two cores.
 pub(crate) fn scan_blob<R: Read + Send>(
     raw: R,
@@ -314,10 +324,11 @@ pub(crate) fn scan_blob<R: Read + Send>(
         let label = ctx.label.to_string();
         let (walked, produced) = std::thread::scope(|s| {
             let producer = s.spawn(move || -> io::Result<(String, u64)> {
+                let turn = (compression == Compression::Zstd).then(crate::compression::ZstdTurn::wait);
                 let mut blob = HashingReader::new(buffered);
                 let mut decoder = compression.decoder(&mut blob, &label).map_err(io::Error::other)?;
                 loop {
-                    let mut chunk = vec![0u8; 1 << 20];
+                    let mut chunk = vec![0u8; CHUNK];
                     let mut filled = 0;
                     while filled < chunk.len() {
                         match decoder.read(&mut chunk[filled..]) {
@@ -339,6 +350,7 @@ pub(crate) fn scan_blob<R: Read + Send>(
                     }
                 }
                 drop(decoder);
+                drop(turn);
                 drop(tx);
                 blob.finish()
             });
@@ -493,7 +505,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 let head = &head[..n];
                 if let Some(probe) = ctx.wants.probe.as_ref().filter(|p| p.accepts(&path, size, head)) {
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
-                    let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
+                    let summary = probe
+                        .probe(&path, size, &mut stream, ctx.pool_or_none())
+                        .map_err(broken)?;
                     scan.probed.push((path.clone(), summary.into()));
                     probed = true;
                 } else if let Some((_, probe)) = ctx
@@ -503,7 +517,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                     .filter(|(_, p)| p.accepts(&path, size, head))
                 {
                     let mut stream = std::io::Cursor::new(head).chain(&mut entry);
-                    let summary = probe.probe(&path, size, &mut stream).map_err(broken)?;
+                    let summary = probe
+                        .probe(&path, size, &mut stream, ctx.pool_or_none())
+                        .map_err(broken)?;
                     if !summary.is_empty() {
                         scan.content.push((path.clone(), summary.into()));
                     }

@@ -48,7 +48,7 @@ impl Pool {
     }
 
     /// Gives back what a draw took.
-    pub(crate) fn give(&self, n: u64) {
+    pub fn give(&self, n: u64) {
         self.left.fetch_add(n, Ordering::Relaxed);
     }
 

@@ -92,7 +92,7 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<(LayerScan, u64)> {
                     let mut stream = std::io::Cursor::new(head).chain(std::io::BufReader::new(file));
                     if let Some(probe) = wants.probe.as_ref().filter(|p| p.accepts(&path, size, head)) {
                         let summary = probe
-                            .probe(&path, size, &mut stream)
+                            .probe(&path, size, &mut stream, &pool)
                             .map_err(|e| Error::io(&full, e))?;
                         scan.size += size;
                         scan.probed.push((path.clone(), Arc::from(summary)));
@@ -103,7 +103,7 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<(LayerScan, u64)> {
                         .filter(|(_, p)| p.accepts(&path, size, head))
                     {
                         let summary = probe
-                            .probe(&path, size, &mut stream)
+                            .probe(&path, size, &mut stream, &pool)
                             .map_err(|e| Error::io(&full, e))?;
                         scan.size += size;
                         if !summary.is_empty() {

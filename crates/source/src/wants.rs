@@ -133,8 +133,16 @@ pub trait Probe: Send + Sync {
     fn accepts(&self, _path: &str, size: u64, head: &[u8]) -> bool {
         size >= 64 && head == b"\x7fELF"
     }
-    /// Reads the file and returns the summary to keep.
-    fn probe(&self, path: &str, size: u64, reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>>;
+    /// Reads the file and returns the summary to keep. What it holds while it reads beyond a
+    /// few buffers (a Java archive read through its central directory) it takes from `pool`,
+    /// and gives back.
+    fn probe(
+        &self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+        pool: &crate::Pool,
+    ) -> std::io::Result<Vec<u8>>;
 }
 
 /// The cap of a wanted file unless its pattern says otherwise: manifests and metadata files are

@@ -183,6 +183,24 @@ fn oci_archive_zstd() {
     assert_eq!(image.transport, "oci-archive");
 }
 
+/// zstd layers are inflated one at a time in the process, and layers inside an archive that is
+/// itself zstd-compressed (`docker save | zstd`) are inflated inside the archive's decoder:
+/// the two must not wait for each other.
+#[test]
+fn zstd_layers_inside_a_zstd_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("img.tar");
+    layered(Comp::Zstd).write_docker_archive(&path);
+    let zst = dir.path().join("img.tar.zst");
+    std::fs::write(
+        &zst,
+        drydock_testkit::compress(&std::fs::read(&path).unwrap(), Comp::Zstd),
+    )
+    .unwrap();
+    let (image, fs) = scan(&zst.display().to_string()).unwrap();
+    check_layered(&image, &fs);
+}
+
 #[test]
 fn docker_archive_uncompressed_and_gzipped() {
     let dir = tempfile::tempdir().unwrap();
