@@ -9,7 +9,7 @@ import gzip, hashlib, io, json, os, subprocess, sys, tarfile, zipfile
 
 def layout(out, name, layers, zstd_window_log=None):
     """An OCI layout at OUT/NAME with the given layer tars (bytes), gzipped, or compressed with
-    the zstd command and the given window when one is named."""
+    the zstd command and the given window when one is named (one for all, or a list)."""
     root = os.path.join(out, name)
     blobs = os.path.join(root, "blobs", "sha256")
     os.makedirs(blobs, exist_ok=True)
@@ -21,7 +21,8 @@ def layout(out, name, layers, zstd_window_log=None):
         return "sha256:" + digest, len(data)
 
     descriptors, diff_ids = [], []
-    for tar in layers:
+    windows = zstd_window_log if isinstance(zstd_window_log, list) else [zstd_window_log] * len(layers)
+    for tar, zstd_window_log in zip(layers, windows):
         diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
         if zstd_window_log:
             blob = subprocess.run(["zstd", "-q", "-3", f"--long={zstd_window_log}", "-c"],
@@ -128,6 +129,15 @@ def main(out):
 
     # A zstd layer whose frame asks for a 128 MiB window, over 300 MB of zeros: 10 KB.
     layout(out, "zstd-window", [base().file("srv/zeros", bytes(300 << 20)).done()], zstd_window_log=27)
+
+    # Several classes at once: a zstd layer with the largest window drydock decodes, filled;
+    # 60,000 manifests filling the read budget; a 30 MB program the ELF probe reads.
+    zeros = base().file("srv/zeros", bytes(60 << 20)).done()
+    manifests = Tar()
+    for i in range(60_000):
+        manifests.file(f"app/node_modules/p{i}/package.json", b'{"name":"p%d","version":"1.0.0"}' % i)
+    program = Tar().file("usr/bin/prog", b"\x7fELF" + bytes(60) + b"\xff Go buildinf:" + bytes(30 << 20))
+    layout(out, "combined", [zeros, manifests.done(), program.done()], zstd_window_log=[23, None, None])
 
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)

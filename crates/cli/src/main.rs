@@ -175,7 +175,20 @@ impl From<drydock_catalog::Error> for Failure {
     }
 }
 
+/// Blocks of 1 MiB and more are mapped on their own and returned when freed. glibc otherwise
+/// raises this threshold each time such a block is freed, up to 32 MiB, and later ones are
+/// carved from the heap, where a freed block stays counted against the process: reading one
+/// image could hold twice what it uses.
+fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable; it is called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    return_large_blocks();
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()
