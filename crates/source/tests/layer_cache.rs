@@ -238,3 +238,48 @@ fn a_layer_that_fails_verification_is_never_stored() {
         entries(&root)
     );
 }
+
+/// A layer taken from the cache draws from the read budget as a layer read does: the same
+/// files left out, the same error for entries past it. A cached layer whose files no longer fit
+/// is read again, so the files that do fit are kept and the rest are named.
+#[test]
+fn cached_layers_draw_from_the_read_budget_as_read_ones_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("img");
+    let base = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .file("var/lib/dpkg/status", b"Package: a\nVersion: 1\n")
+        .finish();
+    let app = LayerBuilder::new()
+        .file("app/x-1.0.dist-info/METADATA", &[b'm'; 3000])
+        .symlink("usr/bin/sh", "dash")
+        .finish();
+    ImageBuilder::new()
+        .layer(base, Comp::Gzip, "ADD rootfs.tar /")
+        .layer(app, Comp::Gzip, "RUN install x")
+        .write_oci_dir(&dir);
+    let cache = LayerCache::new(&tmp.path().join("cache"), "analyzer-1", 1 << 30);
+    let read = |budget: u64, cache: Option<&LayerCache>| {
+        let spec = SourceSpec::parse(&format!("oci:{}", dir.display())).unwrap();
+        let mut image = Image::open(&spec, &Platform::default()).unwrap();
+        let mut w = wants();
+        w.budget = budget;
+        image.scan_cached(&w, cache, &|_| {})
+    };
+    let skipped = |fs: &Filesystem| -> Vec<String> { fs.skipped().iter().map(|s| s.path.clone()).collect() };
+    // Cold, with room: every layer is cached with its files.
+    let roomy = read(1 << 20, Some(&cache)).unwrap();
+    assert!(roomy.read("app/x-1.0.dist-info/METADATA").is_some());
+    // 4,000 bytes: the 3,000-byte METADATA passes the three quarters files may use; the rest fit.
+    let uncached = read(4000, None).unwrap();
+    let warm = read(4000, Some(&cache)).unwrap();
+    assert_eq!(skipped(&uncached), ["app/x-1.0.dist-info/METADATA"]);
+    assert_eq!(skipped(&warm), skipped(&uncached));
+    assert!(warm.read("var/lib/dpkg/status").is_some());
+    assert_eq!(view(&warm), view(&uncached));
+    // 500 bytes do not hold the recorded entries: the same error either way.
+    let cold_err = read(500, None).err().unwrap().to_string();
+    let warm_err = read(500, Some(&cache)).err().unwrap().to_string();
+    assert!(cold_err.contains("take more than the read budget"), "{cold_err}");
+    assert!(warm_err.contains("take more than the read budget"), "{warm_err}");
+}
