@@ -348,3 +348,40 @@ fn language_packages_stop_where_the_read_budget_ends() {
         tight.warnings
     );
 }
+
+/// An OS database's packages draw from the read budget too; past what the read left, the
+/// result is an error, never an inventory without them.
+#[test]
+fn os_packages_past_the_read_budget_are_an_error() {
+    let mut status = String::new();
+    for i in 0..2_000 {
+        status.push_str(&format!(
+            "Package: p{i}\nStatus: install ok installed\nVersion: 1.0\nDepends: libc6, zlib1g\n\n"
+        ));
+    }
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+        .file("var/lib/dpkg/status", status.as_bytes())
+        .finish();
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(layer, Comp::Gzip, "base")
+        .write_oci_dir(dir.path());
+    let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
+    let read = |budget: u64| {
+        let mut image = Image::open(&spec, &Platform::default()).unwrap();
+        let mut w = wants();
+        w.budget = budget;
+        catalog(&image.scan(&w, &|_| {}).unwrap())
+    };
+    assert_eq!(read(8 << 20).unwrap().packages.len(), 2_000);
+    // 1 MiB holds the 180 KB status, not the 2,000 packages made from it.
+    let err = read(1 << 20).err().unwrap().to_string();
+    assert!(err.starts_with("the dpkg packages take "), "{err}");
+    assert!(
+        err.ends_with(
+            " bytes, more than the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
+        ),
+        "{err}"
+    );
+}

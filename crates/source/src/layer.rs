@@ -447,12 +447,13 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 record(dir, "")?;
                 scan.opaque.push(dir.to_string());
             } else if !hidden.starts_with(".wh.") {
-                record(&path, "")?;
-                scan.whiteouts.push(if dir.is_empty() {
+                let gone = if dir.is_empty() {
                     hidden.to_string()
                 } else {
                     format!("{dir}/{hidden}")
-                });
+                };
+                record(&gone, "")?;
+                scan.whiteouts.push(gone);
             }
             continue;
         }

@@ -240,8 +240,9 @@ fn a_layer_that_fails_verification_is_never_stored() {
 }
 
 /// A layer taken from the cache draws from the read budget as a layer read does: the same
-/// files left out, the same error for entries past it. A cached layer whose files no longer fit
-/// is read again, so the files that do fit are kept and the rest are named.
+/// amount for its entries (symlinks, whiteouts, fingerprints) and files, the same files left
+/// out, the same errors for entries past the budget or the entry count. A cached layer whose
+/// files no longer fit is read again, so the files that do fit are kept and the rest named.
 #[test]
 fn cached_layers_draw_from_the_read_budget_as_read_ones_do() {
     let tmp = tempfile::tempdir().unwrap();
@@ -249,37 +250,54 @@ fn cached_layers_draw_from_the_read_budget_as_read_ones_do() {
     let base = LayerBuilder::new()
         .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
         .file("var/lib/dpkg/status", b"Package: a\nVersion: 1\n")
+        .symlink("usr/bin/sh", "dash")
+        .whiteout("etc/old")
+        .opaque("opt/empty")
+        .file("usr/share/doc/a", b"a")
+        .file("usr/share/doc/b", b"b")
         .finish();
     let app = LayerBuilder::new()
         .file("app/x-1.0.dist-info/METADATA", &[b'm'; 3000])
-        .symlink("usr/bin/sh", "dash")
+        .file("usr/share/doc/c", b"c")
         .finish();
     ImageBuilder::new()
         .layer(base, Comp::Gzip, "ADD rootfs.tar /")
         .layer(app, Comp::Gzip, "RUN install x")
         .write_oci_dir(&dir);
     let cache = LayerCache::new(&tmp.path().join("cache"), "analyzer-1", 1 << 30);
-    let read = |budget: u64, cache: Option<&LayerCache>| {
+    let read = |budget: u64, max_entries: u64, cache: Option<&LayerCache>| {
         let spec = SourceSpec::parse(&format!("oci:{}", dir.display())).unwrap();
         let mut image = Image::open(&spec, &Platform::default()).unwrap();
         let mut w = wants();
         w.budget = budget;
+        w.max_entries = max_entries;
         image.scan_cached(&w, cache, &|_| {})
     };
     let skipped = |fs: &Filesystem| -> Vec<String> { fs.skipped().iter().map(|s| s.path.clone()).collect() };
-    // Cold, with room: every layer is cached with its files.
-    let roomy = read(1 << 20, Some(&cache)).unwrap();
-    assert!(roomy.read("app/x-1.0.dist-info/METADATA").is_some());
-    // 4,000 bytes: the 3,000-byte METADATA passes the three quarters files may use; the rest fit.
-    let uncached = read(4000, None).unwrap();
-    let warm = read(4000, Some(&cache)).unwrap();
+    // Cold, with room: every layer is cached with its files; warm, the same is taken.
+    let cold = read(1 << 20, 100, Some(&cache)).unwrap();
+    assert!(cold.read("app/x-1.0.dist-info/METADATA").is_some());
+    let warm = read(1 << 20, 100, Some(&cache)).unwrap();
+    assert_eq!(view(&warm), view(&cold));
+    assert_eq!(warm.pool_left(), cold.pool_left());
+    // 4,000 bytes: the 3,000-byte METADATA passes the three quarters files may use; the rest
+    // fit. The base comes from the cache, the other layer is read again.
+    let uncached = read(4000, 100, None).unwrap();
+    let warm = read(4000, 100, Some(&cache)).unwrap();
     assert_eq!(skipped(&uncached), ["app/x-1.0.dist-info/METADATA"]);
     assert_eq!(skipped(&warm), skipped(&uncached));
     assert!(warm.read("var/lib/dpkg/status").is_some());
     assert_eq!(view(&warm), view(&uncached));
+    assert_eq!(warm.pool_left(), uncached.pool_left());
     // 500 bytes do not hold the recorded entries: the same error either way.
-    let cold_err = read(500, None).err().unwrap().to_string();
-    let warm_err = read(500, Some(&cache)).err().unwrap().to_string();
-    assert!(cold_err.contains("take more than the read budget"), "{cold_err}");
-    assert!(warm_err.contains("take more than the read budget"), "{warm_err}");
+    for cache in [None, Some(&cache)] {
+        let err = read(500, 100, cache).err().unwrap().to_string();
+        assert!(err.contains("take more than the read budget"), "{err}");
+    }
+    // Nine tar entries: eight are too many, either way.
+    for cache in [None, Some(&cache)] {
+        let err = read(1 << 20, 8, cache).err().unwrap().to_string();
+        assert!(err.contains("more than 8 entries together"), "{err}");
+        assert!(read(1 << 20, 9, cache).is_ok());
+    }
 }

@@ -776,6 +776,28 @@ fn recorded_entries_past_the_read_budget_are_an_error() {
     assert!(fs.pool_left().is_some_and(|left| left < (4 << 20) - 3_000 * 400));
 }
 
+/// A read takes from the budget what `docs/security.md` says each item costs: a recorded entry
+/// 192 bytes plus its path and link target, a file read its size plus 128 bytes and its path,
+/// an entry known by its fingerprint 12 bytes.
+#[test]
+fn a_read_takes_from_the_budget_what_each_item_costs() {
+    let layer = LayerBuilder::new()
+        .file("etc/os-release", b"ID=debian\n")
+        .symlink("usr/bin/sh", "dash")
+        .whiteout("etc/old")
+        .file("usr/share/doc/a", b"x")
+        .file("usr/share/doc/b", b"y")
+        .finish();
+    let fs = drydock_source::scan_layer_bytes(&layer, &compact_wants()).unwrap();
+    let record = |path: &str, target: &str| 192 + (path.len() + target.len()) as u64;
+    let expected = record("etc/os-release", "")
+        + (10 + 128 + "etc/os-release".len() as u64)
+        + record("usr/bin/sh", "dash")
+        + record("etc/old", "")
+        + 2 * 12;
+    assert_eq!(compact_wants().budget - fs.pool_left().unwrap(), expected);
+}
+
 /// A compact scan records only what the detectors name, and knows the other entries by
 /// fingerprint: what they replace in lower layers must still be gone, and nothing else. Each
 /// image is also read in full and compared ([`scan`]).
