@@ -120,13 +120,9 @@ impl LayerScan {
             .map(|(path, data)| file_cost(path, data.len() as u64))
             .sum();
         if !pool.take_optional(files) {
+            // The read that follows takes both again.
             pool.give(held);
-            if let Some(left) = entries_left
-                .load(std::sync::atomic::Ordering::Relaxed)
-                .checked_add(entries)
-            {
-                entries_left.store(left, std::sync::atomic::Ordering::Relaxed);
-            }
+            entries_left.fetch_add(entries, std::sync::atomic::Ordering::Relaxed);
             return Fits::Reread;
         }
         Fits::Yes

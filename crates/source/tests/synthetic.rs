@@ -785,6 +785,7 @@ fn a_read_takes_from_the_budget_what_each_item_costs() {
         .file("etc/os-release", b"ID=debian\n")
         .symlink("usr/bin/sh", "dash")
         .whiteout("etc/old")
+        .dir("usr/share/doc")
         .file("usr/share/doc/a", b"x")
         .file("usr/share/doc/b", b"y")
         .finish();
@@ -794,7 +795,7 @@ fn a_read_takes_from_the_budget_what_each_item_costs() {
         + (10 + 128 + "etc/os-release".len() as u64)
         + record("usr/bin/sh", "dash")
         + record("etc/old", "")
-        + 2 * 12;
+        + 3 * 12;
     assert_eq!(compact_wants().budget - fs.pool_left().unwrap(), expected);
 }
 
