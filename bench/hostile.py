@@ -4,7 +4,7 @@ bench/hostile-memory.sh. Each case is a small download that claims or holds a lo
 
 usage: hostile.py OUTDIR
 """
-import gzip, hashlib, io, json, os, subprocess, sys, tarfile, zipfile
+import gzip, hashlib, io, json, os, subprocess, sys, tarfile, zipfile, zlib
 
 
 def layout(out, name, layers, zstd_window_log=None):
@@ -138,6 +138,11 @@ def main(out):
         manifests.file(f"app/node_modules/p{i}/package.json", b'{"name":"p%d","version":"1.0.0"}' % i)
     program = Tar().file("usr/bin/prog", b"\x7fELF" + bytes(60) + b"\xff Go buildinf:" + bytes(30 << 20))
     layout(out, "combined", [zeros, manifests.done(), program.done()], zstd_window_log=[23, None, None])
+
+    # A program whose cargo-auditable data is 38 KB of zlib inflating to 15 MB of tiny objects.
+    entry = b'{"name":"a","version":"1"},'
+    audit = b'{"packages":[' + entry * ((15 << 20) // len(entry)) + b'{"name":"z","version":"1"}]}'
+    layout(out, "audit-data", [base().file("usr/bin/prog", b"\x7fELF" + bytes(60) + zlib.compress(audit, 9)).done()])
 
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)

@@ -104,25 +104,32 @@ fn section_table_offset(header: &[u8]) -> Option<u64> {
 
 /// The crates in a `.dep-v0` section's zlib-compressed JSON.
 fn dep_v0_crates(compressed: &[u8]) -> Option<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct Audit {
+        packages: Vec<Crate>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Crate {
+        name: String,
+        version: String,
+    }
+    // Real audit data is a few KB per hundred crates. A few KB of zlib can inflate to many
+    // MB of small objects, each costing far more parsed than written: past the cap the
+    // section is not read (the program then counts among the unscanned ones).
     let mut json = Vec::new();
     flate2::read::ZlibDecoder::new(compressed)
-        .take(16 << 20)
+        .take(MAX_DEP_V0_JSON + 1)
         .read_to_end(&mut json)
         .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    Some(
-        v.get("packages")?
-            .as_array()?
-            .iter()
-            .filter_map(|p| {
-                Some((
-                    p.get("name")?.as_str()?.to_string(),
-                    p.get("version")?.as_str()?.to_string(),
-                ))
-            })
-            .collect(),
-    )
+    if json.len() as u64 > MAX_DEP_V0_JSON {
+        return None;
+    }
+    let audit: Audit = serde_json::from_slice(&json).ok()?;
+    Some(audit.packages.into_iter().map(|c| (c.name, c.version)).collect())
 }
+
+/// The most of cargo-auditable's JSON read: about 10,000 crates.
+const MAX_DEP_V0_JSON: u64 = 1 << 20;
 
 /// A zlib stream starting at `b` that inflates to the start of cargo-auditable's JSON. Used to
 /// find `.dep-v0` by content when it lies too far from the section headers for the tail window.
@@ -720,6 +727,35 @@ impl Detector for Binaries {
 
 #[cfg(test)]
 mod tests {
+    /// cargo-auditable's JSON is read up to 1 MiB: a few KB of zlib inflating to 15 MB of
+    /// tiny objects would otherwise be parsed into hundreds of megabytes.
+    #[test]
+    fn audit_data_past_its_cap_is_not_parsed() {
+        let zlib = |json: &[u8]| {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            std::io::Write::write_all(&mut e, json).unwrap();
+            e.finish().unwrap()
+        };
+        let json = |n: usize| {
+            let mut j = String::from(r#"{"packages":["#);
+            for i in 0..n {
+                j.push_str(&format!(r#"{{"name":"c{i}","version":"1.0.{i}"}},"#));
+            }
+            j.push_str(r#"{"name":"last","version":"2.0.0"}]}"#);
+            j.into_bytes()
+        };
+        let within = json(20_000);
+        assert!(within.len() < 1 << 20);
+        let crates = dep_v0_crates(&zlib(&within)).unwrap();
+        assert_eq!(crates.len(), 20_001);
+        assert_eq!(crates[20_000], ("last".to_string(), "2.0.0".to_string()));
+        let past = json(40_000);
+        assert!(past.len() > 1 << 20);
+        let compressed = zlib(&past);
+        assert!(compressed.len() < 200 << 10);
+        assert_eq!(dep_v0_crates(&compressed), None);
+    }
+
     use super::*;
 
     fn blob(parts: &[&[u8]]) -> Vec<u8> {

@@ -94,7 +94,11 @@ impl LayerScan {
             .chain(&self.opaque)
             .map(|p| record_cost(p, ""))
             .sum();
-        entries + whiteouts + FINGERPRINT_COST * (self.unrecorded.len() + self.unrecorded_dirs.len()) as u64
+        let summaries: u64 = self.probed.iter().map(|(_, s)| s.len() as u64).sum();
+        entries
+            + whiteouts
+            + summaries
+            + FINGERPRINT_COST * (self.unrecorded.len() + self.unrecorded_dirs.len()) as u64
     }
 
     /// Takes a cached layer's entries, records and files from the image's allowances, or says
@@ -505,6 +509,9 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                     let summary = probe
                         .probe(&path, size, &mut stream, ctx.pool_or_none())
                         .map_err(broken)?;
+                    // A probe's summary is held until the report: it grows with what a crafted
+                    // file claims.
+                    ctx.hold(summary.len() as u64)?;
                     scan.probed.push((path.clone(), summary.into()));
                     probed = true;
                 } else if let Some((_, probe)) = ctx

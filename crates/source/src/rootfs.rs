@@ -95,6 +95,13 @@ pub(crate) fn scan(root: &Path, wants: &Wants) -> Result<(LayerScan, u64)> {
                             .probe(&path, size, &mut stream, &pool)
                             .map_err(|e| Error::io(&full, e))?;
                         scan.size += size;
+                        if compact && !pool.take(summary.len() as u64) {
+                            return Err(Error::Usage(format!(
+                                "{}: {}",
+                                root.display(),
+                                crate::layer::records_past_the_pool(wants.budget)
+                            )));
+                        }
                         scan.probed.push((path.clone(), Arc::from(summary)));
                         probed.insert(path.clone());
                     } else if let Some((_, probe)) = wants

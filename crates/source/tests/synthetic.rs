@@ -799,6 +799,42 @@ fn a_read_takes_from_the_budget_what_each_item_costs() {
     assert_eq!(compact_wants().budget - fs.pool_left().unwrap(), expected);
 }
 
+/// A probe's summary is held until the report, so it draws from the read budget: a probe that
+/// makes 100 KB of each of 20 small programs passes a budget of 1 MiB.
+#[test]
+fn probe_summaries_draw_from_the_read_budget() {
+    struct Verbose;
+    impl drydock_source::Probe for Verbose {
+        fn probe(
+            &self,
+            _path: &str,
+            _size: u64,
+            reader: &mut dyn std::io::Read,
+            _pool: &drydock_source::Pool,
+        ) -> std::io::Result<Vec<u8>> {
+            std::io::copy(reader, &mut std::io::sink())?;
+            Ok(vec![b's'; 100 << 10])
+        }
+    }
+    let mut b = LayerBuilder::new();
+    for i in 0..20 {
+        let mut elf = b"\x7fELF".to_vec();
+        elf.resize(64, 0);
+        b = b.file(&format!("usr/bin/p{i}"), &elf);
+    }
+    let layer = b.finish();
+    let read = |budget: u64| {
+        let mut w = compact_wants();
+        w.probe = Some(std::sync::Arc::new(Verbose));
+        w.budget = budget;
+        drydock_source::scan_layer_bytes(&layer, &w)
+    };
+    let err = read(1 << 20).err().unwrap().to_string();
+    assert!(err.contains("take more than the read budget of 1 MiB"), "{err}");
+    let fs = read(4 << 20).unwrap();
+    assert!((4 << 20) - fs.pool_left().unwrap() > 20 * (100 << 10));
+}
+
 /// A compact scan records only what the detectors name, and knows the other entries by
 /// fingerprint: what they replace in lower layers must still be gone, and nothing else. Each
 /// image is also read in full and compared ([`scan`]).
