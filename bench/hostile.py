@@ -144,6 +144,11 @@ def main(out):
     audit = b'{"packages":[' + entry * ((15 << 20) // len(entry)) + b'{"name":"z","version":"1"}]}'
     layout(out, "audit-data", [base().file("usr/bin/prog", b"\x7fELF" + bytes(60) + zlib.compress(audit, 9)).done()])
 
+    # A package-lock.json of 16 MB in 375,000 tiny entries.
+    body = b",".join(b'"node_modules/a%d":{"version":"1.0.0"}' % i for i in range(375_000))
+    lock = b'{"name":"app","lockfileVersion":3,"packages":{' + body + b'}}'
+    layout(out, "lock-file", [base().file("app/package-lock.json", lock).done()])
+
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
     t.file("var/lib/dpkg/status", b"".join(

@@ -12,33 +12,124 @@ pub struct Composer;
 
 const PATTERN: &str = "**/vendor/composer/installed.json";
 
-/// (name, version, dev) from installed.json.
-pub fn parse_installed(text: &str) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
-    let v: serde_json::Value = serde_json::from_str(text)?;
-    let dev_names: Vec<&str> = v
-        .get("dev-package-names")
-        .and_then(|d| d.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-        .unwrap_or_default();
-    let list = v
-        .get("packages")
-        .and_then(|p| p.as_array())
-        .or_else(|| v.as_array())
-        .ok_or(crate::ManifestError::NoPackageList)?;
+/// (name, version, dev) from installed.json, read as it parses ([`crate::json_scan`]),
+/// keeping at most `max` packages.
+pub fn parse_installed(text: &str, max: usize) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let (list, dev_names) = Installed { max }.deserialize(&mut de)?;
+    de.end()?;
+    let list = list.ok_or(crate::ManifestError::NoPackageList)?;
     Ok(list
-        .iter()
-        .filter_map(|p| {
-            let name = p.get("name")?.as_str()?.to_string();
-            let version = p
-                .get("version_normalized")
-                .and_then(|_| p.get("version"))
-                .or_else(|| p.get("version"))?
-                .as_str()?;
-            let version = version.trim_start_matches('v').to_string();
-            let dev = dev_names.contains(&name.as_str());
-            Some((name, version, dev))
+        .into_iter()
+        .map(|(name, version)| {
+            let dev = dev_names.contains(&name);
+            (name, version.trim_start_matches('v').to_string(), dev)
         })
         .collect())
+}
+
+type Listed = (Option<Vec<(String, String)>>, std::collections::HashSet<String>);
+
+/// installed.json's top level: Composer 1's array, or Composer 2's object.
+struct Installed {
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Installed {
+    type Value = Listed;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Listed, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Installed {
+    type Value = Listed;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an installed.json array or object")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Listed, A::Error> {
+        Ok((
+            Some(PackageList { max: self.max }.visit_seq(seq)?),
+            Default::default(),
+        ))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Listed, A::Error> {
+        use crate::json_scan::Scalar;
+        let (mut list, mut dev) = (None, std::collections::HashSet::new());
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "packages" => list = Some(map.next_value_seed(PackageList { max: self.max })?),
+                "dev-package-names" => {
+                    let names: Vec<Scalar> = map.next_value_seed(Capped { max: self.max })?;
+                    dev.extend(names.into_iter().filter_map(Scalar::into_string));
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((list, dev))
+    }
+}
+
+/// The packages: (name, version) of each that has both.
+struct PackageList {
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PackageList {
+    type Value = Vec<(String, String)>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PackageList {
+    type Value = Vec<(String, String)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of packages")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(fields) = seq.next_element_seed(crate::json_scan::Fields(&["name", "version"]))? {
+            let [name, version]: [crate::json_scan::Scalar; 2] = fields.try_into().unwrap_or_default();
+            if let (Some(name), Some(version)) = (name.into_string(), version.into_string())
+                && out.len() < self.max
+            {
+                out.push((name, version));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An array of scalars, at most `max` kept.
+struct Capped {
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Capped {
+    type Value = Vec<crate::json_scan::Scalar>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Capped {
+    type Value = Vec<crate::json_scan::Scalar>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element::<crate::json_scan::Scalar>()? {
+            if out.len() < self.max {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Detector for Composer {
@@ -54,7 +145,9 @@ impl Detector for Composer {
         let mut found = Found::default();
         for path in cx.fs.glob(&Pattern::new(PATTERN)) {
             let Some(data) = cx.fs.read(&path) else { continue };
-            let entries = match parse_installed(&String::from_utf8_lossy(data)) {
+            // One past the image's limit, so that the limit's warning is said.
+            let entries = match parse_installed(&String::from_utf8_lossy(data), crate::MAX_IMAGE_PACKAGES + 1)
+            {
                 Ok(e) => e,
                 Err(e) => {
                     found.warnings.push(format!(
@@ -100,7 +193,7 @@ mod tests {
         let v2 = r#"{"packages":[{"name":"monolog/monolog","version":"2.9.1","version_normalized":"2.9.1.0"},
             {"name":"phpunit/phpunit","version":"v10.0.0"}],"dev":true,"dev-package-names":["phpunit/phpunit"]}"#;
         assert_eq!(
-            parse_installed(v2).unwrap(),
+            parse_installed(v2, usize::MAX).unwrap(),
             vec![
                 ("monolog/monolog".into(), "2.9.1".into(), false),
                 ("phpunit/phpunit".into(), "10.0.0".into(), true)
@@ -108,12 +201,31 @@ mod tests {
         );
         let v1 = r#"[{"name":"a/b","version":"1.0.0"}]"#;
         assert_eq!(
-            parse_installed(v1).unwrap(),
+            parse_installed(v1, usize::MAX).unwrap(),
             vec![("a/b".into(), "1.0.0".into(), false)]
         );
         assert!(matches!(
-            parse_installed("{}"),
+            parse_installed("{}", usize::MAX),
             Err(crate::ManifestError::NoPackageList)
         ));
+    }
+
+    /// installed.json is read as it parses and keeps at most `max` packages; a package without
+    /// a string name and version is skipped.
+    #[test]
+    fn installed_json_stops_at_its_cap() {
+        let v2 = r#"{"packages":[{"name":"a/a","version":"1.0.0","extra":{"x":[1,2]}},{"name":"b/b","version":7},
+            {"name":"c/c","version":"v3.0.0"}],"dev-package-names":["c/c",5]}"#;
+        assert_eq!(
+            parse_installed(v2, usize::MAX).unwrap(),
+            vec![
+                ("a/a".into(), "1.0.0".into(), false),
+                ("c/c".into(), "3.0.0".into(), true)
+            ]
+        );
+        assert_eq!(
+            parse_installed(v2, 1).unwrap(),
+            vec![("a/a".into(), "1.0.0".into(), false)]
+        );
     }
 }

@@ -27,6 +27,7 @@ mod detector;
 pub mod dpkg;
 pub mod gem;
 pub mod java;
+mod json_scan;
 pub mod model;
 pub mod npm;
 pub mod os;

@@ -104,7 +104,8 @@ impl Detector for Npm {
                 let Some(data) = cx.fs.read(&path) else { continue };
                 let text = String::from_utf8_lossy(data);
                 let entries = if path.ends_with("package-lock.json") {
-                    match package_lock(&text) {
+                    // One past the image's limit, so that the limit's warning is said.
+                    match package_lock(&text, crate::MAX_IMAGE_PACKAGES + 1) {
                         Ok(e) => e,
                         Err(e) => {
                             found
@@ -114,9 +115,9 @@ impl Detector for Npm {
                         }
                     }
                 } else if path.ends_with("yarn.lock") {
-                    yarn_lock(&text)
+                    yarn_lock(&text, crate::MAX_IMAGE_PACKAGES + 1)
                 } else {
-                    pnpm_lock(&text)
+                    pnpm_lock(&text, crate::MAX_IMAGE_PACKAGES + 1)
                 };
                 let root = app_root(&ImagePath::new(&path).absolute()).to_string();
                 let layer = cx.fs.node(&path).map(|n| n.layer);
@@ -163,54 +164,181 @@ fn app_root(location: &str) -> &str {
     }
 }
 
-/// (name, version, dev) from package-lock.json: `packages` (v2, v3) or nested `dependencies` (v1).
-pub fn package_lock(text: &str) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
-    let v: serde_json::Value = serde_json::from_str(text)?;
-    let mut out = Vec::new();
-    if let Some(packages) = v.get("packages").and_then(|p| p.as_object()) {
-        for (key, entry) in packages {
-            if key.is_empty() || entry.get("link").and_then(|l| l.as_bool()) == Some(true) {
+/// (name, version, dev) from package-lock.json: `packages` (v2, v3) or nested `dependencies`
+/// (v1). Read as it parses ([`crate::json_scan`]), keeping at most `max` entries.
+pub fn package_lock(text: &str, max: usize) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
+    use serde::de::DeserializeSeed;
+    let mut packages = None;
+    let mut dependencies = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    Lock {
+        packages: &mut packages,
+        dependencies: &mut dependencies,
+        max,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(packages.unwrap_or(dependencies))
+}
+
+type Entries = Vec<(String, String, bool)>;
+
+/// The lock file's top level.
+struct Lock<'a> {
+    packages: &'a mut Option<Entries>,
+    dependencies: &'a mut Entries,
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Lock<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Lock<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a package-lock.json object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "packages" => map.next_value_seed(Packages {
+                    out: self.packages.get_or_insert_with(Vec::new),
+                    max: self.max,
+                })?,
+                "dependencies" => map.next_value_seed(Dependencies {
+                    out: self.dependencies,
+                    max: self.max,
+                })?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `packages` (v2, v3): install path → entry.
+struct Packages<'a> {
+    out: &'a mut Entries,
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Packages<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Packages<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of packages")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use crate::json_scan::Fields;
+        while let Some(key) = map.next_key::<String>()? {
+            let [name, version, dev, link]: [crate::json_scan::Scalar; 4] = map
+                .next_value_seed(Fields(&["name", "version", "dev", "link"]))?
+                .try_into()
+                .unwrap_or_default();
+            if key.is_empty() || link.is_true() || self.out.len() >= self.max {
                 continue;
             }
-            let name = entry
-                .get("name")
-                .and_then(|n| n.as_str())
-                .map(str::to_string)
-                .or_else(|| key.rsplit_once("node_modules/").map(|(_, n)| n.to_string()))
-                .unwrap_or_else(|| key.clone());
-            let Some(version) = entry.get("version").and_then(|v| v.as_str()) else {
+            let Some(version) = version.into_string() else {
                 continue;
             };
-            let dev = entry.get("dev").and_then(|d| d.as_bool()).unwrap_or(false);
-            out.push((name, version.to_string(), dev));
+            let name = name
+                .into_string()
+                .or_else(|| key.rsplit_once("node_modules/").map(|(_, n)| n.to_string()))
+                .unwrap_or(key);
+            self.out.push((name, version, dev.is_true()));
         }
-        return Ok(out);
+        Ok(())
     }
-    fn walk(deps: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<(String, String, bool)>) {
-        for (name, entry) in deps {
-            if let Some(version) = entry.get("version").and_then(|v| v.as_str())
-                && !version.starts_with("file:")
+}
+
+/// `dependencies` (v1): name → entry, nested.
+struct Dependencies<'a> {
+    out: &'a mut Entries,
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Dependencies<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Dependencies<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of dependencies")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            let (version, dev) = map.next_value_seed(Dependency {
+                out: &mut *self.out,
+                max: self.max,
+            })?;
+            if let Some(version) = version.filter(|v| !v.starts_with("file:"))
+                && self.out.len() < self.max
             {
-                out.push((
-                    name.clone(),
-                    version.to_string(),
-                    entry.get("dev").and_then(|d| d.as_bool()).unwrap_or(false),
-                ));
-            }
-            if let Some(nested) = entry.get("dependencies").and_then(|d| d.as_object()) {
-                walk(nested, out);
+                self.out.push((name, version, dev));
             }
         }
+        Ok(())
     }
-    if let Some(deps) = v.get("dependencies").and_then(|d| d.as_object()) {
-        walk(deps, &mut out);
+}
+
+/// One v1 entry: its version and dev flag; its own `dependencies` go straight to the list.
+struct Dependency<'a> {
+    out: &'a mut Entries,
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Dependency<'_> {
+    type Value = (Option<String>, bool);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
     }
-    Ok(out)
+}
+
+impl<'de> serde::de::Visitor<'de> for Dependency<'_> {
+    type Value = (Option<String>, bool);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a dependency object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use crate::json_scan::Scalar;
+        let (mut version, mut dev) = (Scalar::Other, Scalar::Other);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "version" => version = map.next_value()?,
+                "dev" => dev = map.next_value()?,
+                "dependencies" => map.next_value_seed(Dependencies {
+                    out: &mut *self.out,
+                    max: self.max,
+                })?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((version.into_string(), dev.is_true()))
+    }
 }
 
 /// yarn.lock, classic (`version "1.2.3"`) and Berry (`version: 1.2.3`). yarn records no
 /// dev flag.
-pub fn yarn_lock(text: &str) -> Vec<(String, String, bool)> {
+/// At most `max` entries.
+pub fn yarn_lock(text: &str, max: usize) -> Vec<(String, String, bool)> {
     let mut out = Vec::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -240,6 +368,9 @@ pub fn yarn_lock(text: &str) -> Vec<(String, String, bool)> {
             let v = rest.trim_start_matches(':').trim().trim_matches('"');
             if !v.is_empty() {
                 out.push((name.clone(), v.to_string(), false));
+                if out.len() >= max {
+                    break;
+                }
             }
             current = None;
         }
@@ -249,7 +380,8 @@ pub fn yarn_lock(text: &str) -> Vec<(String, String, bool)> {
 
 /// pnpm-lock.yaml `packages:` keys (`/name/1.0.0` v5, `/name@1.0.0` v6, `name@1.0.0` v9, peer
 /// suffixes in parentheses) with their `dev:` flags.
-pub fn pnpm_lock(text: &str) -> Vec<(String, String, bool)> {
+/// At most `max` entries.
+pub fn pnpm_lock(text: &str, max: usize) -> Vec<(String, String, bool)> {
     let mut out: Vec<(String, String, bool)> = Vec::new();
     let mut in_packages = false;
     for line in text.lines() {
@@ -282,6 +414,9 @@ pub fn pnpm_lock(text: &str) -> Vec<(String, String, bool)> {
             if let Some((name, version)) = parsed
                 && version.starts_with(|c: char| c.is_ascii_digit())
             {
+                if out.len() >= max {
+                    break;
+                }
                 out.push((name, version, false));
             }
         } else if indent == 4
@@ -303,7 +438,7 @@ mod tests {
         let v3 = r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/a":{"version":"1.0.0"},
             "node_modules/@s/b":{"version":"2.0.0","dev":true},"node_modules/a/node_modules/c":{"version":"3.0.0"},
             "node_modules/linked":{"link":true}}}"#;
-        let mut got = package_lock(v3).unwrap();
+        let mut got = package_lock(v3, usize::MAX).unwrap();
         got.sort();
         assert_eq!(
             got,
@@ -314,8 +449,10 @@ mod tests {
             ]
         );
         let v1 = r#"{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"0.1.0","dev":true}}}}}"#;
+        let mut got = package_lock(v1, usize::MAX).unwrap();
+        got.sort();
         assert_eq!(
-            package_lock(v1).unwrap(),
+            got,
             vec![
                 ("a".into(), "1.0.0".into(), false),
                 ("b".into(), "0.1.0".into(), true)
@@ -324,12 +461,12 @@ mod tests {
         let berry =
             "__metadata:\n  version: 6\n\n\"@babel/core@npm:^7.0.0\":\n  version: 7.22.5\n  resolution: x\n";
         assert_eq!(
-            yarn_lock(berry),
+            yarn_lock(berry, usize::MAX),
             vec![("@babel/core".into(), "7.22.5".into(), false)]
         );
         let pnpm5 = "lockfileVersion: 5.4\npackages:\n  /lodash/4.17.21:\n    dev: true\n  /@scope/x/1.0.0_peer@2:\n    dev: false\n";
         assert_eq!(
-            pnpm_lock(pnpm5),
+            pnpm_lock(pnpm5, usize::MAX),
             vec![
                 ("lodash".into(), "4.17.21".into(), true),
                 ("@scope/x".into(), "1.0.0".into(), false)
@@ -337,11 +474,48 @@ mod tests {
         );
         let pnpm9 = "lockfileVersion: '9.0'\npackages:\n  'react@18.2.0':\n    resolution: {}\n  '@types/node@20.1.0(x@1)':\n    resolution: {}\n";
         assert_eq!(
-            pnpm_lock(pnpm9),
+            pnpm_lock(pnpm9, usize::MAX),
             vec![
                 ("react".into(), "18.2.0".into(), false),
                 ("@types/node".into(), "20.1.0".into(), false)
             ]
         );
+    }
+
+    /// Lock files are read as they parse and keep at most `max` entries; a field of another
+    /// type than expected is skipped, not an error, and costs no more than its text.
+    #[test]
+    fn lock_files_stop_at_their_cap_and_skip_odd_fields() {
+        let v3 = r#"{"packages":{"":{"name":"app"},"node_modules/a":{"version":"1.0.0","dev":"yes"},
+            "node_modules/b":{"version":2,"extra":{"deep":[1,2,{"x":null}]}},"node_modules/c":{"version":"3.0.0","dev":true},
+            "node_modules/d":{"version":"4.0.0"}}}"#;
+        assert_eq!(
+            package_lock(v3, usize::MAX).unwrap(),
+            vec![
+                ("a".into(), "1.0.0".into(), false),
+                ("c".into(), "3.0.0".into(), true),
+                ("d".into(), "4.0.0".into(), false)
+            ]
+        );
+        assert_eq!(package_lock(v3, 2).unwrap().len(), 2);
+        let v1 = r#"{"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"0.1.0"},"c":{"version":"file:../c"}}},"d":{"version":"2.0.0"}}}"#;
+        let mut got = package_lock(v1, usize::MAX).unwrap();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), "1.0.0".into(), false),
+                ("b".into(), "0.1.0".into(), false),
+                ("d".into(), "2.0.0".into(), false)
+            ]
+        );
+        assert_eq!(package_lock(v1, 1).unwrap().len(), 1);
+        assert!(package_lock("{\"packages\":{}} trailing", usize::MAX).is_err());
+        let yarn = "a@^1:\n  version \"1.0.0\"\n\nb@^2:\n  version \"2.0.0\"\n";
+        assert_eq!(yarn_lock(yarn, usize::MAX).len(), 2);
+        assert_eq!(yarn_lock(yarn, 1), vec![("a".into(), "1.0.0".into(), false)]);
+        let pnpm = "packages:\n  /a/1.0.0:\n    dev: true\n  /b/2.0.0:\n    dev: false\n";
+        assert_eq!(pnpm_lock(pnpm, usize::MAX).len(), 2);
+        assert_eq!(pnpm_lock(pnpm, 1), vec![("a".into(), "1.0.0".into(), true)]);
     }
 }

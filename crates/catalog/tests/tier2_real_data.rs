@@ -506,7 +506,7 @@ fn npm_lock_files_match_trivy() {
         })
         .collect();
     let lock = std::fs::read_to_string(inputs.join("package-lock.json")).unwrap();
-    let got: BTreeSet<(String, String)> = drydock_catalog::npm::package_lock(&lock)
+    let got: BTreeSet<(String, String)> = drydock_catalog::npm::package_lock(&lock, usize::MAX)
         .unwrap()
         .into_iter()
         .filter(|(_, _, dev)| !dev)
@@ -535,7 +535,7 @@ fn npm_lock_files_match_trivy() {
         );
     }
     let pnpm = std::fs::read_to_string(data.join("golden/trivy-vulns-inputs/pnpm/pnpm-lock.yaml")).unwrap();
-    let pnpm: BTreeSet<(String, String)> = drydock_catalog::npm::pnpm_lock(&pnpm)
+    let pnpm: BTreeSet<(String, String)> = drydock_catalog::npm::pnpm_lock(&pnpm, usize::MAX)
         .into_iter()
         .map(|(n, v, _)| (n, v))
         .collect();
@@ -548,7 +548,7 @@ fn npm_lock_files_match_trivy() {
         "{pnpm:?}"
     );
     let yarn = std::fs::read_to_string(data.join("golden/trivy-vulns-inputs/yarn/yarn.lock")).unwrap();
-    let yarn: BTreeSet<(String, String)> = drydock_catalog::npm::yarn_lock(&yarn)
+    let yarn: BTreeSet<(String, String)> = drydock_catalog::npm::yarn_lock(&yarn, usize::MAX)
         .into_iter()
         .map(|(n, v, _)| (n, v))
         .collect();
