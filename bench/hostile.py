@@ -149,6 +149,13 @@ def main(out):
     lock = b'{"name":"app","lockfileVersion":3,"packages":{' + body + b'}}'
     layout(out, "lock-file", [base().file("app/package-lock.json", lock).done()])
 
+    # A jar of 150,000 tiny Maven descriptors (31 MB, streamed).
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for i in range(150_000):
+            z.writestr(f"META-INF/maven/g{i}/a{i}/pom.properties", f"groupId=g{i}\nartifactId=a{i}\nversion=1.0.{i}\n")
+    layout(out, "descriptor-jar", [base().file("app/app.jar", buf.getvalue()).done()])
+
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
     t.file("var/lib/dpkg/status", b"".join(

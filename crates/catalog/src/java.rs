@@ -19,12 +19,18 @@ const MAX_DEPTH: usize = 4;
 /// entries may be looked at: a small jar of jars must not cost gigabytes or minutes.
 const MAX_EXPANDED: u64 = 256 << 20;
 const MAX_ENTRIES: u64 = 200_000;
+/// Maven descriptors kept from one archive: one past the image's package limit, so that the
+/// limit's warning is said.
+const MAX_ARTIFACTS: u64 = crate::MAX_IMAGE_PACKAGES as u64 + 1;
 
 /// What reading one archive may still spend.
 pub struct Budget {
     /// Shared with the reader that counts a nested archive's bytes as they stream by.
     bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     entries: u64,
+    /// Maven descriptors still to be kept: each becomes a package, and one archive of tiny
+    /// entries could name hundreds of thousands.
+    artifacts: u64,
     /// Why reading stopped early, if it did.
     pub exhausted: Option<String>,
 }
@@ -40,6 +46,7 @@ impl Budget {
         Budget {
             bytes: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(bytes)),
             entries,
+            artifacts: MAX_ARTIFACTS,
             exhausted: None,
         }
     }
@@ -151,6 +158,10 @@ fn visit_entry(
         entry.take(1 << 20).read_to_string(&mut text).ok();
         let p = properties(&text);
         if let (Some(g), Some(a), Some(v)) = (get(&p, "groupId"), get(&p, "artifactId"), get(&p, "version")) {
+            if budget.artifacts == 0 {
+                return;
+            }
+            budget.artifacts -= 1;
             seen.poms.push(Artifact {
                 group: g.into(),
                 artifact: a.into(),
@@ -705,5 +716,24 @@ mod tests {
             assert_eq!(found.incomplete, None);
             assert_eq!(pool.left(), pool_size);
         }
+    }
+
+    /// One archive of tiny Maven descriptors keeps one more than the image may list, so the
+    /// image's limit says what is missing, and no more: each would become a package.
+    #[test]
+    fn maven_descriptors_stop_one_past_the_image_limit() {
+        let poms: Vec<(String, Vec<u8>)> = (0..MAX_ARTIFACTS + 5)
+            .map(|i| {
+                (
+                    format!("META-INF/maven/g{i}/a{i}/pom.properties"),
+                    format!("groupId=g{i}\nartifactId=a{i}\nversion=1.{i}\n").into_bytes(),
+                )
+            })
+            .collect();
+        let entries: Vec<(&str, &[u8])> = poms.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+        let archive = jar(&entries);
+        let pool = drydock_source::Pool::new(1 << 30);
+        let found = probe_archive("app.jar", archive.len() as u64, &mut &archive[..], &pool).unwrap();
+        assert_eq!(found.artifacts.len() as u64, MAX_ARTIFACTS);
     }
 }
