@@ -156,6 +156,10 @@ def main(out):
             z.writestr(f"META-INF/maven/g{i}/a{i}/pom.properties", f"groupId=g{i}\nartifactId=a{i}\nversion=1.0.{i}\n")
     layout(out, "descriptor-jar", [base().file("app/app.jar", buf.getvalue()).done()])
 
+    # A dpkg file list of 1,500,000 short paths (15 MB): its list weighs several times its text.
+    t = base().file("var/lib/dpkg/info/base-files.list", b"".join(b"/u/%d\n" % i for i in range(1_500_000)))
+    layout(out, "file-list", [t.done()])
+
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
     t.file("var/lib/dpkg/status", b"".join(

@@ -36,6 +36,12 @@ pub struct Entry {
 
 /// Reads one record; `None` without a name or version.
 pub fn parse_entry(text: &str) -> Option<Entry> {
+    let mut room = u64::MAX;
+    parse_entry_within(text, &mut room).ok().flatten()
+}
+
+/// [`parse_entry`], its file list taking what it holds from `room`.
+pub fn parse_entry_within(text: &str, room: &mut u64) -> Result<Option<Entry>, crate::detector::PastRoom> {
     let mut e = Entry::default();
     let mut dir = String::new();
     for line in text.lines() {
@@ -56,15 +62,19 @@ pub fn parse_entry(text: &str) -> Option<Entry> {
                     .map(|d| d.split(['=', '<', '>', '~']).next().unwrap_or(d).to_string()),
             ),
             "F" => dir = value.to_string(),
-            "R" => e.files.push(if dir.is_empty() {
-                ImagePath::new(value).absolute()
-            } else {
-                format!("{}/{value}", ImagePath::new(&dir))
-            }),
+            "R" => {
+                let path = if dir.is_empty() {
+                    ImagePath::new(value).absolute()
+                } else {
+                    format!("{}/{value}", ImagePath::new(&dir))
+                };
+                crate::detector::take_path(room, &path)?;
+                e.files.push(path);
+            }
             _ => {}
         }
     }
-    (!e.name.is_empty() && !e.version.is_empty()).then_some(e)
+    Ok((!e.name.is_empty() && !e.version.is_empty()).then_some(e))
 }
 
 impl Detector for Apk {
@@ -88,6 +98,12 @@ impl Detector for Apk {
             .map(|d| d.id.as_str())
             .filter(|id| !id.is_empty())
             .unwrap_or("alpine");
+        let allowance = cx.allowance.saturating_sub(cx.held);
+        let mut room = allowance;
+        let past = |_| crate::Error::PastBudget {
+            detector: "apk",
+            left: allowance,
+        };
         for db in cx.fs.glob_any(INSTALLED) {
             found.databases.push(ImagePath::new(&db).absolute());
             let Some(data) = cx.fs.read(&db) else {
@@ -98,14 +114,19 @@ impl Detector for Apk {
                 let text = String::from_utf8_lossy(d);
                 Some(
                     paragraphs(&text)
-                        .filter_map(|p| parse_entry(p).map(|e| (e.name.clone(), p.to_string())))
+                        .filter_map(|p| {
+                            // One record at a time, each within what the read left.
+                            let mut each = allowance;
+                            let e = parse_entry_within(p, &mut each).ok().flatten()?;
+                            Some((e.name, p.to_string()))
+                        })
                         .collect::<HashMap<_, _>>(),
                 )
             });
             let mut skipped = 0;
             let mut listed = 0;
             for raw in paragraphs(&text) {
-                let Some(e) = parse_entry(raw) else {
+                let Some(e) = parse_entry_within(raw, &mut room).map_err(past)? else {
                     skipped += 1;
                     continue;
                 };

@@ -42,6 +42,17 @@ impl Context<'_> {
     }
 }
 
+/// A package's file list that passed what the read budget leaves.
+#[derive(Debug)]
+pub struct PastRoom;
+
+/// Takes what one listed file path holds (its text and its slot) from `room`: an OS database's
+/// file lists are its largest part, and short paths weigh several times their text.
+pub(crate) fn take_path(room: &mut u64, path: &str) -> Result<(), PastRoom> {
+    *room = room.checked_sub(24 + path.len() as u64).ok_or(PastRoom)?;
+    Ok(())
+}
+
 /// What one detector found.
 #[derive(Debug, Default)]
 pub struct Found {

@@ -136,6 +136,12 @@ impl Detector for Dpkg {
             .map(|d| d.id.as_str())
             .filter(|id| !id.is_empty())
             .unwrap_or("debian");
+        let allowance = cx.allowance.saturating_sub(cx.held);
+        let mut room = allowance;
+        let past = |_| crate::Error::PastBudget {
+            detector: "dpkg",
+            left: allowance,
+        };
 
         for status in cx.fs.glob(&Pattern::new(STATUS)) {
             found.databases.push(ImagePath::new(&status).absolute());
@@ -155,7 +161,7 @@ impl Detector for Dpkg {
                     continue;
                 }
                 crate::detector::count_package(&mut listed, &ImagePath::new(&status).absolute())?;
-                let files = owned_files(cx, &p);
+                let files = owned_files(cx, &p, &mut room).map_err(past)?;
                 let layer = layers.get(&key(&p)).copied();
                 found.packages.push(package(
                     &p,
@@ -196,19 +202,16 @@ impl Detector for Dpkg {
                 if !p.is_installed() {
                     continue;
                 }
-                let files = cx
-                    .fs
-                    .read(&format!("{file}.md5sums"))
-                    .map(|sums| {
-                        String::from_utf8_lossy(sums)
-                            .lines()
-                            .filter_map(|l| {
-                                l.split_once("  ")
-                                    .map(|(_, path)| ImagePath::new(path.trim()).absolute())
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let mut files = Vec::new();
+                if let Some(sums) = cx.fs.read(&format!("{file}.md5sums")) {
+                    for line in String::from_utf8_lossy(sums).lines() {
+                        if let Some((_, path)) = line.split_once("  ") {
+                            let path = ImagePath::new(path.trim()).absolute();
+                            crate::detector::take_path(&mut room, &path).map_err(past)?;
+                            files.push(path);
+                        }
+                    }
+                }
                 crate::detector::count_package(&mut listed, "/var/lib/dpkg/status.d")?;
                 found.packages.push(package(
                     &p,
@@ -230,7 +233,11 @@ impl Detector for Dpkg {
     }
 }
 
-fn owned_files(cx: &Context<'_>, p: &Paragraph) -> Vec<String> {
+fn owned_files(
+    cx: &Context<'_>,
+    p: &Paragraph,
+    room: &mut u64,
+) -> Result<Vec<String>, crate::detector::PastRoom> {
     let arch = p.architecture.as_deref().unwrap_or("");
     let candidates = [
         format!("var/lib/dpkg/info/{}:{arch}.list", p.package),
@@ -238,15 +245,17 @@ fn owned_files(cx: &Context<'_>, p: &Paragraph) -> Vec<String> {
     ];
     for c in &candidates {
         if let Some(data) = cx.fs.read(c) {
-            return String::from_utf8_lossy(data)
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && *l != "/." && !l.ends_with("/."))
-                .map(str::to_string)
-                .collect();
+            let mut files = Vec::new();
+            for line in String::from_utf8_lossy(data).lines().map(str::trim) {
+                if !line.is_empty() && line != "/." && !line.ends_with("/.") {
+                    crate::detector::take_path(room, line)?;
+                    files.push(line.to_string());
+                }
+            }
+            return Ok(files);
         }
     }
-    Vec::new()
+    Ok(Vec::new())
 }
 
 fn package(

@@ -67,13 +67,13 @@ pub enum Error {
     },
     /// OS packages that hold more memory than the read left of its budget.
     #[error(
-        "the {detector} packages take {held} bytes, more than the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
+        "the {detector} packages take more than the {left} bytes the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
     )]
     PastBudget {
         /// The detector (`dpkg`, `rpm`).
         detector: &'static str,
-        /// What its packages hold, about.
-        held: u64,
+        /// What the read left for them.
+        left: u64,
     },
     /// An OS package database past the size drydock reads.
     #[error("{path}: package database not read ({size} bytes): {why}")]
@@ -205,11 +205,12 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
     for d in detectors() {
         let mut found = d.detect(&cx)?;
         found.charge();
+        let left = cx.allowance.saturating_sub(cx.held);
         cx.held += found.held;
-        if cx.held > cx.allowance && !d.os_databases().0.is_empty() {
+        if found.held > left && !d.os_databases().0.is_empty() {
             return Err(Error::PastBudget {
                 detector: d.name(),
-                held: found.held,
+                left,
             });
         }
         cx.listed += found.packages.len();

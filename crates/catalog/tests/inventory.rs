@@ -377,11 +377,65 @@ fn os_packages_past_the_read_budget_are_an_error() {
     assert_eq!(read(8 << 20).unwrap().packages.len(), 2_000);
     // 1 MiB holds the 180 KB status, not the 2,000 packages made from it.
     let err = read(1 << 20).err().unwrap().to_string();
-    assert!(err.starts_with("the dpkg packages take "), "{err}");
+    assert!(err.starts_with("the dpkg packages take more than the "), "{err}");
     assert!(
         err.ends_with(
-            " bytes, more than the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
+            " bytes the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
         ),
         "{err}"
     );
+}
+
+/// An OS package's file list draws from the read budget as it is read: a list of many short
+/// paths weighs several times its text, so the read stops at the budget with the error, not
+/// after holding it all.
+#[test]
+fn os_file_lists_past_the_read_budget_are_an_error() {
+    let list: String = (0..60_000).map(|i| format!("/u/{i}\n")).collect();
+    let apk_files: String = (0..60_000).map(|i| format!("R:{i}\n")).collect();
+    let images = [
+        (
+            "dpkg",
+            LayerBuilder::new()
+                .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
+                .file(
+                    "var/lib/dpkg/status",
+                    b"Package: base-files\nStatus: install ok installed\nVersion: 12.4\n",
+                )
+                .file("var/lib/dpkg/info/base-files.list", list.as_bytes())
+                .finish(),
+        ),
+        (
+            "apk",
+            LayerBuilder::new()
+                .file("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n")
+                .file(
+                    "lib/apk/db/installed",
+                    format!("P:musl\nV:1.2.4-r2\nF:lib\n{apk_files}").as_bytes(),
+                )
+                .finish(),
+        ),
+    ];
+    for (detector, layer) in images {
+        let dir = tempfile::tempdir().unwrap();
+        ImageBuilder::new()
+            .layer(layer, Comp::Gzip, "base")
+            .write_oci_dir(dir.path());
+        let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
+        let read = |budget: u64| {
+            let mut image = Image::open(&spec, &Platform::default()).unwrap();
+            let mut w = wants();
+            w.budget = budget;
+            catalog(&image.scan(&w, &|_| {}).unwrap())
+        };
+        let whole = read(16 << 20).unwrap();
+        assert_eq!(whole.packages.len(), 1, "{detector}");
+        assert_eq!(whole.packages[0].files.len(), 60_000, "{detector}");
+        // 2 MiB holds the list's text (under 600 KB), not its 60,000 paths.
+        let err = read(2 << 20).err().unwrap().to_string();
+        assert!(
+            err.starts_with(&format!("the {detector} packages take more than the ")),
+            "{err}"
+        );
+    }
 }

@@ -59,6 +59,9 @@ pub struct RpmHeader {
 /// Why a header blob could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    /// File lists that, with the database's others, hold more than the read budget leaves.
+    #[error("its file list passes what the read budget leaves (--read-budget raises it)")]
+    PastBudget,
     /// File paths that would weigh far more than the header holding them: a few directory
     /// names shared by many files, each made long.
     #[error("its file paths would take {bytes} bytes, more than {limit} for a header of {header} bytes")]
@@ -255,6 +258,13 @@ const MAX_PATH_EXPANSION: usize = 2;
 
 /// Reads a header blob as the database stores it (index entries, then data).
 pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
+    let mut room = u64::MAX;
+    parse_within(blob, &mut room)
+}
+
+/// [`parse`], the file list taking what each path costs held (its text and its slot) from
+/// `room`; past it, [`Error::PastBudget`].
+pub fn parse_within(blob: &[u8], room: &mut u64) -> Result<RpmHeader, Error> {
     let b = Blob::parse(blob)?;
     let name = b.string(TAG_NAME)?.ok_or(Error::NoName)?;
     let version = b
@@ -285,7 +295,11 @@ pub fn parse(blob: &[u8]) -> Result<RpmHeader, Error> {
                         header: blob.len(),
                     });
                 }
-                files.push(format!("{dir}{base}"));
+                let path = format!("{dir}{base}");
+                *room = room
+                    .checked_sub(24 + path.len() as u64)
+                    .ok_or(Error::PastBudget)?;
+                files.push(path);
             }
         }
     } else if let Some(old) = b.strings(TAG_OLDFILENAMES)? {

@@ -66,9 +66,16 @@ pub fn blobs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, DbError> {
 
 /// Every package in a database; `gpg-pubkey` entries are imported keys, not software.
 pub fn read_database(bytes: &[u8]) -> Result<Vec<RpmHeader>, DbError> {
+    read_database_within(bytes, u64::MAX)
+}
+
+/// [`read_database`], the file lists of all its packages together holding at most `room`
+/// bytes: a header's paths are short and many, so their list weighs several times the header.
+pub fn read_database_within(bytes: &[u8], mut room: u64) -> Result<Vec<RpmHeader>, DbError> {
     let mut out = Vec::new();
     for (i, blob) in blobs(bytes)?.iter().enumerate() {
-        let h = header::parse(blob).map_err(|source| DbError::Header { index: i + 1, source })?;
+        let h = header::parse_within(blob, &mut room)
+            .map_err(|source| DbError::Header { index: i + 1, source })?;
         if h.name != "gpg-pubkey" {
             out.push(h);
         }
@@ -128,15 +135,27 @@ impl Detector for Rpm {
                 continue;
             };
             found.databases.push(ImagePath::new(&db).absolute());
-            let headers = read_database(bytes).map_err(|source| crate::Error::Database {
-                path: ImagePath::new(&db).absolute(),
-                source,
+            let room = cx.allowance.saturating_sub(cx.held);
+            let headers = read_database_within(bytes, room).map_err(|source| match source {
+                DbError::Header {
+                    source: header::Error::PastBudget,
+                    ..
+                } => crate::Error::PastBudget {
+                    detector: "rpm",
+                    left: room,
+                },
+                source => crate::Error::Database {
+                    path: ImagePath::new(&db).absolute(),
+                    source,
+                },
             })?;
             let layers = entry_layers(cx.fs.history(&db), |d| {
                 let blobs = blobs(d).ok()?;
                 let mut map = HashMap::new();
                 for b in blobs {
-                    if let Ok(h) = header::parse(&b) {
+                    // One header at a time, each within what the read left.
+                    let mut each = room;
+                    if let Ok(h) = header::parse_within(&b, &mut each) {
                         map.insert(nevra(&h), b);
                     }
                 }
@@ -449,5 +468,29 @@ mod tests {
         }
         db.extend(fake);
         assert_eq!(ndb::values(&db), Ok(Vec::new()));
+    }
+
+    /// A header's file list takes what each path holds from the room it is given; past it,
+    /// the read stops with [`header::Error::PastBudget`] rather than holding the rest.
+    #[test]
+    fn file_lists_take_from_the_room_they_are_given() {
+        let names: Vec<String> = (0..1_000).map(|i| format!("f{i:04}")).collect();
+        let bases: Vec<&str> = names.iter().map(String::as_str).collect();
+        let blob = Built::default()
+            .strings(1000, 6, &["big"])
+            .strings(1001, 6, &["1"])
+            .strings(1117, 8, &bases)
+            .strings(1118, 8, &["/usr/lib/"])
+            .ints(1116, &vec![0; 1_000])
+            .blob();
+        let each = 24 + "/usr/lib/f0000".len() as u64;
+        let mut room = 1_000 * each;
+        assert_eq!(header::parse_within(&blob, &mut room).unwrap().files.len(), 1_000);
+        assert_eq!(room, 0);
+        let mut room = 1_000 * each - 1;
+        assert_eq!(
+            header::parse_within(&blob, &mut room),
+            Err(header::Error::PastBudget)
+        );
     }
 }
