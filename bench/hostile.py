@@ -160,6 +160,12 @@ def main(out):
     t = base().file("var/lib/dpkg/info/base-files.list", b"".join(b"/u/%d\n" % i for i in range(1_500_000)))
     layout(out, "file-list", [t.done()])
 
+    # A deb822 sources file of 67 KB naming 3,000 URIs with 3,000 suites: 9,000,000 archives.
+    uris = " ".join(f"http://m{i}.e/d" for i in range(3000))
+    suites = " ".join(f"s{i}" for i in range(3000))
+    text = f"Types: deb\nURIs: {uris}\nSuites: {suites}\nComponents: main\n".encode()
+    layout(out, "apt-sources", [base().file("etc/apt/sources.list.d/x.sources", text).done()])
+
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
     t.file("var/lib/dpkg/status", b"".join(

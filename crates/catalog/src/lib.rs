@@ -238,7 +238,9 @@ pub fn catalog_with_env(fs: &Filesystem, env: &[String]) -> Result<Inventory, Er
             .warnings
             .push("no OS package database found (looked for dpkg, apk and rpm databases)".to_string());
     }
-    inventory.package_sources = sources::read(fs);
+    let (package_sources, too_many) = sources::read(fs);
+    inventory.package_sources = package_sources;
+    inventory.warnings.extend(too_many);
     inventory.warnings.extend(skipped);
     mark_owners(fs, &mut inventory.packages);
     inventory.unscanned = unscanned(fs, &inventory.packages);

@@ -15,28 +15,47 @@ pub const FILES: &[&str] = &[
     "etc/apk/repositories",
 ];
 
-/// Every archive the image's apt sources and apk repositories name.
-pub fn read(fs: &Filesystem) -> Vec<PackageSource> {
+/// Archives one image may name: real images name a handful. Each costs a few hundred bytes,
+/// and a deb822 stanza names every URI with every suite, so a small file could name millions.
+pub const MAX_SOURCES: usize = 1_000;
+
+/// Every archive the image's apt sources and apk repositories name, up to [`MAX_SOURCES`];
+/// past it, a warning.
+pub fn read(fs: &Filesystem) -> (Vec<PackageSource>, Option<String>) {
     let mut out = Vec::new();
     for path in fs.glob_any(FILES) {
         let Some(data) = fs.read(&path) else { continue };
         let text = String::from_utf8_lossy(data);
         let file = ImagePath::new(&path).absolute();
+        let room = MAX_SOURCES + 1 - out.len();
         if path.ends_with(".sources") {
-            out.extend(deb822(&text, &file));
+            out.extend(deb822(&text, &file, room));
         } else if path.ends_with("apk/repositories") {
-            out.extend(apk_repositories(&text, &file));
+            out.extend(apk_repositories(&text, &file, room));
         } else {
-            out.extend(one_line(&text, &file));
+            out.extend(one_line(&text, &file, room));
+        }
+        if out.len() > MAX_SOURCES {
+            out.truncate(MAX_SOURCES);
+            return (
+                out,
+                Some(format!(
+                    "the image names more than {MAX_SOURCES} package archives; drydock left the rest out"
+                )),
+            );
         }
     }
-    out
+    (out, None)
 }
 
 /// `deb [arch=amd64 signed-by=…] URI SUITE COMPONENT…`; `deb-src` lines install nothing.
-pub fn one_line(text: &str, file: &str) -> Vec<PackageSource> {
+/// At most `max`.
+pub fn one_line(text: &str, file: &str, max: usize) -> Vec<PackageSource> {
     let mut out = Vec::new();
     for line in text.lines() {
+        if out.len() >= max {
+            break;
+        }
         let line = line.split('#').next().unwrap_or("").trim();
         let Some(rest) = line.strip_prefix("deb ").or_else(|| line.strip_prefix("deb\t")) else {
             continue;
@@ -64,7 +83,8 @@ pub fn one_line(text: &str, file: &str) -> Vec<PackageSource> {
 }
 
 /// deb822 stanzas: `Types`, `URIs`, `Suites`, `Components`, `Enabled`.
-pub fn deb822(text: &str, file: &str) -> Vec<PackageSource> {
+/// At most `max`.
+pub fn deb822(text: &str, file: &str, max: usize) -> Vec<PackageSource> {
     let mut out = Vec::new();
     for stanza in crate::detector::paragraphs(text) {
         let field = |name: &str| -> Vec<String> {
@@ -100,6 +120,9 @@ pub fn deb822(text: &str, file: &str) -> Vec<PackageSource> {
         let components = field("Components");
         for uri in field("URIs") {
             for suite in field("Suites") {
+                if out.len() >= max {
+                    return out;
+                }
                 out.push(PackageSource {
                     kind: "apt".into(),
                     uri: uri.trim_end_matches('/').to_string(),
@@ -115,9 +138,13 @@ pub fn deb822(text: &str, file: &str) -> Vec<PackageSource> {
 
 /// One repository URL per line (`https://HOST/alpine/v3.19/main`); `@tag` lines are pinned
 /// repositories that plain `apk add` never installs from.
-pub fn apk_repositories(text: &str, file: &str) -> Vec<PackageSource> {
+/// At most `max`.
+pub fn apk_repositories(text: &str, file: &str, max: usize) -> Vec<PackageSource> {
     let mut out = Vec::new();
     for line in text.lines() {
+        if out.len() >= max {
+            break;
+        }
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
             continue;
@@ -147,7 +174,7 @@ mod tests {
         let text = "# comment\ndeb http://deb.example/debian bookworm main contrib\n\
                     deb-src http://deb.example/debian bookworm main\n\
                     deb [arch=amd64 signed-by=/k.gpg] http://sec.example/debian-security/ bookworm-security main # note\n";
-        let got = one_line(text, "/etc/apt/sources.list");
+        let got = one_line(text, "/etc/apt/sources.list", usize::MAX);
         let pairs: Vec<(&str, &str, usize)> = got
             .iter()
             .map(|s| (s.uri.as_str(), s.suite.as_str(), s.components.len()))
@@ -167,7 +194,7 @@ mod tests {
                     Components: main\nSigned-By: /usr/share/keyrings/k.gpg\n\n\
                     Types: deb\nURIs: http://off.example/\nSuites: sid\nComponents: main\nEnabled: no\n\n\
                     Types: deb-src\nURIs: http://src.example/\nSuites: bookworm\nComponents: main\n";
-        let got = deb822(text, "/etc/apt/sources.list.d/debian.sources");
+        let got = deb822(text, "/etc/apt/sources.list.d/debian.sources", usize::MAX);
         let suites: Vec<&str> = got.iter().map(|s| s.suite.as_str()).collect();
         assert_eq!(suites, ["bookworm", "bookworm-updates"]);
         assert!(
@@ -180,7 +207,7 @@ mod tests {
     fn apk_repositories_name_branch_and_repository() {
         let text = "https://mirror.example/alpine/v3.19/main\nhttps://mirror.example/alpine/v3.19/community/\n\
                     @edge https://mirror.example/alpine/edge/testing\n# off\n";
-        let got = apk_repositories(text, "/etc/apk/repositories");
+        let got = apk_repositories(text, "/etc/apk/repositories", usize::MAX);
         let suites: Vec<(&str, &str)> = got.iter().map(|s| (s.uri.as_str(), s.suite.as_str())).collect();
         assert_eq!(
             suites,
@@ -189,5 +216,24 @@ mod tests {
                 ("https://mirror.example/alpine", "v3.19/community")
             ]
         );
+    }
+
+    /// A deb822 stanza names every URI with every suite: 200 of each in 6 KB would name
+    /// 40,000 archives. Each reader stops at the count it is given.
+    #[test]
+    fn archives_stop_at_the_count_given() {
+        let uris: Vec<String> = (0..200).map(|i| format!("http://m{i}.example/debian")).collect();
+        let suites: Vec<String> = (0..200).map(|i| format!("s{i}")).collect();
+        let text = format!(
+            "Types: deb\nURIs: {}\nSuites: {}\nComponents: main\n",
+            uris.join(" "),
+            suites.join(" ")
+        );
+        assert_eq!(deb822(&text, "/f.sources", usize::MAX).len(), 40_000);
+        assert_eq!(deb822(&text, "/f.sources", 1_001).len(), 1_001);
+        let lines = "deb http://a.example/debian s main\n".repeat(50);
+        assert_eq!(one_line(&lines, "/f.list", 7).len(), 7);
+        let repos = "https://a.example/alpine/v3.19/main\n".repeat(50);
+        assert_eq!(apk_repositories(&repos, "/r", 7).len(), 7);
     }
 }
