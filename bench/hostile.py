@@ -166,6 +166,11 @@ def main(out):
     text = f"Types: deb\nURIs: {uris}\nSuites: {suites}\nComponents: main\n".encode()
     layout(out, "apt-sources", [base().file("etc/apt/sources.list.d/x.sources", text).done()])
 
+    # Two revisions of a status of 400,000 tiny paragraphs, in two layers.
+    status = b"".join(b"Package: p%d\nVersion: 1\n\n" % i for i in range(400_000))
+    layout(out, "status-revisions", [Tar().file("etc/os-release", OS_RELEASE).file("var/lib/dpkg/status", status).done(),
+                                     Tar().file("var/lib/dpkg/status", status + b"Package: q\nVersion: 2\n\n").done()])
+
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
     t.file("var/lib/dpkg/status", b"".join(

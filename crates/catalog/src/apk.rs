@@ -120,6 +120,8 @@ impl Detector for Apk {
                             let e = parse_entry_within(p, &mut each).ok().flatten()?;
                             Some((e.name, p.to_string()))
                         })
+                        // As many as the final database may list, and one more.
+                        .take(crate::detector::MAX_DATABASE_PACKAGES + 1)
                         .collect::<HashMap<_, _>>(),
                 )
             });

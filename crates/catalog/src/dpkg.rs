@@ -104,6 +104,9 @@ fn key(p: &Paragraph) -> String {
     format!("{}:{}", p.package, p.architecture.as_deref().unwrap_or(""))
 }
 
+/// A revision's installed paragraphs by package, for telling which layer changed each: no
+/// more than one past the database limit (a revision past it could not be read as the final
+/// one either), so an old revision cannot hold more than the final one may.
 fn entries(data: &[u8]) -> HashMap<String, String> {
     let text = String::from_utf8_lossy(data);
     paragraphs(&text)
@@ -112,6 +115,7 @@ fn entries(data: &[u8]) -> HashMap<String, String> {
                 .filter(Paragraph::is_installed)
                 .map(|p| (key(&p), raw.to_string()))
         })
+        .take(crate::detector::MAX_DATABASE_PACKAGES + 1)
         .collect()
 }
 
@@ -299,6 +303,19 @@ fn package(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An older revision of the status is read for attribution only, and no further than the
+    /// final one may list: 400,000 tiny paragraphs in a layer below must not make a map of them.
+    #[test]
+    fn revisions_are_read_no_further_than_the_database_limit() {
+        let status: String = (0..crate::detector::MAX_DATABASE_PACKAGES + 5)
+            .map(|i| format!("Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"))
+            .collect();
+        assert_eq!(
+            entries(status.as_bytes()).len(),
+            crate::detector::MAX_DATABASE_PACKAGES + 1
+        );
+    }
 
     #[test]
     fn source_with_version() {

@@ -152,7 +152,8 @@ impl Detector for Rpm {
             let layers = entry_layers(cx.fs.history(&db), |d| {
                 let blobs = blobs(d).ok()?;
                 let mut map = HashMap::new();
-                for b in blobs {
+                // As many as the final database may list, and one more.
+                for b in blobs.into_iter().take(crate::detector::MAX_DATABASE_PACKAGES + 1) {
                     // One header at a time, each within what the read left.
                     let mut each = room;
                     if let Ok(h) = header::parse_within(&b, &mut each) {
