@@ -19,7 +19,7 @@ run() {
 }
 printf '| image | compressed | drydock |%s\n' "${OLD:+ other |}"
 printf '|---|---|---|%s\n' "${OLD:+---|}"
-for case in million-entries symlinks long-links metadata big-status npm-packages npm-65k max-packages fat-jar zstd-window audit-data lock-file descriptor-jar file-list apt-sources status-revisions combined; do
+for case in million-entries symlinks long-links metadata big-status npm-packages npm-65k max-packages fat-jar zstd-window audit-data lock-file descriptor-jar file-list apt-sources status-revisions depends combined; do
   size=$(du -sh "$WORK/$case" | cut -f1)
   printf '| %s | %s | %s |' "$case" "$size" "$(run "$NEW" "$case")"
   if [ -n "$OLD" ]; then printf ' %s |' "$(run "$OLD" "$case")"; fi

@@ -171,6 +171,10 @@ def main(out):
     layout(out, "status-revisions", [Tar().file("etc/os-release", OS_RELEASE).file("var/lib/dpkg/status", status).done(),
                                      Tar().file("var/lib/dpkg/status", status + b"Package: q\nVersion: 2\n\n").done()])
 
+    # A status whose one package depends on the same name 3,000,000 times (9 MB).
+    status = b"Package: p\nStatus: install ok installed\nVersion: 1\nDepends: " + b", ".join([b"a"] * 3_000_000) + b"\n"
+    layout(out, "depends", [Tar().file("etc/os-release", OS_RELEASE).file("var/lib/dpkg/status", status).done()])
+
     # A status of 20,000 packages, the most one database may list.
     t = Tar().file("etc/os-release", OS_RELEASE)
     t.file("var/lib/dpkg/status", b"".join(

@@ -55,11 +55,12 @@ pub fn parse_entry_within(text: &str, room: &mut u64) -> Result<Option<Entry>, c
             "o" => e.origin = Some(value.to_string()),
             "L" => e.license = Some(value.to_string()),
             "I" => e.installed_size = value.parse().ok(),
-            "D" => e.depends.extend(
+            "D" => crate::detector::distinct_depends(
                 value
                     .split_whitespace()
                     .filter(|d| !d.starts_with('!') && !d.contains(':'))
                     .map(|d| d.split(['=', '<', '>', '~']).next().unwrap_or(d).to_string()),
+                &mut e.depends,
             ),
             "F" => dir = value.to_string(),
             "R" => {

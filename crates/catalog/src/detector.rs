@@ -42,6 +42,23 @@ impl Context<'_> {
     }
 }
 
+/// Distinct names one package may depend on: real ones need tens, a metapackage a few hundred.
+/// A relation field repeating one name millions of times would otherwise list each.
+pub const MAX_DEPENDS: usize = 1_000;
+
+/// The distinct names of `names`, in order, no more than [`MAX_DEPENDS`].
+pub(crate) fn distinct_depends(names: impl Iterator<Item = String>, into: &mut Vec<String>) {
+    let mut seen: std::collections::HashSet<String> = into.iter().cloned().collect();
+    for name in names {
+        if into.len() >= MAX_DEPENDS {
+            return;
+        }
+        if seen.insert(name.clone()) {
+            into.push(name);
+        }
+    }
+}
+
 /// A package's file list that passed what the read budget leaves.
 #[derive(Debug)]
 pub struct PastRoom;

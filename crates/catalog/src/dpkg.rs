@@ -66,7 +66,9 @@ pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
             "Version" => p.version = value.to_string(),
             "Architecture" => p.architecture = Some(value.to_string()),
             "Status" => p.status = Some(value.to_string()),
-            "Depends" | "Pre-Depends" => p.depends.extend(relation_names(value)),
+            "Depends" | "Pre-Depends" => {
+                crate::detector::distinct_depends(relation_iter(value), &mut p.depends)
+            }
             "Installed-Size" => p.installed_size_kib = value.parse().ok(),
             "Essential" => p.essential |= value == "yes",
             "Priority" => p.essential |= value == "required",
@@ -89,14 +91,17 @@ pub fn parse_paragraph(text: &str) -> Option<Paragraph> {
 /// The package names of a relationship field: `libc6 (>= 2.34), libssl3 | libssl1.1,
 /// perl:any` → libc6, libssl3, libssl1.1, perl.
 pub fn relation_names(value: &str) -> Vec<String> {
-    value
-        .split([',', '|'])
-        .filter_map(|alt| {
-            let name = alt.trim().split([' ', '(', '[', '<']).next()?;
-            let name = name.split(':').next().unwrap_or(name);
-            (!name.is_empty()).then(|| name.to_string())
-        })
-        .collect()
+    let mut out = Vec::new();
+    crate::detector::distinct_depends(relation_iter(value), &mut out);
+    out
+}
+
+fn relation_iter(value: &str) -> impl Iterator<Item = String> + '_ {
+    value.split([',', '|']).filter_map(|alt| {
+        let name = alt.trim().split([' ', '(', '[', '<']).next()?;
+        let name = name.split(':').next().unwrap_or(name);
+        (!name.is_empty()).then(|| name.to_string())
+    })
 }
 
 /// Package key used in attribution: dpkg allows one package name per architecture.
@@ -306,6 +311,18 @@ mod tests {
 
     /// An older revision of the status is read for attribution only, and no further than the
     /// final one may list: 400,000 tiny paragraphs in a layer below must not make a map of them.
+    #[test]
+    fn relation_fields_list_distinct_names_up_to_a_limit() {
+        assert_eq!(
+            relation_names("libc6 (>= 2.36), libc6, zlib1g | libz:any"),
+            ["libc6", "zlib1g", "libz"]
+        );
+        let repeated = vec!["a"; 100_000].join(", ");
+        assert_eq!(relation_names(&repeated), ["a"]);
+        let wide: Vec<String> = (0..crate::MAX_DEPENDS + 10).map(|i| format!("p{i}")).collect();
+        assert_eq!(relation_names(&wide.join(", ")).len(), crate::MAX_DEPENDS);
+    }
+
     #[test]
     fn revisions_are_read_no_further_than_the_database_limit() {
         let status: String = (0..crate::detector::MAX_DATABASE_PACKAGES + 5)

@@ -37,7 +37,9 @@ pub mod rpm;
 pub mod sources;
 mod zip_stream;
 
-pub use detector::{Context, Detector, Found, MAX_DATABASE_PACKAGES, MAX_IMAGE_PACKAGES, paragraphs, purl};
+pub use detector::{
+    Context, Detector, Found, MAX_DATABASE_PACKAGES, MAX_DEPENDS, MAX_IMAGE_PACKAGES, paragraphs, purl,
+};
 pub use model::{
     BaseConfidence, BaseEvidence, BaseImage, Confidence, Distro, DockerfileLocation, IntroducedBy, Inventory,
     Package, PackageSource, PackageType, Unscanned, UnscannedKind,

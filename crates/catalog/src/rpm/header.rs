@@ -149,6 +149,36 @@ struct Blob<'a> {
     data: &'a [u8],
 }
 
+/// The values of a string tag, read as they are asked for.
+struct Items<'a> {
+    data: &'a [u8],
+    at: usize,
+    left: usize,
+    tag: u32,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Result<std::borrow::Cow<'a, str>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let tag = self.tag;
+        let Some(rest) = self.data.get(self.at..) else {
+            self.left = 0;
+            return Some(Err(Error::OutsideHeader { tag }));
+        };
+        let Some(end) = memchr::memchr(0, rest) else {
+            self.left = 0;
+            return Some(Err(Error::Unterminated { tag }));
+        };
+        self.at += end + 1;
+        Some(Ok(String::from_utf8_lossy(&rest[..end])))
+    }
+}
+
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
@@ -192,7 +222,9 @@ impl<'a> Blob<'a> {
         Ok(Blob { entries, data })
     }
 
-    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, Error> {
+    /// A string tag's values, one at a time and borrowed: a header of one-letter names
+    /// would weigh many times its size as a list of strings.
+    fn items(&self, tag: u32) -> Result<Option<Items<'a>>, Error> {
         let Some(e) = self.entries.get(&tag) else {
             return Ok(None);
         };
@@ -211,19 +243,19 @@ impl<'a> Blob<'a> {
                 len: self.data.len(),
             });
         }
-        let mut out = Vec::with_capacity(count);
-        let mut at = e.offset;
-        for _ in 0..count {
-            let rest = self.data.get(at..).ok_or(Error::OutsideHeader { tag })?;
-            let end = memchr::memchr(0, rest).ok_or(Error::Unterminated { tag })?;
-            out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
-            at += end + 1;
-        }
-        Ok(Some(out))
+        Ok(Some(Items {
+            data: self.data,
+            at: e.offset,
+            left: count,
+            tag,
+        }))
     }
 
     fn string(&self, tag: u32) -> Result<Option<String>, Error> {
-        Ok(self.strings(tag)?.and_then(|v| v.into_iter().next()))
+        match self.items(tag)? {
+            Some(mut items) => items.next().transpose().map(|s| s.map(|s| s.into_owned())),
+            None => Ok(None),
+        }
     }
 
     fn int32s(&self, tag: u32) -> Result<Option<Vec<u32>>, Error> {
@@ -277,16 +309,24 @@ pub fn parse_within(blob: &[u8], room: &mut u64) -> Result<RpmHeader, Error> {
         .map(u64::from);
     let mut files = Vec::new();
     if let (Some(bases), Some(dirs), Some(index)) = (
-        b.strings(TAG_BASENAMES)?,
-        b.strings(TAG_DIRNAMES)?,
+        b.items(TAG_BASENAMES)?,
+        b.items(TAG_DIRNAMES)?,
         b.int32s(TAG_DIRINDEXES)?,
     ) {
+        // The folders are looked up by index, so they are listed; each takes its slot from
+        // the room, as the paths do.
+        let mut folders = Vec::new();
+        for dir in dirs {
+            *room = room.checked_sub(24).ok_or(Error::PastBudget)?;
+            folders.push(dir?);
+        }
         // Real databases hold headers whose DIRINDEXES point past DIRNAMES; such a file has no
         // knowable directory and is left out rather than failing the whole package.
         let limit = blob.len().saturating_mul(MAX_PATH_EXPANSION).max(64 << 10);
         let mut bytes = 0usize;
-        for (base, di) in bases.iter().zip(index) {
-            if let Some(dir) = dirs.get(di as usize) {
+        for (base, di) in bases.zip(index) {
+            let base = base?;
+            if let Some(dir) = folders.get(di as usize) {
                 bytes += dir.len() + base.len();
                 if bytes > limit {
                     return Err(Error::FilePaths {
@@ -302,8 +342,29 @@ pub fn parse_within(blob: &[u8], room: &mut u64) -> Result<RpmHeader, Error> {
                 files.push(path);
             }
         }
-    } else if let Some(old) = b.strings(TAG_OLDFILENAMES)? {
-        files = old;
+    } else if let Some(old) = b.items(TAG_OLDFILENAMES)? {
+        for path in old {
+            let path = path?.into_owned();
+            *room = room
+                .checked_sub(24 + path.len() as u64)
+                .ok_or(Error::PastBudget)?;
+            files.push(path);
+        }
+    }
+    // Distinct names, and no more than a package needs: a header of one-letter names repeated
+    // would otherwise list millions.
+    let mut requires = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in b.items(TAG_REQUIRENAME)?.into_iter().flatten() {
+        let r = r?;
+        if r.is_empty() || r.contains(['(', '/']) || seen.contains(r.as_ref()) {
+            continue;
+        }
+        if requires.len() == crate::detector::MAX_DEPENDS {
+            break;
+        }
+        seen.insert(r.to_string());
+        requires.push(r.into_owned());
     }
     Ok(RpmHeader {
         name,
@@ -315,12 +376,7 @@ pub fn parse_within(blob: &[u8], room: &mut u64) -> Result<RpmHeader, Error> {
         license: b.string(TAG_LICENSE)?,
         modularity_label: b.string(TAG_MODULARITYLABEL)?.filter(|s| !s.is_empty()),
         files,
-        requires: b
-            .strings(TAG_REQUIRENAME)?
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|r| !r.contains(['(', '/']) && !r.is_empty())
-            .collect(),
+        requires,
         size: b
             .int32s(TAG_SIZE)?
             .and_then(|v| v.first().copied())

@@ -471,8 +471,9 @@ mod tests {
         assert_eq!(ndb::values(&db), Ok(Vec::new()));
     }
 
-    /// A header's file list takes what each path holds from the room it is given; past it,
-    /// the read stops with [`header::Error::PastBudget`] rather than holding the rest.
+    /// A header's file list takes what each folder and path holds from the room it is given;
+    /// past it, the read stops with [`header::Error::PastBudget`] rather than holding the rest.
+    /// Required names are distinct and at most [`crate::MAX_DEPENDS`].
     #[test]
     fn file_lists_take_from_the_room_they_are_given() {
         let names: Vec<String> = (0..1_000).map(|i| format!("f{i:04}")).collect();
@@ -483,12 +484,31 @@ mod tests {
             .strings(1117, 8, &bases)
             .strings(1118, 8, &["/usr/lib/"])
             .ints(1116, &vec![0; 1_000])
+            .strings(
+                1049,
+                8,
+                &["libc.so.6()(64bit)", "bash", "bash", "/bin/sh", "coreutils"],
+            )
             .blob();
+        let mut room = u64::MAX;
+        assert_eq!(
+            header::parse_within(&blob, &mut room).unwrap().requires,
+            ["bash", "coreutils"]
+        );
+        let many: Vec<String> = (0..crate::MAX_DEPENDS + 10).map(|i| format!("r{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let wide = Built::default()
+            .strings(1000, 6, &["wide"])
+            .strings(1001, 6, &["1"])
+            .strings(1049, 8, &many)
+            .blob();
+        assert_eq!(header::parse(&wide).unwrap().requires.len(), crate::MAX_DEPENDS);
         let each = 24 + "/usr/lib/f0000".len() as u64;
-        let mut room = 1_000 * each;
+        // The one folder's slot, then each path.
+        let mut room = 24 + 1_000 * each;
         assert_eq!(header::parse_within(&blob, &mut room).unwrap().files.len(), 1_000);
         assert_eq!(room, 0);
-        let mut room = 1_000 * each - 1;
+        let mut room = 24 + 1_000 * each - 1;
         assert_eq!(
             header::parse_within(&blob, &mut room),
             Err(header::Error::PastBudget)
