@@ -19,6 +19,9 @@ fn string_value(rest: &str) -> Option<String> {
     Some(inner[..end].to_string())
 }
 
+/// Licences kept from one gemspec.
+const MAX_LICENSES: usize = 16;
+
 /// (name, version, licenses) from a generated gemspec.
 pub fn parse_gemspec(text: &str) -> Option<(String, String, Vec<String>)> {
     let (mut name, mut version, mut licenses) = (None, None, Vec::new());
@@ -37,10 +40,12 @@ pub fn parse_gemspec(text: &str) -> Option<(String, String, Vec<String>)> {
                     string_value(rhs).or_else(|| rhs.split_once('(').and_then(|(_, r)| string_value(r)));
             }
             "licenses" => {
+                // A gem names one or two; a line naming a million must not list them all.
                 licenses = rhs
                     .split(['"', '\''])
                     .skip(1)
                     .step_by(2)
+                    .take(MAX_LICENSES)
                     .map(str::to_string)
                     .collect();
             }
@@ -103,5 +108,14 @@ mod tests {
             Some(("rake".into(), "13.0.6".into(), vec!["MIT".into()]))
         );
         assert_eq!(parse_gemspec("s.name = 'x'\n"), None);
+    }
+
+    #[test]
+    fn licences_stop_at_sixteen() {
+        let many = vec!["\"MIT\""; 1_000].join(", ");
+        let text = format!(
+            "Gem::Specification.new do |s|\n  s.name = \"x\"\n  s.version = \"1\"\n  s.licenses = [{many}]\nend\n"
+        );
+        assert_eq!(parse_gemspec(&text).unwrap().2.len(), MAX_LICENSES);
     }
 }

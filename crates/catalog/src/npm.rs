@@ -27,7 +27,53 @@ struct Manifest {
     name: Option<String>,
     version: Option<String>,
     #[serde(default)]
-    license: Option<serde_json::Value>,
+    license: License,
+}
+
+/// `license`: an SPDX string, or the old `{"type": …}` object. Anything else is skipped as it
+/// parses, so a field of megabytes costs no more than its text.
+#[derive(Default)]
+struct License(Option<String>);
+
+impl<'de> Deserialize<'de> for License {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = License;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a licence")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<License, E> {
+                Ok(License(Some(s.to_string())))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<License, A::Error> {
+                let [kind]: [crate::json_scan::Scalar; 1] = crate::json_scan::scalars(map, &["type"])?
+                    .try_into()
+                    .unwrap_or_default();
+                Ok(License(kind.into_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<License, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(License(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<License, E> {
+                Ok(License(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<License, E> {
+                Ok(License(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<License, E> {
+                Ok(License(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<License, E> {
+                Ok(License(None))
+            }
+            fn visit_unit<E>(self) -> Result<License, E> {
+                Ok(License(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Detector for Npm {
@@ -60,13 +106,7 @@ impl Detector for Npm {
                     Some((scope, n)) if scope.starts_with('@') => (Some(scope), n),
                     _ => (None, name.as_str()),
                 };
-                let license = manifest.license.and_then(|l| match l {
-                    serde_json::Value::String(s) => Some(s),
-                    serde_json::Value::Object(o) => {
-                        o.get("type").and_then(|t| t.as_str()).map(str::to_string)
-                    }
-                    _ => None,
-                });
+                let license = manifest.license.0;
                 if !cx.room(&mut found) {
                     break;
                 }
@@ -517,5 +557,18 @@ mod tests {
         let pnpm = "packages:\n  /a/1.0.0:\n    dev: true\n  /b/2.0.0:\n    dev: false\n";
         assert_eq!(pnpm_lock(pnpm, usize::MAX).len(), 2);
         assert_eq!(pnpm_lock(pnpm, 1), vec![("a".into(), "1.0.0".into(), true)]);
+    }
+
+    #[test]
+    fn manifest_licences_read_as_they_parse() {
+        let read = |json: &str| serde_json::from_str::<Manifest>(json).unwrap().license.0;
+        assert_eq!(read(r#"{"license":"MIT"}"#).as_deref(), Some("MIT"));
+        assert_eq!(
+            read(r#"{"license":{"type":"ISC","url":"x"}}"#).as_deref(),
+            Some("ISC")
+        );
+        assert_eq!(read(r#"{"license":[{"type":"MIT"}]}"#), None);
+        assert_eq!(read(r#"{"license":null}"#), None);
+        assert_eq!(read(r#"{"name":"a"}"#), None);
     }
 }
