@@ -39,8 +39,9 @@ fn toolchain_version(buf: &[u8], at: usize) -> Option<String> {
 }
 /// Build info is small; a module list of a few thousand dependencies fits in this.
 const MAX_BUILDINFO: usize = 512 << 10;
-/// The most of a `.dep-v0` section read when it is found by content.
-const MAX_DEP_V0: usize = 4 << 20;
+/// The most of a `.dep-v0` section read when it is found by content: the JSON it inflates to
+/// is read up to [`MAX_DEP_V0_JSON`], and zlib never makes text larger by more than a little.
+const MAX_DEP_V0: usize = MAX_DEP_V0_JSON as usize + (64 << 10);
 const CHUNK: usize = 1 << 20;
 
 /// How much of the end of an executable is kept for its section headers: cargo-auditable's
