@@ -12,6 +12,11 @@ fn inventory(layer: Vec<u8>) -> Inventory {
 
 /// The inventory of a one-layer image, read with a budget of `budget` bytes.
 fn inventory_within(layer: Vec<u8>, budget: u64) -> Inventory {
+    catalog_within(layer, budget).unwrap()
+}
+
+/// The catalog of a one-layer image read with a budget of `budget` bytes, or its error.
+fn catalog_within(layer: Vec<u8>, budget: u64) -> Result<Inventory, drydock_catalog::Error> {
     let dir = tempfile::tempdir().unwrap();
     ImageBuilder::new()
         .layer(layer, Comp::Gzip, "base")
@@ -21,7 +26,7 @@ fn inventory_within(layer: Vec<u8>, budget: u64) -> Inventory {
     let mut wants = wants();
     wants.budget = budget;
     let fs = image.scan(&wants, &|_| {}).unwrap();
-    catalog(&fs).unwrap()
+    catalog(&fs)
 }
 
 /// A 64-bit little-endian ELF header of type `e_type` (2 executable, 3 shared object), padded.
@@ -363,17 +368,7 @@ fn os_packages_past_the_read_budget_are_an_error() {
         .file("etc/os-release", b"ID=debian\nVERSION_ID=12\n")
         .file("var/lib/dpkg/status", status.as_bytes())
         .finish();
-    let dir = tempfile::tempdir().unwrap();
-    ImageBuilder::new()
-        .layer(layer, Comp::Gzip, "base")
-        .write_oci_dir(dir.path());
-    let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
-    let read = |budget: u64| {
-        let mut image = Image::open(&spec, &Platform::default()).unwrap();
-        let mut w = wants();
-        w.budget = budget;
-        catalog(&image.scan(&w, &|_| {}).unwrap())
-    };
+    let read = |budget: u64| catalog_within(layer.clone(), budget);
     assert_eq!(read(8 << 20).unwrap().packages.len(), 2_000);
     // 1 MiB holds the 180 KB status, not the 2,000 packages made from it.
     let err = read(1 << 20).err().unwrap().to_string();
@@ -417,17 +412,7 @@ fn os_file_lists_past_the_read_budget_are_an_error() {
         ),
     ];
     for (detector, layer) in images {
-        let dir = tempfile::tempdir().unwrap();
-        ImageBuilder::new()
-            .layer(layer, Comp::Gzip, "base")
-            .write_oci_dir(dir.path());
-        let spec = SourceSpec::parse(&dir.path().display().to_string()).unwrap();
-        let read = |budget: u64| {
-            let mut image = Image::open(&spec, &Platform::default()).unwrap();
-            let mut w = wants();
-            w.budget = budget;
-            catalog(&image.scan(&w, &|_| {}).unwrap())
-        };
+        let read = |budget: u64| catalog_within(layer.clone(), budget);
         let whole = read(16 << 20).unwrap();
         assert_eq!(whole.packages.len(), 1, "{detector}");
         assert_eq!(whole.packages[0].files.len(), 60_000, "{detector}");
