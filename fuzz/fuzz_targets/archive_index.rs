@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let mut into = std::collections::BTreeMap::new();
     let _ = drydock_vulndb::archive::parse_packages(&text, &mut into);
     let _ = drydock_vulndb::archive::parse_apkindex(data);
-    let _ = drydock_catalog::sources::one_line(&text, "sources.list");
-    let _ = drydock_catalog::sources::deb822(&text, "x.sources");
-    let _ = drydock_catalog::sources::apk_repositories(&text, "repositories");
+    let _ = drydock_catalog::sources::one_line(&text, "sources.list", 10_000);
+    let _ = drydock_catalog::sources::deb822(&text, "x.sources", 10_000);
+    let _ = drydock_catalog::sources::apk_repositories(&text, "repositories", 10_000);
 });
