@@ -142,9 +142,8 @@ struct Gathered {
 }
 
 /// Looks at one entry of an archive at `inner` (`""` for the file itself): Maven metadata,
-/// the manifest, a native-image folder, or a nested archive, which is read into memory (no
-/// more than the budget allows, whatever its header declares) and walked at once, so only one
-/// nested archive per level is held at a time.
+/// the manifest, a native-image folder, or a nested archive, which is walked as it streams by
+/// (no more of it than the budget allows, whatever its header declares).
 fn visit_entry(
     entry_name: &str,
     entry: &mut dyn Read,
@@ -298,9 +297,9 @@ pub fn read_archive(
 }
 
 /// Reads a Java archive's artifacts, nested archives included, within the budget. One of up
-/// to [`MAX_HELD`] is held and read through its central directory; a larger one is read as it
-/// streams by ([`stream_archive`]), so a fat jar of hundreds of megabytes costs no more memory
-/// than its largest nested archive.
+/// to [`MAX_HELD`] is held (its size taken from `pool` while it is) and read through its
+/// central directory; a larger one, or one the pool has no room for, is read as it streams by
+/// ([`stream_archive`]), so a fat jar of hundreds of megabytes costs a few buffers.
 pub fn probe_archive(
     path: &str,
     size: u64,
