@@ -101,10 +101,6 @@ impl Detector for Apk {
             .unwrap_or("alpine");
         let allowance = cx.allowance.saturating_sub(cx.held);
         let mut room = allowance;
-        let past = |_| crate::Error::PastBudget {
-            detector: "apk",
-            left: allowance,
-        };
         for db in cx.fs.glob_any(INSTALLED) {
             found.databases.push(ImagePath::new(&db).absolute());
             let Some(data) = cx.fs.read(&db) else {
@@ -129,6 +125,10 @@ impl Detector for Apk {
             let mut skipped = 0;
             let mut listed = 0;
             for raw in paragraphs(&text) {
+                let past = |_| crate::Error::FileListsPastBudget {
+                    path: ImagePath::new(&db).absolute(),
+                    left: allowance,
+                };
                 let Some(e) = parse_entry_within(raw, &mut room).map_err(past)? else {
                     skipped += 1;
                     continue;

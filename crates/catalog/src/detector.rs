@@ -217,3 +217,39 @@ pub(crate) fn count_package(listed: &mut usize, database: &str) -> Result<(), cr
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A package is counted as holding its struct twice (its slot, and the slot of the list
+    /// that grows to hold it), every text it carries, and 24 bytes for each string in a list.
+    #[test]
+    fn a_package_holds_its_struct_twice_and_its_text() {
+        let mut p = Package::found_at(
+            "name".into(),
+            "1.0".into(),
+            PackageType::Npm,
+            "pkg:npm/name@1.0".into(),
+            Some(0),
+            "/app/package.json".into(),
+        );
+        let bare = held_by(&p);
+        assert_eq!(
+            bare,
+            2 * std::mem::size_of::<Package>() as u64 + (4 + 3 + 16) + (24 + 17)
+        );
+        p.source_name = Some("src".into());
+        p.source_version = Some("2".into());
+        p.arch = Some("amd64".into());
+        p.modularity_label = Some("m".into());
+        p.owner = Some("deb:x".into());
+        p.files = vec!["/a".into(), "/bc".into()];
+        p.licenses = vec!["MIT".into()];
+        p.depends = vec!["dep1".into(), "d2".into()];
+        assert_eq!(
+            held_by(&p),
+            bare + (3 + 1 + 5 + 1 + 5) + (24 + 2 + 24 + 3) + (24 + 3) + (24 + 4 + 24 + 2)
+        );
+    }
+}

@@ -147,9 +147,12 @@ impl Detector for Dpkg {
             .unwrap_or("debian");
         let allowance = cx.allowance.saturating_sub(cx.held);
         let mut room = allowance;
-        let past = |_| crate::Error::PastBudget {
-            detector: "dpkg",
-            left: allowance,
+        let past = |database: &str| {
+            let path = ImagePath::new(database).absolute();
+            move |_| crate::Error::FileListsPastBudget {
+                path,
+                left: allowance,
+            }
         };
 
         for status in cx.fs.glob(&Pattern::new(STATUS)) {
@@ -170,7 +173,7 @@ impl Detector for Dpkg {
                     continue;
                 }
                 crate::detector::count_package(&mut listed, &ImagePath::new(&status).absolute())?;
-                let files = owned_files(cx, &p, &mut room).map_err(past)?;
+                let files = owned_files(cx, &p, &mut room).map_err(past(&status))?;
                 let layer = layers.get(&key(&p)).copied();
                 found.packages.push(package(
                     &p,
@@ -216,7 +219,7 @@ impl Detector for Dpkg {
                     for line in String::from_utf8_lossy(sums).lines() {
                         if let Some((_, path)) = line.split_once("  ") {
                             let path = ImagePath::new(path.trim()).absolute();
-                            crate::detector::take_path(&mut room, &path).map_err(past)?;
+                            crate::detector::take_path(&mut room, &path).map_err(past(&file))?;
                             files.push(path);
                         }
                     }

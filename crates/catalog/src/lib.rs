@@ -77,6 +77,16 @@ pub enum Error {
         /// What the read left for them.
         left: u64,
     },
+    /// An OS database's file lists, past what the read left of its budget as they were read.
+    #[error(
+        "{path}: the file lists of its packages take more than the {left} bytes the read budget leaves; drydock stops rather than hold them all (--read-budget raises it)"
+    )]
+    FileListsPastBudget {
+        /// The database, as an absolute image path.
+        path: String,
+        /// What the read left for the packages.
+        left: u64,
+    },
     /// An OS package database past the size drydock reads.
     #[error("{path}: package database not read ({size} bytes): {why}")]
     TooLarge {

@@ -140,8 +140,8 @@ impl Detector for Rpm {
                 DbError::Header {
                     source: header::Error::PastBudget,
                     ..
-                } => crate::Error::PastBudget {
-                    detector: "rpm",
+                } => crate::Error::FileListsPastBudget {
+                    path: ImagePath::new(&db).absolute(),
                     left: room,
                 },
                 source => crate::Error::Database {
