@@ -3,6 +3,7 @@
 //! them in `dev-package-names`.
 
 use crate::detector::{Context, Detector, Found, purl};
+use crate::json_scan::Array;
 use crate::model::{Package, PackageType};
 use drydock_source::ImagePath;
 use drydock_source::Pattern;
@@ -15,9 +16,8 @@ const PATTERN: &str = "**/vendor/composer/installed.json";
 /// (name, version, dev) from installed.json, read as it parses ([`crate::json_scan`]),
 /// keeping at most `max` packages.
 pub fn parse_installed(text: &str, max: usize) -> Result<Vec<(String, String, bool)>, crate::ManifestError> {
-    use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
-    let (list, dev_names) = Installed { max }.deserialize(&mut de)?;
+    let (list, dev_names) = serde::Deserializer::deserialize_any(&mut de, Installed { max })?;
     de.end()?;
     let list = list.ok_or(crate::ManifestError::NoPackageList)?;
     Ok(list
@@ -36,13 +36,6 @@ struct Installed {
     max: usize,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Installed {
-    type Value = Listed;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Listed, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl<'de> serde::de::Visitor<'de> for Installed {
     type Value = Listed;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -59,9 +52,9 @@ impl<'de> serde::de::Visitor<'de> for Installed {
         let (mut list, mut dev) = (None, std::collections::HashSet::new());
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "packages" => list = Some(map.next_value_seed(PackageList { max: self.max })?),
+                "packages" => list = Some(map.next_value_seed(Array(PackageList { max: self.max }))?),
                 "dev-package-names" => {
-                    let names: Vec<Scalar> = map.next_value_seed(Capped { max: self.max })?;
+                    let names: Vec<Scalar> = map.next_value_seed(Array(Capped { max: self.max }))?;
                     dev.extend(names.into_iter().filter_map(Scalar::into_string));
                 }
                 _ => {
@@ -76,13 +69,6 @@ impl<'de> serde::de::Visitor<'de> for Installed {
 /// The packages: (name, version) of each that has both.
 struct PackageList {
     max: usize,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for PackageList {
-    type Value = Vec<(String, String)>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
 }
 
 impl<'de> serde::de::Visitor<'de> for PackageList {
@@ -107,13 +93,6 @@ impl<'de> serde::de::Visitor<'de> for PackageList {
 /// An array of scalars, at most `max` kept.
 struct Capped {
     max: usize,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Capped {
-    type Value = Vec<crate::json_scan::Scalar>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
 }
 
 impl<'de> serde::de::Visitor<'de> for Capped {

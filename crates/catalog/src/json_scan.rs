@@ -110,3 +110,24 @@ impl<'de> serde::de::DeserializeSeed<'de> for Fields {
         d.deserialize_map(V(self.0))
     }
 }
+
+/// A visitor of a JSON object, used as the seed that reads one: the visitors that collect as
+/// they parse need no seed of their own.
+pub(crate) struct Object<V>(pub(crate) V);
+
+impl<'de, V: Visitor<'de>> serde::de::DeserializeSeed<'de> for Object<V> {
+    type Value = V::Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_map(self.0)
+    }
+}
+
+/// A visitor of a JSON array, used as the seed that reads one.
+pub(crate) struct Array<V>(pub(crate) V);
+
+impl<'de, V: Visitor<'de>> serde::de::DeserializeSeed<'de> for Array<V> {
+    type Value = V::Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_seq(self.0)
+    }
+}

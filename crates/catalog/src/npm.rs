@@ -7,6 +7,7 @@ use drydock_source::ImagePath;
 use serde::Deserialize;
 
 use crate::detector::{Context, Detector, Found, purl};
+use crate::json_scan::Object;
 use crate::model::{Package, PackageType};
 use drydock_source::Pattern;
 
@@ -211,11 +212,11 @@ pub fn package_lock(text: &str, max: usize) -> Result<Vec<(String, String, bool)
     let mut packages = None;
     let mut dependencies = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    Lock {
+    Object(Lock {
         packages: &mut packages,
         dependencies: &mut dependencies,
         max,
-    }
+    })
     .deserialize(&mut de)?;
     de.end()?;
     Ok(packages.unwrap_or(dependencies))
@@ -230,13 +231,6 @@ struct Lock<'a> {
     max: usize,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Lock<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
 impl<'de> serde::de::Visitor<'de> for Lock<'_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -245,14 +239,14 @@ impl<'de> serde::de::Visitor<'de> for Lock<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "packages" => map.next_value_seed(Packages {
+                "packages" => map.next_value_seed(Object(Packages {
                     out: self.packages.get_or_insert_with(Vec::new),
                     max: self.max,
-                })?,
-                "dependencies" => map.next_value_seed(Dependencies {
+                }))?,
+                "dependencies" => map.next_value_seed(Object(Dependencies {
                     out: self.dependencies,
                     max: self.max,
-                })?,
+                }))?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -266,13 +260,6 @@ impl<'de> serde::de::Visitor<'de> for Lock<'_> {
 struct Packages<'a> {
     out: &'a mut Entries,
     max: usize,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Packages<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
 }
 
 impl<'de> serde::de::Visitor<'de> for Packages<'_> {
@@ -309,13 +296,6 @@ struct Dependencies<'a> {
     max: usize,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Dependencies<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
 impl<'de> serde::de::Visitor<'de> for Dependencies<'_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -323,10 +303,10 @@ impl<'de> serde::de::Visitor<'de> for Dependencies<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(name) = map.next_key::<String>()? {
-            let (version, dev) = map.next_value_seed(Dependency {
+            let (version, dev) = map.next_value_seed(Object(Dependency {
                 out: &mut *self.out,
                 max: self.max,
-            })?;
+            }))?;
             if let Some(version) = version.filter(|v| !v.starts_with("file:"))
                 && self.out.len() < self.max
             {
@@ -343,13 +323,6 @@ struct Dependency<'a> {
     max: usize,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Dependency<'_> {
-    type Value = (Option<String>, bool);
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
 impl<'de> serde::de::Visitor<'de> for Dependency<'_> {
     type Value = (Option<String>, bool);
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -362,10 +335,10 @@ impl<'de> serde::de::Visitor<'de> for Dependency<'_> {
             match key.as_str() {
                 "version" => version = map.next_value()?,
                 "dev" => dev = map.next_value()?,
-                "dependencies" => map.next_value_seed(Dependencies {
+                "dependencies" => map.next_value_seed(Object(Dependencies {
                     out: &mut *self.out,
                     max: self.max,
-                })?,
+                }))?,
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }

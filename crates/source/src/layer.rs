@@ -510,8 +510,11 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                         .probe(&path, size, &mut stream, ctx.pool_or_none())
                         .map_err(broken)?;
                     // A probe's summary is held until the report: it grows with what a crafted
-                    // file claims.
-                    ctx.hold(summary.len() as u64)?;
+                    // file claims. Counted as recorded entries are (a compact read), as the
+                    // root-filesystem walk and a cached layer count it.
+                    if compact {
+                        ctx.hold(summary.len() as u64)?;
+                    }
                     scan.probed.push((path.clone(), summary.into()));
                     probed = true;
                 } else if let Some((_, probe)) = ctx
