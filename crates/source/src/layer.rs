@@ -441,6 +441,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
             continue;
         }
         let name = paths::file_name(&path);
+        let path_key = key(&path);
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let dir = paths::parent(&path);
             if hidden == ".wh..opq" {
@@ -484,7 +485,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 match kept_here.get(&key(&target)) {
                     Some(data) => {
                         let data = data.clone();
-                        kept_here.insert(key(&path), data.clone());
+                        kept_here.insert(path_key, data.clone());
                         scan.kept.push((path.clone(), data));
                     }
                     None => scan.pending_links.push((path.clone(), target)),
@@ -497,7 +498,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
                 entry.read_to_end(&mut data).map_err(broken)?;
                 let data: Arc<[u8]> = data.into();
-                kept_here.insert(key(&path), data.clone());
+                kept_here.insert(path_key, data.clone());
                 scan.kept.push((path.clone(), data));
             } else if size > 0 && (ctx.wants.probe.is_some() || ctx.wants.content_probe.is_some()) {
                 let mut head = [0u8; 4];
@@ -539,7 +540,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         let recorded = named
             || probed
             || matches!(node, NodeKind::Symlink(_))
-            || kept_here.contains_key(&key(&path))
+            || kept_here.contains_key(&path_key)
             || scan.pending_links.last().is_some_and(|(link, _)| *link == path);
         if !recorded {
             let is_dir = node == NodeKind::Dir;
@@ -549,7 +550,7 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
                 // which a tar may repeat without end, must not cost another look.
                 recorded_here.forget(&path, is_dir);
             }
-            file_sizes.remove(&key(&path));
+            file_sizes.remove(&path_key);
             ctx.hold(FINGERPRINT_COST)?;
             let print = fingerprint(&path);
             if is_dir {
@@ -568,10 +569,10 @@ fn walk_tar(reader: &mut dyn Read, ctx: &LayerContext<'_>) -> Result<LayerScan> 
         }
         match node {
             NodeKind::File { size, .. } => {
-                file_sizes.insert(key(&path), size);
+                file_sizes.insert(path_key, size);
             }
             _ => {
-                file_sizes.remove(&key(&path));
+                file_sizes.remove(&path_key);
             }
         }
         scan.entries.push(Entry {
